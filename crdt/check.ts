@@ -1,0 +1,62 @@
+/**
+ * Checks for decoding a state from a wire item. Every state decoder goes through these, so a malformed item
+ * from a peer becomes a DecodeError with a reason instead of a state that breaks a later join.
+ */
+import { DecodeError } from './errors.ts';
+import type { Item, ItemMap } from './types.ts';
+
+/** The largest integer that arithmetic keeps exact (2^53 - 1); Espruino lacks Number.MAX_SAFE_INTEGER. */
+export const MAX_SAFE = 9007199254740991;
+
+export function fail(what: string): never {
+  throw new DecodeError('type', what);
+}
+
+/** An array, optionally of an exact length. */
+export function arr(item: Item, what: string, length?: number): Item[] {
+  if (!Array.isArray(item)) fail(what + ': expected an array');
+  if (length !== undefined && item.length !== length) fail(what + ': expected ' + length + ' items, got ' + item.length);
+  return item;
+}
+
+/** A non-negative safe integer (a counter, a sequence number). */
+export function nat(item: Item, what: string): number {
+  if (typeof item !== 'number' || item < 0 || item > MAX_SAFE || Math.floor(item) !== item) {
+    fail(what + ': expected a non-negative integer');
+  }
+  return item;
+}
+
+/** Any safe integer. */
+export function int(item: Item, what: string): number {
+  if (typeof item !== 'number' || item < -MAX_SAFE || item > MAX_SAFE || Math.floor(item) !== item) {
+    fail(what + ': expected an integer');
+  }
+  return item;
+}
+
+export function str(item: Item, what: string): string {
+  if (typeof item !== 'string') fail(what + ': expected a text string');
+  return item;
+}
+
+export function bool(item: Item, what: string): boolean {
+  if (typeof item !== 'boolean') fail(what + ': expected a boolean');
+  return item;
+}
+
+/** A plain map item (not an array, not bytes, not null). */
+export function map(item: Item, what: string): ItemMap {
+  if (item === null || typeof item !== 'object' || Array.isArray(item) || item instanceof Uint8Array) {
+    fail(what + ': expected a map');
+  }
+  return item as ItemMap;
+}
+
+/**
+ * Strictly ascending string keys: a sorted list on the wire is what makes equal states encode to equal bytes,
+ * and a decoder that insists on it rejects duplicates too.
+ */
+export function ascending(prev: string | undefined, next: string, what: string): void {
+  if (prev !== undefined && !(prev < next)) fail(what + ': keys must be strictly ascending');
+}

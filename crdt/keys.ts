@@ -1,0 +1,72 @@
+/**
+ * Plain objects stand in for Map on the board, so anything used as a key (a set element, a map key, a replica
+ * id) needs a canonical string. Object key order differs between Node and Espruino, so every walk that can
+ * reach the wire, a hash or a comparison goes through sortedKeys.
+ */
+import type { Item } from './types.ts';
+
+/** Own keys of a plain object in ascending code-unit order. */
+export function sortedKeys(o: { [k: string]: unknown }): string[] {
+  return Object.keys(o).sort(cmpStr);
+}
+
+export function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function hasOwn(o: object, k: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, k);
+}
+
+const HEX = '0123456789abcdef';
+
+function hexByte(b: number): string {
+  return HEX.charAt(b >> 4) + HEX.charAt(b & 15);
+}
+
+/** The exact bits of a float, as 16 hex digits (numbers printed as decimals differ on the board). */
+function floatKey(n: number): string {
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, n);
+  let s = '';
+  for (let i = 0; i < 8; i++) s += hexByte(dv.getUint8(i));
+  return s;
+}
+
+/**
+ * A canonical string for an element item: equal items give equal keys and different items different keys.
+ * Strings are the common case and stay cheap ("s" + text); integers print exactly; everything else is spelled
+ * out with a one-letter type prefix, map keys sorted.
+ */
+export function keyOf(item: Item): string {
+  if (typeof item === 'string') return 's' + item;
+  if (typeof item === 'number') {
+    if (Math.floor(item) === item && item <= 9007199254740991 && item >= -9007199254740991 && !(item === 0 && 1 / item < 0)) {
+      return 'i' + String(item);
+    }
+    return 'f' + floatKey(item);
+  }
+  if (item === null) return 'z';
+  if (item === true) return 't';
+  if (item === false) return 'u';
+  if (item instanceof Uint8Array) {
+    let s = 'b';
+    for (let i = 0; i < item.length; i++) s += hexByte(item[i]);
+    return s;
+  }
+  if (Array.isArray(item)) {
+    let s = 'a' + item.length + '(';
+    for (let i = 0; i < item.length; i++) {
+      const k = keyOf(item[i]);
+      s += k.length + ':' + k;
+    }
+    return s + ')';
+  }
+  const ks = sortedKeys(item);
+  let s = 'm' + ks.length + '(';
+  for (let i = 0; i < ks.length; i++) {
+    const v = keyOf(item[ks[i]]);
+    s += ks[i].length + ':' + ks[i] + v.length + ':' + v;
+  }
+  return s + ')';
+}
