@@ -14,8 +14,12 @@ export function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Taken from an instance: the board has the method on objects but not on Object.prototype (shared/espruino.md),
+ *  and calling it through the object itself would break on an own key named "hasOwnProperty". */
+const HOP = ({} as any).hasOwnProperty as (this: object, k: string) => boolean;
+
 export function hasOwn(o: object, k: string): boolean {
-  return Object.prototype.hasOwnProperty.call(o, k);
+  return HOP.call(o, k);
 }
 
 const HEX = '0123456789abcdef';

@@ -1,0 +1,221 @@
+/**
+ * Add-wins map with nested CRDT values and causal removal, for ANY nested type (a G-Counter as well as an
+ * OR-Set). Under each key sits a DotFun: per dot, the nested contribution of the replica that made the dot.
+ * All keys share one causal context.
+ *
+ *   const M = awmap(GCounter);
+ *   let s = M.bottom();
+ *   s = M.join(s, apply(GCounter, s, 'a', 'hits', 'inc', [2]));   // { hits: 2 }
+ *   s = M.join(s, remove(s, 'hits'));                              // {}
+ *
+ * - Update: the replica's nested mutator runs against the key's full nested value (the join of all surviving
+ *   contributions). The delta is ONE new dot carrying the join of the replica's previous contribution and the
+ *   nested delta, with a context that covers the replica's older dot(s) for the key, which it therefore replaces:
+ *   at most one dot per replica per key, plus concurrent ones.
+ * - Remove: a delta whose context covers every dot of the key it has observed. A contribution under a dot the
+ *   remover has not seen survives (add wins); everything else under the key is gone, so after a remove the
+ *   nested value starts again from bottom.
+ *
+ * Costs and limits, stated plainly:
+ * - A delta carries the updating replica's whole contribution to the key (its own G-Counter entry, its own
+ *   share of an OR-Set's dots, …), not just the nested delta. That is what lets an older dot be dropped.
+ * - An update concurrent to a remove revives that replica's whole contribution, including its effects from
+ *   before the remove (Riak's embedded counters behave the same). Keeping only the effects concurrent to the
+ *   remove would need one dot per update kept forever; this construction keeps the state bounded instead.
+ * - Epochs: a replica that starts a contribution afresh (the key is new to it, or its old contribution was
+ *   removed) acts on the nested value as replica `r.e`, where e is the counter of the dot that began it. Without
+ *   that, a nested causal type would mint its dots from 1 again after a remove, and a surviving contribution
+ *   whose context saw the old dots would silently delete the new ones. Nested counters therefore hold one entry
+ *   per epoch; nested mutators that name replicas in their arguments would see `r.e` ids.
+ * Map keys are strings ("__proto__" is refused, since `value` returns a plain object).
+ */
+import {
+  type Context, type Dot, type Dotted, claimDot, cmpDot, contextOf, counter, decodeContext, emptyContext,
+  encodeContext, joinContext, joinDotMap, joinStore, leqContext, leqStore, nextDot, unseen,
+} from './causal.ts';
+import { arr, fail, nat, str } from './check.ts';
+import { MutatorError } from './errors.ts';
+import { replicaItem } from './guards.ts';
+import { hasOwn, keyOf, sortedKeys } from './keys.ts';
+import { removedDots } from './orset.ts';
+import type { Crdt, Item, ReplicaId } from './types.ts';
+
+/** A contribution: the dot it was made under, the replica's epoch for this key, and the nested state. */
+export type Contribution<S> = [ReplicaId, number, number, S];
+
+export interface AWMapState<S> {
+  /** By keyOf(key): contributions sorted by dot. */
+  m: { [k: string]: Contribution<S>[] };
+  c: Context;
+}
+
+function mapKey(key: unknown, what: string): string {
+  if (typeof key !== 'string') throw new MutatorError('args', what + ': map keys are strings, got ' + typeof key);
+  if (key === '__proto__') throw new MutatorError('args', what + ': "__proto__" cannot be a map key');
+  return keyOf(key);
+}
+
+/** The replica id the nested type sees during an epoch (see the module comment). */
+export function epochReplica(replica: ReplicaId, epoch: number): ReplicaId {
+  return replica + '.' + epoch;
+}
+
+/** The key's nested value: the join of every surviving contribution. */
+export function nestedAt<S>(t: Crdt<S, any>, s: AWMapState<S>, key: string): S {
+  const k = keyOf(key);
+  let full = t.bottom();
+  if (!hasOwn(s.m, k)) return full;
+  const cs = s.m[k];
+  for (let i = 0; i < cs.length; i++) full = t.join(full, cs[i][3]);
+  return full;
+}
+
+/** Update the value under key with the nested type's mutator `name`; creates the key if needed. */
+export function apply<S>(t: Crdt<S, any>, s: AWMapState<S>, replica: ReplicaId, key: string, name: string, args: any[]): AWMapState<S> {
+  const k = mapKey(key, 'awmap apply');
+  if (!hasOwn(t.mutators, name)) {
+    throw new MutatorError('args', 'awmap apply: ' + t.name + ' has no mutator "' + name + '" (it has: ' + sortedKeys(t.mutators).join(', ') + ')');
+  }
+  const cs = hasOwn(s.m, k) ? s.m[k] : [];
+  let full = t.bottom();
+  let prev = t.bottom();
+  const own: Dot[] = [];
+  let epoch = 0;
+  let newest = 0;
+  for (let i = 0; i < cs.length; i++) {
+    full = t.join(full, cs[i][3]);
+    if (cs[i][0] !== replica) continue;
+    prev = t.join(prev, cs[i][3]);
+    own.push([replica, cs[i][1]]);
+    if (cs[i][1] > newest) {
+      newest = cs[i][1];
+      epoch = cs[i][2];
+    }
+  }
+  const dot = nextDot(s.c, replica);
+  if (own.length === 0) epoch = dot[1];
+  if (args !== undefined && !Array.isArray(args)) throw new MutatorError('args', 'awmap apply: the nested arguments must be an array');
+  const nested = t.mutators[name](full, epochReplica(replica, epoch), args === undefined ? [] : args);
+  const m: { [k: string]: Contribution<S>[] } = {};
+  m[k] = [[replica, dot[1], epoch, t.join(prev, nested)]];
+  return { m: m, c: contextOf(own.concat([dot])) };
+}
+
+/** Remove the key: drop every contribution observed under it (bottom if the key is absent). */
+export function remove<S>(s: AWMapState<S>, key: string): AWMapState<S> {
+  const k = mapKey(key, 'awmap remove');
+  return { m: {}, c: contextOf(hasOwn(s.m, k) ? s.m[k] : []) };
+}
+
+/** The map type over a nested value type. */
+export function awmap<S>(t: Crdt<S, any>): Crdt<AWMapState<S>, { [key: string]: any }> {
+  // A dot's epoch is fixed when the dot is made, so the two sides agree; ordering (epoch, nested state)
+  // lexicographically keeps join a lattice operation even on forged input, and keeps parts irreducible.
+  const both = (x: Contribution<S>, y: Contribution<S>): Contribution<S> => {
+    if (x[2] !== y[2]) return x[2] > y[2] ? x : y;
+    return [x[0], x[1], x[2], t.join(x[3], y[3])];
+  };
+  const below = (x: Contribution<S>, y: Contribution<S>): boolean => x[2] < y[2] || (x[2] === y[2] && t.leq(x[3], y[3]));
+
+  const self: Crdt<AWMapState<S>, { [key: string]: any }> = {
+    name: 'awmap(' + t.name + ')',
+    tag: 13,
+    bottom: () => ({ m: {}, c: emptyContext() }),
+    join: (a, b) => ({
+      m: joinDotMap(a.m, b.m, (x, y) => {
+        const r = y === undefined ? unseen(x as Contribution<S>[], b.c) : x === undefined ? unseen(y, a.c) : joinStore(x, a.c, y, b.c, both);
+        return r.length === 0 ? null : r;
+      }),
+      c: joinContext(a.c, b.c),
+    }),
+    leq: (a, b) => {
+      if (!leqContext(a.c, b.c)) return false;
+      const ks = Object.keys(b.m);
+      for (let i = 0; i < ks.length; i++) {
+        if (!leqStore(hasOwn(a.m, ks[i]) ? a.m[ks[i]] : [], a.c, b.m[ks[i]], below)) return false;
+      }
+      return true;
+    },
+    value: (s) => {
+      const out: { [key: string]: any } = {};
+      const ks = sortedKeys(s.m);
+      for (let i = 0; i < ks.length; i++) {
+        const key = ks[i].slice(1); // keyOf(string) is "s" + the string
+        out[key] = t.value(nestedAt(t, s, key));
+      }
+      return out;
+    },
+    decompose: (s) => {
+      const out: AWMapState<S>[] = [];
+      const held: Dot[] = [];
+      const ks = sortedKeys(s.m);
+      for (let i = 0; i < ks.length; i++) {
+        const cs = s.m[ks[i]];
+        for (let j = 0; j < cs.length; j++) {
+          const x = cs[j];
+          held.push([x[0], x[1]]);
+          let parts = t.decompose(x[3]);
+          // A contribution that is still bottom keeps the key present: it is a part of its own.
+          if (parts.length === 0) parts = [x[3]];
+          for (let p = 0; p < parts.length; p++) {
+            const m: { [k: string]: Contribution<S>[] } = {};
+            m[ks[i]] = [[x[0], x[1], x[2], parts[p]]];
+            out.push({ m: m, c: contextOf([x]) });
+          }
+        }
+      }
+      const gone = removedDots(s.c, held);
+      for (let i = 0; i < gone.length; i++) out.push({ m: {}, c: contextOf([gone[i]]) });
+      return out;
+    },
+    encode: (s) => {
+      const out: Item[] = [];
+      const ks = sortedKeys(s.m);
+      for (let i = 0; i < ks.length; i++) {
+        const cs = s.m[ks[i]];
+        const flat: Item[] = [];
+        for (let j = 0; j < cs.length; j++) flat.push(cs[j][0], cs[j][1], cs[j][2], t.encode(cs[j][3]));
+        out.push(ks[i].slice(1), flat);
+      }
+      return [out, encodeContext(s.c)];
+    },
+    decode: (item) => {
+      const what = self.name;
+      const top = arr(item, what, 2);
+      const c = decodeContext(top[1], what + ' context');
+      const entries = arr(top[0], what + ' entries');
+      if (entries.length % 2 !== 0) fail(what + ' entries: expected key/contributions pairs');
+      const m: { [k: string]: Contribution<S>[] } = {};
+      const seen: { [k: string]: boolean } = {};
+      let prev: string | undefined;
+      for (let i = 0; i < entries.length; i += 2) {
+        const key = str(entries[i], what + ' key');
+        if (key === '__proto__') fail(what + ' key: "__proto__" cannot be a map key');
+        const k = keyOf(key);
+        if (prev !== undefined && !(prev < k)) fail(what + ' keys must be strictly ascending, without repeats');
+        prev = k;
+        const flat = arr(entries[i + 1], what + ' contributions of ' + key);
+        if (flat.length === 0 || flat.length % 4 !== 0) {
+          fail(what + ' contributions of ' + key + ': expected one or more replica/counter/epoch/state quads');
+        }
+        const cs: Contribution<S>[] = [];
+        for (let j = 0; j < flat.length; j += 4) {
+          const x: Contribution<S> = [replicaItem(flat[j], what + ' dot'), counter(flat[j + 1], what + ' dot'), nat(flat[j + 2], what + ' epoch'), t.bottom()];
+          if (x[2] < 1 || x[2] > x[1]) fail(what + ' epoch ' + x[2] + ' of dot (' + x[0] + ', ' + x[1] + '): must be 1..' + x[1]);
+          if (cs.length > 0 && cmpDot(cs[cs.length - 1] as Dotted, x) >= 0) fail(what + ' contributions of ' + key + ': dots must be strictly ascending');
+          claimDot(seen, c, [x[0], x[1]], what + ' dot');
+          x[3] = t.decode(flat[j + 3]);
+          cs.push(x);
+        }
+        m[k] = cs;
+      }
+      return { m: m, c: c };
+    },
+    mutators: {
+      apply: (s, r, args) => apply(t, s, r, args[0], args[1], args[2]),
+      remove: (s, _r, args) => remove(s, args[0]),
+    },
+  };
+  return self;
+}
+

@@ -1,0 +1,361 @@
+/**
+ * Dots, causal contexts and dot stores, after Almeida, Shoker, Baquero, "Delta state replicated data types"
+ * (2018). A causal CRDT state is a dot store plus the causal context of every dot the replica has seen:
+ * a dot seen by the context but missing from the store was removed, so removals need no tombstone per element.
+ *
+ * The context compacts to a version vector (every dot (r, 1..vv[r]) seen) plus a dot cloud of the dots seen
+ * beyond it. Deltas arrive out of order, so a cloud is normal for a while; once the gaps fill, join moves the
+ * cloud into the vector and a context costs one counter per replica.
+ *
+ *   let c = emptyContext();
+ *   const d = nextDot(c, 'a');           // ['a', 1]
+ *   c = joinContext(c, contextOf([d]));  // vv { a: 1 }, cloud {}
+ *   contains(c, ['a', 1]);               // true
+ *
+ * Dot stores are sorted arrays whose entries carry a dot in their first two slots: a DotSet is Dot[]; a DotFun
+ * adds payload slots ([r, n, v]); a DotMap is a plain object of inner stores keyed by a canonical key. Every
+ * store is sorted by dot (replica, then counter) so joins are merges and equal states encode to equal bytes.
+ */
+import { arr, fail, nat } from './check.ts';
+import { replicaArg, replicaItem } from './guards.ts';
+import { cmpStr, hasOwn, sortedKeys } from './keys.ts';
+import type { Item, ReplicaId } from './types.ts';
+
+/** An event: the n-th (from 1) that replica r made. */
+export type Dot = [ReplicaId, number];
+
+/** A dot in the first two slots, with any payload after: a Dot, or a DotFun entry. */
+export interface Dotted {
+  0: ReplicaId;
+  1: number;
+}
+
+export interface Context {
+  /** vv[r] = n: the dots (r, 1) … (r, n) are all seen. Only counters ≥ 1 are kept. */
+  vv: { [r: string]: number };
+  /** Dots seen beyond the vector: ascending counters per replica, each above vv[r] + 1. No empty lists. */
+  cloud: { [r: string]: number[] };
+}
+
+export function emptyContext(): Context {
+  return { vv: {}, cloud: {} };
+}
+
+export function isEmptyContext(c: Context): boolean {
+  return Object.keys(c.vv).length === 0 && Object.keys(c.cloud).length === 0;
+}
+
+export function cmpDot(a: Dotted, b: Dotted): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1];
+}
+
+function vvOf(c: Context, r: string): number {
+  return hasOwn(c.vv, r) ? c.vv[r] : 0;
+}
+
+/** The highest counter of replica r the context has seen (0 if none). */
+export function maxCounter(c: Context, r: ReplicaId): number {
+  if (hasOwn(c.cloud, r)) {
+    const cl = c.cloud[r];
+    return cl[cl.length - 1];
+  }
+  return vvOf(c, r);
+}
+
+/** The dot replica r makes next: one past everything of r's the context has seen, so a dot is never reused. */
+export function nextDot(c: Context, r: ReplicaId): Dot {
+  return [replicaArg(r, 'new dot'), maxCounter(c, r) + 1];
+}
+
+export function contains(c: Context, d: Dotted): boolean {
+  const r = d[0];
+  const n = d[1];
+  if (n <= vvOf(c, r)) return true;
+  if (!hasOwn(c.cloud, r)) return false;
+  const cl = c.cloud[r];
+  let lo = 0;
+  let hi = cl.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (cl[mid] === n) return true;
+    if (cl[mid] < n) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/**
+ * Put replica r's counters (ascending, no duplicates) into a vector and cloud under construction: counters the
+ * vector already covers are dropped, and the vector grows while the next counter is contiguous with it.
+ */
+function settle(vv: { [r: string]: number }, cloud: { [r: string]: number[] }, r: string, ns: number[]): void {
+  let top = hasOwn(vv, r) ? vv[r] : 0;
+  let i = 0;
+  while (i < ns.length && ns[i] <= top) i++;
+  while (i < ns.length && ns[i] === top + 1) {
+    top++;
+    i++;
+  }
+  if (top > 0) vv[r] = top;
+  if (i < ns.length) cloud[r] = i === 0 ? ns : ns.slice(i);
+}
+
+/** Merge two ascending counter lists, dropping duplicates. */
+function mergeCounters(a: number[], b: number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
+    else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
+    else {
+      out.push(a[i++]);
+      j++;
+    }
+  }
+  return out;
+}
+
+/** The least upper bound of two contexts, compacted. */
+export function joinContext(a: Context, b: Context): Context {
+  if (isEmptyContext(b)) return a;
+  if (isEmptyContext(a)) return b;
+  const vv: { [r: string]: number } = {};
+  const cloud: { [r: string]: number[] } = {};
+  const va = Object.keys(a.vv);
+  for (let i = 0; i < va.length; i++) vv[va[i]] = a.vv[va[i]];
+  const vb = Object.keys(b.vv);
+  for (let i = 0; i < vb.length; i++) {
+    const r = vb[i];
+    if (!hasOwn(vv, r) || vv[r] < b.vv[r]) vv[r] = b.vv[r];
+  }
+  const ca = Object.keys(a.cloud);
+  for (let i = 0; i < ca.length; i++) {
+    const r = ca[i];
+    settle(vv, cloud, r, hasOwn(b.cloud, r) ? mergeCounters(a.cloud[r], b.cloud[r]) : a.cloud[r]);
+  }
+  const cb = Object.keys(b.cloud);
+  for (let i = 0; i < cb.length; i++) {
+    if (!hasOwn(a.cloud, cb[i])) settle(vv, cloud, cb[i], b.cloud[cb[i]]);
+  }
+  return { vv: vv, cloud: cloud };
+}
+
+/** The context of exactly these dots (in any order, duplicates allowed), compacted. */
+export function contextOf(dots: Dotted[]): Context {
+  const per: { [r: string]: number[] } = {};
+  for (let i = 0; i < dots.length; i++) {
+    const r = dots[i][0];
+    if (!hasOwn(per, r)) per[r] = [];
+    per[r].push(dots[i][1]);
+  }
+  const vv: { [r: string]: number } = {};
+  const cloud: { [r: string]: number[] } = {};
+  const rs = Object.keys(per);
+  for (let i = 0; i < rs.length; i++) {
+    const ns = per[rs[i]].sort((x, y) => x - y);
+    const uniq: number[] = [];
+    for (let k = 0; k < ns.length; k++) if (k === 0 || ns[k] !== ns[k - 1]) uniq.push(ns[k]);
+    settle(vv, cloud, rs[i], uniq);
+  }
+  return { vv: vv, cloud: cloud };
+}
+
+/** Is every dot of a also in b? Relies on b being compacted: b never holds vv[r] + 1 in its cloud. */
+export function leqContext(a: Context, b: Context): boolean {
+  const va = Object.keys(a.vv);
+  for (let i = 0; i < va.length; i++) if (a.vv[va[i]] > vvOf(b, va[i])) return false;
+  const ca = Object.keys(a.cloud);
+  for (let i = 0; i < ca.length; i++) {
+    const r = ca[i];
+    const cl = a.cloud[r];
+    for (let k = 0; k < cl.length; k++) if (!contains(b, [r, cl[k]])) return false;
+  }
+  return true;
+}
+
+/** Every dot of the context, sorted; as long as the history (used by decompose, not on hot paths). */
+export function contextDots(c: Context): Dot[] {
+  const rs = sortedKeys(c.vv);
+  const cs = Object.keys(c.cloud);
+  for (let i = 0; i < cs.length; i++) if (!hasOwn(c.vv, cs[i])) rs.push(cs[i]);
+  rs.sort(cmpStr);
+  const out: Dot[] = [];
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i];
+    const top = vvOf(c, r);
+    for (let n = 1; n <= top; n++) out.push([r, n]);
+    if (hasOwn(c.cloud, r)) {
+      const cl = c.cloud[r];
+      for (let k = 0; k < cl.length; k++) out.push([r, cl[k]]);
+    }
+  }
+  return out;
+}
+
+/** The dots of a store entry list, in store order. */
+export function dotsOf(store: Dotted[]): Dot[] {
+  const out: Dot[] = [];
+  for (let i = 0; i < store.length; i++) out.push([store[i][0], store[i][1]]);
+  return out;
+}
+
+/**
+ * Join two sorted dot stores under their contexts (the DotSet and DotFun rules): a dot survives if both sides
+ * hold it (then `both` joins the two entries' payloads) or one side holds it and the other side's context has
+ * not seen it. A dot one side holds and the other has seen but dropped was removed there, and stays removed.
+ */
+export function joinStore<E extends Dotted>(a: E[], ca: Context, b: E[], cb: Context, both: (x: E, y: E) => E): E[] {
+  const out: E[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const c = i >= a.length ? 1 : j >= b.length ? -1 : cmpDot(a[i], b[j]);
+    if (c === 0) {
+      out.push(a[i] === b[j] ? a[i] : both(a[i], b[j]));
+      i++;
+      j++;
+    } else if (c < 0) {
+      if (!contains(cb, a[i])) out.push(a[i]);
+      i++;
+    } else {
+      if (!contains(ca, b[j])) out.push(b[j]);
+      j++;
+    }
+  }
+  return out;
+}
+
+/**
+ * The store half of (a, ca) ≤ (b, cb), given ca ⊆ cb: every dot b holds that a has seen must still be in a
+ * (else a removed it and the join would drop it from b), with a's payload below b's.
+ * `leqEntry` is null for a DotSet, whose entries carry no payload.
+ */
+export function leqStore<E extends Dotted>(a: E[], ca: Context, b: E[], leqEntry: ((x: E, y: E) => boolean) | null): boolean {
+  let i = 0;
+  for (let j = 0; j < b.length; j++) {
+    const y = b[j];
+    if (!contains(ca, y)) continue;
+    while (i < a.length && cmpDot(a[i], y) < 0) i++;
+    if (i >= a.length || cmpDot(a[i], y) !== 0) return false;
+    if (leqEntry !== null && a[i] !== y && !leqEntry(a[i], y)) return false;
+  }
+  return true;
+}
+
+/**
+ * Join two DotMaps key by key. `inner(x, y)` joins the entries under one key (either may be missing) and returns
+ * null when nothing survives, so a key whose dots were all removed disappears.
+ */
+export function joinDotMap<T>(a: { [k: string]: T }, b: { [k: string]: T }, inner: (x: T | undefined, y: T | undefined) => T | null): { [k: string]: T } {
+  const out: { [k: string]: T } = {};
+  const ka = Object.keys(a);
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i];
+    const v = inner(a[k], hasOwn(b, k) ? b[k] : undefined);
+    if (v !== null) out[k] = v;
+  }
+  const kb = Object.keys(b);
+  for (let i = 0; i < kb.length; i++) {
+    const k = kb[i];
+    if (hasOwn(a, k)) continue;
+    const v = inner(undefined, b[k]);
+    if (v !== null) out[k] = v;
+  }
+  return out;
+}
+
+/** Keep only the entries whose dot the context has not seen: what one side brings that the other lacks. */
+export function unseen<E extends Dotted>(store: E[], c: Context): E[] {
+  let keep = 0;
+  for (let i = 0; i < store.length; i++) if (!contains(c, store[i])) keep++;
+  if (keep === store.length) return store;
+  const out: E[] = [];
+  for (let i = 0; i < store.length; i++) if (!contains(c, store[i])) out.push(store[i]);
+  return out;
+}
+
+// ---- wire form ----
+
+/** Context as [[r, max, r, max, …], [r, n, r, n, …]]: the vector by replica, then the cloud sorted by dot. */
+export function encodeContext(c: Context): Item {
+  const vv: Item[] = [];
+  const rs = sortedKeys(c.vv);
+  for (let i = 0; i < rs.length; i++) vv.push(rs[i], c.vv[rs[i]]);
+  const cloud: Item[] = [];
+  const cs = sortedKeys(c.cloud);
+  for (let i = 0; i < cs.length; i++) {
+    const cl = c.cloud[cs[i]];
+    for (let k = 0; k < cl.length; k++) cloud.push(cs[i], cl[k]);
+  }
+  return [vv, cloud];
+}
+
+/** A dot counter from the wire: counters start at 1. */
+export function counter(item: Item, what: string): number {
+  const n = nat(item, what);
+  if (n < 1) fail(what + ': dot counters start at 1');
+  return n;
+}
+
+/** Decode a context and insist on its compacted form, so that every state has exactly one encoding. */
+export function decodeContext(item: Item, what: string): Context {
+  const pair = arr(item, what, 2);
+  const vvItems = arr(pair[0], what + ' vector');
+  if (vvItems.length % 2 !== 0) fail(what + ' vector: expected replica/counter pairs');
+  const vv: { [r: string]: number } = {};
+  let prev: string | undefined;
+  for (let i = 0; i < vvItems.length; i += 2) {
+    const r = replicaItem(vvItems[i], what + ' vector');
+    if (prev !== undefined && !(prev < r)) fail(what + ' vector: replicas must be strictly ascending');
+    prev = r;
+    vv[r] = counter(vvItems[i + 1], what + ' vector ' + r);
+  }
+  const cloudItems = arr(pair[1], what + ' cloud');
+  if (cloudItems.length % 2 !== 0) fail(what + ' cloud: expected replica/counter pairs');
+  const cloud: { [r: string]: number[] } = {};
+  let last: Dot | null = null;
+  for (let i = 0; i < cloudItems.length; i += 2) {
+    const d: Dot = [replicaItem(cloudItems[i], what + ' cloud'), counter(cloudItems[i + 1], what + ' cloud')];
+    if (last !== null && cmpDot(last, d) >= 0) fail(what + ' cloud: dots must be strictly ascending');
+    last = d;
+    if (d[1] <= (hasOwn(vv, d[0]) ? vv[d[0]] : 0) + 1) {
+      fail(what + ' cloud: dot (' + d[0] + ', ' + d[1] + ') belongs in the vector (context not compacted)');
+    }
+    if (!hasOwn(cloud, d[0])) cloud[d[0]] = [];
+    cloud[d[0]].push(d[1]);
+  }
+  return { vv: vv, cloud: cloud };
+}
+
+/** A sorted dot list as [r, n, r, n, …]. */
+export function encodeDots(dots: Dotted[]): Item[] {
+  const out: Item[] = [];
+  for (let i = 0; i < dots.length; i++) out.push(dots[i][0], dots[i][1]);
+  return out;
+}
+
+/**
+ * Record a dot while decoding one state: a dot is made for one entry only, so a second sighting, or a dot the
+ * context never saw, means the item is malformed.
+ */
+export function claimDot(seen: { [k: string]: boolean }, c: Context, d: Dot, what: string): void {
+  if (!contains(c, d)) fail(what + ': dot (' + d[0] + ', ' + d[1] + ') is not in the causal context');
+  const k = d[1] + ':' + d[0];
+  if (hasOwn(seen, k)) fail(what + ': dot (' + d[0] + ', ' + d[1] + ') appears twice');
+  seen[k] = true;
+}
+
+/** Decode a non-empty, strictly ascending [r, n, …] list of dots that the context contains. */
+export function decodeDots(item: Item, c: Context, seen: { [k: string]: boolean }, what: string): Dot[] {
+  const items = arr(item, what);
+  if (items.length === 0 || items.length % 2 !== 0) fail(what + ': expected one or more replica/counter pairs');
+  const out: Dot[] = [];
+  for (let i = 0; i < items.length; i += 2) {
+    const d: Dot = [replicaItem(items[i], what), counter(items[i + 1], what)];
+    if (out.length > 0 && cmpDot(out[out.length - 1], d) >= 0) fail(what + ': dots must be strictly ascending');
+    claimDot(seen, c, d, what);
+    out.push(d);
+  }
+  return out;
+}

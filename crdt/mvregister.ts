@@ -1,0 +1,99 @@
+/**
+ * Multi-value register (Almeida, Shoker, Baquero 2018): a DotFun from dots to written values under a
+ * causal context. A write replaces every value it has observed with one new dot, so after a merge the register
+ * holds exactly the concurrent writes, and the next write (which observes them all) collapses them again.
+ *
+ *   let s = MVRegister.bottom();
+ *   const x = MVRegister.join(s, set(s, 'a', 1));
+ *   const y = MVRegister.join(s, set(s, 'b', 2));
+ *   MVRegister.value(MVRegister.join(x, y));   // [1, 2]: concurrent writes, sorted
+ *
+ * `value` lists the distinct values in the order of crdt/order.ts (two concurrent writes of one value show once).
+ */
+import {
+  type Context, claimDot, cmpDot, contextOf, counter, decodeContext, dotsOf, emptyContext, encodeContext,
+  joinContext, joinStore, leqContext, leqStore, nextDot,
+} from './causal.ts';
+import { arr, fail } from './check.ts';
+import { elementItem, itemArg, replicaItem } from './guards.ts';
+import { hasOwn, keyOf } from './keys.ts';
+import { removedDots } from './orset.ts';
+import { sortItems } from './order.ts';
+import type { Crdt, Item, ReplicaId } from './types.ts';
+
+/** A write: its dot and the value written. */
+export type Write = [ReplicaId, number, Item];
+
+export interface MVRegisterState {
+  /** Writes sorted by dot. */
+  s: Write[];
+  c: Context;
+}
+
+/**
+ * One dot is written once with one value, so both sides agree on it; a forged pair that disagrees still joins
+ * deterministically (the greater canonical key), which keeps join a lattice operation on any decoded input.
+ */
+function joinWrite(x: Write, y: Write): Write {
+  return keyOf(x[2]) >= keyOf(y[2]) ? x : y;
+}
+
+function leqWrite(x: Write, y: Write): boolean {
+  return keyOf(x[2]) <= keyOf(y[2]);
+}
+
+/** Write a value: one fresh dot, replacing every value this replica has observed. */
+export function set(s: MVRegisterState, replica: ReplicaId, v: Item): MVRegisterState {
+  const d = nextDot(s.c, replica);
+  const w: Write = [replica, d[1], itemArg(v, 'mvregister set')];
+  return { s: [w], c: contextOf(dotsOf(s.s).concat([d])) };
+}
+
+export const MVRegister: Crdt<MVRegisterState, Item[]> = {
+  name: 'mvregister',
+  tag: 10,
+  bottom: () => ({ s: [], c: emptyContext() }),
+  join: (a, b) => ({ s: joinStore(a.s, a.c, b.s, b.c, joinWrite), c: joinContext(a.c, b.c) }),
+  leq: (a, b) => leqContext(a.c, b.c) && leqStore(a.s, a.c, b.s, leqWrite),
+  value: (st) => {
+    const seen: { [k: string]: boolean } = {};
+    const out: Item[] = [];
+    for (let i = 0; i < st.s.length; i++) {
+      const k = keyOf(st.s[i][2]);
+      if (hasOwn(seen, k)) continue;
+      seen[k] = true;
+      out.push(st.s[i][2]);
+    }
+    return sortItems(out);
+  },
+  decompose: (st) => {
+    const out: MVRegisterState[] = [];
+    for (let i = 0; i < st.s.length; i++) out.push({ s: [st.s[i]], c: contextOf([st.s[i]]) });
+    const gone = removedDots(st.c, dotsOf(st.s));
+    for (let i = 0; i < gone.length; i++) out.push({ s: [], c: contextOf([gone[i]]) });
+    return out;
+  },
+  encode: (st) => {
+    const ws: Item[] = [];
+    for (let i = 0; i < st.s.length; i++) ws.push(st.s[i][0], st.s[i][1], st.s[i][2]);
+    return [ws, encodeContext(st.c)];
+  },
+  decode: (item) => {
+    const top = arr(item, 'mvregister', 2);
+    const c = decodeContext(top[1], 'mvregister context');
+    const ws = arr(top[0], 'mvregister writes');
+    if (ws.length % 3 !== 0) fail('mvregister writes: expected replica/counter/value triples');
+    const s: Write[] = [];
+    const seen: { [k: string]: boolean } = {};
+    for (let i = 0; i < ws.length; i += 3) {
+      const w: Write = [replicaItem(ws[i], 'mvregister write'), counter(ws[i + 1], 'mvregister write'), elementItem(ws[i + 2], 'mvregister value')];
+      if (s.length > 0 && cmpDot(s[s.length - 1], w) >= 0) fail('mvregister writes: dots must be strictly ascending');
+      claimDot(seen, c, [w[0], w[1]], 'mvregister write');
+      s.push(w);
+    }
+    return { s: s, c: c };
+  },
+  mutators: {
+    set: (s, r, args) => set(s, r, args[0]),
+  },
+};

@@ -1,0 +1,200 @@
+/**
+ * Add-wins observed-remove set (OR-Set) on a dot store with a causal context (Almeida, Shoker, Baquero
+ * 2018). Each element holds the dots of the adds that made it present; remove drops the dots it has observed,
+ * so an add concurrent to a remove keeps its unseen dot and the element stays (add wins). Removed dots live
+ * on only as the context, which compacts to a version vector: no tombstone per element.
+ *
+ *   let s = ORSet.bottom();
+ *   s = ORSet.join(s, add(s, 'a', 'milk'));   // delta: one dot, plus the dots it replaces
+ *   s = ORSet.join(s, remove(s, 'milk'));     // delta: no store, a context of milk's dots
+ *   ORSet.value(s);                           // []
+ *
+ * Re-adding an element replaces every dot of it this replica has observed (from any replica), as in the paper,
+ * so an element carries at most one dot per concurrent add. The element helpers are exported for the
+ * add-wins graph, which keeps two such element maps under one context.
+ */
+import {
+  type Context, type Dot, cmpDot, contextDots, contextOf, decodeContext, decodeDots, emptyContext, encodeContext,
+  encodeDots, joinContext, joinDotMap, joinStore, leqContext, leqStore, nextDot, unseen,
+} from './causal.ts';
+import { arr, fail } from './check.ts';
+import { elementItem, itemArg } from './guards.ts';
+import { hasOwn, keyOf, sortedKeys } from './keys.ts';
+import { sortItems } from './order.ts';
+import type { Crdt, Item, ReplicaId } from './types.ts';
+
+/** One element: the item and the dots (sorted) of the adds that keep it present. */
+export interface Elem {
+  e: Item;
+  d: Dot[];
+}
+
+/** Elements by keyOf(item). */
+export type Elems = { [key: string]: Elem };
+
+export interface ORSetState {
+  m: Elems;
+  c: Context;
+}
+
+function keepFirst(x: Dot): Dot {
+  return x;
+}
+
+/** Join two element maps under their contexts (the DotMap rule over DotSets). */
+export function joinElems(a: Elems, ca: Context, b: Elems, cb: Context): Elems {
+  return joinDotMap(a, b, (x, y) => {
+    if (y === undefined) {
+      const d = unseen((x as Elem).d, cb);
+      return d.length === 0 ? null : d === (x as Elem).d ? (x as Elem) : { e: (x as Elem).e, d: d };
+    }
+    if (x === undefined) {
+      const d = unseen(y.d, ca);
+      return d.length === 0 ? null : d === y.d ? y : { e: y.e, d: d };
+    }
+    const d = joinStore(x.d, ca, y.d, cb, keepFirst);
+    return d.length === 0 ? null : { e: x.e, d: d };
+  });
+}
+
+/** The store half of leq for element maps (see leqStore); the caller checks the contexts. */
+export function leqElems(a: Elems, ca: Context, b: Elems): boolean {
+  const ks = Object.keys(b);
+  for (let i = 0; i < ks.length; i++) {
+    if (!leqStore(hasOwn(a, ks[i]) ? a[ks[i]].d : [], ca, b[ks[i]].d, null)) return false;
+  }
+  return true;
+}
+
+/** Every dot held by the elements. */
+export function elemDots(m: Elems): Dot[] {
+  const out: Dot[] = [];
+  const ks = Object.keys(m);
+  for (let i = 0; i < ks.length; i++) {
+    const d = m[ks[i]].d;
+    for (let k = 0; k < d.length; k++) out.push(d[k]);
+  }
+  return out;
+}
+
+/** The dots the element with this key holds ([] if absent). */
+export function dotsAt(m: Elems, key: string): Dot[] {
+  return hasOwn(m, key) ? m[key].d : [];
+}
+
+/** The add delta's two halves: the element with one fresh dot, and the context of that dot plus the replaced ones. */
+export function addElem(m: Elems, c: Context, replica: ReplicaId, item: Item): { m: Elems; c: Context } {
+  const key = keyOf(item);
+  const dot = nextDot(c, replica);
+  const out: Elems = {};
+  out[key] = { e: item, d: [dot] };
+  return { m: out, c: contextOf(dotsAt(m, key).concat([dot])) };
+}
+
+/** One element map per (element, dot), for decompose. */
+export function elemParts(m: Elems): Elems[] {
+  const out: Elems[] = [];
+  const ks = sortedKeys(m);
+  for (let i = 0; i < ks.length; i++) {
+    const el = m[ks[i]];
+    for (let k = 0; k < el.d.length; k++) {
+      const one: Elems = {};
+      one[ks[i]] = { e: el.e, d: [el.d[k]] };
+      out.push(one);
+    }
+  }
+  return out;
+}
+
+/** Context dots that no element holds: each is a removal, a join-irreducible of its own. */
+export function removedDots(c: Context, held: Dot[]): Dot[] {
+  const sorted = held.slice().sort(cmpDot);
+  const out: Dot[] = [];
+  const all = contextDots(c);
+  let j = 0;
+  for (let i = 0; i < all.length; i++) {
+    while (j < sorted.length && cmpDot(sorted[j], all[i]) < 0) j++;
+    if (j < sorted.length && cmpDot(sorted[j], all[i]) === 0) continue;
+    out.push(all[i]);
+  }
+  return out;
+}
+
+/** Elements as [item, [r, n, …], item, [r, n, …], …] in key order. */
+export function encodeElems(m: Elems): Item[] {
+  const out: Item[] = [];
+  const ks = sortedKeys(m);
+  for (let i = 0; i < ks.length; i++) out.push(m[ks[i]].e, encodeDots(m[ks[i]].d));
+  return out;
+}
+
+/** Decode element pairs in strictly ascending key order; `checkItem` may reject items (e.g. a malformed edge). */
+export function decodeElems(item: Item, c: Context, seen: { [k: string]: boolean }, what: string, checkItem: ((x: Item) => void) | null): Elems {
+  const items = arr(item, what);
+  if (items.length % 2 !== 0) fail(what + ': expected element/dots pairs');
+  const m: Elems = {};
+  let prev: string | undefined;
+  for (let i = 0; i < items.length; i += 2) {
+    const e = elementItem(items[i], what);
+    if (checkItem !== null) checkItem(e);
+    const k = keyOf(e);
+    if (prev !== undefined && !(prev < k)) fail(what + ': elements must be in strictly ascending key order, without repeats');
+    prev = k;
+    m[k] = { e: e, d: decodeDots(items[i + 1], c, seen, what + ' dots') };
+  }
+  return m;
+}
+
+// ---- delta mutators: each returns the delta only ----
+
+/** Add (or re-add) an element: one fresh dot, replacing the element's observed dots. */
+export function add(s: ORSetState, replica: ReplicaId, item: Item): ORSetState {
+  return addElem(s.m, s.c, replica, itemArg(item, 'orset add'));
+}
+
+/** Remove what this replica has observed of the element; a concurrent add survives. */
+export function remove(s: ORSetState, item: Item): ORSetState {
+  return { m: {}, c: contextOf(dotsAt(s.m, keyOf(itemArg(item, 'orset remove')))) };
+}
+
+/** Remove every observed element. */
+export function clear(s: ORSetState): ORSetState {
+  return { m: {}, c: contextOf(elemDots(s.m)) };
+}
+
+export function has(s: ORSetState, item: Item): boolean {
+  return hasOwn(s.m, keyOf(item));
+}
+
+export const ORSet: Crdt<ORSetState, Item[]> = {
+  name: 'orset',
+  tag: 9,
+  bottom: () => ({ m: {}, c: emptyContext() }),
+  join: (a, b) => ({ m: joinElems(a.m, a.c, b.m, b.c), c: joinContext(a.c, b.c) }),
+  leq: (a, b) => leqContext(a.c, b.c) && leqElems(a.m, a.c, b.m),
+  value: (s) => {
+    const out: Item[] = [];
+    const ks = Object.keys(s.m);
+    for (let i = 0; i < ks.length; i++) out.push(s.m[ks[i]].e);
+    return sortItems(out);
+  },
+  decompose: (s) => {
+    const out: ORSetState[] = [];
+    const parts = elemParts(s.m);
+    for (let i = 0; i < parts.length; i++) out.push({ m: parts[i], c: contextOf(elemDots(parts[i])) });
+    const gone = removedDots(s.c, elemDots(s.m));
+    for (let i = 0; i < gone.length; i++) out.push({ m: {}, c: contextOf([gone[i]]) });
+    return out;
+  },
+  encode: (s) => [encodeElems(s.m), encodeContext(s.c)],
+  decode: (item) => {
+    const top = arr(item, 'orset', 2);
+    const c = decodeContext(top[1], 'orset context');
+    return { m: decodeElems(top[0], c, {}, 'orset elements', null), c: c };
+  },
+  mutators: {
+    add: (s, r, args) => add(s, r, args[0]),
+    remove: (s, _r, args) => remove(s, args[0]),
+    clear: (s) => clear(s),
+  },
+};

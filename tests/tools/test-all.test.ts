@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const RUNNER = path.join(ROOT, 'tools/test-all.mjs');
+
+/** A throwaway project: fixture test files, and the real node_modules linked in so they can import uvu. */
+const FIXTURES: { [file: string]: string } = {
+  'tests/a/pass.test.ts': "import { test } from 'uvu';\ntest('one', () => {});\ntest('two', () => {});\ntest.run();\n",
+  'tests/b/fail.test.ts': "import { test } from 'uvu';\nimport * as assert from 'uvu/assert';\ntest('ok', () => {});\ntest('bad', () => { assert.is(1, 2); });\ntest.run();\n",
+  'tests/b/crash.test.ts': "throw new Error('broken at import');\n",
+  'tests/b/hang.test.ts': "import { test } from 'uvu';\ntest('leaves a timer', () => { setInterval(() => {}, 1000); });\ntest.run();\n",
+  'tests/support/helper.ts': "throw new Error('not a test file, must not run');\n",
+};
+
+let root = '';
+
+test.before(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'pollen-testall-'));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  for (const f of Object.keys(FIXTURES)) {
+    fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+    fs.writeFileSync(path.join(root, f), FIXTURES[f]);
+  }
+});
+
+test.after(() => {
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+});
+
+function runAll(args: string[]): Promise<{ code: number; lines: string[] }> {
+  return new Promise((resolve) => {
+    const env = { ...process.env, POLLEN_TEST_ROOT: root, POLLEN_TEST_TIMEOUT: '3' };
+    execFile(process.execPath, [RUNNER, '--no-typecheck'].concat(args), { cwd: root, env }, (err, stdout) => {
+      resolve({ code: err ? Number((err as { code?: number }).code) : 0, lines: stdout.trimEnd().split('\n') });
+    });
+  });
+}
+
+test('counts tests across files, a crash and a hang as one failure each, and exits 1', async () => {
+  const r = await runAll([]);
+  // pass: 2, fail: 1 + 1, hang: 1 passed + 1 for not exiting, crash: 1
+  assert.is(r.lines[r.lines.length - 1], '4 passed, 3 failed');
+  assert.is(r.code, 1);
+  assert.ok(r.lines.some((l) => /crash\.test\.ts: crashed/.test(l)), r.lines.join('\n'));
+  assert.ok(r.lines.some((l) => /hang\.test\.ts: .*did not exit/.test(l)), r.lines.join('\n'));
+  assert.not.ok(r.lines.some((l) => /\x1b\[/.test(l)), 'colour codes in the output');
+});
+
+test('a pattern selects a subset; all passing exits 0', async () => {
+  const r = await runAll(['a/']);
+  assert.is(r.lines[r.lines.length - 1], '2 passed, 0 failed');
+  assert.is(r.code, 0);
+});
+
+test('no matching test is a failure', async () => {
+  const r = await runAll(['nothing-matches-this']);
+  assert.is(r.lines[r.lines.length - 1], '0 passed, 0 failed');
+  assert.is(r.code, 1);
+});
+
+test.run();
