@@ -108,4 +108,10 @@ test('the board entry crdt/index.ts keeps to the subset', async () => {
   assert.ok(r.bytes > 0);
 });
 
+test('the board entry runtime/index.ts keeps to the subset', async () => {
+  const r = await checkBoard(['runtime/index.ts'], { cwd: ROOT });
+  assert.equal(r.violations.map(formatViolation), []);
+  assert.ok(r.bytes > 0);
+});
+
 test.run();

@@ -1,0 +1,488 @@
+/**
+ * Delta anti-entropy: Algorithm 2 of Almeida, Shoker, Baquero ("Delta state replicated data types", JPDC 2018)
+ * with the BP and RR fixes of Enes, Almeida, Baquero, Leitão (ICDE 2019), over every variable of the store.
+ *
+ * Each delta that inflated a local state (a local update, or the new part of a received one) enters a buffer
+ * of delta-groups numbered by a local sequence; each entry keeps the peer it came from. Every `period` the node
+ * sends each neighbour j the delta-interval since j's acknowledged sequence number, joined per variable into one
+ * DELTA frame [upTo, [[varId, spec, delta], …]], leaving out entries that came from j (BP); j applies it through
+ * the store's RR and answers ACK. Entries every neighbour acknowledged are dropped.
+ *
+ * The buffer is bounded (maxEntries, maxBytes). When full, the oldest entry goes; a neighbour whose ack is older
+ * than what the buffer still covers (and any new neighbour, or one that restarted) is brought up to date by a
+ * digest exchange instead: DIGEST offers a 32-bit FNV-1a digest per variable, the neighbour requests the
+ * variables whose digest differs, and STATE carries their full states. Overflow so costs bytes, never
+ * convergence or memory.
+ *
+ * Bodies (all arrays, DESIGN.md §4):
+ *   DELTA  [upTo, entries]              entries: [[varId, spec, delta], …] sorted by varId
+ *   ACK    [0, inc, upTo]               delta-interval received (inc echoes the sender's incarnation)
+ *          [1, inc, mark, [varId, …]]   these STATEs of digest round `mark` received
+ *   DIGEST [0, mark, [[varId, spec, digest], …]]   offer
+ *          [1, inc, mark, [varId, …]]               request (empty: nothing needed, answered by ACK instead)
+ *   STATE  [mark, entries]
+ */
+import type { Crdt, Item } from '../crdt/types.ts';
+import { DecodeError } from '../crdt/errors.ts';
+import { arr, nat, str } from '../crdt/check.ts';
+import { cmpStr, hasOwn, sortedKeys } from '../crdt/keys.ts';
+import { encode } from '../crdt/codec/cbor.ts';
+import { typeOf, canonicalSpec } from '../crdt/registry.ts';
+import type { Ctx } from './context.ts';
+import { CLS_CONTROL, CLS_DELTA, CLS_STATE } from './io.ts';
+import type { PeerId } from './io.ts';
+import { ACK, DELTA, DIGEST, STATE } from './messages.ts';
+import { below } from './rng.ts';
+import { fnv1a } from './digest.ts';
+import { type Store, type Variable, applyRemote, declare, get, ids, validId } from './store.ts';
+
+export interface AeConfig {
+  /** ms between sync rounds. 1 s: a backstop behind Plumtree, so it may lag; a guess to be validated in the sim. */
+  period: number;
+  /** Bound on buffered delta-groups. 64: a few seconds of updates on a busy board. */
+  maxEntries: number;
+  /** Bound on the buffer's encoded bytes. 4 KB: about 300 variables' worth on a Puck.js (2,630 variables). */
+  maxBytes: number;
+  /** Soft bound on the entries of one DELTA or STATE frame (one entry always goes, however large). 1 KB keeps
+   *  a frame within the default decode limits of every peer and a handful of BLE packets. */
+  maxFrameBytes: number;
+  /** ms after which an open digest round sends its last step again (the offer, or the STATEs still not
+   *  acknowledged), keeping its mark: a lost message costs one retry, not a new round. */
+  retry: number;
+}
+
+export const AE_DEFAULTS: AeConfig = {
+  period: 1000,
+  maxEntries: 64,
+  maxBytes: 4096,
+  maxFrameBytes: 1024,
+  retry: 1000,
+};
+
+export interface AeEntry {
+  seq: number;
+  id: string;
+  delta: any;
+  /** Where the delta came from (this node's own id for a local update): BP never sends it back there. */
+  origin: PeerId;
+  /** Encoded size of the delta, for the byte bound. */
+  size: number;
+}
+
+export interface AePeer {
+  /** Next sequence number the neighbour needs (it acknowledged everything below); -1 when unknown. */
+  acked: number;
+  /** The neighbour's incarnation as last seen on an anti-entropy message; -1 before any. */
+  inc: number;
+  /** The digest round in progress: its mark (our sequence number when it began), or -1. */
+  mark: number;
+  /** When the round last sent something. */
+  sentAt: number;
+  /** Variables of the round still to be acknowledged; null until the neighbour's request arrives. */
+  pending: string[] | null;
+}
+
+export interface AeState {
+  cfg: AeConfig;
+  /** This node's incarnation: acks echo it, so an ack meant for an earlier life is ignored. */
+  inc: number;
+  /** The next sequence number. */
+  seq: number;
+  /** Every entry with seq >= low is still in the buffer. */
+  low: number;
+  buf: AeEntry[];
+  bytes: number;
+  peers: { [peer: string]: AePeer };
+  armed: boolean;
+}
+
+export const TIMER = 'ae.sync';
+
+export function init(config: Partial<AeConfig> | undefined, incarnation: number): AeState {
+  const cfg: AeConfig = {
+    period: AE_DEFAULTS.period,
+    maxEntries: AE_DEFAULTS.maxEntries,
+    maxBytes: AE_DEFAULTS.maxBytes,
+    maxFrameBytes: AE_DEFAULTS.maxFrameBytes,
+    retry: AE_DEFAULTS.retry,
+  };
+  if (config) {
+    const ks = Object.keys(cfg);
+    for (let i = 0; i < ks.length; i++) {
+      const v = (config as any)[ks[i]];
+      if (typeof v === 'number') (cfg as any)[ks[i]] = v;
+    }
+  }
+  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: {}, armed: false };
+}
+
+function freshPeer(): AePeer {
+  return { acked: -1, inc: -1, mark: -1, sentAt: 0, pending: null };
+}
+
+export function neighborUp(ae: AeState, peer: PeerId): void {
+  if (!hasOwn(ae.peers, peer)) ae.peers[peer] = freshPeer();
+}
+
+export function neighborDown(ae: AeState, peer: PeerId): void {
+  if (hasOwn(ae.peers, peer)) {
+    delete ae.peers[peer];
+    gc(ae);
+  }
+}
+
+/** Is some neighbour behind (unacknowledged deltas, or no known ack), or a digest round open? */
+function behind(ae: AeState): boolean {
+  const ps = Object.keys(ae.peers);
+  for (let i = 0; i < ps.length; i++) {
+    const p = ae.peers[ps[i]];
+    if (p.acked < ae.low || p.acked < ae.seq || p.mark >= 0) return true;
+  }
+  return false;
+}
+
+/**
+ * Arm the sync timer while some neighbour is behind. A node whose neighbours all acknowledged everything sets no
+ * timer (a board can sleep); the next update, received delta or new neighbour arms it again.
+ */
+export function arm(ae: AeState, ctx: Ctx): void {
+  if (ae.armed || !behind(ae)) return;
+  ae.armed = true;
+  // A little jitter keeps neighbours from syncing in lock step.
+  ctx.setTimer(TIMER, ctx.now + ae.cfg.period + below(ctx.rng, Math.floor(ae.cfg.period / 4) + 1));
+}
+
+function sizeOf(type: Crdt<any, any>, delta: any): number {
+  return encode(type.encode(delta)).length;
+}
+
+/** Buffer a delta that inflated variable `id` (RR: only the new part should be passed here). */
+export function record(ae: AeState, ctx: Ctx, store: Store, id: string, delta: any, origin: PeerId): void {
+  const v = get(store, id);
+  if (!v) return;
+  const size = sizeOf(v.type, delta) + id.length + 4;
+  ae.buf.push({ seq: ae.seq, id: id, delta: delta, origin: origin, size: size });
+  ae.seq++;
+  ae.bytes += size;
+  while (ae.buf.length > 0 && (ae.buf.length > ae.cfg.maxEntries || ae.bytes > ae.cfg.maxBytes)) {
+    // Full: the oldest entry goes, and neighbours that still needed it fall back to a digest round. (A delta
+    // larger than maxBytes on its own goes at once: every neighbour then gets it by digest and STATE.)
+    const old = ae.buf.shift() as AeEntry;
+    ae.bytes -= old.size;
+    ae.low = old.seq + 1;
+    ctx.count('ae.overflow', 1);
+  }
+  gc(ae);
+}
+
+/** Drop what every neighbour has (or will get by digest), so the buffer holds only what someone still needs. */
+function gc(ae: AeState): void {
+  let floor = ae.seq;
+  const ps = Object.keys(ae.peers);
+  for (let i = 0; i < ps.length; i++) {
+    const p = ae.peers[ps[i]];
+    const f = p.acked >= 0 && p.acked >= ae.low ? p.acked : p.mark >= 0 ? p.mark : ae.seq;
+    if (f < floor) floor = f;
+  }
+  let n = 0;
+  while (n < ae.buf.length && ae.buf[n].seq < floor) {
+    ae.bytes -= ae.buf[n].size;
+    n++;
+  }
+  if (n > 0) ae.buf.splice(0, n);
+  if (floor > ae.low) ae.low = floor;
+}
+
+export function onTimer(ae: AeState, ctx: Ctx, store: Store, id: string): boolean {
+  if (id !== TIMER) return false;
+  ae.armed = false;
+  const ps = sortedKeys(ae.peers);
+  for (let i = 0; i < ps.length; i++) syncPeer(ae, ctx, store, ps[i], ae.peers[ps[i]]);
+  gc(ae);
+  arm(ae, ctx);
+  return true;
+}
+
+function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
+  if (p.acked < 0 || p.acked < ae.low) {
+    if (p.mark < 0) startRound(ae, ctx, store, peer, p);
+    else if (ctx.now - p.sentAt >= ae.cfg.retry) {
+      ctx.count('ae.retries', 1);
+      if (p.pending === null) sendOffer(ctx, store, peer, p);
+      else sendStates(ae, ctx, store, peer, p);
+    }
+    return;
+  }
+  if (p.mark >= 0) {
+    // A late delta ack covered the neighbour again: the open round is not needed any more.
+    p.mark = -1;
+    p.pending = null;
+  }
+  if (p.acked >= ae.seq) return;
+  // The delta-interval [acked, upTo): entries from this neighbour are skipped (BP), the rest joined per variable.
+  const joined: { [id: string]: any } = {};
+  let budget = 0;
+  let upTo = ae.seq;
+  let any = false;
+  for (let i = 0; i < ae.buf.length; i++) {
+    const e = ae.buf[i];
+    if (e.seq < p.acked || e.origin === peer) continue;
+    if (any && budget + e.size > ae.cfg.maxFrameBytes) {
+      upTo = e.seq;
+      break;
+    }
+    const v = get(store, e.id) as Variable;
+    joined[e.id] = hasOwn(joined, e.id) ? v.type.join(joined[e.id], e.delta) : e.delta;
+    budget += e.size;
+    any = true;
+  }
+  if (!any) {
+    // Everything new came from this neighbour: it has it already.
+    p.acked = upTo;
+    return;
+  }
+  const ks = sortedKeys(joined);
+  const entries: Item[] = [];
+  for (let i = 0; i < ks.length; i++) {
+    const v = get(store, ks[i]) as Variable;
+    entries.push([ks[i], v.spec, v.type.encode(joined[ks[i]])]);
+  }
+  ctx.send(peer, DELTA, [upTo, entries], CLS_DELTA);
+  ctx.count('ae.deltas', 1);
+}
+
+function digestOf(v: Variable): number {
+  if (v.digest < 0) v.digest = fnv1a(encode(v.type.encode(v.state)));
+  return v.digest;
+}
+
+function startRound(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
+  p.mark = ae.seq;
+  p.pending = null;
+  ctx.count('ae.rounds', 1);
+  sendOffer(ctx, store, peer, p);
+}
+
+function sendOffer(ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
+  p.sentAt = ctx.now;
+  const names = ids(store);
+  const offers: Item[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const v = store.vars[names[i]];
+    offers.push([v.id, v.spec, digestOf(v)]);
+  }
+  ctx.send(peer, DIGEST, [0, p.mark, offers], CLS_CONTROL);
+}
+
+/** A decoded entry of a DELTA or STATE frame, checked before anything is applied. */
+interface Incoming {
+  id: string;
+  spec: string;
+  type: Crdt<any, any>;
+  delta: any;
+}
+
+function readEntries(item: Item, max: number): Incoming[] {
+  const list = arr(item, 'entries');
+  if (list.length > max) throw new DecodeError('count', 'entries: ' + list.length + ' exceeds ' + max);
+  const out: Incoming[] = [];
+  let prev: string | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const e = arr(list[i], 'entry', 3);
+    const id = str(e[0], 'variable id');
+    if (!validId(id)) throw new DecodeError('type', 'bad variable id');
+    if (prev !== undefined && !(prev < id)) throw new DecodeError('type', 'entries must be sorted by variable id');
+    prev = id;
+    const spec = canonicalSpec(str(e[1], 'spec'));
+    const type = typeOf(spec);
+    out.push({ id: id, spec: spec, type: type, delta: type.decode(e[2]) });
+  }
+  return out;
+}
+
+/** Join checked entries through RR; returns the ids that were taken (applied, or known to be unappliable). */
+function applyEntries(ae: AeState, ctx: Ctx, store: Store, from: PeerId, es: Incoming[]): string[] {
+  const done: string[] = [];
+  for (let i = 0; i < es.length; i++) {
+    const e = es[i];
+    const v = get(store, e.id);
+    if (v && v.spec !== e.spec) {
+      ctx.count('ae.spec-mismatch', 1);
+      done.push(e.id);
+      continue;
+    }
+    if (!v && store.count >= store.maxVars) {
+      // Cannot hold it: not acknowledged, so the sender keeps it and a later round may fit it.
+      ctx.count('ae.store-full', 1);
+      continue;
+    }
+    if (!v) declare(store, e.id, e.spec);
+    const fresh = applyRemote(store, e.id, e.delta);
+    done.push(e.id);
+    if (fresh === null) {
+      ctx.count('ae.redundant', 1);
+      continue;
+    }
+    record(ae, ctx, store, e.id, fresh, from);
+    ctx.emit({ type: 'changed', id: e.id });
+  }
+  return done;
+}
+
+/**
+ * Handle DELTA, ACK, DIGEST or STATE; false for other types. Throws DecodeError on a malformed body, before
+ * applying anything (the node counts and drops it).
+ */
+export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc: number, type: number, body: Item): boolean {
+  if (type !== DELTA && type !== ACK && type !== DIGEST && type !== STATE) return false;
+  const p = hasOwn(ae.peers, from) ? ae.peers[from] : undefined;
+  if (p) {
+    if (p.inc >= 0 && inc < p.inc) {
+      ctx.count('ae.stale', 1);
+      return true;
+    }
+    if (p.inc >= 0 && inc > p.inc) {
+      // The neighbour restarted: what it acknowledged before may be gone.
+      p.acked = -1;
+      p.mark = -1;
+      p.pending = null;
+    }
+    p.inc = inc;
+  }
+  const b = arr(body, 'body');
+  if (type === DELTA) {
+    if (b.length !== 2) throw new DecodeError('type', 'DELTA: expected [upTo, entries]');
+    const upTo = nat(b[0], 'upTo');
+    const es = readEntries(b[1], store.maxVars);
+    applyEntries(ae, ctx, store, from, es);
+    ctx.send(from, ACK, [0, inc, upTo], CLS_CONTROL);
+  } else if (type === STATE) {
+    if (b.length !== 2) throw new DecodeError('type', 'STATE: expected [mark, entries]');
+    const mark = nat(b[0], 'mark');
+    const es = readEntries(b[1], store.maxVars);
+    const done = applyEntries(ae, ctx, store, from, es);
+    ctx.send(from, ACK, [1, inc, mark, done], CLS_CONTROL);
+  } else if (type === DIGEST) {
+    const kind = nat(b[0], 'digest kind');
+    if (kind === 0) onOffer(ctx, store, from, inc, b);
+    else if (kind === 1) onRequest(ae, ctx, store, from, p, b);
+    else throw new DecodeError('type', 'DIGEST: unknown kind ' + kind);
+  } else {
+    onAck(ae, p, b);
+  }
+  return true;
+}
+
+function onOffer(ctx: Ctx, store: Store, from: PeerId, inc: number, b: Item[]): void {
+  if (b.length !== 3) throw new DecodeError('type', 'DIGEST offer: expected [0, mark, offers]');
+  const mark = nat(b[1], 'mark');
+  const offers = arr(b[2], 'offers');
+  if (offers.length > 4 * store.maxVars) throw new DecodeError('count', 'DIGEST: too many offers');
+  const need: string[] = [];
+  let room = store.maxVars - store.count;
+  let prev: string | undefined;
+  for (let i = 0; i < offers.length; i++) {
+    const o = arr(offers[i], 'offer', 3);
+    const id = str(o[0], 'variable id');
+    if (prev !== undefined && !(prev < id)) throw new DecodeError('type', 'offers must be sorted by variable id');
+    prev = id;
+    const spec = str(o[1], 'spec');
+    const digest = nat(o[2], 'digest');
+    const v = get(store, id);
+    if (v) {
+      if (v.spec !== spec) ctx.count('ae.spec-mismatch', 1);
+      else if (digestOf(v) !== digest) need.push(id);
+    } else if (room > 0) {
+      need.push(id);
+      room--;
+    } else {
+      ctx.count('ae.store-full', 1);
+    }
+  }
+  if (need.length === 0) ctx.send(from, ACK, [1, inc, mark, []], CLS_CONTROL);
+  else ctx.send(from, DIGEST, [1, inc, mark, need], CLS_CONTROL);
+}
+
+function onRequest(ae: AeState, ctx: Ctx, store: Store, from: PeerId, p: AePeer | undefined, b: Item[]): void {
+  if (b.length !== 4) throw new DecodeError('type', 'DIGEST request: expected [1, inc, mark, ids]');
+  const inc = nat(b[1], 'incarnation');
+  const mark = nat(b[2], 'mark');
+  const want = arr(b[3], 'ids');
+  if (want.length > 4 * store.maxVars) throw new DecodeError('count', 'DIGEST: too many ids');
+  if (!p || inc !== ae.inc || p.mark !== mark) {
+    ctx.count('ae.stale', 1);
+    return;
+  }
+  const pending: string[] = [];
+  for (let i = 0; i < want.length; i++) {
+    const id = str(want[i], 'variable id');
+    if (get(store, id) && pending.indexOf(id) < 0) pending.push(id);
+  }
+  p.pending = pending;
+  if (pending.length === 0) finishRound(ae, p);
+  else sendStates(ae, ctx, store, from, p);
+}
+
+/** The full states of the round's pending variables, in frames of about maxFrameBytes. */
+function sendStates(ae: AeState, ctx: Ctx, store: Store, to: PeerId, p: AePeer): void {
+  p.sentAt = ctx.now;
+  const pending = (p.pending as string[]).slice().sort(cmpStr);
+  let entries: Item[] = [];
+  let budget = 0;
+  for (let i = 0; i < pending.length; i++) {
+    const v = get(store, pending[i]) as Variable;
+    const enc = v.type.encode(v.state);
+    const size = encode(enc).length + v.id.length + v.spec.length;
+    if (entries.length > 0 && budget + size > ae.cfg.maxFrameBytes) {
+      sendState(ctx, to, p.mark, entries);
+      entries = [];
+      budget = 0;
+    }
+    entries.push([v.id, v.spec, enc]);
+    budget += size;
+  }
+  if (entries.length > 0) sendState(ctx, to, p.mark, entries);
+}
+
+function sendState(ctx: Ctx, to: PeerId, mark: number, entries: Item[]): void {
+  ctx.send(to, STATE, [mark, entries], CLS_STATE);
+  ctx.count('ae.states', entries.length);
+}
+
+function finishRound(ae: AeState, p: AePeer): void {
+  if (p.mark > p.acked) p.acked = p.mark;
+  p.mark = -1;
+  p.pending = null;
+  gc(ae);
+}
+
+function onAck(ae: AeState, p: AePeer | undefined, b: Item[]): void {
+  const kind = nat(b[0], 'ack kind');
+  if (kind === 0) {
+    if (b.length !== 3) throw new DecodeError('type', 'ACK: expected [0, inc, upTo]');
+    const inc = nat(b[1], 'incarnation');
+    const upTo = nat(b[2], 'upTo');
+    // Only acks for this life's sequence numbers, for a neighbour we are streaming deltas to, move anything.
+    if (!p || inc !== ae.inc || upTo > ae.seq || p.acked < 0) return;
+    if (upTo > p.acked) {
+      p.acked = upTo;
+      gc(ae);
+    }
+    return;
+  }
+  if (kind !== 1 || b.length !== 4) throw new DecodeError('type', 'ACK: expected [1, inc, mark, ids]');
+  const inc = nat(b[1], 'incarnation');
+  const mark = nat(b[2], 'mark');
+  const got = arr(b[3], 'ids');
+  if (!p || inc !== ae.inc || p.mark !== mark) return;
+  if (p.pending === null) {
+    // "Nothing needed" answers the offer directly.
+    if (got.length === 0) finishRound(ae, p);
+    return;
+  }
+  for (let i = 0; i < got.length; i++) {
+    const k = p.pending.indexOf(str(got[i], 'variable id'));
+    if (k >= 0) p.pending.splice(k, 1);
+  }
+  if (p.pending.length === 0) finishRound(ae, p);
+}

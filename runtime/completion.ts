@@ -1,0 +1,94 @@
+/**
+ * Completion detection (the seed's "convergence structure"): each node records the last phase it finished in
+ * a replicated G-Counter, one entry per node (its entry is its phase number; a G-Counter entry only grows, as
+ * phases do), and a threshold read on that counter tells every node, on its own and with no orchestrator,
+ * that all the expected nodes have finished a phase. The predicate "every expected entry ≥ phase" is monotone,
+ * so once it holds on one replica it holds there forever, and every replica reaches it once the entries
+ * have spread.
+ *
+ *   markDone(node, 'exp1', 1, now);                                  // my phase 1 is done
+ *   waitAll(node, 'exp1', ['a', 'b', 'c'], 1, 'p1', now);           // a 'read' event tagged p1, once all are
+ *   waitAll(node, 'exp1', 50, 2, 'p2', now);                         // or: once any 50 nodes finished phase 2
+ *
+ * Costs: the counter holds one entry per node that ever marked (id plus number), and a mark is a one-entry
+ * delta; with hundreds of nodes the state is a few kilobytes, which is why boards should use small node ids.
+ */
+import type { Item } from '../crdt/types.ts';
+import { hasOwn } from '../crdt/keys.ts';
+import type { GCounterState } from '../crdt/gcounter.ts';
+import type { Output } from './io.ts';
+import { type PollenNode, step, stateOf } from './node.ts';
+import { register } from './dataflow.ts';
+
+/** The predicate's registered name (one function serves every phase and every group). */
+export const PRED = 'completion.all';
+
+/** The variable that holds a group's phases. */
+export function varOf(name: string): string {
+  return 'done.' + name;
+}
+
+function entry(s: GCounterState, r: string): number {
+  return hasOwn(s, r) ? s[r] : 0;
+}
+
+/** Have the expected nodes (a list of ids, or a count of any nodes) all finished `phase`? */
+export function finished(s: GCounterState, expected: string[] | number, phase: number): boolean {
+  if (typeof expected === 'number') {
+    let n = 0;
+    const ks = Object.keys(s);
+    for (let i = 0; i < ks.length; i++) if (s[ks[i]] >= phase) n++;
+    return n >= expected;
+  }
+  for (let i = 0; i < expected.length; i++) if (entry(s, expected[i]) < phase) return false;
+  return true;
+}
+
+/** The lowest phase finished by every expected node (0 when one has finished none). */
+export function progress(s: GCounterState, expected: string[]): number {
+  let low = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const p = entry(s, expected[i]);
+    if (low < 0 || p < low) low = p;
+  }
+  return low < 0 ? 0 : low;
+}
+
+/** arg is [phase, expected]: see waitAll. */
+function allDone(_value: number, arg: Item, s: GCounterState): boolean {
+  const a = arg as Item[];
+  return finished(s, a[1] as string[] | number, a[0] as number);
+}
+
+function ensure(node: PollenNode, name: string, now: number, out: Output[]): void {
+  if (stateOf(node, varOf(name)) !== undefined) return;
+  const o = step(node, { kind: 'command', command: { op: 'declare', id: varOf(name), type: 'gcounter' } }, now);
+  for (let i = 0; i < o.length; i++) out.push(o[i]);
+}
+
+/** Record that this node finished `phase` (a natural number ≥ 1) of group `name`; nothing if it already had. */
+export function markDone(node: PollenNode, name: string, phase: number, now: number): Output[] {
+  const out: Output[] = [];
+  ensure(node, name, now, out);
+  const have = entry(stateOf(node, varOf(name)) as GCounterState, node.id);
+  if (phase <= have) return out;
+  const o = step(node, { kind: 'command', command: { op: 'update', id: varOf(name), mutator: 'inc', args: [phase - have] } }, now);
+  for (let i = 0; i < o.length; i++) out.push(o[i]);
+  return out;
+}
+
+/**
+ * Emit a 'read' event tagged `tag` once every expected node finished `phase` (at once if they already have);
+ * `then` (a registered function) is called as then(value, thenArg) and may return commands to run.
+ */
+export function waitAll(node: PollenNode, name: string, expected: string[] | number, phase: number, tag: string, now: number, then?: string, thenArg?: Item): Output[] {
+  register(node.df, PRED, allDone);
+  const out: Output[] = [];
+  ensure(node, name, now, out);
+  const o = step(node, {
+    kind: 'command',
+    command: { op: 'read', id: varOf(name), tag: tag, pred: PRED, arg: [phase, expected], then: then, thenArg: thenArg },
+  }, now);
+  for (let i = 0; i < o.length; i++) out.push(o[i]);
+  return out;
+}

@@ -1,0 +1,71 @@
+/**
+ * The sans-IO contract of a Pollen node (shared/DESIGN.md §2). A driver (a real transport with real timers, or
+ * the simulator) owns the clock and the links; the node is a value plus `step(node, input, now) -> Output[]`
+ * (runtime/node.ts). Nothing in runtime/ reads a clock, opens a socket or draws from a global random source.
+ *
+ *   const out = step(node, { kind: 'frame', from: 'b', bytes }, now);
+ *   for (const o of out) if (o.kind === 'send') link.write(o.to, o.bytes);
+ */
+import type { Item } from '../crdt/types.ts';
+
+/** A peer's address in the overlay: a short string the links know how to reach. */
+export type PeerId = string;
+
+/** Traffic classes, so every byte sent is counted as one of the measures of DESIGN.md §10. */
+export const CLS_CONTROL = 0; // membership, IHAVE, GRAFT, PRUNE, acks, digests
+export const CLS_PAYLOAD = 1; // Plumtree payloads (the fast path of deltas)
+export const CLS_DELTA = 2; // anti-entropy delta-intervals
+export const CLS_STATE = 3; // full-state fallback
+
+/** What a driver feeds a node. `now` (milliseconds, any origin, never decreasing) comes with each step. */
+export type Input =
+  /** Bytes that arrived from a peer's link: hostile until decoded with limits. */
+  | { kind: 'frame'; from: PeerId; bytes: Uint8Array }
+  /** A timer the node asked for has fired. */
+  | { kind: 'timer'; id: string }
+  /** A link to a peer came up or went down (links that know it: MQTT presence, BLE, serial, TCP). */
+  | { kind: 'link'; peer: PeerId; up: boolean }
+  /** The application asks for something. */
+  | { kind: 'command'; command: Command };
+
+export type Command =
+  /** Join the overlay through these contacts (seeds). */
+  | { op: 'join'; contacts: PeerId[] }
+  /** Leave cleanly: DISCONNECT to every neighbour. */
+  | { op: 'leave' }
+  /** Declare a replicated variable of a CRDT type (a type spec, see crdt/registry.ts). */
+  | { op: 'declare'; id: string; type: string }
+  /** Apply a delta mutator to a variable. */
+  | { op: 'update'; id: string; mutator: string; args: Item[] }
+  /** Broadcast an opaque payload through Plumtree (experiments measure RMR/LDH with it). */
+  | { op: 'broadcast'; payload: Item }
+  // ---- dataflow (runtime/dataflow.ts) ----
+  /** Join a state (the variable type's wire item, as its `encode` gives it) into a variable. */
+  | { op: 'bind'; id: string; state: Item }
+  /** Define variable `id` as `operation` (map, filter, fold, union, intersection, product) over `inputs`, with a
+   *  registered function for map/filter/fold and fold's `init`; `share` (default true) replicates its changes. */
+  | { op: 'derive'; id: string; operation: string; inputs: string[]; fn?: string; init?: Item; share?: boolean }
+  /** Emit a 'read' event (and call the registered `then`) once `id` reaches `threshold` (a wire item of its type)
+   *  or, without a threshold, once the registered monotone predicate `pred(value, arg, state)` holds. */
+  | { op: 'read'; id: string; tag: string; threshold?: Item; pred?: string; arg?: Item; then?: string; thenArg?: Item };
+
+/** What a node asks its driver to do. */
+export type Output =
+  | { kind: 'send'; to: PeerId; bytes: Uint8Array; cls: number }
+  /** Set (or reset, when the id is already set) a one-shot timer to fire at `at`. */
+  | { kind: 'timer'; id: string; at: number }
+  | { kind: 'cancel'; id: string }
+  | { kind: 'event'; event: NodeEvent };
+
+export type NodeEvent =
+  | { type: 'neighbor'; peer: PeerId; up: boolean }
+  /** A variable's state inflated (local update, remote delta, bind, or re-derivation). */
+  | { type: 'changed'; id: string }
+  /** A threshold read (Command 'read') was reached; value is the variable's value then. */
+  | { type: 'read'; id: string; tag: string; value: any }
+  /** A Plumtree payload was delivered for the first time; hops from its origin. */
+  | { type: 'deliver'; msgId: string; origin: PeerId; hops: number; payload: Item }
+  /** Something from a peer was dropped and counted (reason as in DecodeError.reason or a protocol reason). */
+  | { type: 'dropped'; from: PeerId; reason: string }
+  /** A failed link: a send to this peer is not possible (the driver may tell the node with a link input). */
+  | { type: 'isolated'; isolated: boolean };

@@ -1,0 +1,133 @@
+/**
+ * Overlay health for HyParView (runtime/membership/hyparview.ts), after the seed's Sprinter: probabilistic
+ * protocols leave holes, and this is the path that closes them, so that connectivity does not rest on luck.
+ *
+ * - Liveness. Every `keepalivePeriod` (the tick) each active peer whose link has no up/down is sent KEEPALIVE
+ *   when it has been silent for half a period, and is dropped as failed after `deadAfter` of silence. A peer
+ *   whose link reports up/down is watched by its link and only probed for symmetry, every `probePeriod`.
+ * - Symmetry. KEEPALIVE and PROBE are sent only to active peers, so each one says "you are my neighbour"; the
+ *   answer (KEEPALIVE_ACK / PROBE_REPLY [held]) says whether that holds both ways. The receiver of a probe from
+ *   a peer it does not hold takes it as a neighbour when it has room (counted 'hv.repair.accepted'); otherwise
+ *   it answers held = 0, and the sender, finding its link one-sided ('hv.asymmetric'), moves the peer to its
+ *   passive view and asks it again with NEIGHBOR: accepted, the link is whole again ('hv.repair.renewed');
+ *   refused or unanswered, it stays dropped and the slot is refilled ('hv.repair.dropped').
+ * - Isolation. A member whose active view is empty is isolated: it reports so with an 'isolated' event and
+ *   'hv.isolated', promotes passive peers one high-priority NEIGHBOR at a time (hyparview.ts refill), and on
+ *   the `hv.join` timer sends JOIN to its contacts in turn, every `joinTimeout` for FIRST_RETRIES retries, then
+ *   backing off by doubling up to `maxBackoff` ('hv.rejoin'). Retries never stop (a board keeps looking for its overlay), but their rate is
+ *   bounded. The first neighbour cancels the timer and resets the backoff.
+ *
+ *   tick(s, ctx, ops);                     // KEEPALIVE to silent peers, failures after deadAfter
+ *   onProbe(s, ctx, ops, 'b', KEEPALIVE_ACK); // ctx.send('b', KEEPALIVE_ACK, [1], CLS_CONTROL) if b is active
+ *
+ * It acts on the views only through `Ops`, which hyparview.ts hands in, so the two files do not import each
+ * other's code.
+ */
+import type { Ctx } from '../context.ts';
+import { CLS_CONTROL } from '../io.ts';
+import type { PeerId } from '../io.ts';
+import { KEEPALIVE, PROBE } from '../messages.ts';
+import type { HvState } from './hyparview.ts';
+
+/** The isolation and join-retry timer. */
+export const TIMER_JOIN = 'hv.join';
+/** Retries at the base delay before the backoff starts doubling: 3 keeps a JOIN lost to 20% loss (both ways)
+ *  from costing more than a few seconds in all but 1 of 60 joins (0.36^4); a guess. */
+export const FIRST_RETRIES = 3;
+/** A NEIGHBOR request that renews a link found one-sided (hyparview.ts's own are ASK_FILL). */
+export const ASK_REPAIR = 2;
+
+/** What health may do to the views (implemented in hyparview.ts). */
+export interface Ops {
+  addActive(s: HvState, ctx: Ctx, p: PeerId): void;
+  addPassive(s: HvState, ctx: Ctx, p: PeerId, prefer: PeerId[] | null): void;
+  removeActive(s: HvState, p: PeerId): boolean;
+  failActive(s: HvState, ctx: Ctx, p: PeerId, reason: string, tell: boolean): void;
+  ask(s: HvState, ctx: Ctx, p: PeerId, why: number, high: boolean): void;
+  sendJoin(s: HvState, ctx: Ctx): void;
+}
+
+export function isIsolated(s: HvState): boolean {
+  return s.member && !s.left && s.active.length === 0;
+}
+
+/** Report a change of isolation and arm (or cancel) the retry timer. Called after every input. */
+export function watchIsolation(s: HvState, ctx: Ctx): void {
+  const iso = isIsolated(s);
+  if (iso === s.isolated) return;
+  s.isolated = iso;
+  ctx.emit({ type: 'isolated', isolated: iso });
+  if (iso) {
+    // While joining, join() has armed the timer already; that first wait is not counted as isolation.
+    if (s.joining) return;
+    ctx.count('hv.isolated', 1);
+    s.backoff = s.cfg.joinTimeout;
+    s.retries = 0;
+    ctx.setTimer(TIMER_JOIN, ctx.now + s.backoff);
+  } else {
+    s.joining = false;
+    s.backoff = s.cfg.joinTimeout;
+    s.retries = 0;
+    ctx.cancelTimer(TIMER_JOIN);
+  }
+}
+
+/** The join/isolation timer fired: still no neighbour, so JOIN the next contact and wait twice as long. */
+export function retry(s: HvState, ctx: Ctx, ops: Ops): void {
+  if (!isIsolated(s)) {
+    s.joining = false;
+    return;
+  }
+  ctx.count('hv.rejoin', 1);
+  ops.sendJoin(s, ctx);
+  s.wantRefill = true;
+  // The first FIRST_RETRIES go at the base delay: on a lossy link a JOIN or its reply is often just lost, and
+  // that is no reason to wait longer. Only a run of failures (contacts gone) doubles the wait.
+  s.retries++;
+  if (s.retries > FIRST_RETRIES) s.backoff = s.backoff * 2 > s.cfg.maxBackoff ? s.cfg.maxBackoff : s.backoff * 2;
+  ctx.setTimer(TIMER_JOIN, ctx.now + s.backoff);
+}
+
+/** The periodic tick: keepalives and failure detection for unwatched peers, symmetry probes for watched ones. */
+export function tick(s: HvState, ctx: Ctx, ops: Ops): void {
+  const ps = s.active.slice();
+  for (let i = 0; i < ps.length; i++) {
+    const p = ps[i];
+    if (p in s.watched) {
+      if (ctx.now - s.probed[p] >= s.cfg.probePeriod) {
+        s.probed[p] = ctx.now;
+        ctx.send(p, PROBE, [], CLS_CONTROL);
+      }
+    } else if (ctx.now - s.seen[p] >= s.cfg.deadAfter) {
+      ops.failActive(s, ctx, p, 'keepalive', true);
+    } else if (ctx.now - s.seen[p] >= s.cfg.keepalivePeriod / 2) {
+      // Half a period: the peer's own keepalives or answers usually come in between, so a quiet link costs one
+      // KEEPALIVE and one answer per period, and a lost one is retried at the next tick.
+      ctx.send(p, KEEPALIVE, [], CLS_CONTROL);
+    }
+  }
+}
+
+/** KEEPALIVE or PROBE from `from`: answer whether it is held; take it when it is not but there is room. */
+export function onProbe(s: HvState, ctx: Ctx, ops: Ops, from: PeerId, replyType: number): void {
+  if (s.active.indexOf(from) >= 0) {
+    ctx.send(from, replyType, [1], CLS_CONTROL);
+    return;
+  }
+  if (!s.left && s.active.length < s.cfg.activeSize) {
+    ctx.count('hv.repair.accepted', 1);
+    ops.addActive(s, ctx, from);
+    ctx.send(from, replyType, [1], CLS_CONTROL);
+    return;
+  }
+  ctx.send(from, replyType, [0], CLS_CONTROL);
+}
+
+/** The answer to a KEEPALIVE or PROBE: held = 0 means the link is one-sided, so renew it or let it go. */
+export function onProbeReply(s: HvState, ctx: Ctx, ops: Ops, from: PeerId, held: boolean): void {
+  if (held || s.active.indexOf(from) < 0) return;
+  ctx.count('hv.asymmetric', 1);
+  ops.removeActive(s, from);
+  ops.addPassive(s, ctx, from, null);
+  ops.ask(s, ctx, from, ASK_REPAIR, s.active.length === 0);
+}

@@ -1,0 +1,837 @@
+/**
+ * HyParView: hybrid partial views for reliable gossip (Leitão, Pereira, Rodrigues, DSN 2007), sans-IO, with the
+ * overlay-health layer of runtime/membership/health.ts (isolation and symmetry repair, after Sprinter).
+ *
+ * The algorithm, as in the paper (section 4):
+ * - Two views. The active view (5) is small and symmetric: it is the node's neighbour set for dissemination,
+ *   and every link in it is watched. The passive view (30) is a larger random sample of backups.
+ * - Join: the new node sends JOIN to a contact. The contact adds it to its active view (dropping a random peer
+ *   with DISCONNECT when full) and sends FORWARDJOIN to each other active peer. Each walk moves to a random
+ *   active peer of the current node and stops when its time-to-live reaches 0 or the current node has only
+ *   the sender as active peer; that node adds the new node to its active view. The node the walk reaches at
+ *   PRWL adds the new node to its passive view.
+ * - A failed active peer is replaced from the passive view: NEIGHBOR asks a random passive peer; with high
+ *   priority (the asker's active view is empty) it cannot be refused, with low priority it is refused when the
+ *   receiver's active view is full. DISCONNECT removes the sender from the active view into the passive one.
+ * - Every shuffle period a SHUFFLE carries the node itself, ka active and kp passive peers on a random walk of
+ *   `shuffleTtl`; the node where it stops answers SHUFFLEREPLY with as many passive peers, and both fill their
+ *   passive views, dropping first the entries they sent away.
+ *
+ * What the paper leaves to TCP, done here with messages, since links may lose, duplicate and reorder frames:
+ * - Replies. JOIN is answered by JOIN_REPLY and retried (to the next contact) after `joinTimeout`; NEIGHBOR is
+ *   answered by NEIGHBOR_REPLY and sent again after `neighborTimeout`; a candidate silent `neighborTries`
+ *   times is dropped from the passive view and another one is asked. A walk that ends at FORWARDJOIN sends NEIGHBOR (high priority) to
+ *   the new node, which is how it learns of the link. A SHUFFLE without reply is superseded by the next one.
+ * - Liveness. A peer whose link reports up/down (onLink) is watched by its link; any other active peer gets a
+ *   KEEPALIVE when it has been silent for `keepalivePeriod`, and is dropped as failed after `deadAfter`.
+ * - Incarnations. Each envelope carries the sender's incarnation; a message of an older one is ignored
+ *   (counted 'hv.stale'), and a newer one from an active peer means it restarted with empty views: it leaves
+ *   the active view (no DISCONNECT: the new life holds nothing) and the message is handled as from a stranger.
+ * - One extension: JOIN_REPLY carries a sample of the contact's views, so a joiner has passive peers at once
+ *   and can repair itself even when many nodes join through the same contact at the same moment.
+ *
+ *   const s = HyParView.init('a', { activeSize: 4 });
+ *   HyParView.join(s, ctx, ['seed']);                 // ctx.send('seed', JOIN, [], CLS_CONTROL)
+ *   HyParView.onMessage(s, ctx, 'seed', 0, JOIN_REPLY, ['c', 'd']);
+ *   HyParView.neighbors(s);                           // ['seed']
+ *
+ * Bodies (arrays, DESIGN.md §4):
+ *   JOIN []                    JOIN_REPLY [peer, …]          FORWARD_JOIN [newNode, ttl]
+ *   NEIGHBOR [high 0|1]        NEIGHBOR_REPLY [accepted 0|1] DISCONNECT [alive 0|1] (0: leaving for good)
+ *   SHUFFLE [origin, ttl, [peer, …]]                         SHUFFLE_REPLY [peer, …]
+ *   KEEPALIVE []  KEEPALIVE_ACK [held 0|1]   PROBE []  PROBE_REPLY [held 0|1]   (held: "you are my active peer")
+ * A malformed body throws DecodeError (runtime/node.ts counts and drops it) before anything changed.
+ *
+ * Bounds: the views (activeSize, passiveSize); requests in flight (at most the free active slots); lists in a
+ * body (MAX_LIST entries, each id at most MAX_PEER_ID characters, or the body is refused); contacts
+ * (MAX_CONTACTS, the rest ignored); incarnations and link states remembered (maxKnown: when full, entries of
+ * peers in no view are forgotten first, and a peer that cannot be remembered is simply not tracked).
+ */
+import type { Item } from '../../crdt/types.ts';
+import { arr, nat, str, fail } from '../../crdt/check.ts';
+import { sortedKeys } from '../../crdt/keys.ts';
+import type { Ctx } from '../context.ts';
+import { CLS_CONTROL } from '../io.ts';
+import type { PeerId } from '../io.ts';
+import {
+  JOIN, JOIN_REPLY, FORWARD_JOIN, NEIGHBOR, NEIGHBOR_REPLY, DISCONNECT, SHUFFLE, SHUFFLE_REPLY, KEEPALIVE,
+  KEEPALIVE_ACK, PROBE, PROBE_REPLY,
+} from '../messages.ts';
+import { below, pick, sample } from '../rng.ts';
+import type { Membership, MembershipStats } from './membership.ts';
+import * as health from './health.ts';
+import { ASK_REPAIR, TIMER_JOIN } from './health.ts';
+
+export interface HyParViewConfig {
+  /** Active view size. 5, the paper's value (log10(n) + 1 for n = 10,000, section 5). */
+  activeSize: number;
+  /** Passive view size. 30, the paper's value (k · (log10(n) + 1) with k = 6). */
+  passiveSize: number;
+  /** Active random walk length of FORWARDJOIN. 6, from the paper. */
+  arwl: number;
+  /** Passive random walk length: the hop that adds the new node to its passive view. 3, from the paper. */
+  prwl: number;
+  /** Active peers in a shuffle sample (ka). 3, from the paper. */
+  shuffleActive: number;
+  /** Passive peers in a shuffle sample (kp). 4, from the paper. */
+  shufflePassive: number;
+  /** Length of a shuffle random walk. 6, the paper's value (the same as ARWL). */
+  shuffleTtl: number;
+  /** ms between shuffles. 10 s: the paper counts cycles, not seconds; one small frame per 10 s costs a board
+   *  little, and at 10 s a passive view turns over within a few minutes, far faster than devices come and
+   *  go. Also the age after which an unanswered SHUFFLE counts as lost. A guess, to be validated in the sim. */
+  shufflePeriod: number;
+  /** ms to wait for NEIGHBOR_REPLY before sending again or trying another passive peer. 1 s: several round
+   *  trips over MQTT or BLE hops (20–100 ms each) with room for a slow serial link; a guess. */
+  neighborTimeout: number;
+  /** NEIGHBOR sends before a silent candidate is taken as gone and dropped from the passive view. 2: at 20%
+   *  loss each way one exchange in three fails, and dropping live backups that often drains the passive view
+   *  faster than lossy shuffles refill it; two in a row fail one time in eight. A guess. */
+  neighborTries: number;
+  /** ms to wait for JOIN_REPLY before trying the next contact; also the delay between isolation retries
+   *  until health.ts's backoff starts doubling it (up to `maxBackoff`). 2 s: a JOIN and the walks it starts
+   *  take a few hops; a guess. */
+  joinTimeout: number;
+  /** ms between keepalive rounds (health.ts): an active peer whose link has no up/down and that has been
+   *  silent for half of it gets a KEEPALIVE. 2 s: about one tiny frame and its answer per link and period
+   *  (measured: 3.3 control frames, ~50 bytes, per node per second at 100 nodes), and a crash is noticed
+   *  within deadAfter + one period; a guess. */
+  keepalivePeriod: number;
+  /** ms of silence after which such a peer is taken as failed (and told so with DISCONNECT, in case it is
+   *  alive). 8 s = 4 rounds: measured, a live peer is taken as failed about once per link-hour at 20% loss
+   *  and 7 times at 30% (10% duplication, 100 nodes, tests/runtime/net.ts); each costs one refill. A guess. */
+  deadAfter: number;
+  /** ms between symmetry probes (PROBE) to a peer whose link has up/down (and so gets no keepalives). 10 s:
+   *  asymmetry is rare and costs only a little redundancy while it lasts; a guess. */
+  probePeriod: number;
+  /** ms, the longest delay between retries of an isolated node. 30 s: bounds the cost of a node whose
+   *  contacts are all gone while still finding them soon after they return; a guess. */
+  maxBackoff: number;
+  /** Incarnations and link states remembered. 96: every peer of both views and the contacts, with room. */
+  maxKnown: number;
+}
+
+export const HYPARVIEW_DEFAULTS: HyParViewConfig = {
+  activeSize: 5,
+  passiveSize: 30,
+  arwl: 6,
+  prwl: 3,
+  shuffleActive: 3,
+  shufflePassive: 4,
+  shuffleTtl: 6,
+  shufflePeriod: 10000,
+  neighborTimeout: 1000,
+  neighborTries: 2,
+  joinTimeout: 2000,
+  keepalivePeriod: 2000,
+  deadAfter: 8000,
+  probePeriod: 10000,
+  maxBackoff: 30000,
+  maxKnown: 96,
+};
+
+/** Longest peer id accepted from a peer. */
+export const MAX_PEER_ID = 64;
+/** Most peers in one body list: a sample is ka + kp + 1 = 8 by default; this leaves room for bigger knobs. */
+export const MAX_LIST = 32;
+/** Contacts kept from join(). */
+export const MAX_CONTACTS = 8;
+
+export const TIMER_TICK = 'hv.tick';
+export const TIMER_SHUFFLE = 'hv.shuffle';
+/** Prefix of the per-request NEIGHBOR timeout: "hv.nb.<peer>". (health.ts has TIMER_JOIN.) */
+export const TIMER_NEIGHBOR = 'hv.nb.';
+
+/** A NEIGHBOR request that fills a free slot (health.ts's ASK_REPAIR renews a one-sided link). */
+export const ASK_FILL = 1;
+
+/** A NEIGHBOR request in flight. */
+export interface Ask {
+  /** ASK_FILL, or health.ts's ASK_REPAIR. */
+  why: number;
+  /** Times sent so far (at most neighborTries). */
+  sends: number;
+  /** Asked with high priority (only while the active view is empty). */
+  high: boolean;
+}
+
+export interface HvState {
+  self: PeerId;
+  cfg: HyParViewConfig;
+  /** Sorted. The neighbours. */
+  active: PeerId[];
+  /** Sorted, disjoint from active. */
+  passive: PeerId[];
+  /** Per active peer: when it last showed it is alive and holds this node (ms). */
+  seen: { [peer: string]: number };
+  /** Per active peer whose link is watched: when it was last probed for symmetry (ms). */
+  probed: { [peer: string]: number };
+  /** NEIGHBOR requests in flight, by peer: at most one per free active slot plus one per active peer. */
+  asking: { [peer: string]: Ask };
+  askingCount: number;
+  /** Latest incarnation seen per peer. */
+  inc: { [peer: string]: number };
+  incCount: number;
+  /** Peers whose link reported up (and not down since): their liveness comes from the link. */
+  watched: { [peer: string]: boolean };
+  watchedCount: number;
+  /** Seeds from join(), sorted; tried in turn while joining or isolated. */
+  contacts: PeerId[];
+  nextContact: number;
+  /** Joined, or gained a neighbour: from then on an empty active view means isolated. */
+  member: boolean;
+  /** leave() was called (and no join since). */
+  left: boolean;
+  /** join() sent a JOIN that no neighbour has followed yet. */
+  joining: boolean;
+  /** The periodic timers are set. */
+  running: boolean;
+  /** As last reported with an 'isolated' event. */
+  isolated: boolean;
+  /** ms until the next join/isolation retry, and retries since the view was last non-empty. */
+  backoff: number;
+  retries: number;
+  /** The last SHUFFLE's sample (to drop first when its reply comes), and when it went (-1: none pending). */
+  shuffleSent: PeerId[];
+  shuffleAt: number;
+  /** An active slot was lost since the last refill. */
+  wantRefill: boolean;
+}
+
+function dict<T>(): { [k: string]: T } {
+  return Object.create(null);
+}
+
+export function init(self: PeerId, config?: Partial<HyParViewConfig>): HvState {
+  const cfg: any = {};
+  const ks = Object.keys(HYPARVIEW_DEFAULTS);
+  for (let i = 0; i < ks.length; i++) {
+    const v = config ? (config as any)[ks[i]] : undefined;
+    cfg[ks[i]] = typeof v === 'number' && v >= 0 ? v : (HYPARVIEW_DEFAULTS as any)[ks[i]];
+  }
+  if (cfg.activeSize < 1) cfg.activeSize = 1;
+  return {
+    self: self,
+    cfg: cfg as HyParViewConfig,
+    active: [],
+    passive: [],
+    seen: dict<number>(),
+    probed: dict<number>(),
+    asking: dict<Ask>(),
+    askingCount: 0,
+    inc: dict<number>(),
+    incCount: 0,
+    watched: dict<boolean>(),
+    watchedCount: 0,
+    contacts: [],
+    nextContact: 0,
+    member: false,
+    left: false,
+    joining: false,
+    running: false,
+    isolated: false,
+    backoff: cfg.joinTimeout,
+    retries: 0,
+    shuffleSent: [],
+    shuffleAt: -1,
+    wantRefill: false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sorted peer lists (small: a view), with linear inserts.
+
+export function insertSorted(xs: PeerId[], p: PeerId): void {
+  let i = 0;
+  while (i < xs.length && xs[i] < p) i++;
+  if (xs[i] !== p) xs.splice(i, 0, p);
+}
+
+export function removeFrom(xs: PeerId[], p: PeerId): boolean {
+  const i = xs.indexOf(p);
+  if (i < 0) return false;
+  xs.splice(i, 1);
+  return true;
+}
+
+/** xs without the peers in `except` (a fresh array, order kept). */
+export function without(xs: PeerId[], except: PeerId[]): PeerId[] {
+  const out: PeerId[] = [];
+  for (let i = 0; i < xs.length; i++) if (except.indexOf(xs[i]) < 0) out.push(xs[i]);
+  return out;
+}
+
+export function isActive(s: HvState, p: PeerId): boolean {
+  return s.active.indexOf(p) >= 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The views.
+
+/**
+ * Add to the active view, the paper's addNodeActiveView: when full, a random peer is dropped first, told with
+ * DISCONNECT and kept as a backup in the passive view.
+ */
+export function addActive(s: HvState, ctx: Ctx, p: PeerId): void {
+  if (p === s.self || isActive(s, p)) return;
+  if (s.active.length >= s.cfg.activeSize) {
+    const victim = pick(ctx.rng, s.active) as PeerId;
+    removeActive(s, victim);
+    ctx.send(victim, DISCONNECT, [1], CLS_CONTROL);
+    ctx.count('hv.evict', 1);
+    addPassive(s, ctx, victim, null);
+  }
+  removeFrom(s.passive, p);
+  insertSorted(s.active, p);
+  s.seen[p] = ctx.now;
+  s.probed[p] = ctx.now;
+  clearAsking(s, ctx, p);
+  s.member = true;
+}
+
+export function removeActive(s: HvState, p: PeerId): boolean {
+  if (!removeFrom(s.active, p)) return false;
+  delete s.seen[p];
+  delete s.probed[p];
+  return true;
+}
+
+/**
+ * Add to the passive view, the paper's addNodePassiveView: never self or an active peer; when full, an entry of
+ * `prefer` (the ones just sent to a shuffle partner, who now holds them) goes first, else a random one.
+ */
+export function addPassive(s: HvState, ctx: Ctx, p: PeerId, prefer: PeerId[] | null): void {
+  if (p === s.self || s.cfg.passiveSize === 0 || isActive(s, p) || s.passive.indexOf(p) >= 0) return;
+  if (s.passive.length >= s.cfg.passiveSize) {
+    let victim: PeerId | undefined;
+    if (prefer !== null) {
+      for (let i = 0; i < prefer.length && victim === undefined; i++) if (s.passive.indexOf(prefer[i]) >= 0) victim = prefer[i];
+    }
+    if (victim === undefined) victim = pick(ctx.rng, s.passive) as PeerId;
+    removeFrom(s.passive, victim);
+  }
+  insertSorted(s.passive, p);
+}
+
+/** A failed active peer leaves both views (the paper drops it); `tell` when it may be alive after all. */
+export function failActive(s: HvState, ctx: Ctx, p: PeerId, reason: string, tell: boolean): void {
+  if (!removeActive(s, p)) return;
+  removeFrom(s.passive, p);
+  ctx.count('hv.failed', 1);
+  ctx.count('hv.failed.' + reason, 1);
+  // Under loss a live peer can look dead: DISCONNECT keeps the link symmetric if it is alive.
+  if (tell) ctx.send(p, DISCONNECT, [1], CLS_CONTROL);
+  s.wantRefill = true;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// NEIGHBOR requests.
+
+/** Send NEIGHBOR, up to `neighborTries` times, `neighborTimeout` apart, until a reply comes. */
+export function ask(s: HvState, ctx: Ctx, p: PeerId, why: number, high: boolean): void {
+  if (p in s.asking) return;
+  s.asking[p] = { why: why, sends: 0, high: high };
+  s.askingCount++;
+  sendNeighbor(s, ctx, p);
+}
+
+/** (Re)send NEIGHBOR: high priority to a walk's new node (already active here), or as asked while isolated. */
+function sendNeighbor(s: HvState, ctx: Ctx, p: PeerId): void {
+  const a = s.asking[p];
+  a.sends++;
+  ctx.count('hv.neighbor.sent', 1);
+  ctx.send(p, NEIGHBOR, [isActive(s, p) || (a.high && s.active.length === 0) ? 1 : 0], CLS_CONTROL);
+  ctx.setTimer(TIMER_NEIGHBOR + p, ctx.now + s.cfg.neighborTimeout);
+}
+
+/** Forget a request in flight; returns why it was made (0 when there was none). */
+export function clearAsking(s: HvState, ctx: Ctx, p: PeerId): number {
+  if (!(p in s.asking)) return 0;
+  const why = s.asking[p].why;
+  delete s.asking[p];
+  s.askingCount--;
+  ctx.cancelTimer(TIMER_NEIGHBOR + p);
+  return why;
+}
+
+/**
+ * Fill free active slots from the passive view, one request per free slot. With an empty active view one of
+ * them, at a time, has high priority, as in the paper (it cannot be refused, and more than one would evict
+ * peers elsewhere for nothing); the others are low priority, so that after a mass failure, when most backups
+ * are dead, an isolated node does not wait out one dead candidate after another.
+ */
+export function refill(s: HvState, ctx: Ctx): void {
+  if (s.left) return;
+  // Requests to peers that are active already (a walk's end telling the new node) take no slot.
+  let pending = 0;
+  let high = false;
+  const asked = Object.keys(s.asking);
+  for (let i = 0; i < asked.length; i++) {
+    if (isActive(s, asked[i])) continue;
+    pending++;
+    if (s.asking[asked[i]].high) high = true;
+  }
+  while (s.active.length + pending < s.cfg.activeSize) {
+    const cands: PeerId[] = [];
+    for (let i = 0; i < s.passive.length; i++) if (!(s.passive[i] in s.asking)) cands.push(s.passive[i]);
+    const p = pick(ctx.rng, cands);
+    if (p === undefined) return;
+    const h = s.active.length === 0 && !high;
+    ask(s, ctx, p, ASK_FILL, h);
+    if (h) high = true;
+    pending++;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Decoding, with limits, before anything changes.
+
+function peerId(item: Item, what: string): PeerId {
+  const p = str(item, what);
+  if (p.length === 0 || p.length > MAX_PEER_ID) fail(what + ': expected a peer id of 1 to ' + MAX_PEER_ID + ' characters');
+  return p;
+}
+
+function peerList(item: Item, what: string): PeerId[] {
+  const b = arr(item, what);
+  if (b.length > MAX_LIST) fail(what + ': ' + b.length + ' peers exceed ' + MAX_LIST);
+  const out: PeerId[] = [];
+  for (let i = 0; i < b.length; i++) out.push(peerId(b[i], what + ' peer'));
+  return out;
+}
+
+function flag(item: Item, what: string): boolean {
+  const n = nat(item, what);
+  if (n > 1) fail(what + ': expected 0 or 1');
+  return n === 1;
+}
+
+/** A decoded body: the fields each type uses. */
+interface Msg {
+  peer: PeerId;
+  n: number;
+  yes: boolean;
+  list: PeerId[];
+}
+
+/** Decode the body of a HyParView or health message; null when the type is not one of them. */
+function decodeBody(type: number, body: Item): Msg | null {
+  const m: Msg = { peer: '', n: 0, yes: false, list: [] };
+  if (type === JOIN || type === KEEPALIVE || type === PROBE) arr(body, 'membership message', 0);
+  else if (type === JOIN_REPLY) m.list = peerList(body, 'JOIN_REPLY');
+  else if (type === FORWARD_JOIN) {
+    const b = arr(body, 'FORWARD_JOIN', 2);
+    m.peer = peerId(b[0], 'FORWARD_JOIN new node');
+    m.n = nat(b[1], 'FORWARD_JOIN ttl');
+  } else if (type === NEIGHBOR || type === NEIGHBOR_REPLY || type === DISCONNECT || type === KEEPALIVE_ACK || type === PROBE_REPLY) {
+    m.yes = flag(arr(body, 'membership message', 1)[0], 'membership flag');
+  } else if (type === SHUFFLE) {
+    const b = arr(body, 'SHUFFLE', 3);
+    m.peer = peerId(b[0], 'SHUFFLE origin');
+    m.n = nat(b[1], 'SHUFFLE ttl');
+    m.list = peerList(b[2], 'SHUFFLE sample');
+  } else if (type === SHUFFLE_REPLY) m.list = peerList(body, 'SHUFFLE_REPLY');
+  else return null;
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Incarnations and remembered link states, bounded by maxKnown.
+
+/** Is p in a view, asked, or a contact? Such entries are kept when the tables are pruned. */
+function relevant(s: HvState, p: PeerId): boolean {
+  return isActive(s, p) || s.passive.indexOf(p) >= 0 || p in s.asking || s.contacts.indexOf(p) >= 0;
+}
+
+function prune(s: HvState, t: { [peer: string]: any }): number {
+  const ks = sortedKeys(t);
+  let n = ks.length;
+  for (let i = 0; i < ks.length; i++) {
+    if (!relevant(s, ks[i])) {
+      delete t[ks[i]];
+      n--;
+    }
+  }
+  return n;
+}
+
+/** False when the message comes from an older incarnation than one already seen (then it is ignored). */
+function fresh(s: HvState, ctx: Ctx, from: PeerId, inc: number): boolean {
+  if (from in s.inc) {
+    const known = s.inc[from];
+    if (inc < known) {
+      ctx.count('hv.stale', 1);
+      return false;
+    }
+    if (inc > known) {
+      s.inc[from] = inc;
+      // A restart: the new life holds no view, so this node's links to the old one are gone.
+      ctx.count('hv.restarted', 1);
+      if (removeActive(s, from)) {
+        addPassive(s, ctx, from, null);
+        s.wantRefill = true;
+      }
+    }
+    return true;
+  }
+  if (s.incCount >= s.cfg.maxKnown) s.incCount = prune(s, s.inc);
+  if (s.incCount < s.cfg.maxKnown) {
+    s.inc[from] = inc;
+    s.incCount++;
+  }
+  return true;
+}
+
+function watch(s: HvState, p: PeerId, up: boolean): void {
+  if (!up) {
+    if (p in s.watched) {
+      delete s.watched[p];
+      s.watchedCount--;
+    }
+    return;
+  }
+  if (p in s.watched) return;
+  if (s.watchedCount >= s.cfg.maxKnown) s.watchedCount = prune(s, s.watched);
+  if (s.watchedCount < s.cfg.maxKnown) {
+    s.watched[p] = true;
+    s.watchedCount++;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The interface runtime/node.ts drives.
+
+function start(s: HvState, ctx: Ctx): void {
+  if (s.running) return;
+  s.running = true;
+  // Random phases keep nodes that started together from shuffling and probing in lock step.
+  ctx.setTimer(TIMER_TICK, ctx.now + s.cfg.keepalivePeriod + below(ctx.rng, Math.floor(s.cfg.keepalivePeriod / 4) + 1));
+  ctx.setTimer(TIMER_SHUFFLE, ctx.now + Math.floor(s.cfg.shufflePeriod / 2) + below(ctx.rng, s.cfg.shufflePeriod + 1));
+}
+
+function join(s: HvState, ctx: Ctx, contacts: PeerId[]): void {
+  s.left = false;
+  s.member = true;
+  const cs: PeerId[] = [];
+  for (let i = 0; i < contacts.length && cs.length < MAX_CONTACTS; i++) {
+    if (contacts[i] !== s.self && cs.indexOf(contacts[i]) < 0) cs.push(contacts[i]);
+  }
+  s.contacts = cs.sort();
+  s.nextContact = s.contacts.length > 0 ? below(ctx.rng, s.contacts.length) : 0;
+  start(s, ctx);
+  s.backoff = s.cfg.joinTimeout;
+  s.retries = 0;
+  if (s.contacts.length > 0) {
+    s.joining = true;
+    sendJoin(s, ctx);
+  }
+  ctx.setTimer(TIMER_JOIN, ctx.now + s.backoff);
+  settle(s, ctx);
+}
+
+/** JOIN to the next contact in turn. */
+export function sendJoin(s: HvState, ctx: Ctx): void {
+  if (s.contacts.length === 0) return;
+  const c = s.contacts[s.nextContact % s.contacts.length];
+  s.nextContact = (s.nextContact + 1) % s.contacts.length;
+  ctx.count('hv.join.sent', 1);
+  ctx.send(c, JOIN, [], CLS_CONTROL);
+}
+
+function leave(s: HvState, ctx: Ctx): void {
+  for (let i = 0; i < s.active.length; i++) ctx.send(s.active[i], DISCONNECT, [0], CLS_CONTROL);
+  const was = s.active.slice();
+  for (let i = 0; i < was.length; i++) removeActive(s, was[i]);
+  const asked = sortedKeys(s.asking);
+  for (let i = 0; i < asked.length; i++) clearAsking(s, ctx, asked[i]);
+  ctx.cancelTimer(TIMER_TICK);
+  ctx.cancelTimer(TIMER_SHUFFLE);
+  ctx.cancelTimer(TIMER_JOIN);
+  s.running = false;
+  s.joining = false;
+  s.left = true;
+  s.shuffleAt = -1;
+  s.shuffleSent = [];
+  settle(s, ctx);
+}
+
+function onMessage(s: HvState, ctx: Ctx, from: PeerId, incarnation: number, type: number, body: Item): boolean {
+  const m = decodeBody(type, body);
+  if (m === null) return false;
+  if (from === s.self) {
+    ctx.count('hv.self', 1);
+    return true;
+  }
+  if (!fresh(s, ctx, from, incarnation)) return true;
+  // Any message but a refusal shows an active peer alive; symmetry is checked by keepalives and probes.
+  if (isActive(s, from) && !(type === DISCONNECT || (!m.yes && (type === KEEPALIVE_ACK || type === PROBE_REPLY)))) {
+    s.seen[from] = ctx.now;
+  }
+  if (type === JOIN) onJoin(s, ctx, from);
+  else if (type === JOIN_REPLY) onJoinReply(s, ctx, from, m.list);
+  else if (type === FORWARD_JOIN) onForwardJoin(s, ctx, from, m.peer, m.n);
+  else if (type === NEIGHBOR) onNeighbor(s, ctx, from, m.yes);
+  else if (type === NEIGHBOR_REPLY) onNeighborReply(s, ctx, from, m.yes);
+  else if (type === DISCONNECT) onDisconnect(s, ctx, from, m.yes);
+  else if (type === SHUFFLE) onShuffle(s, ctx, from, m.peer, m.n, m.list);
+  else if (type === SHUFFLE_REPLY) onShuffleReply(s, ctx, m.list);
+  else if (type === KEEPALIVE || type === PROBE) health.onProbe(s, ctx, OPS, from, type === KEEPALIVE ? KEEPALIVE_ACK : PROBE_REPLY);
+  else health.onProbeReply(s, ctx, OPS, from, m.yes);
+  settle(s, ctx);
+  return true;
+}
+
+function onJoin(s: HvState, ctx: Ctx, from: PeerId): void {
+  if (s.left) return;
+  if (isActive(s, from)) {
+    // A retry whose first JOIN_REPLY was lost: answer again, the walks went out the first time.
+    ctx.count('hv.join.again', 1);
+    ctx.send(from, JOIN_REPLY, joinSample(s, ctx, from), CLS_CONTROL);
+    return;
+  }
+  ctx.count('hv.join.accepted', 1);
+  addActive(s, ctx, from);
+  ctx.send(from, JOIN_REPLY, joinSample(s, ctx, from), CLS_CONTROL);
+  for (let i = 0; i < s.active.length; i++) {
+    if (s.active[i] !== from) ctx.send(s.active[i], FORWARD_JOIN, [from, s.cfg.arwl], CLS_CONTROL);
+  }
+}
+
+/** ka + kp peers of this node's views for a joiner's passive view (the extension; see the header). */
+function joinSample(s: HvState, ctx: Ctx, joiner: PeerId): Item[] {
+  const a = sample(ctx.rng, without(s.active, [joiner]), s.cfg.shuffleActive);
+  const p = sample(ctx.rng, without(s.passive, [joiner]), s.cfg.shufflePassive);
+  return a.concat(p).sort();
+}
+
+function onJoinReply(s: HvState, ctx: Ctx, from: PeerId, peers: PeerId[]): void {
+  if (s.left) {
+    ctx.send(from, DISCONNECT, [0], CLS_CONTROL);
+    return;
+  }
+  s.joining = false;
+  if (!isActive(s, from)) {
+    // The contact holds this node now. When walks already filled the view, decline rather than evict.
+    if (s.active.length < s.cfg.activeSize) addActive(s, ctx, from);
+    else {
+      ctx.send(from, DISCONNECT, [1], CLS_CONTROL);
+      addPassive(s, ctx, from, null);
+    }
+  }
+  for (let i = 0; i < peers.length; i++) addPassive(s, ctx, peers[i], null);
+}
+
+function onForwardJoin(s: HvState, ctx: Ctx, from: PeerId, newNode: PeerId, ttl: number): void {
+  if (s.left || newNode === s.self) return;
+  const t = ttl > s.cfg.arwl ? s.cfg.arwl : ttl;
+  if (t === 0 || s.active.length <= 1) return acceptJoin(s, ctx, newNode);
+  if (t === s.cfg.prwl) addPassive(s, ctx, newNode, null);
+  const next = pick(ctx.rng, without(s.active, [from, newNode]));
+  if (next === undefined) return acceptJoin(s, ctx, newNode);
+  ctx.send(next, FORWARD_JOIN, [newNode, t - 1], CLS_CONTROL);
+}
+
+/** The end of a FORWARDJOIN walk: take the new node as a neighbour and tell it so (it cannot refuse). */
+function acceptJoin(s: HvState, ctx: Ctx, newNode: PeerId): void {
+  if (isActive(s, newNode)) return;
+  ctx.count('hv.forwardjoin.accepted', 1);
+  addActive(s, ctx, newNode);
+  ask(s, ctx, newNode, ASK_FILL, true);
+}
+
+function onNeighbor(s: HvState, ctx: Ctx, from: PeerId, high: boolean): void {
+  if (s.left) {
+    ctx.send(from, NEIGHBOR_REPLY, [0], CLS_CONTROL);
+    return;
+  }
+  if (isActive(s, from)) {
+    ctx.send(from, NEIGHBOR_REPLY, [1], CLS_CONTROL);
+    return;
+  }
+  if (high || s.active.length < s.cfg.activeSize) {
+    ctx.count(high ? 'hv.neighbor.high' : 'hv.neighbor.low', 1);
+    addActive(s, ctx, from);
+    ctx.send(from, NEIGHBOR_REPLY, [1], CLS_CONTROL);
+    return;
+  }
+  ctx.count('hv.neighbor.refused', 1);
+  addPassive(s, ctx, from, null);
+  ctx.send(from, NEIGHBOR_REPLY, [0], CLS_CONTROL);
+}
+
+function onNeighborReply(s: HvState, ctx: Ctx, from: PeerId, accepted: boolean): void {
+  const why = clearAsking(s, ctx, from);
+  // A walk's end asked with the link already in its view: the peer's reply only confirms it.
+  if (isActive(s, from)) return;
+  if (!accepted) {
+    if (why === ASK_REPAIR) ctx.count('hv.repair.dropped', 1);
+    // Refused: a full peer. Not retried at once (that could go round full peers at the pace of round trips):
+    // the next failure, timeout or shuffle tick refills.
+    return;
+  }
+  if (s.left) {
+    ctx.send(from, DISCONNECT, [0], CLS_CONTROL);
+    return;
+  }
+  // Accepted (perhaps late or duplicated): the peer holds this node, so take it while there is room.
+  if (s.active.length < s.cfg.activeSize) {
+    if (why === ASK_REPAIR) ctx.count('hv.repair.renewed', 1);
+    addActive(s, ctx, from);
+  } else {
+    ctx.send(from, DISCONNECT, [1], CLS_CONTROL);
+    addPassive(s, ctx, from, null);
+  }
+}
+
+function onDisconnect(s: HvState, ctx: Ctx, from: PeerId, alive: boolean): void {
+  if (removeActive(s, from)) {
+    ctx.count('hv.disconnected', 1);
+    s.wantRefill = true;
+  }
+  clearAsking(s, ctx, from);
+  if (alive) addPassive(s, ctx, from, null);
+  else removeFrom(s.passive, from);
+}
+
+function onShuffle(s: HvState, ctx: Ctx, from: PeerId, origin: PeerId, ttl: number, list: PeerId[]): void {
+  if (s.left || origin === s.self) return;
+  const t = (ttl > s.cfg.shuffleTtl ? s.cfg.shuffleTtl : ttl) - 1;
+  if (t > 0 && s.active.length > 1) {
+    const next = pick(ctx.rng, without(s.active, [from, origin]));
+    if (next !== undefined) {
+      ctx.send(next, SHUFFLE, [origin, t, list], CLS_CONTROL);
+      return;
+    }
+  }
+  // The walk ends here: answer the origin directly with as many passive peers, then take its sample.
+  ctx.count('hv.shuffle.accepted', 1);
+  const reply = sample(ctx.rng, without(s.passive, [origin]), list.length).sort();
+  ctx.send(origin, SHUFFLE_REPLY, reply, CLS_CONTROL);
+  addPassive(s, ctx, origin, reply);
+  for (let i = 0; i < list.length; i++) addPassive(s, ctx, list[i], reply);
+}
+
+function onShuffleReply(s: HvState, ctx: Ctx, list: PeerId[]): void {
+  if (s.left) return;
+  for (let i = 0; i < list.length; i++) addPassive(s, ctx, list[i], s.shuffleSent);
+  s.shuffleSent = [];
+  s.shuffleAt = -1;
+}
+
+function shuffle(s: HvState, ctx: Ctx): void {
+  ctx.setTimer(TIMER_SHUFFLE, ctx.now + s.cfg.shufflePeriod);
+  if (s.shuffleAt >= 0) ctx.count('hv.shuffle.lost', 1);
+  s.shuffleAt = -1;
+  s.shuffleSent = [];
+  // The paper refills on failure only; a view left short by refusals tries again here, at shuffle pace.
+  if (s.active.length < s.cfg.activeSize) s.wantRefill = true;
+  const target = pick(ctx.rng, s.active);
+  if (target === undefined) return;
+  const list = sample(ctx.rng, without(s.active, [target]), s.cfg.shuffleActive)
+    .concat(sample(ctx.rng, s.passive, s.cfg.shufflePassive))
+    .sort();
+  ctx.count('hv.shuffle.sent', 1);
+  ctx.send(target, SHUFFLE, [s.self, s.cfg.shuffleTtl, list], CLS_CONTROL);
+  s.shuffleSent = list;
+  s.shuffleAt = ctx.now;
+}
+
+function onTimer(s: HvState, ctx: Ctx, id: string): boolean {
+  if (id === TIMER_TICK) {
+    if (!s.running) return true;
+    ctx.setTimer(TIMER_TICK, ctx.now + s.cfg.keepalivePeriod);
+    health.tick(s, ctx, OPS);
+  } else if (id === TIMER_SHUFFLE) {
+    if (!s.running) return true;
+    shuffle(s, ctx);
+  } else if (id === TIMER_JOIN) {
+    health.retry(s, ctx, OPS);
+  } else if (id.indexOf(TIMER_NEIGHBOR) === 0) {
+    const p = id.slice(TIMER_NEIGHBOR.length);
+    if (!(p in s.asking)) return true;
+    if (s.asking[p].sends < s.cfg.neighborTries) {
+      ctx.count('hv.neighbor.resent', 1);
+      sendNeighbor(s, ctx, p);
+      return true;
+    }
+    const why = s.asking[p].why;
+    delete s.asking[p];
+    s.askingCount--;
+    // No answer: taken as gone (the paper drops a passive peer it cannot connect to). Try another.
+    ctx.count('hv.neighbor.timeout', 1);
+    if (why === ASK_REPAIR) ctx.count('hv.repair.dropped', 1);
+    // (A walk's end whose NEIGHBOR went unanswered keeps the link: keepalives will tell whether it holds.)
+    if (!isActive(s, p)) {
+      removeFrom(s.passive, p);
+      s.wantRefill = true;
+    }
+  } else return false;
+  settle(s, ctx);
+  return true;
+}
+
+function onLink(s: HvState, ctx: Ctx, peer: PeerId, up: boolean): void {
+  if (peer === s.self) return;
+  watch(s, peer, up);
+  if (up) {
+    // A link that comes up names a live peer: a backup (and, for an isolated node, a way back in).
+    if (!s.left) addPassive(s, ctx, peer, null);
+    if (s.active.length === 0) s.wantRefill = true;
+  } else {
+    failActive(s, ctx, peer, 'link', false);
+    removeFrom(s.passive, peer);
+    if (clearAsking(s, ctx, peer) !== 0) s.wantRefill = true;
+  }
+  settle(s, ctx);
+}
+
+function suspect(s: HvState, ctx: Ctx, peer: PeerId): void {
+  failActive(s, ctx, peer, 'suspect', true);
+  settle(s, ctx);
+}
+
+/** After every input: refill lost slots, report isolation changes, start the timers of a first seed. */
+export function settle(s: HvState, ctx: Ctx): void {
+  if (s.wantRefill) {
+    s.wantRefill = false;
+    refill(s, ctx);
+  }
+  health.watchIsolation(s, ctx);
+  // A node that never called join (the first seed) starts its timers with its first neighbour.
+  if (!s.running && !s.left && s.active.length > 0) start(s, ctx);
+}
+
+function neighbors(s: HvState): PeerId[] {
+  return s.active.slice();
+}
+
+function stats(s: HvState): MembershipStats {
+  return { active: s.active.length, passive: s.passive.length, isolated: health.isIsolated(s) };
+}
+
+export function passiveView(s: HvState): PeerId[] {
+  return s.passive.slice();
+}
+
+/** What health.ts may do to the views (declared after the functions: the board does not hoist them). */
+const OPS: health.Ops = {
+  addActive: addActive,
+  addPassive: addPassive,
+  removeActive: removeActive,
+  failActive: failActive,
+  ask: ask,
+  sendJoin: sendJoin,
+};
+
+export const HyParView: Membership<HvState> = {
+  name: 'hyparview',
+  init: init,
+  join: join,
+  leave: leave,
+  onMessage: onMessage,
+  onTimer: onTimer,
+  onLink: onLink,
+  suspect: suspect,
+  neighbors: neighbors,
+  stats: stats,
+};

@@ -1,0 +1,287 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as ae from '../../runtime/antientropy.ts';
+import { createStore, declare, update, get, type Store } from '../../runtime/store.ts';
+import { encode, decode } from '../../crdt/codec/cbor.ts';
+import { DEFAULT_LIMITS } from '../../crdt/codec/limits.ts';
+import { rng } from '../../runtime/rng.ts';
+import type { Ctx } from '../../runtime/context.ts';
+import type { Item } from '../../crdt/types.ts';
+import { DELTA, DIGEST, STATE, ACK } from '../../runtime/messages.ts';
+import { equal } from '../../crdt/types.ts';
+
+/** One replica: a store and its anti-entropy state, driven directly (no membership, no Plumtree). */
+interface Rep {
+  id: string;
+  inc: number;
+  store: Store;
+  ae: ae.AeState;
+  metrics: { [k: string]: number };
+}
+
+interface Msg {
+  from: string;
+  to: string;
+  inc: number;
+  type: number;
+  bytes: Uint8Array;
+}
+
+class World {
+  reps: { [id: string]: Rep } = {};
+  wire: Msg[] = [];
+  log: { from: string; to: string; type: number; body: Item }[] = [];
+  now = 0;
+  /** Messages for which this says true are lost. */
+  drop: (m: Msg) => boolean = () => false;
+  r = rng(7);
+
+  add(id: string, inc = 0, cfg: Partial<ae.AeConfig> = {}): Rep {
+    const rep = { id, inc, store: createStore(16), ae: ae.init(cfg, inc), metrics: {} };
+    this.reps[id] = rep;
+    return rep;
+  }
+  ctx(rep: Rep): Ctx {
+    return {
+      now: this.now,
+      self: rep.id,
+      incarnation: rep.inc,
+      rng: this.r,
+      send: (to, type, body) => {
+        this.log.push({ from: rep.id, to, type, body });
+        this.wire.push({ from: rep.id, to, inc: rep.inc, type, bytes: encode(body) });
+      },
+      setTimer: () => {},
+      cancelTimer: () => {},
+      emit: () => {},
+      count: (name, n) => {
+        rep.metrics[name] = (rep.metrics[name] || 0) + n;
+      },
+    };
+  }
+  link(a: string, b: string): void {
+    ae.neighborUp(this.reps[a].ae, b);
+    ae.neighborUp(this.reps[b].ae, a);
+  }
+  update(id: string, v: string, mutator: string, args: Item[]): void {
+    const rep = this.reps[id];
+    const d = update(rep.store, v, mutator, id, args);
+    if (d !== null) ae.record(rep.ae, this.ctx(rep), rep.store, v, d, id);
+  }
+  declareAll(v: string, spec: string): void {
+    for (const id of Object.keys(this.reps)) declare(this.reps[id].store, v, spec);
+  }
+  /** One sync round everywhere, then deliver everything in flight (and what that provokes) a few times. */
+  round(): void {
+    this.now += 1000;
+    for (const id of Object.keys(this.reps).sort()) ae.onTimer(this.reps[id].ae, this.ctx(this.reps[id]), this.reps[id].store, ae.TIMER);
+    for (let k = 0; k < 6 && this.wire.length > 0; k++) {
+      const batch = this.wire;
+      this.wire = [];
+      for (const m of batch) {
+        if (this.drop(m) || !this.reps[m.to]) continue;
+        const rep = this.reps[m.to];
+        ae.onMessage(rep.ae, this.ctx(rep), rep.store, m.from, m.inc, m.type, decode(m.bytes, DEFAULT_LIMITS));
+      }
+    }
+  }
+  value(id: string, v: string): unknown {
+    const x = get(this.reps[id].store, v);
+    return x ? x.type.value(x.state) : undefined;
+  }
+  deltasSent(from: string, to: string): Item[][] {
+    return this.log.filter((l) => l.type === DELTA && l.from === from && l.to === to).map((l) => (l.body as Item[])[1] as Item[]);
+  }
+}
+
+test('a delta-interval reaches a line of replicas, and BP: nothing goes back to where it came from', () => {
+  const w = new World();
+  for (const id of ['a', 'b', 'c']) w.add(id);
+  w.link('a', 'b');
+  w.link('b', 'c');
+  w.declareAll('n', 'gcounter');
+  w.round(); // digest rounds: everyone starts covered
+  w.log = [];
+  w.update('a', 'n', 'inc', [3]);
+  w.update('a', 'n', 'inc', [1]);
+  for (let i = 0; i < 3; i++) w.round();
+  for (const id of ['a', 'b', 'c']) assert.is(w.value(id, 'n'), 4, id);
+  assert.equal(w.deltasSent('b', 'a'), [], 'b sent a delta back to its origin a');
+  assert.equal(w.deltasSent('c', 'b'), [], 'c sent a delta back to its origin b');
+  assert.is(w.deltasSent('a', 'b').length, 1, 'two updates went as one delta-interval');
+  // Acknowledged everywhere: the buffers are empty again.
+  for (const id of ['a', 'b', 'c']) assert.is(w.reps[id].ae.buf.length, 0, id);
+});
+
+test('one DELTA frame carries several variables, sorted by id', () => {
+  const w = new World();
+  w.add('a');
+  w.add('b');
+  w.link('a', 'b');
+  w.declareAll('y', 'gcounter');
+  w.declareAll('x', 'orset');
+  w.round();
+  w.log = [];
+  w.update('a', 'y', 'inc', [1]);
+  w.update('a', 'x', 'add', ['p']);
+  w.update('a', 'y', 'inc', [1]);
+  w.round();
+  const sent = w.deltasSent('a', 'b');
+  assert.is(sent.length, 1);
+  assert.equal(sent[0].map((e) => (e as Item[])[0]), ['x', 'y']);
+  assert.is(w.value('b', 'y'), 2);
+  assert.equal(w.value('b', 'x'), ['p']);
+});
+
+test('RR: a delta that arrives twice (a triangle) adds nothing the second time', () => {
+  const w = new World();
+  for (const id of ['a', 'b', 'c']) w.add(id);
+  w.link('a', 'b');
+  w.link('b', 'c');
+  w.link('a', 'c');
+  w.declareAll('s', 'orset');
+  w.round();
+  w.update('a', 's', 'add', ['k']);
+  w.round(); // a -> b and a -> c
+  const before = w.reps.c.ae.seq;
+  const redundantBefore = w.reps.c.metrics['ae.redundant'] || 0;
+  // Send c the same delta again, as b's forward would.
+  const st = get(w.reps.a.store, 's')!;
+  const body = [99, [['s', 'orset', st.type.encode(st.state)]]];
+  ae.onMessage(w.reps.c.ae, w.ctx(w.reps.c), w.reps.c.store, 'b', 0, DELTA, decode(encode(body), DEFAULT_LIMITS));
+  assert.is(w.reps.c.ae.seq, before, 'a redundant delta entered the buffer');
+  assert.is(w.reps.c.metrics['ae.redundant'], redundantBefore + 1);
+  assert.equal(w.value('c', 's'), ['k']);
+});
+
+test('buffer overflow falls back to a digest exchange and STATE, and still converges', () => {
+  const w = new World();
+  w.add('a', 0, { maxEntries: 4 });
+  w.add('b', 0, { maxEntries: 4 });
+  w.link('a', 'b');
+  w.declareAll('n', 'gcounter');
+  w.declareAll('s', 'orset');
+  w.declareAll('same', 'gcounter');
+  w.round();
+  let blocked = true;
+  w.drop = (m) => blocked && m.from === 'a' && m.to === 'b';
+  for (let i = 0; i < 10; i++) {
+    w.update('a', 'n', 'inc', [1]);
+    w.update('a', 's', 'add', ['e' + i]);
+    w.round();
+  }
+  assert.ok(w.reps.a.ae.buf.length <= 4, 'the buffer kept its bound');
+  assert.ok((w.reps.a.metrics['ae.overflow'] || 0) > 0, 'no overflow counted');
+  blocked = false;
+  w.log = [];
+  for (let i = 0; i < 3; i++) w.round();
+  assert.is(w.value('b', 'n'), 10);
+  assert.is((w.value('b', 's') as Item[]).length, 10);
+  const digests = w.log.filter((l) => l.type === DIGEST && l.from === 'a');
+  const states = w.log.filter((l) => l.type === STATE && l.from === 'a');
+  assert.ok(digests.length > 0, 'no digest offered');
+  assert.ok(states.length > 0, 'no state sent');
+  // Only the variables whose digest differed travelled as state.
+  const shipped = states.flatMap((l) => ((l.body as Item[])[1] as Item[]).map((e) => (e as Item[])[0]));
+  assert.not.ok(shipped.includes('same'), 'an equal variable was shipped');
+  // Afterwards a is streaming deltas to b again.
+  w.log = [];
+  w.update('a', 'n', 'inc', [5]);
+  w.round();
+  assert.is(w.deltasSent('a', 'b').length, 1);
+  assert.is(w.value('b', 'n'), 15);
+});
+
+test('a lost STATE is sent again within the same round; stale acks change nothing', () => {
+  const w = new World();
+  w.add('a', 0, { retry: 1500 });
+  w.add('b');
+  w.declareAll('n', 'gcounter');
+  w.update('a', 'n', 'inc', [2]);
+  w.link('a', 'b');
+  let dropState = true;
+  w.drop = (m) => dropState && m.type === STATE;
+  w.round();
+  assert.is(w.value('b', 'n'), 0);
+  const a = w.reps.a;
+  const mark = a.ae.peers.b.mark;
+  assert.ok(mark >= 0, 'round still open');
+  // An ack for another incarnation of a, or for another round, does not close it.
+  ae.onMessage(a.ae, w.ctx(a), a.store, 'b', 0, ACK, [1, 5, mark, ['n']]);
+  ae.onMessage(a.ae, w.ctx(a), a.store, 'b', 0, ACK, [1, 0, mark + 1, ['n']]);
+  ae.onMessage(a.ae, w.ctx(a), a.store, 'b', 0, ACK, [0, 0, 1]);
+  assert.is(a.ae.peers.b.mark, mark);
+  assert.is(a.ae.peers.b.acked, -1);
+  dropState = false;
+  w.round(); // 1000 ms after the STATE went: not yet time to retry
+  assert.is(w.value('b', 'n'), 0);
+  w.round();
+  assert.is(w.value('b', 'n'), 2);
+  assert.is(a.metrics['ae.rounds'], 1, 'the round was started over instead of retried');
+  assert.is(a.ae.peers.b.acked, mark);
+  assert.is(a.ae.peers.b.mark, -1);
+});
+
+test('malformed bodies throw DecodeError before anything is applied', () => {
+  const w = new World();
+  w.add('a');
+  w.declareAll('n', 'gcounter');
+  const a = w.reps.a;
+  const bad: [number, Item][] = [
+    [DELTA, 5],
+    [DELTA, [1]],
+    [DELTA, [1, [['n', 'gcounter']]]],
+    [DELTA, [1, [['n', 'nosuchtype', 0]]]],
+    [DELTA, [-1, []]],
+    [DELTA, [1, [['n', 'gcounter', 'garbage']]]],
+    [DELTA, [1, [['z', 'gcounter', {}], ['m', 'gcounter', {}]]]],
+    [DIGEST, [7, 0, []]],
+    [DIGEST, [0, 0, [['n', 'gcounter']]]],
+    [ACK, [3]],
+    [STATE, [0, [['__proto__', 'gcounter', {}]]]],
+  ];
+  for (const [type, body] of bad) {
+    try {
+      ae.onMessage(a.ae, w.ctx(a), a.store, 'x', 0, type, body);
+      assert.unreachable('accepted ' + JSON.stringify(body));
+    } catch (e) {
+      assert.is((e as Error).name, 'DecodeError', JSON.stringify(body) + ': ' + String(e));
+    }
+  }
+  assert.is(a.store.count, 1);
+  assert.is(w.value('a', 'n'), 0);
+});
+
+test('an unknown variable is declared from the spec it arrives with', () => {
+  const w = new World();
+  w.add('a');
+  w.add('b');
+  w.link('a', 'b');
+  declare(w.reps.a.store, 'm', 'awmap(pncounter)');
+  w.update('a', 'm', 'apply', ['k', 'inc', [4]]);
+  w.round();
+  w.round();
+  assert.equal(w.value('b', 'm'), w.value('a', 'm'));
+  assert.is(get(w.reps.b.store, 'm')!.spec, 'awmap(pncounter)');
+});
+
+test('a restart without state (new incarnation) is noticed and repaired by a digest round', () => {
+  const w = new World();
+  w.add('a');
+  w.add('b');
+  w.link('a', 'b');
+  w.declareAll('s', 'orset');
+  w.update('a', 's', 'add', ['x']);
+  w.update('b', 's', 'add', ['y']);
+  for (let i = 0; i < 3; i++) w.round();
+  assert.equal(w.value('b', 's'), ['x', 'y']);
+  // b comes back empty as incarnation 1; a still believes b has everything.
+  w.add('b', 1);
+  ae.neighborUp(w.reps.b.ae, 'a');
+  for (let i = 0; i < 3; i++) w.round();
+  assert.equal(w.value('b', 's'), ['x', 'y']);
+  const A = get(w.reps.a.store, 's')!;
+  assert.ok(equal(A.type, A.state, get(w.reps.b.store, 's')!.state));
+});
+
+test.run();
