@@ -13,10 +13,12 @@
  *
  * Environment: POLLEN_TEST_JOBS (files at once, default min(4, cores)), POLLEN_TEST_TIMEOUT (seconds per file,
  * default 120), POLLEN_TEST_ROOT (the project directory, default this file's parent; its own test points it at
- * a fixture tree).
+ * a fixture tree), POLLEN_TEST_MQTT_URL (a second broker, e.g. Mosquitto from tools/ci/mosquitto.sh: every file
+ * that takes its broker from tests/support/broker.ts runs twice, once on the embedded aedes and once with
+ * MQTT_URL set to this, so one summary line counts both).
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, sep, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,9 +46,9 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 }
 
 /** Run a command; `onData` gets its stdout and stderr as they come. Resolves with the exit code (null: killed). */
-function run(cmd, args, onData, timeoutMs) {
+function run(cmd, args, onData, timeoutMs, env) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(cmd, args, { cwd: ROOT, env: env || ENV, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     running.add(child);
     let timedOut = false;
     const timer = timeoutMs ? setTimeout(() => { timedOut = true; killGroup(child); }, timeoutMs) : undefined;
@@ -111,7 +113,8 @@ async function typecheck() {
  * Run the files JOBS at a time. Output is keyed to the file's index: the lowest unfinished index writes
  * through, the rest buffer until their turn comes.
  */
-async function runFiles(files) {
+async function runFiles(runs) {
+  const files = runs.map((r) => r.label);
   const slots = files.map(() => ({ chunks: [], text: '', done: false, result: undefined }));
   let head = 0;
   const write = (i, data) => {
@@ -134,9 +137,10 @@ async function runFiles(files) {
   const worker = async () => {
     while (next < files.length) {
       const i = next++;
-      const rel = relative('tests', files[i]).split(sep).join('/');
+      const rel = relative('tests', runs[i].file).split(sep).join('/');
       const args = ['--import', 'tsx', join('node_modules', 'uvu', 'bin.js'), 'tests', '^' + escapeRegex(rel) + '$', '--no-color'];
-      slots[i].result = await run(process.execPath, args, (d) => write(i, d), TIMEOUT_MS);
+      if (runs[i].env) write(i, runs[i].label + '\n');
+      slots[i].result = await run(process.execPath, args, (d) => write(i, d), TIMEOUT_MS, runs[i].env);
       finish(i);
     }
   };
@@ -172,6 +176,22 @@ function tally(slot) {
   return { passed, failed, skipped, ran: s ? s.total : 0, note };
 }
 
+/**
+ * What to run: each file once, and with POLLEN_TEST_MQTT_URL set, each file that gets its broker from
+ * tests/support/broker.ts once more against that broker.
+ */
+function plan(files) {
+  const runs = files.map((f) => ({ file: f, label: f, env: undefined }));
+  const url = process.env.POLLEN_TEST_MQTT_URL;
+  if (!url) return runs;
+  for (const f of files) {
+    if (readFileSync(join(ROOT, f), 'utf8').includes('support/broker')) {
+      runs.push({ file: f, label: f + ' [MQTT_URL=' + url + ']', env: { ...ENV, MQTT_URL: url } });
+    }
+  }
+  return runs;
+}
+
 function report(file, slot) {
   slot.tally = tally(slot);
   if (slot.tally.note) process.stdout.write('\n✘ ' + file + ': ' + slot.tally.note + '\n');
@@ -196,17 +216,18 @@ async function main(argv) {
     process.stdout.write('typecheck: skipped (' + (noTypecheck ? '--no-typecheck' : 'subset run') + ')\n\n');
   }
 
-  const slots = await runFiles(files);
-  for (let i = 0; i < files.length; i++) {
+  const runs = plan(files);
+  const slots = await runFiles(runs);
+  for (let i = 0; i < runs.length; i++) {
     const t = slots[i].tally;
     passed += t.passed;
     failed += t.failed;
     skipped += t.skipped;
     ran += t.ran;
-    if (t.failed > 0) problems.push(files[i] + (t.note ? ': ' + t.note : ''));
+    if (t.failed > 0) problems.push(runs[i].label + (t.note ? ': ' + t.note : ''));
   }
 
-  process.stdout.write('\n' + files.length + ' test file(s), ' + ran + ' test(s)' + (skipped ? ', ' + skipped + ' skipped' : '') + '\n');
+  process.stdout.write('\n' + runs.length + ' test run(s) of ' + files.length + ' file(s), ' + ran + ' test(s)' + (skipped ? ', ' + skipped + ' skipped' : '') + '\n');
   if (files.length === 0) process.stdout.write('no test file matched ' + (patterns.length ? patterns.join(' ') : 'tests/**/*.test.ts') + '\n');
   else if (ran === 0) process.stdout.write('no test ran\n');
   for (const p of problems) process.stdout.write('failed: ' + p + '\n');
