@@ -1,0 +1,173 @@
+/**
+ * Run one Pollen node in this process, on an MQTT broker (and optionally TCP links), driven by lines on stdin and
+ * reporting JSON lines on stdout. For people trying a cluster by hand and for the multi-process tests.
+ *
+ *   npx tsx tools/run-node.ts --id a --url mqtt://127.0.0.1:1883
+ *   npx tsx tools/run-node.ts --id b --url mqtt://127.0.0.1:1883 --join a --store b.pollen
+ *   > declare hits pncounter
+ *   > update hits inc 5
+ *   > show
+ *   {"ev":"state","id":"b","neighbors":["a"],"vars":{"hits":5}}
+ *
+ * Options: --id (required), --url (default mqtt://127.0.0.1:1883), --root (topic root, default pollen),
+ * --mqtt-version 4|5 (default 5; 4 for aedes), --keepalive seconds, --username, --password, --join a,b (contacts),
+ * --membership hyparview|full|client-server, --store FILE (keep state across restarts), --seed N,
+ * --tcp-listen [HOST:]PORT and --tcp-connect HOST:PORT[,..] (a TCP link beside the MQTT one).
+ *
+ * Commands: `declare VAR TYPE`, `update VAR MUTATOR ARG...` (each ARG is JSON, or a plain string), `join ID...`,
+ * `show`, `metrics`, `quit` (leave cleanly; SIGINT and SIGTERM do the same). Events: a "ready" line once joined the
+ * broker, a "state" line after `show` and (at most every 50 ms) after a change or a neighbour coming or going, an
+ * "error" line for a bad command. Link errors go to stderr.
+ */
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { mqttLink } from '../transports/mqtt.ts';
+import { tcpLink } from '../transports/tcp.ts';
+import { createNode, fileStore, type PollenDriver } from '../transports/driver.ts';
+import type { Link } from '../transports/link.ts';
+import type { Item } from '../crdt/types.ts';
+
+const { values: a } = parseArgs({
+  options: {
+    id: { type: 'string' },
+    url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+    root: { type: 'string', default: 'pollen' },
+    'mqtt-version': { type: 'string', default: '5' },
+    keepalive: { type: 'string', default: '10' },
+    username: { type: 'string' },
+    password: { type: 'string' },
+    join: { type: 'string' },
+    membership: { type: 'string', default: 'hyparview' },
+    store: { type: 'string' },
+    seed: { type: 'string' },
+    'tcp-listen': { type: 'string' },
+    'tcp-connect': { type: 'string' },
+  },
+});
+
+function out(o: object): void {
+  process.stdout.write(JSON.stringify(o) + '\n');
+}
+
+function die(msg: string): never {
+  process.stderr.write('run-node: ' + msg + '\n');
+  process.exit(2);
+}
+
+if (!a.id) die('--id is required');
+const id = a.id;
+const membership = a.membership as 'hyparview' | 'full' | 'client-server';
+if (!['hyparview', 'full', 'client-server'].includes(membership)) die('--membership must be hyparview, full or client-server');
+
+const links: Link[] = [];
+let node: PollenDriver | undefined;
+let quitting = false;
+
+async function main(): Promise<void> {
+  try {
+    links.push(
+      await mqttLink({
+        id,
+        url: a.url,
+        root: a.root,
+        protocolVersion: a['mqtt-version'] === '4' ? 4 : 5,
+        keepalive: Number(a.keepalive),
+        mqtt: { username: a.username, password: a.password },
+      }),
+    );
+    if (a['tcp-listen'] || a['tcp-connect']) {
+      const l = a['tcp-listen'];
+      const m = l ? /^(?:(.*):)?(\d+)$/.exec(l) : null;
+      if (l && !m) die('--tcp-listen takes [HOST:]PORT');
+      links.push(
+        await tcpLink({
+          id,
+          listen: m ? { host: m[1] || '0.0.0.0', port: Number(m[2]) } : undefined,
+          connect: a['tcp-connect'] ? a['tcp-connect'].split(',') : [],
+        }),
+      );
+    }
+  } catch (e) {
+    for (const l of links) await l.close();
+    die((e as Error).message);
+  }
+  for (const l of links) l.on('error', (e) => process.stderr.write(e.message + '\n'));
+  node = await createNode({
+    id,
+    links,
+    membership,
+    contacts: a.join ? a.join.split(',').filter(Boolean) : undefined,
+    store: a.store ? fileStore(a.store) : undefined,
+    seed: a.seed ? Number(a.seed) : undefined,
+  });
+  let pending: NodeJS.Timeout | undefined;
+  const soon = () => {
+    if (!pending) pending = setTimeout(() => ((pending = undefined), show()), 50);
+  };
+  node.on('changed', soon);
+  node.on('neighbor', soon);
+  out({ ev: 'ready', id, incarnation: node.incarnation, links: links.map((l) => l.kind) });
+  const rl = createInterface({ input: process.stdin });
+  rl.on('line', (line) => {
+    try {
+      command(line.trim());
+    } catch (e) {
+      out({ ev: 'error', line, message: (e as Error).message });
+    }
+  });
+  rl.on('close', () => void quit());
+}
+
+function show(): void {
+  if (!node) return;
+  const vars: { [k: string]: unknown } = {};
+  for (const v of Object.keys(node.node.store.vars).sort()) vars[v] = node.query(v);
+  out({ ev: 'state', id, neighbors: node.neighbors(), vars });
+}
+
+function arg(s: string): Item {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}
+
+function command(line: string): void {
+  if (!node || line === '') return;
+  const w = line.split(/\s+/);
+  switch (w[0]) {
+    case 'declare':
+      node.declare(w[1], w[2]);
+      break;
+    case 'update':
+      node.update(w[1], w[2], w.slice(3).map(arg));
+      break;
+    case 'join':
+      node.join(w.slice(1));
+      break;
+    case 'show':
+      show();
+      break;
+    case 'metrics':
+      out({ ev: 'metrics', id, node: node.metrics(), links: links.map((l) => ({ kind: l.kind, peers: l.peers(), ...l.counters })) });
+      break;
+    case 'quit':
+      void quit();
+      break;
+    default:
+      throw new Error('unknown command "' + w[0] + '" (declare, update, join, show, metrics, quit)');
+  }
+}
+
+async function quit(): Promise<void> {
+  if (quitting) return;
+  quitting = true;
+  if (node) await node.close();
+  else for (const l of links) await l.close();
+  process.stdout.write(JSON.stringify({ ev: 'closed', id }) + '\n', () => process.exit(0));
+}
+
+process.on('SIGINT', () => void quit());
+process.on('SIGTERM', () => void quit());
+void main();

@@ -1,0 +1,296 @@
+/**
+ * The MQTT link: every node is one client of a broker (the embedded aedes, Mosquitto, any MQTT 3.1.1/5 broker),
+ * and frames travel as the raw payloads of PUBLISH packets (shared/DESIGN.md §8).
+ *
+ *   const link = await mqttLink({ id: 'a', url: 'mqtt://pi.local:1883', root: 'pollen/garden' });
+ *   link.on('peer', (p, up) => ...);     // from retained presence: every node of the cluster, as it comes and goes
+ *   link.send('b', bytes);
+ *   await link.close();                   // clears its presence, then DISCONNECT
+ *
+ * Topic layout under `root` (default 'pollen'; one root per cluster):
+ *
+ *   <root>/inbox/<to>/<from>   a frame from <from> to <to>: QoS 0, not retained, payload = the frame's bytes.
+ *                              Each node subscribes to <root>/inbox/<self>/+ ; the sender's id is in the topic
+ *                              so the payload stays the raw frame (MQTT 3.1.1 has no user properties).
+ *   <root>/presence/<id>       retained, QoS 1. Payload "1" while the node is connected; an empty retained
+ *                              payload when it is gone, which also deletes the retained message on the broker.
+ *                              Each node subscribes to <root>/presence/+ : the retained messages tell a newcomer
+ *                              who is there (discovery), later ones say who came and went. The empty payload is
+ *                              the node's last-will message, so the broker announces a crash or a lost network
+ *                              (after 1.5 × keepalive) and a clean close publishes it by hand before DISCONNECT.
+ *
+ * QoS. Frames use QoS 0: Pollen repairs loss itself (Plumtree GRAFTs a missing payload, delta anti-entropy re-sends
+ * what was not acknowledged), so QoS 1 would add a PUBACK per frame, duplicates, and an unbounded outgoing store
+ * in the client while offline, for nothing the protocol needs. Presence uses QoS 1 with retain: it is the one
+ * message that must arrive, since without it a node is never discovered or never mourned.
+ *
+ * A peer id must be usable as one topic level: 1..128 UTF-8 bytes without '/', '+', '#' or NUL.
+ *
+ * Reconnection: mqtt.js's own fixed-period retry is off; after a lost connection the link retries with
+ * exponential backoff and jitter (backoff.min doubling to backoff.max), and on every (re)connection it subscribes
+ * again and re-publishes its presence (clean sessions: the broker keeps nothing for us between connections).
+ * While disconnected every peer is down (we cannot reach them) and frames wait in the bounded offline queue.
+ * If the broker publishes our own will after we reconnected (a takeover race), we see our presence cleared and
+ * publish it again.
+ *
+ * Send queue: frames handed to the client and not yet written, plus frames waiting while offline, are bounded by
+ * queue.frames and queue.bytes (link.ts); a frame past either is dropped (tail drop) and counted.
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { PeerId } from '../runtime/io.ts';
+import { BaseLink, BoundedQueue, LinkError, type LinkOptions } from './link.ts';
+
+export interface MqttOptions extends LinkOptions {
+  /** Broker URL: mqtt://host:1883, mqtts://host:8883, ws://... (default mqtt://127.0.0.1:1883). */
+  url?: string;
+  /** Topic root of the cluster (default 'pollen'); no wildcards, no leading or trailing '/'. */
+  root?: string;
+  /** 5 (default) or 4 (MQTT 3.1.1, e.g. for aedes). */
+  protocolVersion?: 4 | 5;
+  /** Seconds between PINGs when idle (default 10). The broker declares us dead after 1.5 × this. */
+  keepalive?: number;
+  /** Reconnect delays in ms: `min` doubling to `max`, each times a random 0.5..1 (default 200, 10000). */
+  backoff?: { min?: number; max?: number };
+  /** Give up on a connection attempt after this many ms (default 5000). */
+  connectTimeout?: number;
+  /** Client id (default 'pollen:<root>:<id>', so a restarted node takes over its old session at once). */
+  clientId?: string;
+  /**
+   * Passed to mqtt.js as they are: username, password, TLS (ca, cert, key, rejectUnauthorized, servername),
+   * wsOptions, properties... The link's own fields (will, clean, reconnectPeriod, keepalive, clientId,
+   * protocolVersion, connectTimeout, queueQoSZero, resubscribe) take precedence.
+   */
+  mqtt?: IClientOptions;
+}
+
+const MAX_ID_BYTES = 128;
+/** A presence payload is "1"; anything longer than this is not ours and is ignored (counted). */
+const MAX_PRESENCE = 64;
+const UP = Buffer.from('1');
+const GONE = Buffer.alloc(0);
+
+/** Why `id` cannot be a topic level, or undefined when it can. */
+export function badId(id: string): string | undefined {
+  if (typeof id !== 'string' || id === '') return 'an id must be a non-empty string';
+  if (/[/+#\u0000]/.test(id)) return 'id "' + id + '" contains one of / + # NUL, which MQTT topics reserve';
+  if (Buffer.byteLength(id) > MAX_ID_BYTES) return 'id "' + id.slice(0, 20) + '..." is longer than ' + MAX_ID_BYTES + ' bytes';
+  return undefined;
+}
+
+export class MqttLink extends BaseLink {
+  readonly kind = 'mqtt';
+  readonly url: string;
+  readonly root: string;
+  /** Times the link connected to the broker (1 after `await mqttLink`; more after reconnections). */
+  connects = 0;
+  private client!: MqttClient;
+  private o: MqttOptions;
+  private offline: BoundedQueue<{ topic: string; bytes: Uint8Array }>;
+  private inflightFrames = 0;
+  private inflightBytes = 0;
+  private attempt = 0;
+  private retry: NodeJS.Timeout | undefined;
+  private inboxPrefix: string;
+  private presencePrefix: string;
+  /** Set when close() starts, so our own GONE coming back is not taken for a stale will. */
+  private leaving = false;
+
+  constructor(o: MqttOptions) {
+    super(o);
+    const bad = badId(o.id);
+    if (bad) throw new Error('mqtt link: ' + bad);
+    const root = o.root ?? 'pollen';
+    if (root === '' || /[+#\u0000]/.test(root) || root.startsWith('/') || root.endsWith('/')) {
+      throw new Error('mqtt link: root "' + root + '" must be a topic prefix without wildcards or a leading/trailing /');
+    }
+    this.o = o;
+    this.url = o.url ?? 'mqtt://127.0.0.1:1883';
+    this.root = root;
+    this.inboxPrefix = root + '/inbox/' + o.id + '/';
+    this.presencePrefix = root + '/presence/';
+    this.offline = new BoundedQueue(this.queueFrames, this.queueBytes);
+  }
+
+  /** @internal connect once; resolves on the first CONNACK, rejects with a LinkError when that fails. */
+  start(): Promise<void> {
+    const o = this.o;
+    const presence = this.presencePrefix + this.self;
+    const opts: IClientOptions = {
+      ...o.mqtt,
+      clientId: o.clientId ?? 'pollen:' + this.root + ':' + this.self,
+      protocolVersion: o.protocolVersion ?? 5,
+      keepalive: o.keepalive ?? 10,
+      connectTimeout: o.connectTimeout ?? 5000,
+      clean: true,
+      reconnectPeriod: 0,
+      resubscribe: false,
+      queueQoSZero: false,
+      will: { topic: presence, payload: GONE, qos: 1, retain: true },
+    };
+    if (opts.protocolVersion === 5) {
+      // Ask the broker not to send us packets we would drop anyway: the frame plus room for topic and header.
+      opts.properties = { ...opts.properties, maximumPacketSize: this.maxFrame + 1024 };
+    }
+    const client = mqtt.connect(this.url, opts);
+    this.client = client;
+    return new Promise<void>((resolve, reject) => {
+      let first = true;
+      client.on('connect', () => {
+        this.attempt = 0;
+        this.connects++;
+        this.online();
+        if (first) {
+          first = false;
+          resolve();
+        }
+      });
+      client.on('message', (topic, payload) => this.onMessage(topic, payload));
+      client.on('error', (e: Error & { code?: string | number }) => {
+        if (this.closed) return;
+        // A string code is the network's (ECONNREFUSED, ENOTFOUND, a TLS check); a number is the broker's CONNACK.
+        const msg = typeof e.code === 'string'
+          ? (first ? 'cannot reach broker ' : 'lost broker ') + this.url + ': ' + e.code + (e.message.includes(e.code) ? '' : ' (' + e.message + ')')
+          : 'broker ' + this.url + ' refused the connection: ' + e.message;
+        const err = this.fail(typeof e.code === 'string' && /^E(NOTFOUND|AI_AGAIN)$/.test(e.code) ? 'not-found' : 'refused', msg);
+        if (first) {
+          first = false;
+          reject(err);
+        }
+      });
+      client.on('close', () => {
+        if (this.closed) return;
+        this.allDown();
+        if (first) {
+          first = false;
+          reject(this.fail('refused', 'cannot reach broker ' + this.url + ': connection closed before CONNACK'));
+          return;
+        }
+        this.scheduleRetry();
+      });
+    });
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retry) return;
+    const min = this.o.backoff?.min ?? 200;
+    const max = this.o.backoff?.max ?? 10_000;
+    const delay = Math.min(max, min * 2 ** Math.min(this.attempt, 20)) * (0.5 + Math.random() / 2);
+    this.attempt++;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      if (!this.closed && !this.client.connected) this.client.reconnect();
+    }, delay);
+  }
+
+  /** After every CONNACK: subscribe, announce ourselves, send what waited. */
+  private online(): void {
+    const c = this.client;
+    c.subscribe(
+      { [this.inboxPrefix + '+']: { qos: 0 }, [this.presencePrefix + '+']: { qos: 1 } },
+      (err) => {
+        if (err && !this.closed) this.fail('refused', 'broker ' + this.url + ' refused the subscriptions: ' + err.message);
+      },
+    );
+    this.announce();
+    for (let f = this.offline.shift(); f; f = this.offline.shift()) this.publish(f.topic, f.bytes);
+  }
+
+  private announce(): void {
+    this.client.publish(this.presencePrefix + this.self, UP, { qos: 1, retain: true }, (err) => {
+      if (err && !this.closed && this.client.connected) this.fail('io', 'presence not published: ' + err.message);
+    });
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    if (this.closed) return;
+    if (topic.startsWith(this.inboxPrefix)) {
+      const from = topic.slice(this.inboxPrefix.length);
+      const bad = badId(from);
+      if (bad) {
+        this.counters.dropped++;
+        this.fail('protocol', 'frame on ' + topic + ' dropped: ' + bad);
+        return;
+      }
+      this.deliver(from, new Uint8Array(payload.buffer, payload.byteOffset, payload.length));
+    } else if (topic.startsWith(this.presencePrefix)) {
+      const peer = topic.slice(this.presencePrefix.length);
+      if (badId(peer)) return; // someone else's topic under our root; not a node
+      if (payload.length > MAX_PRESENCE) {
+        this.fail('protocol', 'presence of ' + peer + ' is ' + payload.length + ' bytes, at most ' + MAX_PRESENCE + '; ignored');
+        return;
+      }
+      if (peer === this.self) {
+        // Our own will, published after our new session started: put our presence back.
+        if (payload.length === 0 && this.client.connected && !this.leaving) this.announce();
+        return;
+      }
+      if (payload.length > 0) this.peerUp(peer);
+      else this.peerDown(peer);
+    }
+  }
+
+  send(to: PeerId, bytes: Uint8Array): boolean {
+    if (!this.admit(to, bytes)) return false;
+    const bad = badId(to);
+    if (bad) return this.drop('unreachable', 'cannot send to "' + to + '": ' + bad);
+    const topic = this.root + '/inbox/' + to + '/' + this.self;
+    const frames = this.inflightFrames + this.offline.length;
+    const queued = this.inflightBytes + this.offline.bytes;
+    if (frames + 1 > this.queueFrames || queued + bytes.length > this.queueBytes) {
+      return this.drop('queue-full', 'send queue full (' + frames + ' frames, ' + queued + ' bytes) for ' + to);
+    }
+    if (!this.client.connected) {
+      this.offline.push({ topic, bytes: bytes.slice() }, bytes.length);
+      return true;
+    }
+    this.publish(topic, bytes);
+    return true;
+  }
+
+  private publish(topic: string, bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.inflightFrames++;
+    this.inflightBytes += n;
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, n);
+    this.client.publish(topic, buf, { qos: 0 }, (err) => {
+      this.inflightFrames--;
+      this.inflightBytes -= n;
+      if (err) {
+        if (!this.closed) this.drop('io', 'frame to ' + topic + ' not written: ' + err.message);
+      } else this.sent(n);
+    });
+  }
+
+  /** Clean close: clear our presence (peers see us leave now, not after a keepalive), then DISCONNECT. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.leaving = true;
+    clearTimeout(this.retry);
+    this.offline.clear();
+    const c = this.client;
+    if (c && c.connected) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 2000);
+        c.publish(this.presencePrefix + this.self, GONE, { qos: 1, retain: true }, () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    this.allDown();
+    this.closed = true;
+    if (c) await c.endAsync(!c.connected);
+  }
+}
+
+/** Connect an MQTT link; rejects with a LinkError ('refused') when the broker cannot be reached or says no. */
+export async function mqttLink(o: MqttOptions): Promise<MqttLink> {
+  const link = new MqttLink(o);
+  try {
+    await link.start();
+  } catch (e) {
+    await link.close();
+    throw e instanceof LinkError ? e : new LinkError('mqtt', 'refused', String(e));
+  }
+  return link;
+}

@@ -1,0 +1,200 @@
+/**
+ * Frames on a byte stream (a UART, a USB CDC port, a pty): each frame is COBS(payload ‖ CRC-32 LE) followed by a
+ * zero byte, and the sender also puts a zero in front (see LEAD below). The receiver is a streaming state machine
+ * in the manner of mqtt-packet: it consumes bytes as they arrive, in chunks of any size, keeps no more than one
+ * frame's worth of state, and at every zero byte either delivers a frame or drops what it held, counts the
+ * reason, and starts afresh. So a receiver that starts mid-stream, a burst of line noise, or a lost byte costs at
+ * most the frames it touched; the stream resynchronises at the next delimiter.
+ *
+ *   const d = new Deframer({ maxFrame: 4096 }, { frame: (p) => got.push(p), drop: (e) => log(e.message) });
+ *   d.push(encodeFrame(new Uint8Array([1, 2, 3])));  // got: [[1, 2, 3]]
+ *   d.push(new Uint8Array([7, 7, 0]));                // noise: counted in d.drops.crc or d.drops.truncated
+ *
+ * Drop reasons (each a DecodeError reason and a key of `drops`):
+ * - `truncated`: a delimiter arrived inside a COBS block (bytes were lost or the frame was cut), or the frame is
+ *   shorter than its CRC.
+ * - `crc`: the CRC-32 over the payload does not match the four bytes after it (corruption, or noise that happened
+ *   to be valid COBS).
+ * - `oversized`: the decoded frame outgrew `maxFrame` + 4 before its delimiter; the rest up to the next zero is
+ *   skipped without being stored, so a stream that never sends a zero costs no memory.
+ * Empty frames (two zeros in a row) are the idle fill and the sender's lead byte: ignored, not counted.
+ *
+ * This file, cobs.ts, crc.ts and blefrag.ts keep to the board's JavaScript subset (shared/espruino.md), so the
+ * Espruino target can frame Serial1 and Bluetooth UART traffic with the same code (`tools/board-check.ts`).
+ */
+import { DecodeError } from '../crdt/errors.ts';
+import { DEFAULT_LIMITS } from '../crdt/codec/limits.ts';
+import { encodedMax, encodeInto } from './cobs.ts';
+import { crc32, putCrc, getCrc, CRC_BYTES } from './crc.ts';
+
+export interface FrameConfig {
+  /**
+   * Payload bytes in one frame. Default 65536 (DEFAULT_LIMITS.maxFrame, the codec's own bound: a larger payload
+   * could not be decoded anyway). The receiver holds one buffer of this size plus the CRC per link.
+   */
+  maxFrame: number;
+}
+
+export const DEFAULT_FRAME_CONFIG: FrameConfig = { maxFrame: DEFAULT_LIMITS.maxFrame };
+
+/**
+ * LEAD: a zero in front of every frame. Costs one byte per frame; buys the frame after a burst of noise: without
+ * it, noise that arrives between two frames is glued to the front of the next one and both are lost to the CRC.
+ * With it the noise is closed off as its own (dropped) frame. Two zeros in a row are an empty frame, ignored.
+ */
+export const LEAD = true;
+
+/** Bytes on the wire for a payload of `n` bytes: lead zero, COBS of payload and CRC, trailing zero. */
+export function framedSize(n: number, lead?: boolean): number {
+  return ((lead === undefined ? LEAD : lead) ? 1 : 0) + encodedMax(n + CRC_BYTES) + 1;
+}
+
+/** The wire bytes of one frame. The caller checks the payload against its maxFrame (the receiver will). */
+export function encodeFrame(payload: Uint8Array, lead?: boolean): Uint8Array {
+  if (lead === undefined) lead = LEAD;
+  const body = new Uint8Array(payload.length + CRC_BYTES);
+  body.set(payload, 0);
+  putCrc(body, payload.length, crc32(payload));
+  const out = new Uint8Array(framedSize(payload.length, lead));
+  let w = 0;
+  if (lead) out[w++] = 0;
+  w = encodeInto(body, out, w);
+  out[w++] = 0;
+  return out.subarray(0, w);
+}
+
+export interface DeframerHandlers {
+  /** A frame whose CRC matched; the array is the caller's to keep. */
+  frame(payload: Uint8Array): void;
+  /** A frame dropped (already counted in `drops`); optional. */
+  drop?(err: DecodeError): void;
+}
+
+/** Where the state machine is between two bytes. */
+const CODE = 0; // the next byte is a block's code byte (or a delimiter)
+const DATA = 1; // inside a block: `left` data bytes to go
+const SKIP = 2; // an oversized frame: skip to the next delimiter
+
+export class Deframer {
+  readonly cfg: FrameConfig;
+  /** Frames delivered and their payload bytes. */
+  frames = 0;
+  bytes = 0;
+  /** Frames dropped, by reason. */
+  drops = { truncated: 0, crc: 0, oversized: 0 };
+
+  private h: DeframerHandlers;
+  private buf: Uint8Array;
+  private len = 0;
+  private state = CODE;
+  private code = 0; // the current block's code byte
+  private left = 0; // data bytes left in the current block
+  private pendingZero = false; // a short block ended: a zero follows unless that block was the last
+  private started = false; // this frame has at least one byte (so a delimiter ends a frame, not idle fill)
+
+  constructor(cfg: Partial<FrameConfig>, handlers: DeframerHandlers) {
+    this.cfg = { maxFrame: cfg.maxFrame ?? DEFAULT_FRAME_CONFIG.maxFrame };
+    this.h = handlers;
+    this.buf = new Uint8Array(this.cfg.maxFrame + CRC_BYTES);
+  }
+
+  /** Consume a chunk of any size (one byte, half a frame, many frames). */
+  push(chunk: Uint8Array): void {
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      switch (this.state) {
+        case SKIP:
+          if (b === 0) this.reset();
+          break;
+        case DATA:
+          if (b === 0) {
+            this.fail('truncated', 'delimiter inside a COBS block, ' + this.left + ' data bytes short');
+            this.reset();
+            break;
+          }
+          if (!this.put(b)) break;
+          if (--this.left === 0) this.endBlock();
+          break;
+        default: // CODE
+          if (b === 0) {
+            this.finish();
+            break;
+          }
+          if (this.pendingZero) {
+            this.pendingZero = false;
+            if (!this.put(0)) break;
+          }
+          this.started = true;
+          this.code = b;
+          this.left = b - 1;
+          if (this.left === 0) this.endBlock();
+          else this.state = DATA;
+      }
+    }
+  }
+
+  /** Bytes held for the frame in progress (for tests and metrics). */
+  get pending(): number {
+    return this.len;
+  }
+
+  private endBlock(): void {
+    this.pendingZero = this.code < 0xff;
+    this.state = CODE;
+  }
+
+  /** Append one decoded byte; false (and the frame dropped) when it would pass maxFrame + CRC. */
+  private put(b: number): boolean {
+    if (this.len === this.buf.length) {
+      this.fail('oversized', 'frame exceeds maxFrame ' + this.cfg.maxFrame + ' (+' + CRC_BYTES + ' CRC bytes)');
+      this.reset();
+      this.state = SKIP;
+      return false;
+    }
+    this.buf[this.len++] = b;
+    return true;
+  }
+
+  /** A delimiter after a complete block: check and deliver the frame. The pending zero was the encoder's own. */
+  private finish(): void {
+    if (!this.started) return; // idle fill / lead byte
+    const n = this.len - CRC_BYTES;
+    if (n < 0) {
+      this.fail('truncated', 'frame of ' + this.len + ' bytes is shorter than its ' + CRC_BYTES + '-byte CRC');
+    } else {
+      const want = getCrc(this.buf, n);
+      const got = crc32(this.buf, 0, 0, n);
+      if (want !== got) {
+        this.fail('crc', 'CRC-32 mismatch on a frame of ' + n + ' bytes (got ' + hex(got) + ', frame says ' +
+          hex(want) + ')');
+      } else {
+        this.frames++;
+        this.bytes += n;
+        const payload = this.buf.slice(0, n);
+        this.reset();
+        this.h.frame(payload);
+        return;
+      }
+    }
+    this.reset();
+  }
+
+  private fail(reason: 'truncated' | 'crc' | 'oversized', message: string): void {
+    this.drops[reason]++;
+    if (this.h.drop) this.h.drop(new DecodeError(reason, message));
+  }
+
+  /** Forget the frame in progress (the line was reopened: what came before belongs to another session). */
+  reset(): void {
+    this.len = 0;
+    this.state = CODE;
+    this.code = 0;
+    this.left = 0;
+    this.pendingZero = false;
+    this.started = false;
+  }
+}
+
+function hex(n: number): string {
+  return '0x' + n.toString(16).padStart(8, '0');
+}

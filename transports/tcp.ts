@@ -1,0 +1,358 @@
+/**
+ * The TCP link, for Pi-to-Pi: length-prefixed frames over one connection per peer.
+ *
+ *   const a = await tcpLink({ id: 'a', listen: { port: 7000, host: '0.0.0.0' } });
+ *   const b = await tcpLink({ id: 'b', connect: ['pi-a.local:7000'] });
+ *   b.on('peer', (p, up) => ...);        // 'a', true once the hellos crossed
+ *   b.send('a', bytes);
+ *
+ * Wire format: every frame is a 4-byte big-endian length N followed by N bytes. The first frame each side sends
+ * is its hello, "PLN1" and then its id in UTF-8 (1..64 bytes); until the hello arrived the connection has no
+ * peer and no other frame is accepted. A length above maxFrame (or above a hello's size before the hello), a bad
+ * hello, or no hello within helloTimeout closes the connection and counts an error: a byte stream cannot be
+ * resynchronised after a wrong length, so the only safe move is to drop the connection and let the dialler retry.
+ *
+ * One connection per peer: when both sides dial each other, both keep the connection dialled by the smaller id
+ * and close the other, so they agree without another message. A dialler retries with exponential backoff and
+ * jitter; it rests while its peer is reachable over another connection and wakes when that one goes down.
+ *
+ * close() flushes each connection's queue before its FIN (waiting at most 1 s), so the frames a node sends while
+ * leaving (DISCONNECT) still go out.
+ *
+ * The send queue of each connection is the socket's own write buffer, bounded by queue.frames and queue.bytes
+ * (link.ts): a frame that would pass either is dropped (tail drop). Counters count payload bytes, not prefixes.
+ */
+import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import type { PeerId } from '../runtime/io.ts';
+import { BaseLink, type LinkOptions } from './link.ts';
+
+const MAGIC = Buffer.from('PLN1');
+/** Longest id in a hello, in UTF-8 bytes: ids are short names, and this keeps the pre-hello bound tiny. */
+export const MAX_ID_BYTES = 64;
+
+export interface TcpOptions extends LinkOptions {
+  /** Accept connections here. host defaults to 127.0.0.1; give '0.0.0.0' (or an address) to serve a LAN. */
+  listen?: number | { port: number; host?: string };
+  /** Addresses 'host:port' to dial and keep dialled. */
+  connect?: string[];
+  /** Redial delays in ms: first retry after `min`, doubling to `max`, each times a random 0.5..1 (default 100, 5000). */
+  backoff?: { min?: number; max?: number };
+  /** A connection that has not said hello after this many ms is closed (default 5000: generous for a slow Pi). */
+  helloTimeout?: number;
+  /** Accepted connections at once (default 64: far above HyParView's active view, still a bound on sockets). */
+  maxConnections?: number;
+}
+
+/**
+ * The stream parser: a state machine that takes bytes as they come, cuts them into frames, and says what broke.
+ * It holds at most one partial frame, whose size it checked before allocating it.
+ */
+export class LengthPrefixDecoder {
+  limit: number;
+  private head = Buffer.alloc(4);
+  private headN = 0;
+  private body: Buffer | undefined;
+  private bodyN = 0;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+  /** Feed bytes; calls onFrame per whole frame. Returns an error message when the stream is broken (stop then). */
+  push(chunk: Buffer, onFrame: (frame: Buffer) => void): string | undefined {
+    let i = 0;
+    while (i < chunk.length) {
+      if (!this.body) {
+        const n = Math.min(4 - this.headN, chunk.length - i);
+        chunk.copy(this.head, this.headN, i, i + n);
+        this.headN += n;
+        i += n;
+        if (this.headN < 4) break;
+        const len = this.head.readUInt32BE(0);
+        this.headN = 0;
+        if (len > this.limit) return 'length prefix announces ' + len + ' bytes, limit is ' + this.limit;
+        if (len === 0) {
+          onFrame(Buffer.alloc(0));
+          continue;
+        }
+        this.body = Buffer.allocUnsafe(len);
+        this.bodyN = 0;
+      } else {
+        const n = Math.min(this.body.length - this.bodyN, chunk.length - i);
+        chunk.copy(this.body, this.bodyN, i, i + n);
+        this.bodyN += n;
+        i += n;
+        if (this.bodyN === this.body.length) {
+          const f = this.body;
+          this.body = undefined;
+          onFrame(f);
+        }
+      }
+    }
+    return undefined;
+  }
+}
+
+interface Conn {
+  socket: Socket;
+  /** The peer, once its hello arrived. */
+  peer?: PeerId;
+  /** True when this side dialled. */
+  dialed: boolean;
+  dialer?: Dialer;
+  dec: LengthPrefixDecoder;
+  /** Frames handed to the socket and not yet flushed. */
+  pending: number;
+  helloTimer?: NodeJS.Timeout;
+}
+
+interface Dialer {
+  host: string;
+  port: number;
+  attempt: number;
+  timer?: NodeJS.Timeout;
+  conn?: Conn;
+  /** The peer id this address answered with last time. */
+  peer?: PeerId;
+  /** Resting: the peer is reachable over another connection. */
+  parked: boolean;
+}
+
+function parseAddr(a: string): { host: string; port: number } {
+  const m = /^(.*):(\d+)$/.exec(a);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !m[1] || !(port > 0 && port < 65536)) throw new Error('tcp link: address "' + a + '" is not host:port');
+  return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+export class TcpLink extends BaseLink {
+  readonly kind = 'tcp';
+  /** The port listened on (after `await tcpLink`), or 0 when not listening. */
+  port = 0;
+  private server: Server | undefined;
+  private conns = new Set<Conn>();
+  private byPeer = new Map<PeerId, Conn>();
+  private dialers: Dialer[] = [];
+  private backoffMin: number;
+  private backoffMax: number;
+  private helloTimeout: number;
+  private maxConnections: number;
+  private o: TcpOptions;
+
+  constructor(o: TcpOptions) {
+    super(o);
+    const idBytes = Buffer.byteLength(o.id);
+    if (idBytes > MAX_ID_BYTES) throw new Error('tcp link: id "' + o.id + '" is ' + idBytes + ' bytes, at most ' + MAX_ID_BYTES);
+    this.o = o;
+    this.backoffMin = o.backoff?.min ?? 100;
+    this.backoffMax = o.backoff?.max ?? 5000;
+    this.helloTimeout = o.helloTimeout ?? 5000;
+    this.maxConnections = o.maxConnections ?? 64;
+    for (const a of o.connect ?? []) this.dialers.push({ ...parseAddr(a), attempt: 0, parked: false });
+  }
+
+  /** @internal listen (if asked) and start dialling; `tcpLink` calls it. */
+  async start(): Promise<void> {
+    const l = this.o.listen;
+    if (l !== undefined) {
+      const port = typeof l === 'number' ? l : l.port;
+      const host = typeof l === 'number' ? '127.0.0.1' : l.host ?? '127.0.0.1';
+      const server = createServer((s) => this.accept(s));
+      server.maxConnections = this.maxConnections;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (e: NodeJS.ErrnoException) => {
+          const err = this.fail(e.code === 'EADDRNOTAVAIL' ? 'not-found' : 'refused', 'cannot listen on ' + host + ':' + port + ': ' + (e.code || e.message));
+          reject(err);
+        });
+        server.listen(port, host, () => resolve());
+      });
+      server.on('error', (e) => this.fail('io', 'listener: ' + e.message));
+      this.server = server;
+      this.port = (server.address() as { port: number }).port;
+    }
+    for (const d of this.dialers) this.dial(d);
+  }
+
+  private accept(s: Socket): void {
+    if (this.closed) {
+      s.destroy();
+      return;
+    }
+    this.setup(s, false);
+  }
+
+  private dial(d: Dialer): void {
+    d.timer = undefined;
+    if (this.closed) return;
+    d.parked = false;
+    const s = netConnect({ host: d.host, port: d.port });
+    d.conn = this.setup(s, true, d);
+  }
+
+  private redial(d: Dialer): void {
+    if (this.closed || d.timer) return;
+    if (d.peer && this.byPeer.has(d.peer)) {
+      d.parked = true;
+      return;
+    }
+    const delay = Math.min(this.backoffMax, this.backoffMin * 2 ** Math.min(d.attempt, 20)) * (0.5 + Math.random() / 2);
+    d.attempt++;
+    d.timer = setTimeout(() => this.dial(d), delay);
+  }
+
+  private setup(s: Socket, dialed: boolean, dialer?: Dialer): Conn {
+    const c: Conn = { socket: s, dialed, dialer, dec: new LengthPrefixDecoder(MAGIC.length + MAX_ID_BYTES), pending: 0 };
+    this.conns.add(c);
+    s.setNoDelay(true);
+    const where = dialer ? dialer.host + ':' + dialer.port : (s.remoteAddress ?? '?') + ':' + (s.remotePort ?? '?');
+    const hello = () => {
+      s.setKeepAlive(true, 10_000);
+      this.write(c, Buffer.concat([MAGIC, Buffer.from(this.self)]), () => {});
+    };
+    if (dialed) s.once('connect', hello);
+    else hello();
+    c.helloTimer = setTimeout(() => {
+      this.fail('protocol', 'no hello from ' + where + ' within ' + this.helloTimeout + ' ms');
+      s.destroy();
+    }, this.helloTimeout);
+    s.on('data', (chunk: Buffer) => {
+      if (this.closed) return;
+      const bad = c.dec.push(chunk, (f) => this.onFrame(c, f, where));
+      if (bad !== undefined && !s.destroyed) {
+        this.fail('decode', 'from ' + (c.peer ?? where) + ': ' + bad + '; closing the connection');
+        s.destroy();
+      }
+    });
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      if (this.closed) return;
+      const code = e.code === 'ECONNREFUSED' ? 'refused' : e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN' ? 'not-found' : 'io';
+      const what = dialed && !c.peer ? 'cannot connect to ' + where : 'connection to ' + (c.peer ?? where);
+      this.fail(code, what + ': ' + (e.code || e.message));
+    });
+    s.on('close', () => this.onClose(c));
+    return c;
+  }
+
+  private onFrame(c: Conn, f: Buffer, where: string): void {
+    if (c.socket.destroyed) return;
+    if (c.peer !== undefined) {
+      this.deliver(c.peer, new Uint8Array(f.buffer, f.byteOffset, f.length));
+      return;
+    }
+    // The hello.
+    let id = '';
+    if (f.length > MAGIC.length && f.subarray(0, MAGIC.length).equals(MAGIC)) {
+      try {
+        id = new TextDecoder('utf-8', { fatal: true }).decode(f.subarray(MAGIC.length));
+      } catch {
+        id = '';
+      }
+    }
+    if (id === '' || id === this.self) {
+      this.fail('protocol', (id === '' ? 'bad hello' : 'connected to itself') + ' from ' + where + '; closing the connection');
+      c.socket.destroy();
+      return;
+    }
+    clearTimeout(c.helloTimer);
+    c.peer = id;
+    c.dec.limit = this.maxFrame;
+    if (c.dialer) {
+      c.dialer.peer = id;
+      c.dialer.attempt = 0;
+    }
+    const old = this.byPeer.get(id);
+    if (old) {
+      // Both dialled: keep the connection dialled by the smaller id; a newer one from the same dialler wins.
+      const dialerOf = (x: Conn) => (x.dialed ? this.self : id);
+      const keepNew = dialerOf(old) === dialerOf(c) || dialerOf(c) === (this.self < id ? this.self : id);
+      const loser = keepNew ? old : c;
+      if (keepNew) this.byPeer.set(id, c);
+      loser.peer = undefined; // so its close is not a peer-down
+      if (loser.dialer && loser.dialer.conn === loser) loser.dialer.parked = true;
+      loser.socket.destroy();
+      return;
+    }
+    this.byPeer.set(id, c);
+    this.peerUp(id);
+  }
+
+  private onClose(c: Conn): void {
+    clearTimeout(c.helloTimer);
+    this.conns.delete(c);
+    const p = c.peer;
+    if (p !== undefined && this.byPeer.get(p) === c) {
+      this.byPeer.delete(p);
+      this.peerDown(p);
+      // Wake diallers resting on this peer.
+      for (const d of this.dialers) {
+        if (d.parked && d.peer === p && d.conn === undefined) {
+          d.parked = false;
+          this.redial(d);
+        }
+      }
+    }
+    if (c.dialer && c.dialer.conn === c) {
+      c.dialer.conn = undefined;
+      if (c.dialer.parked && c.dialer.peer && this.byPeer.has(c.dialer.peer)) return;
+      c.dialer.parked = false;
+      this.redial(c.dialer);
+    }
+  }
+
+  private write(c: Conn, payload: Buffer | Uint8Array, done: (ok: boolean) => void): void {
+    const head = Buffer.allocUnsafe(4);
+    head.writeUInt32BE(payload.length, 0);
+    c.pending++;
+    c.socket.write(Buffer.concat([head, payload]), (err) => {
+      c.pending--;
+      done(!err);
+    });
+  }
+
+  send(to: PeerId, bytes: Uint8Array): boolean {
+    if (!this.admit(to, bytes)) return false;
+    const c = this.byPeer.get(to);
+    if (!c || c.socket.destroyed) return this.drop('unreachable', 'no connection to "' + to + '"');
+    if (c.pending + 1 > this.queueFrames || c.socket.writableLength + 4 + bytes.length > this.queueBytes) {
+      return this.drop('queue-full', 'send queue to ' + to + ' full (' + c.pending + ' frames, ' + c.socket.writableLength + ' bytes)');
+    }
+    const n = bytes.length;
+    this.write(c, bytes, (ok) => {
+      if (ok) this.sent(n);
+    });
+    return true;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.allDown();
+    this.closed = true;
+    for (const d of this.dialers) clearTimeout(d.timer);
+    const waits: Promise<void>[] = [];
+    for (const c of this.conns) {
+      clearTimeout(c.helloTimer);
+      const s = c.socket;
+      waits.push(new Promise((r) => (s.destroyed ? r() : s.once('close', () => r()))));
+      if (c.peer !== undefined && s.writable) {
+        // Flush what is queued (a node's last DISCONNECTs), then FIN; a peer that does not read gets 1 s.
+        s.end();
+        setTimeout(() => s.destroy(), 1000).unref();
+      } else s.destroy();
+    }
+    if (this.server) {
+      const server = this.server;
+      waits.push(new Promise((r) => server.close(() => r())));
+    }
+    await Promise.all(waits);
+  }
+}
+
+/** Make a TCP link: resolves once it listens (when asked to); diallers keep trying in the background. */
+export async function tcpLink(o: TcpOptions): Promise<TcpLink> {
+  const link = new TcpLink(o);
+  try {
+    await link.start();
+  } catch (e) {
+    await link.close();
+    throw e;
+  }
+  return link;
+}
