@@ -1,112 +1,108 @@
 /**
- * `npm start`: the main job on embedded defaults. Until the node driver and links exist this is the smallest
- * honest demo of what Pollen promises: three replicas update a counter, a shopping list and a register while
- * apart, then exchange their deltas as CBOR frames in a shuffled order with duplicates and losses, repair the
- * losses with one full-state merge, and end with the same values.
+ * `npm start`: the main job on embedded defaults. A real Pollen cluster in this process: an MQTT broker (the
+ * embedded aedes on a free loopback port), five node drivers each on its own MQTT connection with HyParView
+ * membership, and n0 and n1 also joined by a 9600 bit/s serial-like shaped link. The nodes share a counter, an
+ * OR-Set and a set derived from it (a filter), and tell three stories: updates on different nodes; one node cut
+ * off while both sides update; one node stopped and restarted from its store. Each ends with every node holding
+ * the same values, printed as each node gets there.
  *
- *   npm start
+ *   npm start                                     # or: npx tsx tools/demo.ts --nodes 8 --seed 3 --quiet
+ *   MQTT_URL=mqtt://127.0.0.1:1883 npm start      # an external broker (spoken to in MQTT 5) instead of aedes
+ *
+ * Exits 0 when every node holds the same values at the end, 1 when they did not converge within BOUND_MS.
  */
-import { encode, decode } from '../crdt/codec/cbor.ts';
-import { typeOf } from '../crdt/registry.ts';
-import type { Item } from '../crdt/types.ts';
+import { startBroker, type Broker } from '../transports/broker.ts';
+import type { PollenDriver } from '../transports/driver.ts';
+import { DemoCluster, THIN } from './demo/cluster.ts';
+import { flags } from './demo/flags.ts';
+import { summary } from './demo/report.ts';
+import { Model, converge, isFruit, show, valuesOf, waitFor } from './demo/watch.ts';
 
-const REPLICAS = ['pi', 'puck', 'phone'];
-const VARS: { [id: string]: string } = { visits: 'pncounter', list: 'orset', mood: 'mvregister' };
+/** The whole demo must converge within this, in ms: about ten times what it takes on a loaded 2-core machine. */
+const BOUND_MS = 30_000;
 
-interface Frame {
-  to: string;
-  bytes: Uint8Array;
+const f = flags(process.argv.slice(2));
+const log = f.quiet ? () => {} : (s: string) => console.log(s);
+const deadline = Date.now() + BOUND_MS;
+// The last resort: if closing itself hangs, say so and leave rather than hang the terminal.
+const watchdog = setTimeout(() => {
+  console.error('demo: still running ' + (BOUND_MS + 5000) + ' ms after the start; giving up');
+  process.exit(1);
+}, BOUND_MS + 5000);
+
+const want = new Model(); // what every node must end with, kept as the updates are made
+const times: string[] = [];
+let broker: Broker | undefined;
+let cluster: DemoCluster | undefined;
+let converged = false;
+
+/** Wait for `nodes` to hold the model's values, printing each as it does; the ms it took, for the summary. */
+async function settle(nodes: PollenDriver[]): Promise<string> {
+  return Math.round(await converge(nodes, want, performance.now(), deadline, log)) + ' ms';
 }
 
-// A fixed seed: the demo prints the same story every time.
-let seed = 7;
-function rand(): number {
-  seed = (seed * 1103515245 + 12345) >>> 0;
-  return seed / 4294967296;
+try {
+  broker = f.mqttUrl ? undefined : await startBroker();
+  const url = f.mqttUrl ?? broker!.url;
+  log('Pollen demo: ' + f.nodes + ' nodes, seed ' + f.seed + ', broker ' + (f.mqttUrl ? url + ' (MQTT_URL)' : 'aedes on ' + url));
+  const c = (cluster = new DemoCluster({
+    url,
+    protocolVersion: f.mqttUrl ? 5 : 4, // aedes speaks MQTT 3.1.1 only
+    root: f.mqttUrl ? 'pollen-demo/' + process.pid + '-' + Date.now().toString(36) : 'pollen-demo',
+    nodes: f.nodes,
+    seed: f.seed,
+    setup: (n) => {
+      n.declare('visits', 'pncounter');
+      n.declare('basket', 'orset');
+      n.fn('fruit', isFruit);
+      n.filter('fruit', 'basket', 'fruit', false); // each node derives it from its own basket: no bytes sent
+    },
+  }));
+  const [first, last] = [0, f.nodes - 1];
+  const t0 = Date.now();
+  await c.start();
+  await waitFor(() => c.connected(), 'a connected overlay', deadline);
+  log('\nOverlay formed in ' + (Date.now() - t0) + " ms; each node's HyParView active view (its neighbours over MQTT):");
+  for (const n of c.nodes) log('  ' + n.id.padEnd(4) + '  ' + n.neighbors().join(' '));
+  if (c.thin) log('  n0 and n1 also share a thin link: ' + THIN.bitsPerSecond + ' bit/s, ' + THIN.latency + ' ms latency');
+
+  log('\n1. Updates on different nodes; each node as it converges:');
+  c.nodes.forEach((n, i) => (n.update('visits', 'inc', [i + 1]), want.inc(i + 1)));
+  c.nodes[first].update('basket', 'add', ['milk']), want.add('milk');
+  c.nodes[1 % f.nodes].update('basket', 'add', ['apples']), want.add('apples');
+  c.nodes[2 % f.nodes].update('basket', 'add', ['eggs']), want.add('eggs');
+  c.nodes[last].update('basket', 'add', ['pears']), want.add('pears');
+  c.nodes[first].update('basket', 'remove', ['milk']), want.remove('milk');
+  times.push('updates ' + (await settle(c.nodes)));
+
+  log('\n2. ' + c.ids[last] + ' is cut off and both sides update; one second later:');
+  c.cut(true);
+  c.nodes[first].update('visits', 'inc', [10]), want.inc(10);
+  c.nodes[last].update('basket', 'add', ['plums']), want.add('plums');
+  c.nodes[last].update('visits', 'dec', [2]), want.inc(-2);
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const n of c.nodes) log('  ' + n.id.padEnd(4) + '  holds    ' + show(valuesOf(n)));
+  log('  the cut heals; each node as it converges:');
+  c.cut(false);
+  times.push('after the partition healed ' + (await settle(c.nodes)));
+
+  log('\n3. ' + c.ids[last] + ' stops (its state saved) while the others update:');
+  await c.stop(last);
+  const others = c.nodes.slice(0, last);
+  others[0].update('basket', 'add', ['bread']), want.add('bread');
+  others[others.length - 1].update('visits', 'inc', [1]), want.inc(1);
+  await settle(others);
+  await c.restart(last);
+  log('  ' + c.ids[last] + ' restarts from its store with  ' + show(valuesOf(c.nodes[last])) + '  and catches up:');
+  times.push('restart to caught up ' + (await settle([c.nodes[last]])));
+  converged = true;
+} catch (e) {
+  console.error('demo: ' + (e as Error).message);
 }
 
-const state: { [replica: string]: { [id: string]: any } } = {};
-for (const r of REPLICAS) {
-  state[r] = {};
-  for (const id of Object.keys(VARS)) state[r][id] = typeOf(VARS[id]).bottom();
-}
-
-const wire: Frame[] = [];
-let deltaBytes = 0;
-
-/** Apply a mutator on one replica and queue its delta frame for the others; returns the frame. */
-function update(replica: string, id: string, mutator: string, args: Item[]): Uint8Array {
-  const t = typeOf(VARS[id]);
-  const d = t.mutators[mutator](state[replica][id], replica, args);
-  state[replica][id] = t.join(state[replica][id], d);
-  const bytes = encode([id, t.encode(d)]);
-  deltaBytes += bytes.length;
-  for (const to of REPLICAS) if (to !== replica) wire.push({ to: to, bytes: bytes });
-  console.log(`${replica.padEnd(6)} ${id}.${mutator}(${args.map((a) => JSON.stringify(a)).join(', ')})  -> delta of ${bytes.length} bytes`);
-  return bytes;
-}
-
-function receive(to: string, bytes: Uint8Array): void {
-  const item = decode(bytes) as Item[];
-  const id = item[0] as string;
-  const t = typeOf(VARS[id]);
-  state[to][id] = t.join(state[to][id], t.decode(item[1]));
-}
-
-function show(title: string): void {
-  console.log('\n' + title);
-  for (const r of REPLICAS) {
-    const v = Object.keys(VARS).map((id) => `${id}=${JSON.stringify(typeOf(VARS[id]).value(state[r][id]))}`);
-    console.log(`  ${r.padEnd(6)} ${v.join('  ')}`);
-  }
-}
-
-console.log('Pollen demo: three replicas, updated while apart\n');
-update('pi', 'visits', 'inc', [3]);
-update('puck', 'visits', 'inc', [1]);
-update('phone', 'visits', 'dec', [1]);
-const milk = update('pi', 'list', 'add', ['milk']);
-update('phone', 'list', 'add', ['eggs']);
-update('puck', 'list', 'add', ['bread']);
-// The phone removes milk after hearing of it, while the Pi adds it again: add wins.
-receive('phone', milk);
-update('phone', 'list', 'remove', ['milk']);
-update('pi', 'list', 'add', ['milk']);
-update('pi', 'mood', 'set', ['sunny']);
-update('puck', 'mood', 'set', ['windy']);
-show('Before they talk:');
-
-// Deliver every frame in a random order, a quarter of them twice and a tenth of them never.
-const order = wire.slice().sort(() => rand() - 0.5);
-let lost = 0;
-for (const f of order) {
-  if (rand() < 0.1) {
-    lost++;
-    continue;
-  }
-  receive(f.to, f.bytes);
-  if (rand() < 0.25) receive(f.to, f.bytes);
-}
-show(`After ${order.length} delta frames (${deltaBytes} bytes sent), shuffled, some duplicated, ${lost} lost:`);
-
-// Anti-entropy's backstop: one full-state exchange around the ring repairs whatever was lost.
-let stateBytes = 0;
-for (let round = 0; round < 2; round++) {
-  for (let i = 0; i < REPLICAS.length; i++) {
-    const from = REPLICAS[i];
-    const to = REPLICAS[(i + 1) % REPLICAS.length];
-    for (const id of Object.keys(VARS)) {
-      const bytes = encode([id, typeOf(VARS[id]).encode(state[from][id])]);
-      stateBytes += bytes.length;
-      receive(to, bytes);
-    }
-  }
-}
-show(`After a full-state ring exchange (${stateBytes} bytes):`);
-
-const same = Object.keys(VARS).every((id) => {
-  const t = typeOf(VARS[id]);
-  return REPLICAS.every((r) => t.leq(state[r][id], state[REPLICAS[0]][id]) && t.leq(state[REPLICAS[0]][id], state[r][id]));
-});
-console.log(same ? '\nAll replicas hold the same state.' : '\nReplicas differ: this is a bug.');
-process.exitCode = same ? 0 : 1;
+const report = cluster?.nodes.length ? summary(cluster, times, converged) : { ok: false, lines: [] };
+await cluster?.close();
+await broker?.close();
+clearTimeout(watchdog);
+for (const line of f.quiet && report.ok ? report.lines.slice(1) : report.lines) console.log(line);
+process.exitCode = report.ok ? 0 : 1;
