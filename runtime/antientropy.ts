@@ -34,7 +34,7 @@ import type { PeerId } from './io.ts';
 import { ACK, DELTA, DIGEST, STATE } from './messages.ts';
 import { below } from './rng.ts';
 import { fnv1a } from './digest.ts';
-import { type Store, type Variable, applyRemote, declare, get, ids, validId } from './store.ts';
+import { type Store, type Variable, DEFAULT_MAX_VARS, applyRemote, declare, get, ids, validId } from './store.ts';
 
 export interface AeConfig {
   /** ms between sync rounds. 1 s: a backstop behind Plumtree, so it may lag; a guess to be validated in the sim. */
@@ -113,7 +113,9 @@ export function init(config: Partial<AeConfig> | undefined, incarnation: number)
       if (typeof v === 'number') (cfg as any)[ks[i]] = v;
     }
   }
-  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: {}, armed: false };
+  // Peer ids come from links: a table without a prototype holds "__proto__" like any other key.
+  const peers: { [peer: string]: AePeer } = Object.create(null);
+  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false };
 }
 
 function freshPeer(): AePeer {
@@ -312,8 +314,10 @@ function applyEntries(ae: AeState, ctx: Ctx, store: Store, from: PeerId, es: Inc
       continue;
     }
     if (!v && store.count >= store.maxVars) {
-      // Cannot hold it: not acknowledged, so the sender keeps it and a later round may fit it.
+      // Cannot hold it, now or later (variables are never dropped): taken as done, as a DELTA's ack takes it,
+      // or the sender's digest round would stay open, resending this STATE and holding back its deltas.
       ctx.count('ae.store-full', 1);
+      done.push(e.id);
       continue;
     }
     if (!v) declare(store, e.id, e.spec);
@@ -329,18 +333,88 @@ function applyEntries(ae: AeState, ctx: Ctx, store: Store, from: PeerId, es: Inc
   return done;
 }
 
+/** A body of DELTA, ACK, DIGEST or STATE, checked whole before anything changes. */
+interface Body {
+  /** DIGEST and ACK: 0 or 1 (see the header); DELTA and STATE: 0. */
+  kind: number;
+  /** The incarnation echoed by a request or an ack (-1 where the body has none). */
+  inc: number;
+  /** upTo (DELTA, ACK 0) or mark (STATE, DIGEST, ACK 1). */
+  n: number;
+  entries: Incoming[];
+  /** Offered [varId, spec, digest] (DIGEST 0). */
+  offers: Item[][];
+  /** Requested or acknowledged variable ids (DIGEST 1, ACK 1). */
+  ids: string[];
+}
+
+function idList(item: Item, max: number): string[] {
+  const b = arr(item, 'ids');
+  if (b.length > max) throw new DecodeError('count', 'ids: ' + b.length + ' exceeds ' + max);
+  const out: string[] = [];
+  for (let i = 0; i < b.length; i++) out.push(str(b[i], 'variable id'));
+  return out;
+}
+
+/**
+ * Most variables one frame may name (entries, offers, ids). Not this node's own maxVars: a peer may hold more
+ * variables than this node (a Pi next to a board), and its offers and DELTA frames name them all; refusing the
+ * frame whole would leave its round or its deltas unacknowledged for ever. 4 x DEFAULT_MAX_VARS, or 4 x our own
+ * bound when larger; the decode limits bound the bytes.
+ */
+function listCap(maxVars: number): number {
+  return 4 * (maxVars > DEFAULT_MAX_VARS ? maxVars : DEFAULT_MAX_VARS);
+}
+
+function readBody(type: number, body: Item, maxVars: number): Body {
+  const b = arr(body, 'body');
+  const m: Body = { kind: 0, inc: -1, n: 0, entries: [], offers: [], ids: [] };
+  if (type === DELTA || type === STATE) {
+    if (b.length !== 2) throw new DecodeError('type', type === DELTA ? 'DELTA: expected [upTo, entries]' : 'STATE: expected [mark, entries]');
+    m.n = nat(b[0], type === DELTA ? 'upTo' : 'mark');
+    m.entries = readEntries(b[1], listCap(maxVars));
+    return m;
+  }
+  m.kind = nat(b[0], type === DIGEST ? 'digest kind' : 'ack kind');
+  if (type === DIGEST && m.kind === 0) {
+    if (b.length !== 3) throw new DecodeError('type', 'DIGEST offer: expected [0, mark, offers]');
+    m.n = nat(b[1], 'mark');
+    const offers = arr(b[2], 'offers');
+    if (offers.length > listCap(maxVars)) throw new DecodeError('count', 'DIGEST: too many offers');
+    let prev: string | undefined;
+    for (let i = 0; i < offers.length; i++) {
+      const o = arr(offers[i], 'offer', 3);
+      const id = str(o[0], 'variable id');
+      if (prev !== undefined && !(prev < id)) throw new DecodeError('type', 'offers must be sorted by variable id');
+      prev = id;
+      m.offers.push([id, str(o[1], 'spec'), nat(o[2], 'digest')]);
+    }
+  } else if (type === ACK && m.kind === 0) {
+    if (b.length !== 3) throw new DecodeError('type', 'ACK: expected [0, inc, upTo]');
+    m.inc = nat(b[1], 'incarnation');
+    m.n = nat(b[2], 'upTo');
+  } else if (m.kind === 1) {
+    if (b.length !== 4) throw new DecodeError('type', type === DIGEST ? 'DIGEST request: expected [1, inc, mark, ids]' : 'ACK: expected [1, inc, mark, ids]');
+    m.inc = nat(b[1], 'incarnation');
+    m.n = nat(b[2], 'mark');
+    m.ids = idList(b[3], listCap(maxVars));
+  } else throw new DecodeError('type', (type === DIGEST ? 'DIGEST' : 'ACK') + ': unknown kind ' + m.kind);
+  return m;
+}
+
 /**
  * Handle DELTA, ACK, DIGEST or STATE; false for other types. Throws DecodeError on a malformed body, before
- * applying anything (the node counts and drops it).
+ * anything changed (what is known of the sender included: its incarnation, its acks).
  */
 export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc: number, type: number, body: Item): boolean {
   if (type !== DELTA && type !== ACK && type !== DIGEST && type !== STATE) return false;
   const p = hasOwn(ae.peers, from) ? ae.peers[from] : undefined;
+  if (p && p.inc >= 0 && inc < p.inc) {
+    ctx.count('ae.stale', 1);
+    return true;
+  }
+  const m = readBody(type, body, store.maxVars);
   if (p) {
-    if (p.inc >= 0 && inc < p.inc) {
-      ctx.count('ae.stale', 1);
-      return true;
-    }
     if (p.inc >= 0 && inc > p.inc) {
       // The neighbour restarted: what it acknowledged before may be gone.
       p.acked = -1;
@@ -349,49 +423,30 @@ export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc
     }
     p.inc = inc;
   }
-  const b = arr(body, 'body');
   if (type === DELTA) {
-    if (b.length !== 2) throw new DecodeError('type', 'DELTA: expected [upTo, entries]');
-    const upTo = nat(b[0], 'upTo');
-    const es = readEntries(b[1], store.maxVars);
-    applyEntries(ae, ctx, store, from, es);
-    ctx.send(from, ACK, [0, inc, upTo], CLS_CONTROL);
+    applyEntries(ae, ctx, store, from, m.entries);
+    ctx.send(from, ACK, [0, inc, m.n], CLS_CONTROL);
   } else if (type === STATE) {
-    if (b.length !== 2) throw new DecodeError('type', 'STATE: expected [mark, entries]');
-    const mark = nat(b[0], 'mark');
-    const es = readEntries(b[1], store.maxVars);
-    const done = applyEntries(ae, ctx, store, from, es);
-    ctx.send(from, ACK, [1, inc, mark, done], CLS_CONTROL);
+    const done = applyEntries(ae, ctx, store, from, m.entries);
+    ctx.send(from, ACK, [1, inc, m.n, done], CLS_CONTROL);
   } else if (type === DIGEST) {
-    const kind = nat(b[0], 'digest kind');
-    if (kind === 0) onOffer(ctx, store, from, inc, b);
-    else if (kind === 1) onRequest(ae, ctx, store, from, p, b);
-    else throw new DecodeError('type', 'DIGEST: unknown kind ' + kind);
+    if (m.kind === 0) onOffer(ctx, store, from, inc, m);
+    else onRequest(ae, ctx, store, from, p, m);
   } else {
-    onAck(ae, p, b);
+    onAck(ae, p, m);
   }
   return true;
 }
 
-function onOffer(ctx: Ctx, store: Store, from: PeerId, inc: number, b: Item[]): void {
-  if (b.length !== 3) throw new DecodeError('type', 'DIGEST offer: expected [0, mark, offers]');
-  const mark = nat(b[1], 'mark');
-  const offers = arr(b[2], 'offers');
-  if (offers.length > 4 * store.maxVars) throw new DecodeError('count', 'DIGEST: too many offers');
+function onOffer(ctx: Ctx, store: Store, from: PeerId, inc: number, m: Body): void {
   const need: string[] = [];
   let room = store.maxVars - store.count;
-  let prev: string | undefined;
-  for (let i = 0; i < offers.length; i++) {
-    const o = arr(offers[i], 'offer', 3);
-    const id = str(o[0], 'variable id');
-    if (prev !== undefined && !(prev < id)) throw new DecodeError('type', 'offers must be sorted by variable id');
-    prev = id;
-    const spec = str(o[1], 'spec');
-    const digest = nat(o[2], 'digest');
+  for (let i = 0; i < m.offers.length; i++) {
+    const id = m.offers[i][0] as string;
     const v = get(store, id);
     if (v) {
-      if (v.spec !== spec) ctx.count('ae.spec-mismatch', 1);
-      else if (digestOf(v) !== digest) need.push(id);
+      if (v.spec !== m.offers[i][1]) ctx.count('ae.spec-mismatch', 1);
+      else if (digestOf(v) !== m.offers[i][2]) need.push(id);
     } else if (room > 0) {
       need.push(id);
       room--;
@@ -399,23 +454,18 @@ function onOffer(ctx: Ctx, store: Store, from: PeerId, inc: number, b: Item[]): 
       ctx.count('ae.store-full', 1);
     }
   }
-  if (need.length === 0) ctx.send(from, ACK, [1, inc, mark, []], CLS_CONTROL);
-  else ctx.send(from, DIGEST, [1, inc, mark, need], CLS_CONTROL);
+  if (need.length === 0) ctx.send(from, ACK, [1, inc, m.n, []], CLS_CONTROL);
+  else ctx.send(from, DIGEST, [1, inc, m.n, need], CLS_CONTROL);
 }
 
-function onRequest(ae: AeState, ctx: Ctx, store: Store, from: PeerId, p: AePeer | undefined, b: Item[]): void {
-  if (b.length !== 4) throw new DecodeError('type', 'DIGEST request: expected [1, inc, mark, ids]');
-  const inc = nat(b[1], 'incarnation');
-  const mark = nat(b[2], 'mark');
-  const want = arr(b[3], 'ids');
-  if (want.length > 4 * store.maxVars) throw new DecodeError('count', 'DIGEST: too many ids');
-  if (!p || inc !== ae.inc || p.mark !== mark) {
+function onRequest(ae: AeState, ctx: Ctx, store: Store, from: PeerId, p: AePeer | undefined, m: Body): void {
+  if (!p || m.inc !== ae.inc || p.mark !== m.n) {
     ctx.count('ae.stale', 1);
     return;
   }
   const pending: string[] = [];
-  for (let i = 0; i < want.length; i++) {
-    const id = str(want[i], 'variable id');
+  for (let i = 0; i < m.ids.length; i++) {
+    const id = m.ids[i];
     if (get(store, id) && pending.indexOf(id) < 0) pending.push(id);
   }
   p.pending = pending;
@@ -456,32 +506,24 @@ function finishRound(ae: AeState, p: AePeer): void {
   gc(ae);
 }
 
-function onAck(ae: AeState, p: AePeer | undefined, b: Item[]): void {
-  const kind = nat(b[0], 'ack kind');
-  if (kind === 0) {
-    if (b.length !== 3) throw new DecodeError('type', 'ACK: expected [0, inc, upTo]');
-    const inc = nat(b[1], 'incarnation');
-    const upTo = nat(b[2], 'upTo');
+function onAck(ae: AeState, p: AePeer | undefined, m: Body): void {
+  if (m.kind === 0) {
     // Only acks for this life's sequence numbers, for a neighbour we are streaming deltas to, move anything.
-    if (!p || inc !== ae.inc || upTo > ae.seq || p.acked < 0) return;
-    if (upTo > p.acked) {
-      p.acked = upTo;
+    if (!p || m.inc !== ae.inc || m.n > ae.seq || p.acked < 0) return;
+    if (m.n > p.acked) {
+      p.acked = m.n;
       gc(ae);
     }
     return;
   }
-  if (kind !== 1 || b.length !== 4) throw new DecodeError('type', 'ACK: expected [1, inc, mark, ids]');
-  const inc = nat(b[1], 'incarnation');
-  const mark = nat(b[2], 'mark');
-  const got = arr(b[3], 'ids');
-  if (!p || inc !== ae.inc || p.mark !== mark) return;
+  if (!p || m.inc !== ae.inc || p.mark !== m.n) return;
   if (p.pending === null) {
     // "Nothing needed" answers the offer directly.
-    if (got.length === 0) finishRound(ae, p);
+    if (m.ids.length === 0) finishRound(ae, p);
     return;
   }
-  for (let i = 0; i < got.length; i++) {
-    const k = p.pending.indexOf(str(got[i], 'variable id'));
+  for (let i = 0; i < m.ids.length; i++) {
+    const k = p.pending.indexOf(m.ids[i]);
     if (k >= 0) p.pending.splice(k, 1);
   }
   if (p.pending.length === 0) finishRound(ae, p);

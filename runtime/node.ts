@@ -271,7 +271,7 @@ function onDataflowCommand(node: PollenNode, cm: StepCtx, cp: StepCtx, ca: StepC
     if (!v) throw new StoreError('unknown', 'read: no variable ' + c.id + ' (declare it first)');
     const t = c.threshold === undefined ? null : v.type.decode(c.threshold);
     df.addRead(node.df, node.store, c.id, c.tag, t, c.pred === undefined ? '' : c.pred, c.arg === undefined ? null : c.arg, c.then === undefined ? '' : c.then, c.thenArg === undefined ? null : c.thenArg);
-    // Already reached? It fires in this step's runDataflow.
+    // Already reached? It fires now, in this step.
     const once: { [id: string]: boolean } = {};
     once[c.id] = true;
     fireReads(node, cm, cp, ca, once);

@@ -14,7 +14,8 @@
  *   arrived eagerly swaps the two links (GRAFT without a message to the announcer, PRUNE to the eager parent).
  *
  * Delivery has one channel: `ctx.emit({ type: 'deliver', msgId, origin, hops, payload })`, once per message
- * while its id is remembered, also at the origin (hops 0) from `broadcast`. runtime/node.ts intercepts that
+ * while its id is remembered, also at the origin (hops 0) from `broadcast`. An emit that throws DecodeError for
+ * a received payload rejects it: onMessage throws before anything changed, so garbage is not spread. runtime/node.ts intercepts that
  * event in the Ctx it hands this module and passes CRDT payloads to the store; a standalone user just reads the
  * events. onMessage only says whether the type was Plumtree's, which keeps one way to learn of a delivery.
  *
@@ -350,17 +351,22 @@ export function onTimer(s: PlumtreeState, ctx: Ctx, id: string): boolean {
 
 function onGossip(s: PlumtreeState, ctx: Ctx, from: PeerId, id: string, hops: number, payload: Item): void {
   if (has(s, id) || isOwnPast(s, ctx, id)) {
+    ctx.count('pt.duplicate', 1);
+    // Again from the peer it came from: the link duplicated the frame, or a GRAFT was answered twice. That is
+    // no second path, and pruning it would cut the tree edge this node is fed through.
+    if (has(s, id) && s.received[id].parent === from) return;
     // A second path reaches this node: cut the one this copy took. PRUNE even when `from` is lazy here
     // already, since it evidently still has this node as eager.
-    ctx.count('pt.duplicate', 1);
     makeLazy(s, from);
     ctx.send(from, PRUNE, [], CLS_CONTROL);
     return;
   }
+  // Delivered before anything here changes: a Ctx whose emit throws (DecodeError: the payload is malformed)
+  // rejects the message, which is then neither remembered nor forwarded, and a good copy still counts as new.
+  ctx.emit({ type: 'deliver', msgId: id, origin: originOf(id) as string, hops: hops, payload: payload });
   const m = id in s.missing ? s.missing[id] : null;
   if (m) forget(s, ctx, id);
   remember(s, ctx, id, hops, from, payload);
-  ctx.emit({ type: 'deliver', msgId: id, origin: originOf(id) as string, hops: hops, payload: payload });
   if (hops < s.cfg.maxHops) push(s, ctx, id, hops + 1, payload, from);
   else ctx.count('pt.maxhops', 1);
   makeEager(s, from);

@@ -102,6 +102,8 @@ export type DriverEvents = {
   linkError: (e: LinkError) => void;
 };
 
+/** Peers whose last link is remembered for routing: as many as a link holds up (link.ts DEFAULT_MAX_PEERS). */
+const MAX_ROUTES = 1024;
 /** The state format in a store: [version, incarnation, snapshot]. */
 const STORE_VERSION = 1;
 /** 2020-01-01 in ms: incarnations count seconds from here, small enough for a CBOR uint32 for a century. */
@@ -153,7 +155,12 @@ export class PollenDriver {
     for (const link of this.links) {
       this.offs.push(
         link.on('frame', (from, bytes) => {
-          this.lastHeard.set(from, link);
+          if (this.lastHeard.get(from) !== link) {
+            // Bounded: the oldest entry goes first (a Map iterates in insertion order).
+            this.lastHeard.delete(from);
+            if (this.lastHeard.size >= MAX_ROUTES) this.lastHeard.delete(this.lastHeard.keys().next().value as PeerId);
+            this.lastHeard.set(from, link);
+          }
           this.input({ kind: 'frame', from, bytes });
         }),
         link.on('peer', (peer) => this.reach(peer)),
@@ -213,6 +220,10 @@ export class PollenDriver {
    */
   read(id: string, threshold: api.Threshold = {}): Promise<any> {
     if (this.closed) return Promise.reject(new Error('node ' + this.id + ' is closed'));
+    if (threshold.atLeast === undefined && threshold.pred === undefined) {
+      if (stateOf(this.node, id) === undefined) return Promise.reject(new Error('read: no variable ' + id + ' (declare it first)'));
+      return Promise.resolve(valueOf(this.node, id));
+    }
     const tag = 'driver.read.' + this.readSeq++;
     const p = new Promise<any>((resolve, reject) => this.reads.set(tag, { resolve, reject }));
     try {
@@ -248,8 +259,19 @@ export class PollenDriver {
   neighbors(): PeerId[] {
     return neighbors(this.node);
   }
+  /**
+   * The node's metrics (runtime/node.ts), the driver's own (`driver.noRoute`, `driver.stepErrors`, `driver.saves`,
+   * `driver.saveErrors`) and each link's counters as `link.<kind>.<counter>` (`link.<kind>.<i>.<counter>` when two
+   * links are of one kind), e.g. `link.mqtt.dropped`.
+   */
   metrics(): { [name: string]: number } {
-    return metrics(this.node);
+    const m = metrics(this.node);
+    for (const [k, v] of Object.entries(this.stats)) m['driver.' + k] = v;
+    this.links.forEach((l, i) => {
+      const name = this.links.filter((o) => o.kind === l.kind).length > 1 ? l.kind + '.' + i : l.kind;
+      for (const [k, v] of Object.entries(l.counters)) m['link.' + name + '.' + k] = v;
+    });
+    return m;
   }
 
   on<E extends keyof DriverEvents>(type: E, fn: DriverEvents[E]): () => void {
@@ -283,7 +305,8 @@ export class PollenDriver {
 
   // ---- carrying out ----
 
-  private command(c: Command): void {
+  /** Run one command (as runtime/io.ts defines them), e.g. the ones an app module builds. Throws on a refusal. */
+  command(c: Command): void {
     this.run((n, now) => step(n, { kind: 'command', command: c }, now));
   }
 

@@ -99,9 +99,17 @@ export const DEFAULT_MAX_FRAME = 65536;
  */
 export const DEFAULT_QUEUE = { frames: 256, bytes: 1 << 20 };
 
+/**
+ * Peers a link holds as up at once. 1024: far above HyParView's views (5 active, 30 passive) and a full-membership
+ * cluster of a few hundred, while a flood of made-up ids (say, fake MQTT presence) cannot grow the set forever.
+ */
+export const DEFAULT_MAX_PEERS = 1024;
+
 export interface LinkOptions {
   /** This node's id. */
   id: PeerId;
+  /** Peers up at once (default DEFAULT_MAX_PEERS); one more is ignored and counted under errors. */
+  maxPeers?: number;
   /** Largest frame in bytes (default DEFAULT_MAX_FRAME). */
   maxFrame?: number;
   /** Send queue bound (default DEFAULT_QUEUE). */
@@ -160,9 +168,11 @@ export abstract class BaseLink implements Link {
   readonly maxFrame: number;
   readonly queueFrames: number;
   readonly queueBytes: number;
+  readonly maxPeers: number;
   readonly counters: LinkCounters = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, dropped: 0, errors: 0 };
   protected closed = false;
   private up: { [peer: string]: true } = Object.create(null);
+  private upCount = 0;
   private listeners: { [E in keyof LinkEvents]: LinkEvents[E][] } = { frame: [], peer: [], error: [] };
 
   constructor(o: LinkOptions) {
@@ -171,7 +181,8 @@ export abstract class BaseLink implements Link {
     this.maxFrame = o.maxFrame ?? DEFAULT_MAX_FRAME;
     this.queueFrames = o.queue?.frames ?? DEFAULT_QUEUE.frames;
     this.queueBytes = o.queue?.bytes ?? DEFAULT_QUEUE.bytes;
-    for (const [k, v] of [['maxFrame', this.maxFrame], ['queue.frames', this.queueFrames], ['queue.bytes', this.queueBytes]] as const) {
+    this.maxPeers = o.maxPeers ?? DEFAULT_MAX_PEERS;
+    for (const [k, v] of [['maxFrame', this.maxFrame], ['queue.frames', this.queueFrames], ['queue.bytes', this.queueBytes], ['maxPeers', this.maxPeers]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error('link: ' + k + ' must be a positive integer, got ' + v);
     }
   }
@@ -228,13 +239,19 @@ export abstract class BaseLink implements Link {
 
   protected peerUp(peer: PeerId): void {
     if (this.closed || peer === this.self || this.up[peer]) return;
+    if (this.upCount >= this.maxPeers) {
+      this.fail('protocol', 'peer ' + peer + ' ignored: ' + this.upCount + ' peers are up already (maxPeers ' + this.maxPeers + ')');
+      return;
+    }
     this.up[peer] = true;
+    this.upCount++;
     for (const fn of this.listeners.peer.slice()) fn(peer, true);
   }
 
   protected peerDown(peer: PeerId): void {
     if (!this.up[peer]) return;
     delete this.up[peer];
+    this.upCount--;
     for (const fn of this.listeners.peer.slice()) fn(peer, false);
   }
 

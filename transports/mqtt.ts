@@ -30,6 +30,8 @@
  * exponential backoff and jitter (backoff.min doubling to backoff.max), and on every (re)connection it subscribes
  * again and re-publishes its presence (clean sessions: the broker keeps nothing for us between connections).
  * While disconnected every peer is down (we cannot reach them) and frames wait in the bounded offline queue.
+ * A lost connection and each failed attempt count under errors and are reported ('io' or 'refused').
+ * Frames published to our inbox while we are away are lost (clean sessions); anti-entropy re-sends them.
  * If the broker publishes our own will after we reconnected (a takeover race), we see our presence cleared and
  * publish it again.
  *
@@ -94,6 +96,10 @@ export class MqttLink extends BaseLink {
   private presencePrefix: string;
   /** Set when close() starts, so our own GONE coming back is not taken for a stale will. */
   private leaving = false;
+  /** The connection being lost had a CONNACK (a drop, not a failed attempt). */
+  private wasConnected = false;
+  /** The current attempt already reported why it failed (an 'error' came before its 'close'). */
+  private attemptReported = false;
 
   constructor(o: MqttOptions) {
     super(o);
@@ -137,6 +143,8 @@ export class MqttLink extends BaseLink {
       let first = true;
       client.on('connect', () => {
         this.attempt = 0;
+        this.wasConnected = true;
+        this.attemptReported = false;
         this.connects++;
         this.online();
         if (first) {
@@ -147,11 +155,13 @@ export class MqttLink extends BaseLink {
       client.on('message', (topic, payload) => this.onMessage(topic, payload));
       client.on('error', (e: Error & { code?: string | number }) => {
         if (this.closed) return;
+        this.attemptReported = true;
         // A string code is the network's (ECONNREFUSED, ENOTFOUND, a TLS check); a number is the broker's CONNACK.
         const msg = typeof e.code === 'string'
           ? (first ? 'cannot reach broker ' : 'lost broker ') + this.url + ': ' + e.code + (e.message.includes(e.code) ? '' : ' (' + e.message + ')')
           : 'broker ' + this.url + ' refused the connection: ' + e.message;
-        const err = this.fail(typeof e.code === 'string' && /^E(NOTFOUND|AI_AGAIN)$/.test(e.code) ? 'not-found' : 'refused', msg);
+        const code = typeof e.code !== 'string' ? 'refused' : /^E(NOTFOUND|AI_AGAIN)$/.test(e.code) ? 'not-found' : this.wasConnected ? 'io' : 'refused';
+        const err = this.fail(code, msg);
         if (first) {
           first = false;
           reject(err);
@@ -165,6 +175,12 @@ export class MqttLink extends BaseLink {
           reject(this.fail('refused', 'cannot reach broker ' + this.url + ': connection closed before CONNACK'));
           return;
         }
+        // One report per lost connection or failed attempt: the 'error' before this close may have said why.
+        if (!this.attemptReported) {
+          if (this.wasConnected) this.fail('io', 'lost the broker ' + this.url + '; reconnecting with backoff');
+          else this.fail('refused', 'broker ' + this.url + ' closed the connection before CONNACK');
+        }
+        this.wasConnected = false;
         this.scheduleRetry();
       });
     });
@@ -178,6 +194,7 @@ export class MqttLink extends BaseLink {
     this.attempt++;
     this.retry = setTimeout(() => {
       this.retry = undefined;
+      this.attemptReported = false;
       if (!this.closed && !this.client.connected) this.client.reconnect();
     }, delay);
   }
@@ -205,7 +222,7 @@ export class MqttLink extends BaseLink {
     if (this.closed) return;
     if (topic.startsWith(this.inboxPrefix)) {
       const from = topic.slice(this.inboxPrefix.length);
-      const bad = badId(from);
+      const bad = badId(from) ?? (from === this.self ? 'a frame claiming to come from this node itself' : undefined);
       if (bad) {
         this.counters.dropped++;
         this.fail('protocol', 'frame on ' + topic + ' dropped: ' + bad);

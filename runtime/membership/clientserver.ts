@@ -388,6 +388,8 @@ export function onMessage(s: CsState, ctx: Ctx, from: PeerId, inc: number, type:
   } else if (type === PEERS) {
     if (serverUp(s, ctx, from, inc)) learn(s, ctx, list);
   } else if (!s.server) ctx.count('cs.unexpected', 1);
+  // A KEEPALIVE from a peer our list says serves: the mismatch onJoin counts, and one peer is never both.
+  else if (from in s.servers) ctx.count('cs.role.mismatch', 1);
   else if (!clientUp(s, ctx, from, inc)) ctx.count('cs.full', 1);
   return true;
 }

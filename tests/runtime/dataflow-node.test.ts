@@ -177,4 +177,28 @@ test('bind joins a state in and replicates it; a function that throws on a peer\
   assert.is(keyOf('ok'), 'sok');
 });
 
+test('fold, intersection and product through the node: three nodes agree on the values', () => {
+  const net = cluster(13);
+  for (const id of IDS.slice(0, 3)) {
+    const n = net.nodes[id];
+    lasp.fn(n, 'sum', (acc: number, x: number) => acc + x);
+    at(net, id, (t) => lasp.declare(n, 'a', 'orset', t));
+    at(net, id, (t) => lasp.declare(n, 'b', 'gset', t));
+    at(net, id, (t) => lasp.intersection(n, 'both', 'a', 'b', t, false));
+    at(net, id, (t) => lasp.product(n, 'pairs', 'a', 'b', t, false));
+    at(net, id, (t) => lasp.fold(n, 'total', 'both', 'sum', 0, t, false));
+  }
+  for (const [id, v, m, x] of [['n0', 'a', 'add', 1], ['n1', 'a', 'add', 2], ['n2', 'b', 'add', 2], ['n0', 'b', 'add', 1], ['n1', 'a', 'add', 5], ['n2', 'b', 'add', 5], ['n0', 'a', 'remove', 1]] as const) {
+    at(net, id, (t) => lasp.update(net.nodes[id], v, m, [x], t));
+    net.run(net.now + 200);
+  }
+  net.run(net.now + 5000);
+  for (const id of IDS.slice(0, 3)) {
+    const n = net.nodes[id];
+    assert.equal(lasp.query(n, 'both'), [2, 5], id);
+    assert.is(lasp.query(n, 'total'), 7, id);
+    assert.is((lasp.query(n, 'pairs') as unknown[]).length, 6, id);
+  }
+});
+
 test.run();

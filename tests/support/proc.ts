@@ -48,9 +48,10 @@ export class NodeProc {
     child.stderr!.on('data', (d) => (this.stderr = (this.stderr + d).slice(-4000)));
   }
 
-  static async start(args: string[], ms = 40_000): Promise<NodeProc> {
+  /** `script`: another program that speaks run-node.ts's lines (e.g. tests/transports/fixtures/gateway-node.ts). */
+  static async start(args: string[], ms = 40_000, script = join(ROOT, 'tools', 'run-node.ts')): Promise<NodeProc> {
     const i = args.indexOf('--id');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'tools', 'run-node.ts'), ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -16,6 +16,7 @@ const FIXTURES: { [file: string]: string } = {
   'tests/b/crash.test.ts': "throw new Error('broken at import');\n",
   'tests/b/hang.test.ts': "import { test } from 'uvu';\ntest('leaves a timer', () => { setInterval(() => {}, 1000); });\ntest.run();\n",
   'tests/support/helper.ts': "throw new Error('not a test file, must not run');\n",
+  'tests/c/mqtt.test.ts': "// takes its broker from tests/support/broker.ts\nimport { test } from 'uvu';\ntest('broker ' + (process.env.MQTT_URL || 'embedded'), () => { console.log('broker=' + (process.env.MQTT_URL || 'embedded')); });\ntest.run();\n",
 };
 
 let root = '';
@@ -33,9 +34,15 @@ test.after(() => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-function runAll(args: string[]): Promise<{ code: number; lines: string[] }> {
+/**
+ * Run the runner over the fixture tree. The hang fixture costs one timeout: 10 s, so that a loaded machine
+ * (tsx takes seconds to start there) does not time out the files that do exit.
+ */
+function runAll(args: string[], mqttUrl?: string): Promise<{ code: number; lines: string[] }> {
   return new Promise((resolve) => {
-    const env = { ...process.env, POLLEN_TEST_ROOT: root, POLLEN_TEST_TIMEOUT: '3' };
+    const env: NodeJS.ProcessEnv = { ...process.env, POLLEN_TEST_ROOT: root, POLLEN_TEST_TIMEOUT: '10' };
+    delete env.POLLEN_TEST_MQTT_URL;
+    if (mqttUrl) env.POLLEN_TEST_MQTT_URL = mqttUrl;
     execFile(process.execPath, [RUNNER, '--no-typecheck'].concat(args), { cwd: root, env }, (err, stdout) => {
       resolve({ code: err ? Number((err as { code?: number }).code) : 0, lines: stdout.trimEnd().split('\n') });
     });
@@ -43,7 +50,7 @@ function runAll(args: string[]): Promise<{ code: number; lines: string[] }> {
 }
 
 test('counts tests across files, a crash and a hang as one failure each, and exits 1', async () => {
-  const r = await runAll([]);
+  const r = await runAll(['a/', 'b/']);
   // pass: 2, fail: 1 + 1, hang: 1 passed + 1 for not exiting, crash: 1
   assert.is(r.lines[r.lines.length - 1], '4 passed, 3 failed');
   assert.is(r.code, 1);
@@ -56,6 +63,17 @@ test('a pattern selects a subset; all passing exits 0', async () => {
   const r = await runAll(['a/']);
   assert.is(r.lines[r.lines.length - 1], '2 passed, 0 failed');
   assert.is(r.code, 0);
+});
+
+test('with POLLEN_TEST_MQTT_URL, a file that takes its broker from support/broker runs twice, the second time with MQTT_URL', async () => {
+  const once = await runAll(['c/']);
+  assert.is(once.lines[once.lines.length - 1], '1 passed, 0 failed');
+  assert.ok(once.lines.includes('broker=embedded'), once.lines.join('\n'));
+  const twice = await runAll(['c/', 'a/'], 'mqtt://127.0.0.1:1');
+  assert.is(twice.lines[twice.lines.length - 1], '4 passed, 0 failed');
+  assert.ok(twice.lines.includes('broker=embedded'), twice.lines.join('\n'));
+  assert.ok(twice.lines.includes('broker=mqtt://127.0.0.1:1'), twice.lines.join('\n'));
+  assert.is(twice.code, 0);
 });
 
 test('no matching test is a failure', async () => {

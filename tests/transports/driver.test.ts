@@ -5,6 +5,8 @@ import { DISCONNECT } from '../../runtime/messages.ts';
 import { MemoryHub, memoryLink } from '../../transports/memory.ts';
 import { tcpLink } from '../../transports/tcp.ts';
 import { createNode, memoryStore, type PollenDriver } from '../../transports/driver.ts';
+import { mqttLink } from '../../transports/mqtt.ts';
+import { testBroker } from '../support/broker.ts';
 import { until } from '../support/wait.ts';
 
 async function trio(hub: MemoryHub, seed: number): Promise<PollenDriver[]> {
@@ -56,6 +58,13 @@ test('read(threshold) resolves when a remote update reaches it, and rejects when
   b.update('n', 'inc', [2]);
   assert.is(await reached, 3);
   assert.ok(seen.includes(3));
+  assert.is(await c.read('n'), 3, 'no threshold: the value now');
+  try {
+    await c.read('undeclared');
+    assert.unreachable();
+  } catch (e) {
+    assert.match(String(e), /no variable undeclared/);
+  }
   const never = c.read('n', { pred: 'atLeast', arg: 100 });
   await a.close();
   await b.close();
@@ -138,6 +147,7 @@ test('hostile frames from a link are dropped and counted by the node, which keep
   await until(() => drops.length === 2, 'two drops');
   assert.ok(drops.every((d) => d.startsWith('evil:')), drops.join());
   assert.is(a.metrics()['dropped'], 2);
+  assert.is(a.metrics()['link.memory.framesIn'], 2, 'the link counted the frames the node dropped');
   a.declare('v', 'gcounter');
   a.update('v', 'inc', [1]);
   assert.is(a.query('v'), 1);
@@ -165,6 +175,22 @@ test('a peer reached over two links stays up for the node when one of them fails
   assert.ok(g.neighbors().includes('t'));
   await t.close();
   await g.close();
+});
+
+test('over MQTT no contact is needed: nodes find each other through presence and converge', async () => {
+  const b = await testBroker();
+  const nodes: PollenDriver[] = [];
+  for (const id of ['a', 'b', 'c', 'd']) {
+    const link = await mqttLink({ id, url: b.url, protocolVersion: b.protocolVersion, root: b.root });
+    nodes.push(await createNode({ id, seed: 70 + nodes.length, links: [link] }));
+  }
+  await until(() => connected(nodes), 'a connected overlay without contacts');
+  for (const n of nodes) n.declare('x', 'gcounter');
+  nodes[3].update('x', 'inc', [4]);
+  nodes[0].update('x', 'inc', [1]);
+  await until(() => nodes.every((n) => n.query('x') === 5), 'converged');
+  for (const n of nodes) await n.close();
+  await b.close();
 });
 
 test.run();

@@ -80,4 +80,18 @@ test('a frame without a listener is counted as dropped, not lost silently', asyn
   await b.close();
 });
 
+test('the peer set is bounded: past maxPeers a newcomer is ignored and counted', async () => {
+  const hub = new MemoryHub();
+  const a = memoryLink(hub, { id: 'a', maxPeers: 2 });
+  const errs: LinkError[] = [];
+  a.on('error', (e) => errs.push(e));
+  const others = ['b', 'c', 'd'].map((id) => memoryLink(hub, { id }));
+  assert.equal(a.peers(), ['b', 'c']);
+  assert.equal(errs.map((e) => e.code), ['protocol']);
+  assert.match(errs[0].message, /peer d ignored: 2 peers are up already \(maxPeers 2\)/);
+  await others[0].close();
+  assert.equal(a.peers(), ['c']);
+  for (const l of [a, ...others]) await l.close();
+});
+
 test.run();

@@ -105,7 +105,8 @@ test('after losing the broker connection: backoff, reconnect, re-subscribe, queu
   assert.ok(x.send('y', new Uint8Array([2])));
   assert.ok(x.send('y', new Uint8Array([3])));
   assert.not.ok(x.send('y', new Uint8Array([4])), 'the offline queue holds 3 frames');
-  assert.equal(ex.map((e) => e.code), ['queue-full']);
+  assert.equal(ex.map((e) => e.code), ['io', 'queue-full']);
+  assert.match(ex[0].message, /mqtt link: lost the broker mqtt.*; reconnecting with backoff/);
   await until(() => x.connects === 2 && x.peers().includes('y'), 'x reconnected and sees y again', 5000);
   await until(() => gy.length === 3, 'the queued frames arrive');
   assert.equal(gy.map((f) => f[1][0]), [1, 2, 3]);
@@ -126,13 +127,15 @@ test('hostile input: oversize frames and odd presence are dropped and counted; b
   const c = await mqtt.connectAsync(b.url, { protocolVersion: b.protocolVersion, clientId: 'evil-' + process.pid });
   await c.publishAsync(b.root + '/inbox/x/evil', Buffer.alloc(500));
   await c.publishAsync(b.root + '/presence/evil', Buffer.alloc(100), { qos: 1 });
+  await c.publishAsync(b.root + '/inbox/x/x', Buffer.from([1]));
   await c.publishAsync(b.root + '/inbox/x/ok', Buffer.from([4, 2]));
   await until(() => gx.length === 1, 'the good frame');
   assert.equal(gx, [['ok', [4, 2]]]);
-  assert.equal(ex.map((e) => e.code).sort(), ['oversize', 'protocol']);
+  assert.equal(ex.map((e) => e.code).sort(), ['oversize', 'protocol', 'protocol']);
+  assert.ok(ex.some((e) => /inbox\/x\/x dropped: a frame claiming to come from this node itself/.test(e.message)));
   assert.match(ex.find((e) => e.code === 'oversize')!.message, /frame of 500 bytes from evil exceeds maxFrame 100/);
   assert.equal(x.peers(), []);
-  assert.equal(x.counters.dropped, 1);
+  assert.equal(x.counters.dropped, 2);
   assert.not.ok(x.send('a/b', new Uint8Array(1)));
   assert.match(ex[ex.length - 1].message, /contains one of \/ \+ #/);
   try {
@@ -221,6 +224,20 @@ test('TLS options are passed through: mqtts with the broker\'s certificate trust
   await x.close();
   await y.close();
   await broker.close();
+});
+
+test('close() lets the frames sent just before it go out (a leaving node\'s DISCONNECTs)', async () => {
+  const b = await testBroker();
+  const x = await link(b, 'x');
+  const y = await link(b, 'y');
+  const gy = frames(y);
+  await until(() => x.peers().includes('y'), 'up');
+  for (let i = 0; i < 50; i++) assert.ok(x.send('y', new Uint8Array(1000).fill(i)));
+  await x.close();
+  await until(() => gy.length === 50, 'all 50 frames');
+  assert.equal(gy.map((f) => f[1][0]), [...Array(50).keys()]);
+  await y.close();
+  await b.close();
 });
 
 test.run();

@@ -164,4 +164,17 @@ function freePort(): Promise<number> {
   });
 }
 
+test('close() flushes what is queued before the FIN: a leaving node\'s last frames arrive', async () => {
+  const a = await tcpLink({ id: 'a', listen: 0 });
+  // 12 MB: more than the kernel's socket buffers take at once, so most of it is still queued at close.
+  const b = await tcpLink({ id: 'b', connect: ['127.0.0.1:' + a.port], queue: { bytes: 16 << 20 } });
+  const ga = frames(a);
+  await until(() => b.peers().includes('a'), 'up');
+  for (let i = 0; i < 200; i++) assert.ok(b.send('a', new Uint8Array(60_000).fill(i)));
+  await b.close();
+  await until(() => ga.length === 200, 'all 200 frames, sent just before close');
+  assert.equal(ga.map((f) => f[1][0]), [...Array(200).keys()]);
+  await a.close();
+});
+
 test.run();

@@ -2,7 +2,8 @@
 # Start Mosquitto as a daemon on a free loopback port with a throw-away config, and print its URL on stdout:
 #
 #   MQTT_URL=$(tools/ci/mosquitto.sh) && MQTT_URL=$MQTT_URL npm test -- transports/mqtt
-#   tools/ci/mosquitto.sh stop           # stops every broker this script started (pid files under $TMPDIR)
+#   tools/ci/mosquitto.sh stop "$MQTT_URL"   # stops that broker (give no URL to stop every one this script
+#                                            # started: pid files under $TMPDIR/pollen-mosquitto.*)
 #
 # The MQTT suite then runs against a real broker speaking MQTT 5. Fails (exit 1, reason on stderr) when
 # mosquitto is not installed or does not come up: CI must not quietly skip the suite.
@@ -10,10 +11,13 @@ set -eu
 base="${TMPDIR:-/tmp}"
 
 if [ "${1:-}" = "stop" ]; then
+  want=$(printf '%s' "${2:-}" | sed -n 's/.*:\([0-9][0-9]*\)\/*$/\1/p')
   for f in "$base"/pollen-mosquitto.*/mosquitto.pid; do
     [ -f "$f" ] || continue
+    d=$(dirname "$f")
+    if [ -n "$want" ] && ! grep -q "^listener $want " "$d/mosquitto.conf" 2>/dev/null; then continue; fi
     kill "$(cat "$f")" 2>/dev/null || true
-    rm -rf "$(dirname "$f")"
+    rm -rf "$d"
   done
   exit 0
 fi
