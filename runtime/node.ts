@@ -23,7 +23,7 @@ import { DecodeError } from '../crdt/errors.ts';
 import { arr, str, nat } from '../crdt/check.ts';
 import { encode, decode } from '../crdt/codec/cbor.ts';
 import { limits, type Limits } from '../crdt/codec/limits.ts';
-import { canonicalSpec } from '../crdt/registry.ts';
+import { canonicalSpec, typeOf } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import type { Command, Input, NodeEvent, Output, PeerId } from './io.ts';
 import { VERSION } from './messages.ts';
@@ -333,39 +333,38 @@ function onDeliver(cp: StepCtx, ev: NodeEvent): void {
     return;
   }
   const peer = cp.from !== '' ? cp.from : ev.origin;
-  try {
-    const b = arr(p, 'payload', 4);
-    if (nat(b[0], 'payload kind') !== 1) throw new DecodeError('type', 'unknown payload kind');
-    cp.out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: [b[1], b[2], b[3]] } });
-    // Our own broadcast, delivered at once: already applied. (An earlier life's message is not: apply it.)
-    if (ev.hops === 0 && ev.origin === node.id) return;
-    const id = str(b[1], 'variable id');
-    if (!validId(id)) throw new DecodeError('type', 'bad variable id');
-    const spec = canonicalSpec(str(b[2], 'spec'));
-    let v = get(node.store, id);
-    if (v && v.spec !== spec) {
-      count(node, 'ae.spec-mismatch', 1);
-      return;
-    }
-    if (!v) {
-      if (node.store.count >= node.store.maxVars) {
-        count(node, 'ae.store-full', 1);
-        return;
-      }
-      v = declare(node.store, id, spec);
-    }
-    const delta = v.type.decode(b[3]);
-    const fresh = applyRemote(node.store, id, delta);
-    if (fresh === null) {
-      count(node, 'pt.redundant', 1);
-      return;
-    }
-    const ca = new StepCtx(node, cp.out, cp.now, node.rngAe, false, cp.from);
-    ae.record(node.ae, ca, node.store, id, fresh, peer);
-    cp.out.push({ kind: 'event', event: { type: 'changed', id: id } });
-  } catch (e) {
-    drop(cp, peer, reasonOf(e));
+  // Checked whole first: a DecodeError goes back through Plumtree, which then neither remembers nor forwards the
+  // payload, and the frame is counted as dropped by onFrame. Nothing is declared for a delta that does not decode.
+  const b = arr(p, 'payload', 4);
+  if (nat(b[0], 'payload kind') !== 1) throw new DecodeError('type', 'unknown payload kind');
+  const id = str(b[1], 'variable id');
+  if (!validId(id)) throw new DecodeError('type', 'bad variable id');
+  const spec = canonicalSpec(str(b[2], 'spec'));
+  // Our own broadcast, delivered at once: already applied. (An earlier life's message is not: apply it.)
+  const own = ev.hops === 0 && ev.origin === node.id;
+  const delta = own ? null : typeOf(spec).decode(b[3]);
+  cp.out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: [b[1], b[2], b[3]] } });
+  if (own) return;
+  let v = get(node.store, id);
+  if (v && v.spec !== spec) {
+    count(node, 'ae.spec-mismatch', 1);
+    return;
   }
+  if (!v) {
+    if (node.store.count >= node.store.maxVars) {
+      count(node, 'ae.store-full', 1);
+      return;
+    }
+    v = declare(node.store, id, spec);
+  }
+  const fresh = applyRemote(node.store, id, delta);
+  if (fresh === null) {
+    count(node, 'pt.redundant', 1);
+    return;
+  }
+  const ca = new StepCtx(node, cp.out, cp.now, node.rngAe, false, cp.from);
+  ae.record(node.ae, ca, node.store, id, fresh, peer);
+  cp.out.push({ kind: 'event', event: { type: 'changed', id: id } });
 }
 
 /** Compare the manager's neighbours with the last step's and tell the layers above about each change. */

@@ -7,6 +7,7 @@
  *   announcement to lazy peers; announcements are batched per peer and flushed after `ihaveFlush`.
  * - A GOSSIP for a message already received means two paths reach this node: its sender becomes lazy and is
  *   told so with PRUNE. The eager links so shrink to a spanning tree and each payload crosses each node once.
+ *   (A copy again from the peer that delivered it is no second path but a duplicated frame: nothing is pruned.)
  * - An IHAVE for a message not received starts timer T1. When it fires, the first announcer is sent GRAFT (and
  *   becomes eager: the tree is repaired through it) and T2 < T1 is set for the next announcer, and so on.
  *   A GRAFT is answered with the payload when it is still cached, and makes the grafter eager.
