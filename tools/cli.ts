@@ -3,8 +3,12 @@
  * resolves to an exit code. Subcommands load lazily, so `pollen help` costs nothing.
  *
  *   pollen demo                      # the main job (also `npm start`)
+ *   pollen sim tools/sim/scenarios/plumtree-100.json   # a simulator scenario, results as JSON
+ *   pollen adcounter                 # the advertisement counter in the simulator
  *   pollen bench [--quick]           # CRDT delta sizes and join throughput
  *   pollen board-check crdt/index.ts # the board subset check
+ *
+ * The long benchmarks (bench:sim, bench:peers) stay npm scripts: bench:peers needs node's --expose-gc.
  */
 import { readFileSync } from 'node:fs';
 
@@ -26,7 +30,9 @@ async function script(path: string, argv: string[]): Promise<number> {
 }
 
 const SUBS: { [name: string]: Sub } = {
-  demo: { about: 'run the demo: replicas that update apart and converge', run: (a) => script('./demo.ts', a) },
+  demo: { about: 'a local cluster on the embedded broker: updates, a partition, a restart [--nodes N --seed S --quiet]', run: (a) => script('./demo.ts', a) },
+  sim: { about: 'run a simulator scenario (JSON file), print results as JSON', run: async (a) => (await import('./sim/cli.ts')).main(a) },
+  adcounter: { about: 'the advertisement counter in the simulator, with its report', run: async (a) => (await import('./adcounter/cli.ts')).main(a) },
   bench: { about: 'CRDT delta bytes (CBOR vs JSON) and join throughput [--quick]', run: (a) => script('./bench/crdt.ts', a) },
   'board-check': {
     about: 'check entries against the Espruino subset: board-check FILE.ts…',

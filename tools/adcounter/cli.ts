@@ -1,0 +1,126 @@
+/**
+ * `pollen adcounter` (or `npm run adcounter`): run the advertisement counter in the simulator and print its
+ * report: impressions over the minimum (the cost of being offline), convergence times, bytes per client.
+ *
+ *   npm run adcounter                                   # 200 clients, 5 ads, a quarter of the time offline
+ *   npm run adcounter -- --clients 50 --ads 5 --min 50,100 --baseline   # also a run with nobody offline
+ *   npm run adcounter -- --json                         # the report as JSON
+ *
+ * Options: --seed N, --clients N, --ads N, --min LO,HI (impressions paid per ad), --period MS (between a
+ * client's impressions), --offline P (chance of an offline spell after each online one; 0: never),
+ * --away LO,HI (ms offline), --membership hyparview|full|client-server, --retire server|everyone (who removes
+ * a finished ad), --no-rejoin (a client back online waits for HyParView's isolation retries instead of joining
+ * again at once), --baseline (also run with nobody offline, to show the cost of being offline), --json.
+ * Exit status: 0 after a run (1 if the run did not converge), 2 for a usage error.
+ */
+import { pathToFileURL } from 'node:url';
+import { AD_DEFAULTS, runAdCounter, type AdConfig, type AdReport } from './run.ts';
+
+const USAGE =
+  'usage: pollen adcounter [--seed N] [--clients N] [--ads N] [--min LO,HI] [--period MS] [--offline P]\n' +
+  '                        [--away LO,HI] [--membership hyparview|full|client-server] [--retire server|everyone]\n' +
+  '                        [--no-rejoin] [--baseline] [--json]\n';
+
+function range(s: string | undefined): [number, number] | null {
+  const m = /^(\d+),(\d+)$/.exec(s ?? '');
+  if (!m) return null;
+  const a = Number(m[1]);
+  const b = Number(m[2]);
+  return a <= b ? [a, b] : null;
+}
+
+/** Parse argv into a config, or an error message. */
+export function parseArgs(argv: string[]): { cfg: Partial<AdConfig>; baseline: boolean; json: boolean } | string {
+  const cfg: Partial<AdConfig> = {};
+  let baseline = false;
+  let json = false;
+  const offline = { ...AD_DEFAULTS.offline };
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k];
+    const v = argv[k + 1];
+    const num = (): number | null => {
+      k++;
+      return v !== undefined && v !== '' && Number.isFinite(Number(v)) && Number(v) >= 0 ? Number(v) : null;
+    };
+    if (a === '--json') json = true;
+    else if (a === '--no-rejoin') cfg.rejoin = false;
+    else if (a === '--baseline') baseline = true;
+    else if (a === '--seed' || a === '--clients' || a === '--ads' || a === '--period') {
+      const x = num();
+      if (x === null || (a !== '--seed' && (Math.floor(x) !== x || x < 1))) return a + ' needs a positive integer';
+      (cfg as Record<string, number>)[a.slice(2)] = x;
+    } else if (a === '--offline') {
+      const x = num();
+      if (x === null || x > 1) return '--offline needs a probability in [0, 1]';
+      offline.p = x;
+    } else if (a === '--min' || a === '--away') {
+      k++;
+      const r = range(v);
+      if (!r) return a + ' needs LO,HI (integers, LO ≤ HI)';
+      if (a === '--min') cfg.min = r;
+      else offline.away = r;
+    } else if (a === '--retire') {
+      k++;
+      if (v !== 'server' && v !== 'everyone') return '--retire is server or everyone';
+      cfg.retire = v;
+    } else if (a === '--membership') {
+      k++;
+      if (v !== 'hyparview' && v !== 'full' && v !== 'client-server') return '--membership is hyparview, full or client-server';
+      cfg.membership = v;
+    } else return 'unexpected argument ' + a;
+  }
+  cfg.offline = offline;
+  return { cfg, baseline, json };
+}
+
+function kb(x: number): string {
+  return (x / 1024).toFixed(1) + ' KB';
+}
+
+function s(x: number): string {
+  return (x / 1000).toFixed(2) + ' s';
+}
+
+/** The report as text, one fact per line. */
+export function format(r: AdReport, base: AdReport | null): string {
+  const c = r.config;
+  const i = r.impressions;
+  const lines = [
+    'advertisement counter: ' + c.clients + ' clients, ' + c.ads + ' ads of ' + c.min[0] + '–' + c.min[1] + ' impressions, seed ' + c.seed + ', ' + c.membership + ', retired by ' + c.retire,
+    '  offline: chance ' + c.offline.p + ' after each online spell of ' + s(c.offline.online[0]) + '–' + s(c.offline.online[1]) + ', away ' + s(c.offline.away[0]) + '–' + s(c.offline.away[1]) + (c.rejoin ? ', rejoin when back' : ', no rejoin (HyParView retries)'),
+    'impressions: ' + i.total + ' shown, ' + i.paid + ' paid for, ' + i.over + ' over the minimum (' + (i.overRatio * 100).toFixed(1) + '%): ' + i.overOffline + ' by offline clients, ' + i.overOnline + ' by online ones',
+  ];
+  if (base) {
+    const b = base.impressions;
+    lines.push('  with nobody offline (same seed): ' + b.over + ' over (' + (b.overRatio * 100).toFixed(1) + '%): the cost of being offline is ' + (i.over - b.over) + ' impressions');
+  }
+  lines.push(
+    'convergence: the first node drops an ad ' + s(r.convergence.detect.mean) + ' (max ' + s(r.convergence.detect.max) + ') after its true count reached the minimum,',
+    '  the removal then reaches each connected node in ' + s(r.convergence.spread.p50) + ' (p50; p99 ' + s(r.convergence.spread.p99) + ', max ' + s(r.convergence.spread.max) + '; for a node back from offline, counted from its return)',
+    '  so an ad is disabled on every online node ' + s(r.convergence.disableOnline.mean) + ' (max ' + s(r.convergence.disableOnline.max) + ') after its minimum, on every node ' + s(r.convergence.disable.mean) + ' (max ' + s(r.convergence.disable.max) + ')',
+    '  every replica identical ' + (r.convergence.quiesce === null ? 'never (not converged)' : s(r.convergence.quiesce)) + ' after the last minimum; ads still served: ' + r.unfinished,
+    'bytes per client: sent ' + kb(r.bytes.client.sent.mean) + ' (max ' + kb(r.bytes.client.sent.max) + '), received ' + kb(r.bytes.client.received.mean) + ' (max ' + kb(r.bytes.client.received.max) + ')',
+    '  sent by class: payload ' + kb(r.bytes.client.payload.mean) + ', delta ' + kb(r.bytes.client.delta.mean) + ', state ' + kb(r.bytes.client.state.mean) + ', control ' + kb(r.bytes.client.control.mean) + '; server sent ' + kb(r.bytes.server.sent),
+    'simulated ' + s(r.time) + ', ' + r.events + ' events',
+  );
+  return lines.join('\n') + '\n';
+}
+
+export function main(argv: string[]): number {
+  if (argv.includes('-h') || argv.includes('--help')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const p = parseArgs(argv);
+  if (typeof p === 'string') {
+    process.stderr.write(p + '\n' + USAGE);
+    return 2;
+  }
+  const r = runAdCounter(p.cfg);
+  const base = p.baseline ? runAdCounter({ ...p.cfg, offline: { ...(p.cfg.offline ?? AD_DEFAULTS.offline), p: 0 } }) : null;
+  if (p.json) process.stdout.write(JSON.stringify(base ? { run: r, baseline: base } : r, null, 2) + '\n');
+  else process.stdout.write(format(r, base));
+  return r.convergence.converged ? 0 : 1;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.exitCode = main(process.argv.slice(2));

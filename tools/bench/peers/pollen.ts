@@ -1,0 +1,123 @@
+/**
+ * Pollen behind the bench:peers workloads, through the CRDT library's own API: delta mutators whose delta the
+ * caller joins, deltas and states sent as the deterministic CBOR of the type's wire item, and a receiver that
+ * decodes each message and joins it. The map is awmap(lww), the counter a G-Counter (the workload only counts
+ * up; a PN-Counter adds one empty map per state), the set an OR-Set.
+ *
+ *   const p = pollen('portable');
+ *   const d = p.replica(0, 'map');
+ *   p.mapSet(d, 'v', 0);   // encode(awmap(lww).encode(delta)): one dot, one write, one context
+ *
+ * Codec: the runtime encodes with crdt/codec/cbor.ts (the portable codec) on Node too, so `pollen('portable')`
+ * is the row the ratios use; `pollen('cbor-x')` runs crdt/codec/cborx.ts, which writes the same bytes, to show
+ * what the Node codec changes in time. The bare delta is what is measured; the runtime's Plumtree payload adds
+ * the variable id and type spec ([1, id, spec, delta]), which peers.ts reports beside it.
+ *
+ * LWW needs a caller-supplied timestamp: every writer uses the same millisecond clock reading (writes at the
+ * same moment; the replica id breaks the tie as the peers' ids do), a realistic size rather than a tiny integer.
+ */
+import * as portable from '../../../crdt/codec/cbor.ts';
+import * as cborx from '../../../crdt/codec/cborx.ts';
+import { awmap, apply as mapApply } from '../../../crdt/awmap.ts';
+import { GCounter, inc } from '../../../crdt/gcounter.ts';
+import { LWW } from '../../../crdt/lww.ts';
+import { ORSet, add, remove } from '../../../crdt/orset.ts';
+import type { Crdt, Item } from '../../../crdt/types.ts';
+import { type Kind, type Peer, pollenId } from './workload.ts';
+
+/** The LWW timestamp every writer uses: 2025-11-25T00:00:00Z in milliseconds, a real clock's size on the wire. */
+export const WRITE_TS = 1764028800000;
+
+const MAP = awmap(LWW);
+
+const TYPES: { [k in Kind]: Crdt<any, any> } = { map: MAP, counter: GCounter, set: ORSet };
+
+/** The type spec the runtime sends beside each delta. */
+/** Writer i's map delta as a wire item and its bytes: the example BENCHMARKS.md prints. */
+export function mapDeltaExample(i: number): { item: Item; bytes: number; ts: number; ids: number } {
+  const d = mapApply(LWW, MAP.bottom(), pollenId(i), 'v', 'set', [i, WRITE_TS]);
+  const item = MAP.encode(d);
+  // Bytes spent on replica ids: every string in the item that names the writer (the LWW write names it as the
+  // epoch id "r.e" that awmap hands its nested type).
+  let ids = 0;
+  const walk = (x: Item): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else if (typeof x === 'string' && x.startsWith(pollenId(i))) ids += portable.encode(x).length;
+  };
+  walk(item);
+  return { item, bytes: portable.encode(item).length, ts: portable.encode(WRITE_TS).length, ids };
+}
+
+export const SPECS: { [k in Kind]: string } = { map: 'awmap(lww)', counter: 'gcounter', set: 'orset' };
+
+interface PReplica {
+  id: string;
+  type: Crdt<any, any>;
+  s: any;
+}
+
+/**
+ * How the receiver merges a batch: 'fold' joins each decoded message into its state in turn (what the runtime
+ * does with deltas as they arrive); 'tree' joins the decoded messages pairwise, level by level, and the result
+ * into the state once (the same joins in another order, which join's associativity allows: each level copies
+ * the growing version vector or counter map once per pair instead of once per message).
+ */
+export type Merge = 'fold' | 'tree';
+
+export function pollen(codec: 'portable' | 'cbor-x', merge: Merge = 'fold'): Peer<PReplica> {
+  const c = codec === 'portable' ? portable : cborx;
+  const send = (r: PReplica, delta: any): Uint8Array => {
+    r.s = r.type.join(r.s, delta);
+    return c.encode(r.type.encode(delta));
+  };
+  const joinAll = (r: PReplica, ms: Uint8Array[]): void => {
+    const t = r.type;
+    if (merge === 'fold') {
+      let s = r.s;
+      for (const m of ms) s = t.join(s, t.decode(c.decode(m) as Item));
+      r.s = s;
+      return;
+    }
+    let level: any[] = ms.map((m) => t.decode(c.decode(m) as Item));
+    while (level.length > 1) {
+      const next: any[] = [];
+      for (let i = 0; i + 1 < level.length; i += 2) next.push(t.join(level[i], level[i + 1]));
+      if (level.length % 2 === 1) next.push(level[level.length - 1]);
+      level = next;
+    }
+    if (level.length === 1) r.s = t.join(r.s, level[0]);
+  };
+  const replica = (i: number, kind: Kind): PReplica => ({ id: pollenId(i), type: TYPES[kind], s: TYPES[kind].bottom() });
+  return {
+    name: codec === 'portable' ? (merge === 'fold' ? 'pollen' : 'pollen (tree join)') : merge === 'fold' ? 'pollen (cbor-x)' : 'pollen (cbor-x, tree join)',
+    pkg: 'pollen',
+    api: {
+      map: 'awmap(lww): apply(lww, state, replica, key, "set", [value, ts]); receiver decodes each delta and joins ' + (merge === 'fold' ? 'it into its state in turn' : 'the batch pairwise, then into its state'),
+      counter: 'gcounter: inc(state, replica, 1) per delta',
+      set: 'orset: add / remove deltas joined locally; sync payload = the encoded state',
+      codec: codec === 'portable' ? 'crdt/codec/cbor.ts (the portable codec the runtime uses)' : 'crdt/codec/cborx.ts (cbor-x, same bytes)',
+    },
+    replica,
+    counterGenesis: () => [],
+    apply: joinAll,
+    save: (r) => c.encode(r.type.encode(r.s)),
+    load: (bytes, i, kind) => {
+      const r = replica(i, kind);
+      r.s = r.type.decode(c.decode(bytes) as Item);
+      return r;
+    },
+    syncPayload: (r) => c.encode(r.type.encode(r.s)),
+    syncApply: joinAll,
+    mapSet: (r, key, value) => send(r, mapApply(LWW, r.s, r.id, key, 'set', [value, WRITE_TS])),
+    mapValue: (r) => MAP.value(r.s),
+    counterInc: (r) => send(r, inc(r.s, r.id, 1)),
+    counterValue: (r) => GCounter.value(r.s),
+    setAdd: (r, key) => {
+      r.s = ORSet.join(r.s, add(r.s, r.id, key));
+    },
+    setRemove: (r, key) => {
+      r.s = ORSet.join(r.s, remove(r.s, key));
+    },
+    setValue: (r) => (ORSet.value(r.s) as string[]).slice().sort(),
+  };
+}
