@@ -180,12 +180,14 @@ function tally(slot) {
  * What to run: each file once, and with POLLEN_TEST_MQTT_URL set, each file that gets its broker from
  * tests/support/broker.ts once more against that broker.
  */
+const BROKER_IMPORT = /^import[^\n]*from\s+['"][^'"\n]*support\/broker(\.ts)?['"]/m;
+
 function plan(files) {
   const runs = files.map((f) => ({ file: f, label: f, env: undefined }));
   const url = process.env.POLLEN_TEST_MQTT_URL;
   if (!url) return runs;
   for (const f of files) {
-    if (readFileSync(join(ROOT, f), 'utf8').includes('support/broker')) {
+    if (BROKER_IMPORT.test(readFileSync(join(ROOT, f), 'utf8'))) {
       runs.push({ file: f, label: f + ' [MQTT_URL=' + url + ']', env: { ...ENV, MQTT_URL: url } });
     }
   }
