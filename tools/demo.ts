@@ -16,7 +16,7 @@ import type { PollenDriver } from '../transports/driver.ts';
 import { DemoCluster, THIN } from './demo/cluster.ts';
 import { flags } from './demo/flags.ts';
 import { summary } from './demo/report.ts';
-import { Model, converge, isFruit, show, valuesOf, waitFor } from './demo/watch.ts';
+import { Model, allKnow, converge, isFruit, show, valuesOf, waitFor } from './demo/watch.ts';
 
 /** The whole demo must converge within this, in ms: about ten times what it takes on a loaded 2-core machine. */
 const BOUND_MS = 30_000;
@@ -36,9 +36,18 @@ let broker: Broker | undefined;
 let cluster: DemoCluster | undefined;
 let converged = false;
 
-/** Wait for `nodes` to hold the model's values, printing each as it does; the ms it took, for the summary. */
-async function settle(nodes: PollenDriver[]): Promise<string> {
-  return Math.round(await converge(nodes, want, performance.now(), deadline, log)) + ' ms';
+/**
+ * Wait for `nodes` to hold the model's values, printing each as it does; the ms it took, for the summary. Each
+ * node that gets there marks the story (`phase`) done in the demo's completion group.
+ */
+async function settle(nodes: PollenDriver[], phase: number): Promise<string> {
+  return Math.round(await converge(nodes, want, performance.now(), deadline, log, phase)) + ' ms';
+}
+
+/** Every node learns on its own that all nodes finished the story: completion detection, no orchestrator. */
+async function known(c: DemoCluster, phase: number): Promise<void> {
+  const ms = await allKnow(c.nodes, c.ids, phase, performance.now(), deadline);
+  log('  every node now knows, from its own replica, that all ' + c.ids.length + ' finished story ' + phase + ' (+' + Math.round(ms) + ' ms)');
 }
 
 try {
@@ -73,7 +82,8 @@ try {
   c.nodes[2 % f.nodes].update('basket', 'add', ['eggs']), want.add('eggs');
   c.nodes[last].update('basket', 'add', ['pears']), want.add('pears');
   c.nodes[first].update('basket', 'remove', ['milk']), want.remove('milk');
-  times.push('updates ' + (await settle(c.nodes)));
+  times.push('updates ' + (await settle(c.nodes, 1)));
+  await known(c, 1);
 
   log('\n2. ' + c.ids[last] + ' is cut off and both sides update; one second later:');
   c.cut(true);
@@ -84,17 +94,19 @@ try {
   for (const n of c.nodes) log('  ' + n.id.padEnd(4) + '  holds    ' + show(valuesOf(n)));
   log('  the cut heals; each node as it converges:');
   c.cut(false);
-  times.push('after the partition healed ' + (await settle(c.nodes)));
+  times.push('after the partition healed ' + (await settle(c.nodes, 2)));
+  await known(c, 2);
 
   log('\n3. ' + c.ids[last] + ' stops (its state saved) while the others update:');
   await c.stop(last);
   const others = c.nodes.slice(0, last);
   others[0].update('basket', 'add', ['bread']), want.add('bread');
   others[others.length - 1].update('visits', 'inc', [1]), want.inc(1);
-  await settle(others);
+  await settle(others, 3);
   await c.restart(last);
   log('  ' + c.ids[last] + ' restarts from its store with  ' + show(valuesOf(c.nodes[last])) + '  and catches up:');
-  times.push('restart to caught up ' + (await settle([c.nodes[last]])));
+  times.push('restart to caught up ' + (await settle([c.nodes[last]], 3)));
+  await known(c, 3);
   converged = true;
 } catch (e) {
   console.error('demo: ' + (e as Error).message);

@@ -36,6 +36,7 @@ import { createNode as createRuntimeNode, step, read as valueOf, stateOf, neighb
 import type { Command, NodeEvent, Output, PeerId } from '../runtime/io.ts';
 import { register, type Fn } from '../runtime/dataflow.ts';
 import * as api from '../runtime/dataflow/api.ts';
+import * as completion from '../runtime/completion.ts';
 import type { Link, LinkError } from './link.ts';
 
 /** Where a node keeps its state between runs. */
@@ -224,10 +225,26 @@ export class PollenDriver {
       if (stateOf(this.node, id) === undefined) return Promise.reject(new Error('read: no variable ' + id + ' (declare it first)'));
       return Promise.resolve(valueOf(this.node, id));
     }
+    return this.awaitRead((n, now, tag) => api.read(n, id, threshold, tag, now));
+  }
+  /** Completion detection (runtime/completion.ts): record that this node finished `phase` of `group`. */
+  markDone(group: string, phase: number): void {
+    this.run((n, now) => completion.markDone(n, group, phase, now));
+  }
+  /**
+   * Resolves once every expected node (ids, or a count of any nodes) has finished `phase` of `group`, as this
+   * node's replica of the group's phases shows: each node learns it on its own, no orchestrator asks around.
+   */
+  waitAll(group: string, expected: string[] | number, phase: number): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('node ' + this.id + ' is closed'));
+    return this.awaitRead((n, now, tag) => completion.waitAll(n, group, expected, phase, tag, now));
+  }
+  /** Run a call that asks for a 'read' event under a fresh tag; resolves when that event comes. */
+  private awaitRead(f: (n: PollenNode, now: number, tag: string) => Output[]): Promise<any> {
     const tag = 'driver.read.' + this.readSeq++;
     const p = new Promise<any>((resolve, reject) => this.reads.set(tag, { resolve, reject }));
     try {
-      this.run((n, now) => api.read(n, id, threshold, tag, now));
+      this.run((n, now) => f(n, now, tag));
     } catch (e) {
       this.reads.delete(tag);
       return Promise.reject(e);

@@ -36,6 +36,10 @@ test('three nodes on aedes converge after updates, a partition and a restart, an
   // The counter's final value: 1+2+3 in story 1, +10 and -2 in story 2, +1 in story 3.
   assert.match(r.out, /^  n2 +\+\d+ ms  visits=15  basket=\[apples, bread, eggs, pears, plums\]  fruit=\[apples, pears, plums\]$/m);
   assert.match(r.out, /of which on the thin link n0 -> n1: [1-9]\d* frames/);
+  // Completion detection: after each story every node learns by itself that all nodes finished it.
+  for (const story of [1, 2, 3]) {
+    assert.match(r.out, new RegExp('every node now knows, from its own replica, that all 3 finished story ' + story + ' \\(\\+\\d+ ms\\)'));
+  }
   assert.match(r.out, /\nAll 3 nodes hold the same values\.\n$/);
 });
 

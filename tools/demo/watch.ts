@@ -52,6 +52,27 @@ export function show(v: Values): string {
   return 'visits=' + (v.visits ?? '-') + '  basket=' + list(v.basket) + '  fruit=' + list(v.fruit);
 }
 
+/** The demo's completion group: each story is a phase (runtime/completion.ts). */
+export const GROUP = 'demo';
+
+/**
+ * Resolve once every node has learned, from its own replica of the completion group, that all of `ids` finished
+ * `phase`: the nodes find out by themselves, as an application would before moving on, with no one asking
+ * around. The ms from `since` to the last node's knowing.
+ */
+export async function allKnow(nodes: PollenDriver[], ids: string[], phase: number, since: number, deadline: number): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('gave up waiting for every node to know that phase ' + phase + ' is done')), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    await Promise.race([Promise.all(nodes.map((n) => n.waitAll(GROUP, ids, phase))), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return performance.now() - since;
+}
+
 /** How often the watch looks at the nodes, in ms: fine enough for the convergence times it prints. */
 const POLL = 5;
 
@@ -66,9 +87,9 @@ export async function waitFor(cond: () => boolean, what: string, deadline: numbe
 /**
  * Wait until every one of `nodes` holds the model's values, printing each node when it first does; resolves
  * with the ms from `since` (a performance.now() time: the last update, or the moment a partition healed) to the
- * last node's arrival.
+ * last node's arrival. A node that gets there marks `phase` of the demo's completion group done (see allKnow).
  */
-export async function converge(nodes: PollenDriver[], want: Model, since: number, deadline: number, log: (s: string) => void): Promise<number> {
+export async function converge(nodes: PollenDriver[], want: Model, since: number, deadline: number, log: (s: string) => void, phase: number): Promise<number> {
   const t0 = since;
   const target = want.values();
   const done = new Set<string>();
@@ -79,6 +100,7 @@ export async function converge(nodes: PollenDriver[], want: Model, since: number
         for (const n of nodes) {
           if (done.has(n.id) || !same(valuesOf(n), target)) continue;
           done.add(n.id);
+          n.markDone(GROUP, phase);
           last = performance.now() - t0;
           log('  ' + n.id.padEnd(4) + ('+' + Math.round(last) + ' ms').padStart(9) + '  ' + show(valuesOf(n)));
         }
