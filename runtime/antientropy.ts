@@ -34,6 +34,8 @@ import type { PeerId } from './io.ts';
 import { ACK, DELTA, DIGEST, STATE } from './messages.ts';
 import { below } from './rng.ts';
 import { fnv1a } from './digest.ts';
+import { type Range, count, knobs, ms } from './knobs.ts';
+import { dict } from './tables.ts';
 import { type Store, type Variable, DEFAULT_MAX_VARS, applyRemote, declare, get, ids, validId } from './store.ts';
 
 export interface AeConfig {
@@ -57,6 +59,16 @@ export const AE_DEFAULTS: AeConfig = {
   maxBytes: 4096,
   maxFrameBytes: 1024,
   retry: 1000,
+};
+
+/** What each knob may be (runtime/knobs.ts). The period and the retry at least 1 ms (0 would spin the timer);
+ *  the bounds may be 0: an empty buffer sends everything by digest, and a frame always carries one entry. */
+export const AE_RANGES: { [knob: string]: Range } = {
+  period: ms(1),
+  maxEntries: count(0),
+  maxBytes: count(0),
+  maxFrameBytes: count(0),
+  retry: ms(1),
 };
 
 export interface AeEntry {
@@ -98,23 +110,11 @@ export interface AeState {
 
 export const TIMER = 'ae.sync';
 
+/** `config` may set any knob of AeConfig (others keep AE_DEFAULTS); a bad one throws (runtime/knobs.ts). */
 export function init(config: Partial<AeConfig> | undefined, incarnation: number): AeState {
-  const cfg: AeConfig = {
-    period: AE_DEFAULTS.period,
-    maxEntries: AE_DEFAULTS.maxEntries,
-    maxBytes: AE_DEFAULTS.maxBytes,
-    maxFrameBytes: AE_DEFAULTS.maxFrameBytes,
-    retry: AE_DEFAULTS.retry,
-  };
-  if (config) {
-    const ks = Object.keys(cfg);
-    for (let i = 0; i < ks.length; i++) {
-      const v = (config as any)[ks[i]];
-      if (typeof v === 'number') (cfg as any)[ks[i]] = v;
-    }
-  }
+  const cfg = knobs('anti-entropy', AE_DEFAULTS, AE_RANGES, config);
   // Peer ids come from links: a table without a prototype holds "__proto__" like any other key.
-  const peers: { [peer: string]: AePeer } = Object.create(null);
+  const peers = dict<AePeer>();
   return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false };
 }
 

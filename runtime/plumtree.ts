@@ -54,6 +54,8 @@ import type { Ctx } from './context.ts';
 import { CLS_CONTROL, CLS_PAYLOAD } from './io.ts';
 import type { PeerId } from './io.ts';
 import { GOSSIP, GRAFT, IHAVE, PRUNE } from './messages.ts';
+import { type Range, count, knobs, ms } from './knobs.ts';
+import { dict, insertSorted, removeFrom } from './tables.ts';
 
 export interface PlumtreeConfig {
   /** ms from the first IHAVE of a missing message to the first GRAFT. 400 ms: longer than the usual spread of
@@ -102,6 +104,25 @@ export const PLUMTREE_DEFAULTS: PlumtreeConfig = {
   maxMissing: 32,
   maxGrafts: 6,
   maxHops: 64,
+};
+
+/** What each knob may be (runtime/knobs.ts). Timers at least 1 ms (0 would spin the flush and graft timers);
+ *  a queue of at least one IHAVE, at least one GRAFT per missing message, and a hop cap of at least 1 (the
+ *  origin sends hops 1, so 0 would forward nothing). No cache, no remembered ids or no tracked missing
+ *  messages (0) are handled: every id is then delivered again, and anti-entropy does all repairs. */
+export const PLUMTREE_RANGES: { [knob: string]: Range } = {
+  t1: ms(1),
+  t2: ms(1),
+  ihaveFlush: ms(1),
+  threshold: count(0),
+  cacheSize: count(0),
+  cacheTtl: ms(1),
+  maxIds: count(0),
+  idTtl: ms(1),
+  maxLazyQueue: count(1),
+  maxMissing: count(0),
+  maxGrafts: count(1),
+  maxHops: count(1),
 };
 
 /** Announcers remembered per missing message: more than an active view (5) holds, so none is lost in practice. */
@@ -171,25 +192,13 @@ export interface PlumtreeStats {
   queued: number;
 }
 
-/**
- * Tables keyed by ids from peers have no prototype, so `k in t` is exact (no "constructor" or "__proto__"
- * surprises) and needs no Object.prototype.hasOwnProperty, which the board reaches only through a prototype.
- */
-function dict<T>(): { [k: string]: T } {
-  return Object.create(null);
-}
-
-/** A fresh state; `config` may set any knob of PlumtreeConfig (others keep PLUMTREE_DEFAULTS). */
+/** A fresh state; `config` may set any knob of PlumtreeConfig (others keep PLUMTREE_DEFAULTS); a bad one throws
+ *  (runtime/knobs.ts). Tables keyed by ids from peers are dicts (runtime/tables.ts: no prototype). */
 export function init(self: PeerId, config?: Partial<PlumtreeConfig>): PlumtreeState {
-  const cfg: any = {};
-  const ks = Object.keys(PLUMTREE_DEFAULTS);
-  for (let i = 0; i < ks.length; i++) {
-    const v = config ? (config as any)[ks[i]] : undefined;
-    cfg[ks[i]] = typeof v === 'number' && v >= 0 ? v : (PLUMTREE_DEFAULTS as any)[ks[i]];
-  }
+  const cfg = knobs('plumtree', PLUMTREE_DEFAULTS, PLUMTREE_RANGES, config);
   return {
     self: self,
-    cfg: cfg as PlumtreeConfig,
+    cfg: cfg,
     seq: 0,
     eager: [],
     lazy: [],
@@ -204,20 +213,7 @@ export function init(self: PeerId, config?: Partial<PlumtreeConfig>): PlumtreeSt
   };
 }
 
-// Sorted peer lists: small (an active view), so a linear insert is cheapest in code and memory.
-
-function insertSorted(xs: PeerId[], p: PeerId): void {
-  let i = 0;
-  while (i < xs.length && xs[i] < p) i++;
-  if (xs[i] !== p) xs.splice(i, 0, p);
-}
-
-function remove(xs: PeerId[], p: PeerId): boolean {
-  const i = xs.indexOf(p);
-  if (i < 0) return false;
-  xs.splice(i, 1);
-  return true;
-}
+// The eager and lazy sets are sorted peer lists (insertSorted, removeFrom: runtime/tables.ts).
 
 function isNeighbor(s: PlumtreeState, p: PeerId): boolean {
   return s.eager.indexOf(p) >= 0 || s.lazy.indexOf(p) >= 0;
@@ -225,11 +221,11 @@ function isNeighbor(s: PlumtreeState, p: PeerId): boolean {
 
 /** Only neighbours change sets: a stranger's message is served but never makes it a peer. */
 function makeEager(s: PlumtreeState, p: PeerId): void {
-  if (remove(s.lazy, p)) insertSorted(s.eager, p);
+  if (removeFrom(s.lazy, p)) insertSorted(s.eager, p);
 }
 
 function makeLazy(s: PlumtreeState, p: PeerId): void {
-  if (remove(s.eager, p)) insertSorted(s.lazy, p);
+  if (removeFrom(s.eager, p)) insertSorted(s.lazy, p);
 }
 
 /** A new neighbour starts eager: a first duplicate prunes it if the tree already reaches this node otherwise. */
@@ -239,8 +235,8 @@ export function neighborUp(s: PlumtreeState, _ctx: Ctx, peer: PeerId): void {
 }
 
 export function neighborDown(s: PlumtreeState, _ctx: Ctx, peer: PeerId): void {
-  remove(s.eager, peer);
-  remove(s.lazy, peer);
+  removeFrom(s.eager, peer);
+  removeFrom(s.lazy, peer);
   delete s.queue[peer];
   // A GRAFT to a gone peer would only cost a T2; the order of this walk reaches no output.
   const ids = Object.keys(s.missing);

@@ -26,8 +26,8 @@
  *   suspicion marks it down at once. A client whose servers all went silent retries joining them with backoff;
  *   a server named as live by another server is retried from the short interval again (a healed partition).
  * - A server that restarted has lost its clients: a KEEPALIVE from an unknown client re-registers it.
- * - Incarnations as in full.ts: an older one is ignored, a newer one replaces, DISCONNECT leaves a tombstone
- *   that ignores late frames of that life for `timeout`, or until a JOIN.
+ * - Incarnations as in full.ts (the gate and the tombstones are in peers.ts): an older one is ignored, a newer one
+ *   replaces, DISCONNECT leaves a tombstone that ignores late frames of that life for `timeout`, or until a JOIN.
  *
  * Bodies (arrays, DESIGN.md §4); a list is [[peerId, incarnation], …] sorted by peer id:
  *   JOIN        [role]         role 1 from a server, 0 from a client
@@ -54,7 +54,9 @@ import { CLS_CONTROL } from '../io.ts';
 import type { PeerId } from '../io.ts';
 import { DISCONNECT, JOIN, JOIN_REPLY, KEEPALIVE, PEERS } from '../messages.ts';
 import type { Membership, MembershipStats } from './membership.ts';
-import { type Named, type Peer, type Tombs, backoff, knobs, peerList, tombs, tombstone, untombstone, isGone, MAX_PEER_ID } from './full.ts';
+import { type Range, IDS, count, knobs, ms } from '../knobs.ts';
+import { dict } from '../tables.ts';
+import { type Named, type Peer, type Tombs, admit, armRetry, heard, isGone, knownInc, peerList, stopRetry, tombs, tombstone, MAX_PEER_ID } from './peers.ts';
 
 export interface CsConfig {
   /** The servers' ids. [] (the default): the contacts of join() are the servers (see Roles above). */
@@ -88,6 +90,18 @@ export const CS_DEFAULTS: CsConfig = {
   joinBackoffMax: 16000,
 };
 
+/** What each knob may be (runtime/knobs.ts): periods and timeouts at least 1 ms (0 would spin the tick), room
+ *  for at least one client and one server (a star with none is no star). */
+export const CS_RANGES: { [knob: string]: Range } = {
+  servers: IDS,
+  keepalive: ms(1),
+  timeout: ms(1),
+  maxClients: count(1),
+  maxServers: count(1),
+  joinTimeout: ms(1),
+  joinBackoffMax: ms(1),
+};
+
 export const TIMER_TICK = 'cs.tick';
 export const TIMER_JOIN = 'cs.join';
 
@@ -116,7 +130,7 @@ export interface CsState {
   /** On a server: its live clients. */
   clients: { [peer: string]: Peer };
   nClients: number;
-  /** DISCONNECT tombstones (full.ts). */
+  /** DISCONNECT tombstones (peers.ts). */
   gone: Tombs;
   joined: boolean;
   left: boolean;
@@ -127,15 +141,12 @@ export interface CsState {
   joinAt: number;
 }
 
-function dict<T>(): { [k: string]: T } {
-  return Object.create(null);
-}
-
+/** `config` may set any knob of CsConfig (others keep CS_DEFAULTS); a bad one throws (runtime/knobs.ts). */
 export function init(self: PeerId, config: any): CsState {
-  const cfg = knobs(CS_DEFAULTS, config);
+  const cfg = knobs('client-server', CS_DEFAULTS, CS_RANGES, config);
   const list: PeerId[] = [];
-  const given = config && Array.isArray(config.servers) ? config.servers : [];
-  for (let i = 0; i < given.length; i++) if (typeof given[i] === 'string' && list.indexOf(given[i]) < 0) list.push(given[i]);
+  const given = cfg.servers;
+  for (let i = 0; i < given.length; i++) if (list.indexOf(given[i]) < 0) list.push(given[i]);
   cfg.servers = list.sort(cmpStr);
   const s: CsState = {
     self: self,
@@ -201,10 +212,7 @@ function joinRound(s: CsState, ctx: Ctx): void {
   }
   for (let i = 0; i < ps.length; i++) ctx.send(ps[i], JOIN, [s.server ? 1 : 0], CLS_CONTROL);
   ctx.count('cs.join.sent', ps.length);
-  s.joining = true;
-  s.joinAt = ctx.now + backoff(s.cfg.joinTimeout, s.cfg.joinBackoffMax, s.tries);
-  ctx.setTimer(TIMER_JOIN, s.joinAt);
-  s.tries++;
+  s.joinAt = armRetry(s, ctx, TIMER_JOIN, s.cfg.joinTimeout, s.cfg.joinBackoffMax);
 }
 
 function startJoining(s: CsState, ctx: Ctx): void {
@@ -222,10 +230,7 @@ export function join(s: CsState, ctx: Ctx, contacts: PeerId[]): void {
     else if (c !== s.self) ctx.count('cs.servers.full', 1);
   }
   if (s.cfg.servers.length === 0 && any) s.server = false;
-  if (s.joining) {
-    s.joining = false;
-    ctx.cancelTimer(TIMER_JOIN);
-  }
+  stopRetry(s, ctx, TIMER_JOIN);
   s.tries = 0;
   joinRound(s, ctx);
   ensureTick(s, ctx);
@@ -260,11 +265,8 @@ function serverUp(s: CsState, ctx: Ctx, p: PeerId, inc: number): boolean {
   e.seen = ctx.now;
   e.up = true;
   s.joined = true;
-  if (pending(s).length === 0 && s.joining) {
-    s.joining = false;
-    s.tries = 0;
-    ctx.cancelTimer(TIMER_JOIN);
-  } else startJoining(s, ctx);
+  if (pending(s).length === 0 && s.joining) stopRetry(s, ctx, TIMER_JOIN);
+  else startJoining(s, ctx);
   ensureTick(s, ctx);
   return true;
 }
@@ -273,9 +275,7 @@ function serverUp(s: CsState, ctx: Ctx, p: PeerId, inc: number): boolean {
 function clientUp(s: CsState, ctx: Ctx, p: PeerId, inc: number): boolean {
   const c = s.clients[p];
   if (c) {
-    if (inc > c.inc) ctx.count('cs.restart', 1);
-    c.inc = inc;
-    c.at = ctx.now;
+    heard(ctx, c, inc, 'cs');
     return true;
   }
   if (s.nClients >= s.cfg.maxClients) return false;
@@ -366,16 +366,8 @@ export function onMessage(s: CsState, ctx: Ctx, from: PeerId, inc: number, type:
     return true;
   }
   if (from === s.self || from.length > MAX_PEER_ID) return true;
-  const known = from in s.servers ? s.servers[from].inc : from in s.clients ? s.clients[from].inc : -1;
-  if (inc < known) {
-    ctx.count('cs.stale', 1);
-    return true;
-  }
-  if (type === JOIN) untombstone(s.gone, from);
-  else if (isGone(s.gone, from, inc, ctx.now, s.cfg.timeout)) {
-    ctx.count('cs.gone', 1);
-    return true;
-  }
+  const known = knownInc(s.servers, s.clients, from);
+  if (!admit(ctx, s.gone, known, from, inc, type === JOIN, s.cfg.timeout, 'cs')) return true;
   if (type === DISCONNECT) {
     ctx.count('cs.disconnect', 1);
     down(s, ctx, from);

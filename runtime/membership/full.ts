@@ -48,7 +48,7 @@
  * - Tombstones and lost members: at most `maxMembers` each, the oldest forgotten first.
  */
 import type { Item } from '../../crdt/types.ts';
-import { arr, nat, str, fail } from '../../crdt/check.ts';
+import { arr, nat, fail } from '../../crdt/check.ts';
 import { cmpStr, sortedKeys } from '../../crdt/keys.ts';
 import type { Ctx } from '../context.ts';
 import { CLS_CONTROL } from '../io.ts';
@@ -56,6 +56,9 @@ import type { PeerId } from '../io.ts';
 import { DISCONNECT, HEARTBEAT, JOIN, JOIN_REPLY } from '../messages.ts';
 import { below, sample } from '../rng.ts';
 import type { Membership, MembershipStats } from './membership.ts';
+import { type Range, count, knobs, ms } from '../knobs.ts';
+import { dict } from '../tables.ts';
+import { type Named, type Peer, type Tombs, admit, armRetry, heard, isGone, knownInc, peerList, stopRetry, tombs, tombstone } from './peers.ts';
 
 export interface FullConfig {
   /** ms between heartbeats to every member. 1 s: one small frame per member per second is affordable on BLE
@@ -91,18 +94,20 @@ export const FULL_DEFAULTS: FullConfig = {
   reconnect: 10000,
 };
 
+/** What each knob may be (runtime/knobs.ts): periods and timeouts at least 1 ms (0 would spin the tick), at
+ *  least one member (and one named per heartbeat, or newcomers would spread only through JOIN replies). */
+export const FULL_RANGES: { [knob: string]: Range } = {
+  period: ms(1),
+  timeout: ms(1),
+  sample: count(1),
+  maxMembers: count(1),
+  joinTimeout: ms(1),
+  joinBackoffMax: ms(1),
+  reconnect: ms(1),
+};
+
 export const TIMER_TICK = 'full.tick';
 export const TIMER_JOIN = 'full.join';
-
-/** Longest peer id accepted in a list from a peer (ids are short addresses; this leaves room). */
-export const MAX_PEER_ID = 64;
-
-/** A peer as this node knows it: its latest incarnation and when it was last heard from, directly or through a
- *  member's age (for a candidate: when it was first heard of). */
-export interface Peer {
-  inc: number;
-  at: number;
-}
 
 export interface FullState {
   self: PeerId;
@@ -133,57 +138,11 @@ export interface FullState {
   tries: number;
 }
 
-function dict<T>(): { [k: string]: T } {
-  return Object.create(null);
-}
-
-/** Knobs from `config` where they are positive numbers, defaults elsewhere (a zero period or bound would
- *  spin or refuse everything, so it is taken as "not set"). */
-export function knobs<T>(defaults: T, config: any): T {
-  const out: any = {};
-  const ks = Object.keys(defaults as any);
-  for (let i = 0; i < ks.length; i++) {
-    const v = config ? config[ks[i]] : undefined;
-    out[ks[i]] = typeof v === 'number' && v > 0 ? v : (defaults as any)[ks[i]];
-  }
-  return out as T;
-}
-
-/** One entry of a peer list on the wire. */
-export interface Named {
-  id: PeerId;
-  inc: number;
-  /** ms since the sender last heard from it directly (lists with ages only; else 0). */
-  age: number;
-}
-
-/**
- * A peer list from a peer, checked whole before anyone acts on it: entries [peerId, incarnation] (width 2) or
- * [peerId, incarnation, age] (width 3).
- */
-export function peerList(item: Item, what: string, width: number): Named[] {
-  const b = arr(item, what);
-  const out: Named[] = [];
-  for (let i = 0; i < b.length; i++) {
-    const e = arr(b[i], what + ' entry', width);
-    const id = str(e[0], what + ' peer id');
-    if (id.length === 0 || id.length > MAX_PEER_ID) fail(what + ': peer id of ' + id.length + ' characters (1..' + MAX_PEER_ID + ')');
-    out.push({ id: id, inc: nat(e[1], what + ' incarnation'), age: width === 3 ? nat(e[2], what + ' age') : 0 });
-  }
-  return out;
-}
-
-/** The interval before JOIN round number `tries` + 1: joinTimeout doubled per unanswered round, capped. */
-export function backoff(timeout: number, max: number, tries: number): number {
-  let t = timeout;
-  for (let i = 0; i < tries && t < max; i++) t = t * 2;
-  return t < max ? t : max;
-}
-
+/** `config` may set any knob of FullConfig (others keep FULL_DEFAULTS); a bad one throws (runtime/knobs.ts). */
 export function init(self: PeerId, config: any): FullState {
   return {
     self: self,
-    cfg: knobs(FULL_DEFAULTS, config),
+    cfg: knobs('full', FULL_DEFAULTS, FULL_RANGES, config),
     members: dict<Peer>(),
     nMembers: 0,
     candidates: dict<Peer>(),
@@ -211,16 +170,7 @@ function joinRound(s: FullState, ctx: Ctx): void {
   if (s.contacts.length === 0) return;
   for (let i = 0; i < s.contacts.length; i++) ctx.send(s.contacts[i], JOIN, [], CLS_CONTROL);
   ctx.count('full.join.sent', s.contacts.length);
-  s.joining = true;
-  ctx.setTimer(TIMER_JOIN, ctx.now + backoff(s.cfg.joinTimeout, s.cfg.joinBackoffMax, s.tries));
-  s.tries++;
-}
-
-function stopJoining(s: FullState, ctx: Ctx): void {
-  if (!s.joining) return;
-  s.joining = false;
-  s.tries = 0;
-  ctx.cancelTimer(TIMER_JOIN);
+  armRetry(s, ctx, TIMER_JOIN, s.cfg.joinTimeout, s.cfg.joinBackoffMax);
 }
 
 export function join(s: FullState, ctx: Ctx, contacts: PeerId[]): void {
@@ -248,7 +198,7 @@ export function leave(s: FullState, ctx: Ctx): void {
   s.lost = [];
   s.left = true;
   s.joined = false;
-  stopJoining(s, ctx);
+  stopRetry(s, ctx, TIMER_JOIN);
   if (s.ticking) ctx.cancelTimer(TIMER_TICK);
   s.ticking = false;
 }
@@ -257,9 +207,7 @@ export function leave(s: FullState, ctx: Ctx): void {
 function addMember(s: FullState, ctx: Ctx, p: PeerId, inc: number): boolean {
   const m = s.members[p];
   if (m) {
-    if (inc > m.inc) ctx.count('full.restart', 1);
-    m.inc = inc;
-    m.at = ctx.now;
+    heard(ctx, m, inc, 'full');
     return true;
   }
   const wasCandidate = p in s.candidates;
@@ -276,7 +224,7 @@ function addMember(s: FullState, ctx: Ctx, p: PeerId, inc: number): boolean {
   const l = s.lost.indexOf(p);
   if (l >= 0) s.lost.splice(l, 1);
   s.joined = true;
-  stopJoining(s, ctx);
+  stopRetry(s, ctx, TIMER_JOIN);
   ensureTick(s, ctx);
   return true;
 }
@@ -320,44 +268,6 @@ function learn(s: FullState, ctx: Ctx, list: Named[]): void {
   if (s.nCandidates > 0) ensureTick(s, ctx);
 }
 
-/**
- * DISCONNECT tombstones: which incarnation of a peer left, and when. For `window` ms after it, frames of that
- * life (or an earlier one) still in flight are ignored; after that a message from it means it came back
- * (rejoined in the same life), and the tombstone no longer stands in the way. At most `max` are kept, the
- * oldest forgotten first.
- */
-export interface Tombs {
-  at: { [peer: string]: { inc: number; at: number } };
-  order: PeerId[];
-}
-
-export function tombs(): Tombs {
-  return { at: dict<{ inc: number; at: number }>(), order: [] };
-}
-
-export function tombstone(t: Tombs, p: PeerId, inc: number, now: number, max: number): void {
-  if (!(p in t.at)) {
-    while (t.order.length > 0 && t.order.length >= max) delete t.at[t.order.shift() as string];
-    t.order.push(p);
-  }
-  t.at[p] = { inc: inc, at: now };
-}
-
-export function untombstone(t: Tombs, p: PeerId): void {
-  if (!(p in t.at)) return;
-  delete t.at[p];
-  t.order.splice(t.order.indexOf(p), 1);
-}
-
-/** Is a frame of incarnation `inc` from `p` a late one of a life that left less than `window` ms ago? */
-export function isGone(t: Tombs, p: PeerId, inc: number, now: number, window: number): boolean {
-  if (!(p in t.at)) return false;
-  const g = t.at[p];
-  if (g.at + window > now) return inc <= g.inc;
-  untombstone(t, p);
-  return false;
-}
-
 /** The sorted list of members to send, without `except`, at most `k` of them chosen at random. */
 function memberList(s: FullState, ctx: Ctx, k: number, except: PeerId): Item[] {
   const ids = sortedKeys(s.members);
@@ -388,16 +298,8 @@ export function onMessage(s: FullState, ctx: Ctx, from: PeerId, inc: number, typ
     return true;
   }
   if (from === s.self) return true;
-  const known = from in s.members ? s.members[from].inc : from in s.candidates ? s.candidates[from].inc : -1;
-  if (inc < known) {
-    ctx.count('full.stale', 1);
-    return true;
-  }
-  if (type === JOIN) untombstone(s.gone, from);
-  else if (isGone(s.gone, from, inc, ctx.now, s.cfg.timeout)) {
-    ctx.count('full.gone', 1);
-    return true;
-  }
+  const known = knownInc(s.members, s.candidates, from);
+  if (!admit(ctx, s.gone, known, from, inc, type === JOIN, s.cfg.timeout, 'full')) return true;
   if (type === DISCONNECT) {
     ctx.count('full.disconnect', 1);
     removeMember(s, ctx, from, false);

@@ -59,6 +59,8 @@ import {
 } from '../messages.ts';
 import { below, pick, sample } from '../rng.ts';
 import type { Membership, MembershipStats } from './membership.ts';
+import { type Range, count, knobs, ms } from '../knobs.ts';
+import { dict, insertSorted, removeFrom } from '../tables.ts';
 import * as health from './health.ts';
 import { ASK_REPAIR, TIMER_JOIN } from './health.ts';
 
@@ -130,6 +132,28 @@ export const HYPARVIEW_DEFAULTS: HyParViewConfig = {
   maxKnown: 96,
 };
 
+/** What each knob may be (runtime/knobs.ts). Periods and timeouts at least 1 ms (0 would spin the timer); an
+ *  active view of at least 1 (it is the neighbour set); the rest may be 0 (no passive view, walks that stop at
+ *  once, no incarnations remembered), which the code handles, if to little purpose. */
+export const HYPARVIEW_RANGES: { [knob: string]: Range } = {
+  activeSize: count(1),
+  passiveSize: count(0),
+  arwl: count(0),
+  prwl: count(0),
+  shuffleActive: count(0),
+  shufflePassive: count(0),
+  shuffleTtl: count(0),
+  shufflePeriod: ms(1),
+  neighborTimeout: ms(1),
+  neighborTries: count(1),
+  joinTimeout: ms(1),
+  keepalivePeriod: ms(1),
+  deadAfter: ms(1),
+  probePeriod: ms(1),
+  maxBackoff: ms(1),
+  maxKnown: count(0),
+};
+
 /** Longest peer id accepted from a peer. */
 export const MAX_PEER_ID = 64;
 /** Most peers in one body list: a sample is ka + kp + 1 = 8 by default; this leaves room for bigger knobs. */
@@ -198,21 +222,12 @@ export interface HvState {
   wantRefill: boolean;
 }
 
-function dict<T>(): { [k: string]: T } {
-  return Object.create(null);
-}
-
+/** `config` may set any knob of HyParViewConfig (others keep HYPARVIEW_DEFAULTS); a bad one throws (knobs.ts). */
 export function init(self: PeerId, config?: Partial<HyParViewConfig>): HvState {
-  const cfg: any = {};
-  const ks = Object.keys(HYPARVIEW_DEFAULTS);
-  for (let i = 0; i < ks.length; i++) {
-    const v = config ? (config as any)[ks[i]] : undefined;
-    cfg[ks[i]] = typeof v === 'number' && v >= 0 ? v : (HYPARVIEW_DEFAULTS as any)[ks[i]];
-  }
-  if (cfg.activeSize < 1) cfg.activeSize = 1;
+  const cfg = knobs('hyparview', HYPARVIEW_DEFAULTS, HYPARVIEW_RANGES, config);
   return {
     self: self,
-    cfg: cfg as HyParViewConfig,
+    cfg: cfg,
     active: [],
     passive: [],
     seen: dict<number>(),
@@ -239,20 +254,7 @@ export function init(self: PeerId, config?: Partial<HyParViewConfig>): HvState {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Sorted peer lists (small: a view), with linear inserts.
-
-export function insertSorted(xs: PeerId[], p: PeerId): void {
-  let i = 0;
-  while (i < xs.length && xs[i] < p) i++;
-  if (xs[i] !== p) xs.splice(i, 0, p);
-}
-
-export function removeFrom(xs: PeerId[], p: PeerId): boolean {
-  const i = xs.indexOf(p);
-  if (i < 0) return false;
-  xs.splice(i, 1);
-  return true;
-}
+// Sorted peer lists (small: a view): insertSorted and removeFrom are in runtime/tables.ts.
 
 /** xs without the peers in `except` (a fresh array, order kept). */
 export function without(xs: PeerId[], except: PeerId[]): PeerId[] {

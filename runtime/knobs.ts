@@ -1,0 +1,95 @@
+/**
+ * Configuration knobs, read one way for every layer that has them (the membership managers, Plumtree,
+ * anti-entropy): the layer's defaults, overridden by what the application gave, each knob checked against its
+ * stated range. A bad knob is the application's mistake, not a peer's, so it throws (at createNode) instead of
+ * being counted: silently taking a default, or a period of 0 that would spin the timer, hides the mistake.
+ *
+ *   const RANGES = { period: ms(1), maxIds: count(0) };
+ *   knobs('plumtree', { period: 50, maxIds: 64 }, RANGES, { period: 20 });   // { period: 20, maxIds: 64 }
+ *   knobs('plumtree', { period: 50, maxIds: 64 }, RANGES, { period: 0 });
+ *   // Error: plumtree: knob period = 0 is out of range (ms, a number from 1 to 2147483647)
+ *
+ * A knob left out (or undefined) keeps its default; a name the layer does not have is refused, since it is
+ * most likely a typo of one it has.
+ */
+import { hasOwn } from '../crdt/keys.ts';
+
+/** What a knob may hold. */
+export interface Range {
+  min: number;
+  max: number;
+  /** Whole numbers only (counts and sizes). */
+  int: boolean;
+  /** 'ms', 'count', or 'ids' (a list of peer ids; min and max unused). */
+  kind: string;
+}
+
+/** The longest delay a timer takes: setTimeout fires at once past 2^31 - 1 ms (about 24.8 days). */
+export const MAX_MS = 2147483647;
+/** The largest count or size: every count bounds a table held in memory, and a million entries is far past any
+ *  target's memory (a board has a few thousand variables), so a larger value is a mistake. */
+export const MAX_COUNT = 1000000;
+
+/** A duration in ms of at least `min` (1 for periods and timeouts: 0 would fire the timer again at once). */
+export function ms(min: number): Range {
+  return { min: min, max: MAX_MS, int: false, kind: 'ms' };
+}
+
+/** A whole number of at least `min`. */
+export function count(min: number): Range {
+  return { min: min, max: MAX_COUNT, int: true, kind: 'count' };
+}
+
+/** A list of peer ids (strings). */
+export const IDS: Range = { min: 0, max: 0, int: false, kind: 'ids' };
+
+function describe(r: Range): string {
+  if (r.kind === 'ids') return 'a list of peer ids';
+  return r.kind + ', ' + (r.int ? 'a whole number' : 'a number') + ' from ' + r.min + ' to ' + r.max;
+}
+
+function show(v: any): string {
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return '"' + v + '"';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  return 'a value of type ' + typeof v;
+}
+
+function fits(v: any, r: Range): boolean {
+  if (r.kind === 'ids') {
+    if (!Array.isArray(v)) return false;
+    for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return false;
+    return true;
+  }
+  // v - v is 0 only for a finite number (NaN and the infinities give NaN); the board has no Number.isFinite.
+  return typeof v === 'number' && v - v === 0 && v >= r.min && v <= r.max && (!r.int || Math.floor(v) === v);
+}
+
+/**
+ * `defaults` overridden by `config` (undefined or null: all defaults), every knob of `defaults` checked against
+ * `ranges`. Throws an Error naming `who`, the knob, its value and the allowed range. Lists are copied.
+ */
+export function knobs<T>(who: string, defaults: T, ranges: { [knob: string]: Range }, config: any): T {
+  const d = defaults as any;
+  if (config !== undefined && config !== null && (typeof config !== 'object' || Array.isArray(config))) {
+    throw new Error(who + ': the configuration is ' + show(config) + ', expected an object of knobs');
+  }
+  const given = config === undefined || config === null ? {} : config;
+  const names = Object.keys(d);
+  const extra = Object.keys(given);
+  for (let i = 0; i < extra.length; i++) {
+    if (!hasOwn(d, extra[i])) throw new Error(who + ': unknown knob "' + extra[i] + '" (knobs: ' + names.join(', ') + ')');
+  }
+  const out: any = {};
+  for (let i = 0; i < names.length; i++) {
+    const k = names[i];
+    const r = ranges[k];
+    const v = given[k];
+    if (!r) throw new Error(who + ': knob ' + k + ' has no stated range');
+    if (v === undefined) out[k] = Array.isArray(d[k]) ? d[k].slice() : d[k];
+    else if (fits(v, r)) out[k] = Array.isArray(v) ? v.slice() : v;
+    else throw new Error(who + ': knob ' + k + ' = ' + show(v) + ' is out of range (' + describe(r) + ')');
+  }
+  return out as T;
+}
