@@ -16,7 +16,7 @@
 import type { Item } from '../crdt/types.ts';
 import { hasOwn } from '../crdt/keys.ts';
 import type { GCounterState } from '../crdt/gcounter.ts';
-import type { Output } from './io.ts';
+import type { Command, Output } from './io.ts';
 import { type PollenNode, step, stateOf } from './node.ts';
 import { register } from './dataflow.ts';
 
@@ -60,21 +60,46 @@ function allDone(_value: number, arg: Item, s: GCounterState): boolean {
   return finished(s, a[1] as string[] | number, a[0] as number);
 }
 
-function ensure(node: PollenNode, name: string, now: number, out: Output[]): void {
-  if (stateOf(node, varOf(name)) !== undefined) return;
-  const o = step(node, { kind: 'command', command: { op: 'declare', id: varOf(name), type: 'gcounter' } }, now);
-  for (let i = 0; i < o.length; i++) out.push(o[i]);
+/** The declare command of a group's variable, when this node does not hold it yet. */
+function declaring(node: PollenNode, name: string): Command[] {
+  return stateOf(node, varOf(name)) === undefined ? [{ op: 'declare', id: varOf(name), type: 'gcounter' }] : [];
+}
+
+/**
+ * The commands that record this node's finishing `phase` (a natural number ≥ 1) of group `name`: none when it
+ * already had. For drivers that run commands (the simulator, an app module); markDone runs them itself.
+ */
+export function doneCommands(node: PollenNode, name: string, phase: number): Command[] {
+  const s = stateOf(node, varOf(name)) as GCounterState | undefined;
+  const have = s === undefined ? 0 : entry(s, node.id);
+  if (phase <= have) return [];
+  return declaring(node, name).concat([{ op: 'update', id: varOf(name), mutator: 'inc', args: [phase - have] }]);
+}
+
+/**
+ * The commands that ask for a 'read' event tagged `tag` once every expected node finished `phase` (at once if
+ * they already have); `then` (a registered function) is called as then(value, thenArg) and may return commands.
+ * Registers the predicate on the node. waitAll runs them itself.
+ */
+export function waitCommands(node: PollenNode, name: string, expected: string[] | number, phase: number, tag: string, then?: string, thenArg?: Item): Command[] {
+  register(node.df, PRED, allDone);
+  return declaring(node, name).concat([
+    { op: 'read', id: varOf(name), tag: tag, pred: PRED, arg: [phase, expected], then: then, thenArg: thenArg },
+  ]);
+}
+
+function run(node: PollenNode, cmds: Command[], now: number): Output[] {
+  const out: Output[] = [];
+  for (let i = 0; i < cmds.length; i++) {
+    const o = step(node, { kind: 'command', command: cmds[i] }, now);
+    for (let j = 0; j < o.length; j++) out.push(o[j]);
+  }
+  return out;
 }
 
 /** Record that this node finished `phase` (a natural number ≥ 1) of group `name`; nothing if it already had. */
 export function markDone(node: PollenNode, name: string, phase: number, now: number): Output[] {
-  const out: Output[] = [];
-  ensure(node, name, now, out);
-  const have = entry(stateOf(node, varOf(name)) as GCounterState, node.id);
-  if (phase <= have) return out;
-  const o = step(node, { kind: 'command', command: { op: 'update', id: varOf(name), mutator: 'inc', args: [phase - have] } }, now);
-  for (let i = 0; i < o.length; i++) out.push(o[i]);
-  return out;
+  return run(node, doneCommands(node, name, phase), now);
 }
 
 /**
@@ -82,13 +107,5 @@ export function markDone(node: PollenNode, name: string, phase: number, now: num
  * `then` (a registered function) is called as then(value, thenArg) and may return commands to run.
  */
 export function waitAll(node: PollenNode, name: string, expected: string[] | number, phase: number, tag: string, now: number, then?: string, thenArg?: Item): Output[] {
-  register(node.df, PRED, allDone);
-  const out: Output[] = [];
-  ensure(node, name, now, out);
-  const o = step(node, {
-    kind: 'command',
-    command: { op: 'read', id: varOf(name), tag: tag, pred: PRED, arg: [phase, expected], then: then, thenArg: thenArg },
-  }, now);
-  for (let i = 0; i < o.length; i++) out.push(o[i]);
-  return out;
+  return run(node, waitCommands(node, name, expected, phase, tag, then, thenArg), now);
 }

@@ -65,6 +65,9 @@ test('the simulator run: converges, accounts for every impression, and is determ
   };
   const r = runAdCounter(cfg);
   assert.ok(r.convergence.converged, JSON.stringify(r.convergence));
+  // Completion detection: every node learned by itself that all nodes finished the campaign.
+  assert.is(r.convergence.knowing, r.config.clients + 1, JSON.stringify(r.convergence));
+  assert.ok(r.convergence.allKnow !== null && r.convergence.allKnow >= 0, JSON.stringify(r.convergence));
   assert.is(r.unfinished, 0);
   assert.is(r.impressions.total, r.impressions.paid + r.impressions.over, 'every impression is paid for or over');
   assert.is(r.impressions.over, r.impressions.overOnline + r.impressions.overOffline);

@@ -92,6 +92,11 @@ export function served(node: PollenNode): string[] {
   return (query(node, 'served') as string[] | undefined) ?? [];
 }
 
+/** How many contracts this node's replica holds. */
+export function contractsKnown(node: PollenNode): number {
+  return ((query(node, 'contracts') as ItemMap[] | undefined) ?? []).length;
+}
+
 function contractOf(node: PollenNode, ad: string): Contract | null {
   const cs = (query(node, 'contracts') as ItemMap[] | undefined) ?? [];
   for (const c of cs) if (c.ad === ad && typeof c.min === 'number') return { ad, min: c.min };

@@ -99,6 +99,7 @@ export function format(r: AdReport, base: AdReport | null): string {
     '  the removal then reaches each connected node in ' + s(r.convergence.spread.p50) + ' (p50; p99 ' + s(r.convergence.spread.p99) + ', max ' + s(r.convergence.spread.max) + '; for a node back from offline, counted from its return)',
     '  so an ad is disabled on every online node ' + s(r.convergence.disableOnline.mean) + ' (max ' + s(r.convergence.disableOnline.max) + ') after its minimum, on every node ' + s(r.convergence.disable.mean) + ' (max ' + s(r.convergence.disable.max) + ')',
     '  every replica identical ' + (r.convergence.quiesce === null ? 'never (not converged)' : s(r.convergence.quiesce)) + ' after the last minimum; ads still served: ' + r.unfinished,
+    '  every node learned by itself that all ' + (r.config.clients + 1) + ' finished the campaign: ' + (r.convergence.allKnow === null ? 'not all (' + r.convergence.knowing + ' did)' : s(r.convergence.allKnow) + ' after the last ad was retired'),
     'bytes per client: sent ' + kb(r.bytes.client.sent.mean) + ' (max ' + kb(r.bytes.client.sent.max) + '), received ' + kb(r.bytes.client.received.mean) + ' (max ' + kb(r.bytes.client.received.max) + ')',
     '  sent by class: payload ' + kb(r.bytes.client.payload.mean) + ', delta ' + kb(r.bytes.client.delta.mean) + ', state ' + kb(r.bytes.client.state.mean) + ', control ' + kb(r.bytes.client.control.mean) + '; server sent ' + kb(r.bytes.server.sent),
     'simulated ' + s(r.time) + ', ' + r.events + ' events',

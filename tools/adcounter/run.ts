@@ -21,7 +21,8 @@ import { Sim } from '../sim/sim.ts';
 import { Random } from '../sim/random.ts';
 import type { LinkConfig } from '../sim/links.ts';
 import type { Input, Output } from '../../runtime/io.ts';
-import { install, program, publish, watch, impression, served, type Contract } from './app.ts';
+import { install, program, publish, watch, impression, served, contractsKnown, type Contract } from './app.ts';
+import { doneCommands, waitCommands } from '../../runtime/completion.ts';
 
 export interface AdConfig {
   seed: number;
@@ -101,6 +102,11 @@ export interface AdReport {
     quiesce: number | null;
     /** Every node's served set is empty and every replica agrees, at the end. */
     converged: boolean;
+    /** Completion detection: ms from the last ad's retirement until the last node learned by itself that every
+     *  node finished the campaign; null if some node never did. */
+    allKnow: number | null;
+    /** Nodes that learned it. */
+    knowing: number;
   };
   bytes: {
     client: { sent: Stat; received: Stat; payload: Stat; delta: Stat; state: Stat; control: Stat };
@@ -123,24 +129,33 @@ function stat(xs: number[]): Stat {
 /** The simulator, with the app's hooks: the program installed at every start, and a watch on `served`. */
 class AdSim extends Sim {
   onServed: (i: number) => void = () => {};
+  /** Called when node i learns, from its own replica, that every node has finished the campaign. */
+  onAllDone: (i: number) => void = () => {};
+  /** Every node's id: the nodes the campaign's completion waits for. */
+  everyone: string[] = [];
 
   override start(i: number, persist = false): void {
     super.start(i, persist);
     install(this.node(i));
     for (const c of program()) this.cmd(i, c);
+    for (const c of waitCommands(this.node(i), CAMPAIGN, this.everyone, 1, CAMPAIGN)) this.cmd(i, c);
   }
 
   override input(i: number, inp: Input): Output[] {
     const outs = super.input(i, inp);
+    let served = false;
     for (const o of outs) {
-      if (o.kind === 'event' && o.event.type === 'changed' && o.event.id === 'served') {
-        this.onServed(i);
-        break;
-      }
+      if (o.kind !== 'event') continue;
+      if (o.event.type === 'changed' && o.event.id === 'served') served = true;
+      else if (o.event.type === 'read' && o.event.tag === CAMPAIGN) this.onAllDone(i);
     }
+    if (served) this.onServed(i);
     return outs;
   }
 }
+
+/** The completion group (runtime/completion.ts) in which each node marks the campaign done, and the read's tag. */
+const CAMPAIGN = 'campaign';
 
 /** Called once per simulated second: simulated ms, events so far, ads disabled everywhere so far, and the
  *  simulator itself (for tracing). */
@@ -152,6 +167,13 @@ export function runAdCounter(partial: Partial<AdConfig>, progress?: Progress): A
   const ids = ['server'];
   for (let k = 1; k <= cfg.clients; k++) ids.push('c' + k);
   const sim = new AdSim({ seed: cfg.seed, ids, node: { membership: cfg.membership }, link: cfg.link, sample: 0, contacts: ['server'] });
+  sim.everyone = ids;
+  // Completion detection: a node whose replica knows every contract and serves no ad has finished the
+  // campaign and marks it done; each node learns by itself when all have (no orchestrator asks around).
+  const knewAt: number[] = [];
+  sim.onAllDone = (i) => {
+    if (knewAt[i] === undefined) knewAt[i] = sim.now;
+  };
   const rand = new Random(cfg.seed, 101);
   const uniform = (r: [number, number]): number => r[0] + rand.float() * (r[1] - r[0]);
 
@@ -195,6 +217,7 @@ export function runAdCounter(partial: Partial<AdConfig>, progress?: Progress): A
     for (const [ad, k] of serving) if (k === 0 && reachedAt.has(ad) && !retiredAt.has(ad)) retiredAt.set(ad, sim.now);
     checkOnline();
     if (i === 0 || cfg.retire === 'everyone') for (const c of watch(node)) sim.cmd(i, c);
+    if (now.size === 0 && contractsKnown(node) === contracts.length) for (const c of doneCommands(node, CAMPAIGN, 1)) sim.cmd(i, c);
   };
 
   for (let i = 0; i < n; i++) sim.at(i * 10, () => sim.start(i));
@@ -271,6 +294,7 @@ export function runAdCounter(partial: Partial<AdConfig>, progress?: Progress): A
   const paid = contracts.reduce((s, c) => s + c.min, 0);
   let unfinished = 0;
   for (const [, k] of serving) if (k > 0) unfinished++;
+  const knowing = knewAt.filter((t) => t !== undefined).length;
   return {
     config: cfg,
     impressions: { total: imp.total, paid, over: imp.over, overOnline: imp.overOnline, overOffline: imp.overOffline, overRatio: Math.round((imp.over / paid) * 1000) / 1000, offline: imp.offline },
@@ -279,7 +303,9 @@ export function runAdCounter(partial: Partial<AdConfig>, progress?: Progress): A
       disableOnline: stat(contracts.filter((c) => onlineAt.has(c.ad)).map((c) => (onlineAt.get(c.ad) as number) - (reachedAt.get(c.ad) as number))),
       detect: stat(contracts.filter((c) => droppedAt.has(c.ad) && reachedAt.has(c.ad)).map((c) => (droppedAt.get(c.ad) as number) - (reachedAt.get(c.ad) as number))),
       spread: stat(lags),
-      quiesce, converged: quiesce !== null && unfinished === 0 },
+      quiesce, converged: quiesce !== null && unfinished === 0,
+      allKnow: knowing === n && retiredAt.size > 0 ? Math.round(Math.max(...knewAt) - Math.max(...retiredAt.values())) : null,
+      knowing },
     bytes: {
       client: {
         sent: stat(clientM.map(sent)),
