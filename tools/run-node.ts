@@ -1,23 +1,28 @@
 /**
- * Run one Pollen node in this process, on an MQTT broker (and optionally TCP links), driven by lines on stdin and
- * reporting JSON lines on stdout. For people trying a cluster by hand and for the multi-process tests.
+ * Run one Pollen node in this process, on an MQTT broker (and optionally TCP and serial links), driven by lines on
+ * stdin and reporting JSON lines on stdout. For people trying a cluster by hand and for the multi-process tests.
  *
  *   npx tsx tools/run-node.ts --id a --url mqtt://127.0.0.1:1883
  *   npx tsx tools/run-node.ts --id b --url mqtt://127.0.0.1:1883 --join a --store b.pollen
  *   > declare hits pncounter
  *   > update hits inc 5
  *   > show
- *   {"ev":"state","id":"b","neighbors":["a"],"vars":{"hits":5}}
+ *   {"ev":"state","id":"b","neighbors":["a"],"vars":{"hits":5},"peers":{"mqtt":["a"]},"ever":["a"]}
+ *   npx tsx tools/run-node.ts --id s --url none --serial /dev/ttyUSB0 --join g   # a serial-only node
  *
  * Options: --id (required), --url (default mqtt://127.0.0.1:1883), --root (topic root, default pollen),
  * --mqtt-version 4|5 (default 5; 4 for aedes), --keepalive seconds, --username, --password, --join a,b (contacts),
  * --membership hyparview|full|client-server, --store FILE (keep state across restarts), --seed N,
- * --tcp-listen [HOST:]PORT and --tcp-connect HOST:PORT[,..] (a TCP link beside the MQTT one).
+ * --tcp-listen [HOST:]PORT and --tcp-connect HOST:PORT[,..] (a TCP link beside the MQTT one), --serial PATH
+ * (a serial link; repeatable). `--url none` runs without MQTT (then give a TCP or serial link). Links are made in
+ * that order, MQTT first: the driver routes a send over the first link that reaches the peer, and falls back to
+ * the first link for a peer no link reports (MQTT can reach a node it has not seen present yet; serial cannot).
  *
  * Commands: `declare VAR TYPE`, `update VAR MUTATOR ARG...` (each ARG is JSON, or a plain string), `join ID...`,
- * `show`, `metrics`, `quit` (leave cleanly; SIGINT and SIGTERM do the same). Events: a "ready" line once joined the
- * broker, a "state" line after `show` and (at most every 50 ms) after a change or a neighbour coming or going, an
- * "error" line for a bad command. Link errors go to stderr.
+ * `show`, `metrics`, `quit` (leave cleanly; SIGINT and SIGTERM do the same). Events: a "ready" line once its links
+ * are up, a "state" line after `show` and (at most every 50 ms) after a change or a neighbour coming or going, an
+ * "error" line for a bad command. A state line also carries each link kind's peers (`peers`), so one can tell
+ * which link reaches whom, and every peer that was ever a neighbour (`ever`). Link errors go to stderr.
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -42,6 +47,7 @@ const { values: a } = parseArgs({
     seed: { type: 'string' },
     'tcp-listen': { type: 'string' },
     'tcp-connect': { type: 'string' },
+    serial: { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -58,23 +64,29 @@ if (!a.id) die('--id is required');
 const id = a.id;
 const membership = a.membership as 'hyparview' | 'full' | 'client-server';
 if (!['hyparview', 'full', 'client-server'].includes(membership)) die('--membership must be hyparview, full or client-server');
+const noMqtt = a.url === 'none';
+if (noMqtt && !a['tcp-listen'] && !a['tcp-connect'] && a.serial!.length === 0) die('--url none needs a --tcp-listen, --tcp-connect or --serial link');
 
 const links: Link[] = [];
 let node: PollenDriver | undefined;
 let quitting = false;
+/** Every peer that was ever a neighbour, from the events themselves (a state line may miss a short-lived one). */
+const ever = new Set<string>();
 
 async function main(): Promise<void> {
   try {
-    links.push(
-      await mqttLink({
-        id,
-        url: a.url,
-        root: a.root,
-        protocolVersion: a['mqtt-version'] === '4' ? 4 : 5,
-        keepalive: Number(a.keepalive),
-        mqtt: { username: a.username, password: a.password },
-      }),
-    );
+    if (!noMqtt) {
+      links.push(
+        await mqttLink({
+          id,
+          url: a.url,
+          root: a.root,
+          protocolVersion: a['mqtt-version'] === '4' ? 4 : 5,
+          keepalive: Number(a.keepalive),
+          mqtt: { username: a.username, password: a.password },
+        }),
+      );
+    }
     if (a['tcp-listen'] || a['tcp-connect']) {
       const l = a['tcp-listen'];
       const m = l ? /^(?:(.*):)?(\d+)$/.exec(l) : null;
@@ -86,6 +98,11 @@ async function main(): Promise<void> {
           connect: a['tcp-connect'] ? a['tcp-connect'].split(',') : [],
         }),
       );
+    }
+    if (a.serial!.length) {
+      // Loaded only when asked for: serialport's native binding would slow every MQTT-only node's start.
+      const { serialLink } = await import('../transports/serial.ts');
+      for (const path of a.serial!) links.push(await serialLink({ id, path }));
     }
   } catch (e) {
     for (const l of links) await l.close();
@@ -105,7 +122,10 @@ async function main(): Promise<void> {
     if (!pending) pending = setTimeout(() => ((pending = undefined), show()), 50);
   };
   node.on('changed', soon);
-  node.on('neighbor', soon);
+  node.on('neighbor', (e) => {
+    if (e.up) ever.add(e.peer);
+    soon();
+  });
   out({ ev: 'ready', id, incarnation: node.incarnation, links: links.map((l) => l.kind) });
   const rl = createInterface({ input: process.stdin });
   rl.on('line', (line) => {
@@ -122,7 +142,9 @@ function show(): void {
   if (!node) return;
   const vars: { [k: string]: unknown } = {};
   for (const v of Object.keys(node.node.store.vars).sort()) vars[v] = node.query(v);
-  out({ ev: 'state', id, neighbors: node.neighbors(), vars });
+  const peers: { [kind: string]: string[] } = {};
+  for (const l of links) peers[l.kind] = [...(peers[l.kind] ?? []), ...l.peers()].sort();
+  out({ ev: 'state', id, neighbors: node.neighbors(), vars, peers, ever: [...ever].sort() });
 }
 
 function arg(s: string): Item {

@@ -5,6 +5,7 @@
  */
 import { createNode, step, type NodeConfig, type PollenNode } from '../../runtime/node.ts';
 import type { Command, Input, Output } from '../../runtime/io.ts';
+import { takeNext } from '../support/evqueue.ts';
 
 interface Ev {
   at: number;
@@ -120,14 +121,7 @@ export class Net {
 
   /** Run events up to time `until` (ms). */
   run(until: number): void {
-    for (;;) {
-      let best = -1;
-      for (let i = 0; i < this.q.length; i++) {
-        const e = this.q[i];
-        if (best < 0 || e.at < this.q[best].at || (e.at === this.q[best].at && e.n < this.q[best].n)) best = i;
-      }
-      if (best < 0 || this.q[best].at > until) break;
-      const e = this.q.splice(best, 1)[0];
+    for (let e = takeNext(this.q, until); e; e = takeNext(this.q, until)) {
       this.now = e.at;
       if (this.down[e.to]) continue;
       if (e.input.kind === 'timer') {

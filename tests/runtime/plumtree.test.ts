@@ -2,40 +2,15 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Item } from '../../crdt/types.ts';
 import { DecodeError } from '../../crdt/errors.ts';
-import type { Ctx } from '../../runtime/context.ts';
-import { CLS_CONTROL, CLS_PAYLOAD, type NodeEvent } from '../../runtime/io.ts';
+import { CLS_CONTROL, CLS_PAYLOAD } from '../../runtime/io.ts';
 import { GOSSIP, GRAFT, IHAVE, JOIN, PRUNE } from '../../runtime/messages.ts';
 import { below, rng } from '../../runtime/rng.ts';
 import * as pt from '../../runtime/plumtree.ts';
 import { PlumPump, overlay } from '../support/plumpump.ts';
+import { rec } from '../support/recordingCtx.ts';
 
 // ---------------------------------------------------------------------------------------------------------
-// One node driven by hand: a Ctx that records what the module asked for.
-
-interface Rec {
-  ctx: Ctx & { now: number };
-  sends: { to: string; type: number; body: Item; cls: number }[];
-  timers: { [id: string]: number };
-  cancels: string[];
-  events: NodeEvent[];
-  counts: { [name: string]: number };
-}
-
-function rec(self: string, now: number, incarnation?: number): Rec {
-  const r: Rec = { ctx: null as any, sends: [], timers: {}, cancels: [], events: [], counts: {} };
-  r.ctx = {
-    now: now,
-    self: self,
-    incarnation: incarnation ?? 0,
-    rng: rng(1),
-    send: (to, type, body, cls) => r.sends.push({ to, type, body, cls }),
-    setTimer: (id, at) => { r.timers[id] = at; },
-    cancelTimer: (id) => { r.cancels.push(id); delete r.timers[id]; },
-    emit: (e) => r.events.push(e),
-    count: (name, n) => { r.counts[name] = (r.counts[name] || 0) + n; },
-  };
-  return r;
-}
+// One node driven by hand, through a recording Ctx (tests/support/recordingCtx.ts).
 
 function node(self: string, peers: string[], config?: Partial<pt.PlumtreeConfig>): pt.PlumtreeState {
   const s = pt.init(self, config);

@@ -7,40 +7,13 @@ import * as assert from 'uvu/assert';
 import type { Item } from '../../crdt/types.ts';
 import { DecodeError } from '../../crdt/errors.ts';
 import type { Ctx } from '../../runtime/context.ts';
-import type { NodeEvent } from '../../runtime/io.ts';
 import { ACK, DELTA, DIGEST, GOSSIP, IHAVE, KEEPALIVE, PEERS, PRUNE, STATE } from '../../runtime/messages.ts';
 import { rng } from '../../runtime/rng.ts';
 import * as pt from '../../runtime/plumtree.ts';
 import * as ae from '../../runtime/antientropy.ts';
 import { ClientServer } from '../../runtime/membership/clientserver.ts';
 import { createStore, declare, update, get } from '../../runtime/store.ts';
-
-// ---------------------------------------------------------------------------------------------------------
-// A Ctx that records what a module asked for.
-
-interface Rec {
-  ctx: Ctx & { now: number };
-  sends: { to: string; type: number; body: Item; cls: number }[];
-  timers: { [id: string]: number };
-  events: NodeEvent[];
-  counts: { [name: string]: number };
-}
-
-function rec(self: string, now: number, incarnation?: number): Rec {
-  const r: Rec = { ctx: null as any, sends: [], timers: {}, events: [], counts: {} };
-  r.ctx = {
-    now: now,
-    self: self,
-    incarnation: incarnation ?? 0,
-    rng: rng(1),
-    send: (to, type, body, cls) => r.sends.push({ to, type, body, cls }),
-    setTimer: (id, at) => { r.timers[id] = at; },
-    cancelTimer: (id) => { delete r.timers[id]; },
-    emit: (e) => r.events.push(e),
-    count: (name, n) => { r.counts[name] = (r.counts[name] || 0) + n; },
-  };
-  return r;
-}
+import { rec } from '../support/recordingCtx.ts';
 
 // ---------------------------------------------------------------------------------------------------------
 // Plumtree

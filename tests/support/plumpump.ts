@@ -15,6 +15,7 @@ import type { NodeEvent, PeerId } from '../../runtime/io.ts';
 import { GOSSIP } from '../../runtime/messages.ts';
 import { below, float, rng, type Rng } from '../../runtime/rng.ts';
 import * as pt from '../../runtime/plumtree.ts';
+import { takeNext } from './evqueue.ts';
 
 interface Ev {
   at: number;
@@ -140,14 +141,7 @@ export class PlumPump {
 
   /** Run every event up to `until` (ms), in time order (ties in the order they were queued). */
   run(until: number): void {
-    for (;;) {
-      let best = -1;
-      for (let i = 0; i < this.q.length; i++) {
-        const e = this.q[i];
-        if (best < 0 || e.at < this.q[best].at || (e.at === this.q[best].at && e.n < this.q[best].n)) best = i;
-      }
-      if (best < 0 || this.q[best].at > until) break;
-      const e = this.q.splice(best, 1)[0];
+    for (let e = takeNext(this.q, until); e; e = takeNext(this.q, until)) {
       this.now = e.at;
       if (e.timer !== null) {
         const key = e.to + '\u0000' + e.timer;

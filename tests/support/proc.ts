@@ -6,6 +6,7 @@
  *   a.cmd('declare hits gcounter');
  *   await a.until((s) => s.vars.hits === 3, 'a sees 3');
  *   await a.quit();
+ *   const [b, c] = await startAll(procs, [NodeProc.start(bArgs), NodeProc.start(cArgs)]); // both land in procs
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -48,8 +49,8 @@ export class NodeProc {
     child.stderr!.on('data', (d) => (this.stderr = (this.stderr + d).slice(-4000)));
   }
 
-  /** `script`: another program that speaks run-node.ts's lines (e.g. tests/transports/fixtures/gateway-node.ts). */
-  static async start(args: string[], ms = 40_000, script = join(ROOT, 'tools', 'run-node.ts')): Promise<NodeProc> {
+  static async start(args: string[], ms = 40_000): Promise<NodeProc> {
+    const script = join(ROOT, 'tools', 'run-node.ts');
     const i = args.indexOf('--id');
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: ROOT,
@@ -118,4 +119,15 @@ export class NodeProc {
     this.child.kill('SIGKILL');
     await this.exited;
   }
+}
+
+/**
+ * Start processes together (each takes seconds on a busy machine). Every one that came up is pushed to `procs`,
+ * in the order given, even when another failed to: the caller's cleanup stops them (Promise.all would drop them).
+ */
+export async function startAll(procs: NodeProc[], starts: Promise<NodeProc>[]): Promise<NodeProc[]> {
+  const r = await Promise.allSettled(starts);
+  for (const x of r) if (x.status === 'fulfilled') procs.push(x.value);
+  for (const x of r) if (x.status === 'rejected') throw x.reason;
+  return r.map((x) => (x as PromiseFulfilledResult<NodeProc>).value);
 }

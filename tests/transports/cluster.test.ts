@@ -9,7 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testBroker } from '../support/broker.ts';
-import { NodeProc, type NodeState } from '../support/proc.ts';
+import { NodeProc, startAll } from '../support/proc.ts';
+import { overlay } from '../support/overlay.ts';
+import { Updates } from '../support/updates.ts';
 
 test('three processes over MQTT: overlay, convergence, kill and restart, convergence again', async () => {
   const b = await testBroker();
@@ -23,35 +25,20 @@ test('three processes over MQTT: overlay, convergence, kill and restart, converg
     const a = await NodeProc.start(args('a'));
     procs.push(a);
     // b and c start together (a process takes seconds to start on a busy machine); both join through a.
-    const [b1, c1] = await Promise.all([NodeProc.start(args('b', 'a')), NodeProc.start(args('c', 'a'))]);
-    procs.push(b1, c1);
-    let c = c1;
-    for (const p of procs) {
-      p.cmd('declare hits pncounter');
-      p.cmd('declare tags orset');
-    }
+    let [, c] = await startAll(procs, [NodeProc.start(args('b', 'a')), NodeProc.start(args('c', 'a'))]);
     // Updates, and what they must add up to.
-    let hits = 0;
-    const tags = new Set<string>();
-    const inc = (p: NodeProc, n: number) => {
-      p.cmd('update hits ' + (n >= 0 ? 'inc ' + n : 'dec ' + -n));
-      hits += n;
-    };
-    const add = (p: NodeProc, t: string) => {
-      p.cmd('update tags add "' + t + '"');
-      tags.add(t);
-    };
+    const u = new Updates();
+    const { inc, add, converged } = u;
+    for (const p of procs) u.declare(p);
     inc(procs[0], 3);
     inc(procs[1], 4);
     inc(procs[2], -2);
     add(procs[0], 'x');
     add(procs[1], 'y');
     add(procs[2], 'z');
-    procs[2].cmd('update tags remove "z"');
-    tags.delete('z');
-    const converged = (s: NodeState) => s.vars.hits === hits && JSON.stringify(s.vars.tags) === JSON.stringify([...tags].sort());
+    u.remove(procs[2], 'z');
     let t = Date.now();
-    for (const p of procs) await p.until(converged, p.id + ' converged (hits ' + hits + ')');
+    for (const p of procs) await p.until(converged, p.id + ' converged (hits ' + u.hits + ')');
     await procs[0].until(() => overlay(procs), 'a connected overlay');
     const figures = ['converged ' + (Date.now() - t) + ' ms after the updates'];
 
@@ -66,8 +53,7 @@ test('three processes over MQTT: overlay, convergence, kill and restart, converg
 
     c = await NodeProc.start(args('c', 'a'));
     procs[2] = c;
-    c.cmd('declare hits pncounter');
-    c.cmd('declare tags orset');
+    u.declare(c);
     t = Date.now();
     await c.until(converged, 'the restarted c caught up');
     figures.push('restarted c caught up ' + (Date.now() - t) + ' ms after ready');
@@ -76,8 +62,8 @@ test('three processes over MQTT: overlay, convergence, kill and restart, converg
     for (const p of procs) await p.until(converged, p.id + ' converged after the restart');
     await procs[0].until(() => overlay(procs), 'the overlay holds c again');
     console.log('cluster (' + (b.embedded ? 'aedes' : b.url) + '): ' + figures.join('; '));
-    assert.is(hits, 16);
-    assert.equal([...tags].sort(), ['v', 'w', 'x', 'y']);
+    assert.is(u.hits, 16);
+    assert.equal(u.tags, ['v', 'w', 'x', 'y']);
   } finally {
     await Promise.all(procs.map((p) => p.quit()));
     await b.close();
@@ -87,15 +73,6 @@ test('three processes over MQTT: overlay, convergence, kill and restart, converg
 
 function joinPath(dir: string, id: string): string {
   return join(dir, id + '.pollen');
-}
-
-/** Everyone has a neighbour and the active views connect everyone (views as last reported by each process). */
-function overlay(ps: NodeProc[]): boolean {
-  const byId = new Map(ps.map((p) => [p.id, p.state.neighbors]));
-  const seen = new Set([ps[0].id]);
-  const todo = [ps[0].id];
-  while (todo.length) for (const q of byId.get(todo.pop()!) ?? []) if (byId.has(q) && !seen.has(q)) seen.add(q), todo.push(q);
-  return seen.size === ps.length && ps.every((p) => p.state.neighbors.length > 0);
 }
 
 test.run();

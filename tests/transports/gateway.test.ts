@@ -1,9 +1,10 @@
 /**
- * A gateway bridges a serial-only node into an MQTT overlay, with real processes: a broker (aedes, or MQTT_URL),
- * two MQTT-only nodes m1 and m2 (tools/run-node.ts), a gateway g holding an MQTT link and a serial link, and a
- * node s on the other end of a socat pty pair with g, which has no other link. All run HyParView. Updates made
- * on s reach m1 and m2 and those made on m1 reach s, all through g; then g is killed (SIGKILL, no goodbye) and
- * restarted with its state file, and everything converges again, including what each side did while g was down.
+ * A gateway bridges a serial-only node into an MQTT overlay, with real processes (all tools/run-node.ts): a broker
+ * (aedes, or MQTT_URL), two MQTT-only nodes m1 and m2, a gateway g holding an MQTT link and a serial link, and a
+ * node s on the other end of a socat pty pair with g, which has no other link (`--url none`). All run HyParView.
+ * Updates made on s reach m1 and m2 and those made on m1 reach s, all through g; then g is killed (SIGKILL, no
+ * goodbye) and restarted with its state file, and everything converges again, including what each side did while
+ * g was down.
  *
  *   npm test -- transports/gateway
  *   MQTT_URL=$(tools/ci/mosquitto.sh) npm test -- transports/gateway
@@ -12,14 +13,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { testBroker, type TestBroker } from '../support/broker.ts';
-import { NodeProc, type NodeState } from '../support/proc.ts';
+import { NodeProc, startAll, type NodeState } from '../support/proc.ts';
+import { overlay } from '../support/overlay.ts';
+import { Updates } from '../support/updates.ts';
 import { ptyPair, type PtyPair } from './ptypair.ts';
 
-const GATEWAY_NODE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'gateway-node.ts');
 /**
  * Every wait's deadline, ms. The slowest waits are an MQTT node noticing the killed g (the broker's will, 1.5 x
  * the 2 s keepalive) and the merge after the restart (two anti-entropy periods of 1 s, about 2.3 s here); 20 s
@@ -27,7 +28,7 @@ const GATEWAY_NODE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', '
  */
 const WAIT = 20_000;
 
-/** What gateway-node.ts adds to a state line: each link kind's peers, and every peer that was ever a neighbour. */
+/** What else run-node.ts's state line says: each link kind's peers, and every peer that was ever a neighbour. */
 type GwState = NodeState & { peers?: { [kind: string]: string[] }; ever?: string[] };
 
 test('a gateway with MQTT and serial links bridges a serial-only node; kill and restart it, convergence again', async () => {
@@ -39,8 +40,8 @@ test('a gateway with MQTT and serial links bridges a serial-only node; kill and 
     pair = await ptyPair(); // fails with "socat is not installed ..." when it is missing
     b = await testBroker();
     const mqtt = ['--root', b.root, '--mqtt-version', String(b.protocolVersion), '--keepalive', '2'];
-    const gArgs = ['--id', 'g', '--mqtt', b.url, ...mqtt, '--serial', pair.a, '--join', 'm1', '--store', join(dir, 'g.pollen'), '--seed', '3'];
-    const startG = () => NodeProc.start(gArgs, 40_000, GATEWAY_NODE);
+    const gArgs = ['--id', 'g', '--url', b.url, ...mqtt, '--serial', pair.a, '--join', 'm1', '--store', join(dir, 'g.pollen'), '--seed', '3'];
+    const startG = () => NodeProc.start(gArgs);
 
     const m1 = await NodeProc.start(['--id', 'm1', '--url', b.url, ...mqtt, '--seed', '1']);
     procs.push(m1);
@@ -57,27 +58,15 @@ test('a gateway with MQTT and serial links bridges a serial-only node; kill and 
     // other end only from its hello, so s's first JOIN is usually dropped unsent; s then gets in by a NEIGHBOR
     // when the link comes up, and its retried JOIN, if any, is forwarded by g into the MQTT side.)
     await g.until((st) => st.neighbors.length > 0, 'g joined the MQTT overlay', WAIT);
-    const s = await NodeProc.start(['--id', 's', '--serial', pair.b, '--join', 'g', '--seed', '4'], 40_000, GATEWAY_NODE);
+    const s = await NodeProc.start(['--id', 's', '--url', 'none', '--serial', pair.b, '--join', 'g', '--seed', '4']);
     procs.push(s);
     const all = () => [m1, m2, g, s];
-    for (const p of all()) {
-      p.cmd('declare hits pncounter');
-      p.cmd('declare tags orset');
-    }
+    const u = new Updates();
+    const { inc, add, converged } = u;
+    for (const p of all()) u.declare(p);
 
-    let hits = 0;
-    const tags = new Set<string>();
-    const inc = (p: NodeProc, n: number) => {
-      p.cmd('update hits ' + (n >= 0 ? 'inc ' + n : 'dec ' + -n));
-      hits += n;
-    };
-    const add = (p: NodeProc, t: string) => {
-      p.cmd('update tags add "' + t + '"');
-      tags.add(t);
-    };
-    const converged = (st: NodeState) => st.vars.hits === hits && JSON.stringify(st.vars.tags) === JSON.stringify([...tags].sort());
     const waitAll = async (ps: NodeProc[], what: string) => {
-      for (const p of ps) await p.until(converged, p.id + ' ' + what + ' (hits ' + hits + ', tags ' + [...tags].sort() + ')', WAIT);
+      for (const p of ps) await p.until(converged, p.id + ' ' + what + ' (hits ' + u.hits + ', tags ' + u.tags + ')', WAIT);
     };
     /**
      * s's one neighbour is g, over its serial link, and none other ever was; g reaches s by serial and the MQTT
@@ -119,7 +108,7 @@ test('a gateway with MQTT and serial links bridges a serial-only node; kill and 
     for (const p of [m1, m2]) await p.until((st) => !st.neighbors.includes('g'), p.id + ' drops the dead g', WAIT);
     figures.push('s and the MQTT nodes dropped g ' + (Date.now() - t) + ' ms after the kill');
     // Both sides go on alone; neither can see the other's update until g is back.
-    const before = hits;
+    const before = u.hits;
     inc(m1, 3);
     add(m1, 'm1-while-g-down');
     for (const p of [m1, m2]) {
@@ -135,8 +124,7 @@ test('a gateway with MQTT and serial links bridges a serial-only node; kill and 
     g = await startG();
     procs.push(g);
     t = Date.now();
-    g.cmd('declare hits pncounter');
-    g.cmd('declare tags orset');
+    u.declare(g);
     await s.until((st) => st.neighbors.join() === 'g', 's has the restarted g as its neighbour again', WAIT);
     const back = Date.now() - t;
     await waitAll(all(), 'converged after the gateway restart');
@@ -147,8 +135,8 @@ test('a gateway with MQTT and serial links bridges a serial-only node; kill and 
     await waitAll(all(), 'converged on updates after the restart');
     figures.push('MQTT nodes that listed s for a while: ' + ([...halfOpen].sort().join(', ') || 'none'));
     console.log('  gateway (' + (b.embedded ? 'aedes' : b.url) + '): ' + figures.join('; '));
-    assert.is(hits, 17);
-    assert.equal([...tags].sort(), ['after-restart', 'from-m1', 'from-s', 'm1-while-g-down', 's-while-g-down']);
+    assert.is(u.hits, 17);
+    assert.equal(u.tags, ['after-restart', 'from-m1', 'from-s', 'm1-while-g-down', 's-while-g-down']);
   } finally {
     await Promise.all(procs.map((p) => p.quit()));
     await pair?.close();
@@ -156,22 +144,5 @@ test('a gateway with MQTT and serial links bridges a serial-only node; kill and 
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-/** Start processes together (each takes seconds here); every one that came up is kept for the cleanup. */
-async function startAll(procs: NodeProc[], starts: Promise<NodeProc>[]): Promise<NodeProc[]> {
-  const r = await Promise.allSettled(starts);
-  for (const x of r) if (x.status === 'fulfilled') procs.push(x.value);
-  for (const x of r) if (x.status === 'rejected') throw x.reason;
-  return r.map((x) => (x as PromiseFulfilledResult<NodeProc>).value);
-}
-
-/** Every node has a neighbour and the active views (as last reported) connect all of them. */
-function overlay(ps: NodeProc[]): boolean {
-  const byId = new Map(ps.map((p) => [p.id, p.state.neighbors]));
-  const seen = new Set([ps[0].id]);
-  const todo = [ps[0].id];
-  while (todo.length) for (const q of byId.get(todo.pop()!) ?? []) if (byId.has(q) && !seen.has(q)) seen.add(q), todo.push(q);
-  return seen.size === ps.length && ps.every((p) => p.state.neighbors.length > 0);
-}
 
 test.run();

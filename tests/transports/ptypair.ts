@@ -47,6 +47,7 @@ export function ptyPair(paths?: { a: string; b: string }, timeoutMs = 5000): Pro
       if (done) return;
       done = true;
       clearTimeout(timer);
+      if (dir) rmSync(dir, { recursive: true, force: true }); // no 'exit' follows a failed spawn: close() would wait forever
       reject(new Error(e.code === 'ENOENT'
         ? 'socat is not installed, and the serial tests need a real pty pair from it: apt-get install socat'
         : 'cannot start socat: ' + e.message));
@@ -63,6 +64,7 @@ export function ptyPair(paths?: { a: string; b: string }, timeoutMs = 5000): Pro
       if (done) return;
       done = true;
       clearTimeout(timer);
+      if (dir) rmSync(dir, { recursive: true, force: true });
       reject(new Error('socat exited (' + code + ') before its transfer loop started; its log:\n' + log));
     });
   });

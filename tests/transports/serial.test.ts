@@ -4,7 +4,7 @@ import { SerialPort } from 'serialport';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serialLink, type SerialLink } from '../../transports/serial.ts';
+import { serialLink, type SerialLink, type SerialOptions } from '../../transports/serial.ts';
 import { LinkError } from '../../transports/link.ts';
 import { rng, below } from '../../runtime/rng.ts';
 import { ptyPair, type PtyPair } from './ptypair.ts';
@@ -17,6 +17,37 @@ function openPort(path: string): Promise<SerialPort> {
   });
 }
 const closePort = (p: SerialPort) => new Promise<void>((r) => (p.isOpen ? p.close(() => r()) : r()));
+
+type Opts = Omit<SerialOptions, 'id' | 'path'>;
+
+/**
+ * A man in the middle on real ptys: link a on pair 1, link b on pair 2, and the test holding the two other ends
+ * (m1 faces a, m2 faces b), so a and b hear only what the test forwards. `body` wires the middle first, then calls
+ * `connect` for the two links (it resolves once both peers are up); everything is closed after, whatever happened.
+ */
+async function inTheMiddle(
+  body: (m1: SerialPort, m2: SerialPort, connect: (oa?: Opts, ob?: Opts) => Promise<[SerialLink, SerialLink]>) => Promise<void>,
+): Promise<void> {
+  const pairs: PtyPair[] = [];
+  const ports: SerialPort[] = [];
+  const links: SerialLink[] = [];
+  try {
+    pairs.push(await ptyPair());
+    pairs.push(await ptyPair());
+    for (const p of pairs) ports.push(await openPort(p.b));
+    await body(ports[0], ports[1], async (oa, ob) => {
+      links.push(await serialLink({ ...oa, id: 'a', path: pairs[0].a }));
+      links.push(await serialLink({ ...ob, id: 'b', path: pairs[1].a }));
+      const [la, lb] = links;
+      await until(() => la.peers().join() === 'b' && lb.peers().join() === 'a', 'both peers up');
+      return [la, lb];
+    });
+  } finally {
+    for (const l of links) await l.close();
+    for (const p of ports) await closePort(p);
+    for (const p of pairs) await p.close();
+  }
+}
 
 function frameOf(i: number, len: number): Uint8Array {
   const f = new Uint8Array(len);
@@ -112,20 +143,13 @@ test('a frame sent from a peer-up listener reaches the other end (the hello goes
 });
 
 /**
- * A man in the middle on real ptys: link a on pair 1, link b on pair 2, and this test joins the other two ends,
- * writing seeded garbage after the trailing zero of every frame it forwards (so between frames; now and then a zero
- * inside the garbage cuts it into several bad frames).
+ * In the middle (inTheMiddle), the test writes seeded garbage after the trailing zero of every frame it forwards
+ * from a to b (so between frames; now and then a zero inside the garbage cuts it into several bad frames).
  */
 test('garbage injected between frames: every frame arrives, the garbage is counted', async () => {
-  const p1 = await ptyPair();
-  const p2 = await ptyPair();
-  let a: SerialLink | undefined, b: SerialLink | undefined, m1: SerialPort | undefined, m2: SerialPort | undefined;
-  try {
-    m1 = await openPort(p1.b);
-    m2 = await openPort(p2.b);
+  await inTheMiddle(async (mm1, mm2, connect) => {
     const r = rng(99);
     let injected = 0;
-    const mm1 = m1, mm2 = m2;
     let prev = 0;
     mm1.on('data', (chunk: Buffer) => {
       let from = 0;
@@ -144,10 +168,7 @@ test('garbage injected between frames: every frame arrives, the garbage is count
       if (from < chunk.length) mm2.write(chunk.subarray(from));
     });
     mm2.on('data', (chunk: Buffer) => mm1.write(chunk)); // b's hellos back to a, untouched
-    a = await serialLink({ id: 'a', path: p1.a });
-    b = await serialLink({ id: 'b', path: p2.a });
-    const la = a, lb = b;
-    await until(() => la.peers().join() === 'b' && lb.peers().join() === 'a', 'both peers up');
+    const [la, lb] = await connect();
     const got: number[][] = [];
     lb.on('frame', (_from, bytes) => got.push([...bytes]));
     const sent: number[][] = [];
@@ -163,31 +184,15 @@ test('garbage injected between frames: every frame arrives, the garbage is count
     // About one bad frame per burst (a burst may hold zeros that cut it further, or be a lone zero): seeded.
     assert.ok(d.crc + d.truncated >= 50, 'garbage frames were dropped and counted: ' + JSON.stringify(d));
     assert.is(lb.counters.errors, d.crc + d.truncated + d.oversized);
-  } finally {
-    await a?.close();
-    await b?.close();
-    if (m1) await closePort(m1);
-    if (m2) await closePort(m2);
-    await p1.close();
-    await p2.close();
-  }
+  });
 });
 
 test('backpressure: a stalled line fills the bounded queue, tail drop, then the rest arrives in order', async () => {
-  const p1 = await ptyPair();
-  const p2 = await ptyPair();
-  let a: SerialLink | undefined, b: SerialLink | undefined, m1: SerialPort | undefined, m2: SerialPort | undefined;
-  try {
-    m1 = await openPort(p1.b);
-    m2 = await openPort(p2.b);
-    const mm1 = m1, mm2 = m2;
+  await inTheMiddle(async (mm1, mm2, connect) => {
     mm1.on('data', (chunk: Buffer) => mm2.write(chunk));
     mm2.on('data', (chunk: Buffer) => mm1.write(chunk));
     // A long peerTimeout: b hears nothing from a while the line stalls.
-    a = await serialLink({ id: 'a', path: p1.a, queue: { frames: 16 }, peerTimeout: 20000 });
-    b = await serialLink({ id: 'b', path: p2.a, peerTimeout: 20000 });
-    const la = a, lb = b;
-    await until(() => la.peers().join() === 'b' && lb.peers().join() === 'a', 'both peers up');
+    const [la, lb] = await connect({ queue: { frames: 16 }, peerTimeout: 20000 }, { peerTimeout: 20000 });
     const got: number[][] = [];
     lb.on('frame', (_from, bytes) => got.push([...bytes]));
     mm1.pause(); // the middle stops reading: the pty fills, socat blocks, and a's port stops draining
@@ -210,14 +215,7 @@ test('backpressure: a stalled line fills the bounded queue, tail drop, then the 
     mm1.resume();
     await until(() => got.length === accepted.length, accepted.length + ' accepted frames', 10000);
     assert.equal(got, accepted);
-  } finally {
-    await a?.close();
-    await b?.close();
-    if (m1) await closePort(m1);
-    if (m2) await closePort(m2);
-    await p1.close();
-    await p2.close();
-  }
+  });
 });
 
 test('the line goes away and comes back: peer down, reopen with backoff, peer up again', async () => {
