@@ -8,6 +8,13 @@
  * DELTA frame [upTo, [[varId, spec, delta], …]], leaving out entries that came from j (BP); j applies it through
  * the store's RR and answers ACK. Entries every neighbour acknowledged are dropped.
  *
+ * The knobs `bp`, `rr` and `mode` turn the fixes off, or the deltas altogether, to measure what each one saves
+ * (the comparison of the ICDE paper, `npm run bench:sim -- --only sync`); the defaults are the full algorithm.
+ * Without RR a received delta that inflates the state enters the buffer whole; without BP entries also go back
+ * to their origin. Mode 'state' is the classic state-based baseline: the buffer only notes which variables
+ * changed (one entry per variable, no delta), and each neighbour that is behind gets the full state of each of
+ * them in the DELTA frame (BP and RR do not apply: a state goes to every neighbour, and holds everything).
+ *
  * The buffer is bounded (maxEntries, maxBytes). When full, the oldest entry goes; a neighbour whose ack is older
  * than what the buffer still covers (and any new neighbour, or one that restarted) is brought up to date by a
  * digest exchange instead: DIGEST offers a 32-bit FNV-1a digest per variable, the neighbour requests the
@@ -34,7 +41,7 @@ import type { PeerId } from './io.ts';
 import { ACK, DELTA, DIGEST, STATE } from './messages.ts';
 import { below } from './rng.ts';
 import { fnv1a } from './digest.ts';
-import { type Range, count, knobs, ms } from './knobs.ts';
+import { type Range, FLAG, choice, count, knobs, ms } from './knobs.ts';
 import { dict } from './tables.ts';
 import { type Store, type Variable, DEFAULT_MAX_VARS, applyRemote, declare, get, ids, validId } from './store.ts';
 
@@ -51,6 +58,13 @@ export interface AeConfig {
   /** ms after which an open digest round sends its last step again (the offer, or the STATEs still not
    *  acknowledged), keeping its mark: a lost message costs one retry, not a new round. */
   retry: number;
+  /** 'delta' (Algorithm 2) or 'state' (full states of changed variables; a baseline for measurements). */
+  mode: string;
+  /** BP: never send a buffered delta back to the neighbour it came from. On; off only to measure it. */
+  bp: boolean;
+  /** RR: buffer only the new part of a received delta (the store's join decomposition). On; off only to
+   *  measure it. */
+  rr: boolean;
 }
 
 export const AE_DEFAULTS: AeConfig = {
@@ -59,6 +73,9 @@ export const AE_DEFAULTS: AeConfig = {
   maxBytes: 4096,
   maxFrameBytes: 1024,
   retry: 1000,
+  mode: 'delta',
+  bp: true,
+  rr: true,
 };
 
 /** What each knob may be (runtime/knobs.ts). The period and the retry at least 1 ms (0 would spin the timer);
@@ -69,11 +86,15 @@ export const AE_RANGES: { [knob: string]: Range } = {
   maxBytes: count(0),
   maxFrameBytes: count(0),
   retry: ms(1),
+  mode: choice(['delta', 'state']),
+  bp: FLAG,
+  rr: FLAG,
 };
 
 export interface AeEntry {
   seq: number;
   id: string;
+  /** null in mode 'state'. */
   delta: any;
   /** Where the delta came from (this node's own id for a local update): BP never sends it back there. */
   origin: PeerId;
@@ -106,6 +127,9 @@ export interface AeState {
   bytes: number;
   peers: { [peer: string]: AePeer };
   armed: boolean;
+  /** No neighbour was behind when last looked (so `arm` need not look again): cleared by whatever can put one
+   *  behind (a new entry, a new neighbour, a restarted one). Saves a walk over the peers on every step. */
+  calm: boolean;
 }
 
 export const TIMER = 'ae.sync';
@@ -115,7 +139,7 @@ export function init(config: Partial<AeConfig> | undefined, incarnation: number)
   const cfg = knobs('anti-entropy', AE_DEFAULTS, AE_RANGES, config);
   // Peer ids come from links: a table without a prototype holds "__proto__" like any other key.
   const peers = dict<AePeer>();
-  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false };
+  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false, calm: false };
 }
 
 function freshPeer(): AePeer {
@@ -123,7 +147,10 @@ function freshPeer(): AePeer {
 }
 
 export function neighborUp(ae: AeState, peer: PeerId): void {
-  if (!hasOwn(ae.peers, peer)) ae.peers[peer] = freshPeer();
+  if (!hasOwn(ae.peers, peer)) {
+    ae.peers[peer] = freshPeer();
+    ae.calm = false;
+  }
 }
 
 export function neighborDown(ae: AeState, peer: PeerId): void {
@@ -148,7 +175,11 @@ function behind(ae: AeState): boolean {
  * timer (a board can sleep); the next update, received delta or new neighbour arms it again.
  */
 export function arm(ae: AeState, ctx: Ctx): void {
-  if (ae.armed || !behind(ae)) return;
+  if (ae.armed || ae.calm) return;
+  if (!behind(ae)) {
+    ae.calm = true;
+    return;
+  }
   ae.armed = true;
   // A little jitter keeps neighbours from syncing in lock step.
   ctx.setTimer(TIMER, ctx.now + ae.cfg.period + below(ctx.rng, Math.floor(ae.cfg.period / 4) + 1));
@@ -158,11 +189,25 @@ function sizeOf(type: Crdt<any, any>, delta: any): number {
   return encode(type.encode(delta)).length;
 }
 
-/** Buffer a delta that inflated variable `id` (RR: only the new part should be passed here). */
+/** Buffer a delta that inflated variable `id` (with RR only its new part is passed here). */
 export function record(ae: AeState, ctx: Ctx, store: Store, id: string, delta: any, origin: PeerId): void {
   const v = get(store, id);
   if (!v) return;
-  const size = sizeOf(v.type, delta) + id.length + 4;
+  ae.calm = false;
+  let size: number;
+  if (ae.cfg.mode === 'state') {
+    // Only which variable changed: an older entry for it can go, since this one reaches every neighbour the
+    // older one would have (a neighbour that has not acknowledged the old entry has not acknowledged this one).
+    for (let i = 0; i < ae.buf.length; i++) {
+      if (ae.buf[i].id === id) {
+        ae.bytes -= ae.buf[i].size;
+        ae.buf.splice(i, 1);
+        break;
+      }
+    }
+    delta = null;
+    size = id.length + 4;
+  } else size = sizeOf(v.type, delta) + id.length + 4;
   ae.buf.push({ seq: ae.seq, id: id, delta: delta, origin: origin, size: size });
   ae.seq++;
   ae.bytes += size;
@@ -222,20 +267,25 @@ function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer):
   }
   if (p.acked >= ae.seq) return;
   // The delta-interval [acked, upTo): entries from this neighbour are skipped (BP), the rest joined per variable.
+  // In mode 'state' each variable named in the interval goes as its whole current state.
+  const state = ae.cfg.mode === 'state';
+  const bp = ae.cfg.bp && !state;
   const joined: { [id: string]: any } = {};
   let budget = 0;
   let upTo = ae.seq;
   let any = false;
   for (let i = 0; i < ae.buf.length; i++) {
     const e = ae.buf[i];
-    if (e.seq < p.acked || e.origin === peer) continue;
-    if (any && budget + e.size > ae.cfg.maxFrameBytes) {
+    if (e.seq < p.acked || (bp && e.origin === peer)) continue;
+    const v = get(store, e.id) as Variable;
+    const size = state ? sizeOf(v.type, v.state) + e.id.length + 4 : e.size;
+    if (any && budget + size > ae.cfg.maxFrameBytes) {
       upTo = e.seq;
       break;
     }
-    const v = get(store, e.id) as Variable;
-    joined[e.id] = hasOwn(joined, e.id) ? v.type.join(joined[e.id], e.delta) : e.delta;
-    budget += e.size;
+    if (state) joined[e.id] = v.state;
+    else joined[e.id] = hasOwn(joined, e.id) ? v.type.join(joined[e.id], e.delta) : e.delta;
+    budget += size;
     any = true;
   }
   if (!any) {
@@ -249,7 +299,7 @@ function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer):
     const v = get(store, ks[i]) as Variable;
     entries.push([ks[i], v.spec, v.type.encode(joined[ks[i]])]);
   }
-  ctx.send(peer, DELTA, [upTo, entries], CLS_DELTA);
+  ctx.send(peer, DELTA, [upTo, entries], state ? CLS_STATE : CLS_DELTA);
   ctx.count('ae.deltas', 1);
 }
 
@@ -327,7 +377,8 @@ function applyEntries(ae: AeState, ctx: Ctx, store: Store, from: PeerId, es: Inc
       ctx.count('ae.redundant', 1);
       continue;
     }
-    record(ae, ctx, store, e.id, fresh, from);
+    // Without RR the whole delta is buffered (it inflated the state, so it is not redundant as a whole).
+    record(ae, ctx, store, e.id, ae.cfg.rr ? fresh : e.delta, from);
     ctx.emit({ type: 'changed', id: e.id });
   }
   return done;
@@ -420,6 +471,7 @@ export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc
       p.acked = -1;
       p.mark = -1;
       p.pending = null;
+      ae.calm = false;
     }
     p.inc = inc;
   }

@@ -9,6 +9,7 @@
  *   knobs('plumtree', { period: 50, maxIds: 64 }, RANGES, { period: 0 });
  *   // Error: plumtree: knob period = 0 is out of range (ms, a number from 1 to 2147483647)
  *
+ * Switches and modes have ranges too: `FLAG` takes true or false, `choice(['delta', 'state'])` one of the names.
  * A knob left out (or undefined) keeps its default; a name the layer does not have is refused, since it is
  * most likely a typo of one it has.
  */
@@ -20,8 +21,11 @@ export interface Range {
   max: number;
   /** Whole numbers only (counts and sizes). */
   int: boolean;
-  /** 'ms', 'count', or 'ids' (a list of peer ids; min and max unused). */
+  /** 'ms', 'count', 'ids' (a list of peer ids), 'flag' (true or false) or 'choice' (one of `values`); min and
+   *  max are used by 'ms' and 'count' only. */
   kind: string;
+  /** The strings a 'choice' knob may be. */
+  values?: string[];
 }
 
 /** The longest delay a timer takes: setTimeout fires at once past 2^31 - 1 ms (about 24.8 days). */
@@ -43,13 +47,23 @@ export function count(min: number): Range {
 /** A list of peer ids (strings). */
 export const IDS: Range = { min: 0, max: 0, int: false, kind: 'ids' };
 
+/** A switch: true or false (a 0 or 1 is refused: it is most likely a count given to the wrong knob). */
+export const FLAG: Range = { min: 0, max: 0, int: false, kind: 'flag' };
+
+/** One of a few strings, e.g. a mode. */
+export function choice(values: string[]): Range {
+  return { min: 0, max: 0, int: false, kind: 'choice', values: values.slice() };
+}
+
 function describe(r: Range): string {
   if (r.kind === 'ids') return 'a list of peer ids';
+  if (r.kind === 'flag') return 'true or false';
+  if (r.kind === 'choice') return 'one of "' + (r.values as string[]).join('", "') + '"';
   return r.kind + ', ' + (r.int ? 'a whole number' : 'a number') + ' from ' + r.min + ' to ' + r.max;
 }
 
 function show(v: any): string {
-  if (typeof v === 'number') return String(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return '"' + v + '"';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
@@ -62,6 +76,8 @@ function fits(v: any, r: Range): boolean {
     for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return false;
     return true;
   }
+  if (r.kind === 'flag') return v === true || v === false;
+  if (r.kind === 'choice') return typeof v === 'string' && (r.values as string[]).indexOf(v) >= 0;
   // v - v is 0 only for a finite number (NaN and the infinities give NaN); the board has no Number.isFinite.
   return typeof v === 'number' && v - v === 0 && v >= r.min && v <= r.max && (!r.int || Math.floor(v) === v);
 }

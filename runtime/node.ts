@@ -15,7 +15,8 @@
  * MutatorError, before the node changed anything.
  *
  * CRDT updates go out twice: at once through Plumtree as the payload [1, varId, spec, delta] (the fast path),
- * and through the anti-entropy buffer (the backstop for loss, partitions and restarts). An application's own
+ * and through the anti-entropy buffer (the backstop for loss, partitions and restarts; with plumtreeDeltas off,
+ * the only path). An application's own
  * broadcast travels as [0, payload] and is delivered unwrapped.
  */
 import type { Item } from '../crdt/types.ts';
@@ -47,7 +48,11 @@ export interface NodeConfig {
   membershipConfig?: any;
   /** Plumtree's knobs (see runtime/plumtree.ts). */
   plumtree?: any;
+  /** Anti-entropy's knobs (see runtime/antientropy.ts). */
   antiEntropy?: Partial<ae.AeConfig>;
+  /** Do CRDT deltas also travel through Plumtree (default true)? False leaves them to anti-entropy alone:
+   *  slower, but it measures anti-entropy on its own (tools/bench/sim.ts's sync table). */
+  plumtreeDeltas?: boolean;
   /** Decoding limits for frames from peers (crdt/codec/cbor.ts defaults when omitted). */
   limits?: Partial<Limits>;
   /** Bound on variables (runtime/store.ts DEFAULT_MAX_VARS when omitted). */
@@ -67,6 +72,8 @@ export interface PollenNode {
   pt: any;
   store: Store;
   ae: ae.AeState;
+  /** NodeConfig.plumtreeDeltas. */
+  ptDeltas: boolean;
   /** Neighbours after the last step, sorted: the reference for the before/after diff. */
   nbrs: PeerId[];
   metrics: { [name: string]: number };
@@ -134,6 +141,10 @@ export function createNode(config: NodeConfig): PollenNode {
   const inc = config.incarnation === undefined ? 0 : config.incarnation;
   const r = rng(config.seed);
   const mem = managerOf(config.membership === undefined ? 'hyparview' : config.membership);
+  const ptDeltas = config.plumtreeDeltas;
+  if (ptDeltas !== undefined && ptDeltas !== true && ptDeltas !== false) {
+    throw new Error('node: plumtreeDeltas = ' + String(ptDeltas) + ' is out of range (true or false)');
+  }
   const node: PollenNode = {
     id: config.id,
     incarnation: inc,
@@ -143,6 +154,7 @@ export function createNode(config: NodeConfig): PollenNode {
     pt: plumtree.init(config.id, config.plumtree),
     store: createStore(config.maxVariables),
     ae: ae.init(config.antiEntropy, inc),
+    ptDeltas: ptDeltas !== false,
     nbrs: [],
     metrics: {},
     rngMem: fork(r, 1),
@@ -231,7 +243,7 @@ function onCommand(node: PollenNode, cm: StepCtx, cp: StepCtx, ca: StepCtx, c: C
     if (!v) return;
     ae.record(node.ae, ca, node.store, c.id, delta, node.id);
     ca.emit({ type: 'changed', id: c.id });
-    plumtree.broadcast(node.pt, cp, [1, c.id, v.spec, v.type.encode(delta)]);
+    if (node.ptDeltas) plumtree.broadcast(node.pt, cp, [1, c.id, v.spec, v.type.encode(delta)]);
   } else if (c.op === 'broadcast') plumtree.broadcast(node.pt, cp, [0, c.payload]);
   else if (c.op === 'bind' || c.op === 'derive' || c.op === 'read') onDataflowCommand(node, cm, cp, ca, c);
 }
@@ -247,7 +259,7 @@ function share(node: PollenNode, ca: StepCtx, cp: StepCtx, id: string, fresh: an
   const v = get(node.store, id);
   if (!v) return;
   ae.record(node.ae, ca, node.store, id, fresh, node.id);
-  plumtree.broadcast(node.pt, cp, [1, id, v.spec, v.type.encode(fresh)]);
+  if (node.ptDeltas) plumtree.broadcast(node.pt, cp, [1, id, v.spec, v.type.encode(fresh)]);
 }
 
 function onDataflowCommand(node: PollenNode, cm: StepCtx, cp: StepCtx, ca: StepCtx, c: Command): void {
@@ -363,7 +375,8 @@ function onDeliver(cp: StepCtx, ev: NodeEvent): void {
     return;
   }
   const ca = new StepCtx(node, cp.out, cp.now, node.rngAe, false, cp.from);
-  ae.record(node.ae, ca, node.store, id, fresh, peer);
+  // Without RR (a measurement knob) the whole delta enters the buffer.
+  ae.record(node.ae, ca, node.store, id, node.ae.cfg.rr ? fresh : delta, peer);
   cp.out.push({ kind: 'event', event: { type: 'changed', id: id } });
 }
 

@@ -9,6 +9,7 @@ import type { Ctx } from '../../runtime/context.ts';
 import type { Item } from '../../crdt/types.ts';
 import { DELTA, DIGEST, STATE, ACK } from '../../runtime/messages.ts';
 import { equal } from '../../crdt/types.ts';
+import { runScenario } from '../../tools/sim/scenario.ts';
 
 /** One replica: a store and its anti-entropy state, driven directly (no membership, no Plumtree). */
 interface Rep {
@@ -282,6 +283,198 @@ test('a restart without state (new incarnation) is noticed and repaired by a dig
   assert.equal(w.value('b', 's'), ['x', 'y']);
   const A = get(w.reps.a.store, 's')!;
   assert.ok(equal(A.type, A.state, get(w.reps.b.store, 's')!.state));
+});
+
+// ---- the measurement knobs: mode, bp, rr (the ICDE 2019 comparison) ----
+
+/** The five ways to synchronise that tools/bench/sim.ts compares. */
+const MODES: [string, Partial<ae.AeConfig>][] = [
+  ['state', { mode: 'state' }],
+  ['plain delta', { bp: false, rr: false }],
+  ['delta + BP', { rr: false }],
+  ['delta + RR', { bp: false }],
+  ['delta + BP + RR', {}],
+];
+
+/** A ring of 5 with one chord (cycles, so deltas reach nodes by two paths), every replica configured alike. */
+function ring(cfg: Partial<ae.AeConfig>): World {
+  const w = new World();
+  const ids = ['a', 'b', 'c', 'd', 'e'];
+  for (const id of ids) w.add(id, 0, cfg);
+  for (let i = 0; i < ids.length; i++) w.link(ids[i], ids[(i + 1) % ids.length]);
+  w.link('a', 'c');
+  w.declareAll('s', 'gset');
+  w.declareAll('n', 'gcounter');
+  return w;
+}
+
+function deltaBytes(w: World): number {
+  return w.log.filter((l) => l.type === DELTA).reduce((sum, l) => sum + encode(l.body).length, 0);
+}
+
+test('every mode converges on a ring with a chord while 30% of all messages are lost', () => {
+  for (const [name, cfg] of MODES) {
+    const w = ring(cfg);
+    let x = 12345;
+    w.drop = () => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x / 2147483648 < 0.3;
+    };
+    const ids = Object.keys(w.reps);
+    for (let r = 0; r < 6; r++) {
+      for (const id of ids) {
+        w.update(id, 's', 'add', [id + r]);
+        w.update(id, 'n', 'inc', [1]);
+      }
+      w.round();
+    }
+    w.drop = () => false;
+    for (let r = 0; r < 6; r++) w.round();
+    for (const id of ids) {
+      assert.is((w.value(id, 's') as Item[]).length, 30, name + ': ' + id + ' misses elements');
+      assert.is(w.value(id, 'n'), 30, name + ': ' + id);
+    }
+    // Once everything is acknowledged the buffers are empty again, in every mode.
+    for (const id of ids) assert.is(w.reps[id].ae.buf.length, 0, name + ': ' + id + ' buffer');
+  }
+});
+
+test('BP off sends deltas back to where they came from, and more bytes', () => {
+  const bytes: number[] = [];
+  for (const bp of [true, false]) {
+    const w = new World();
+    for (const id of ['a', 'b', 'c']) w.add(id, 0, { bp });
+    w.link('a', 'b');
+    w.link('b', 'c');
+    w.declareAll('s', 'gset');
+    w.round();
+    w.log = [];
+    w.update('a', 's', 'add', ['x']);
+    for (let i = 0; i < 3; i++) w.round();
+    for (const id of ['a', 'b', 'c']) assert.equal(w.value(id, 's'), ['x'], id);
+    assert.is(w.deltasSent('b', 'a').length, bp ? 0 : 1, 'bp ' + bp + ': deltas from b back to a');
+    bytes.push(deltaBytes(w));
+  }
+  assert.ok(bytes[1] > bytes[0], 'BP off sent ' + bytes[1] + ' bytes, on ' + bytes[0]);
+});
+
+test('RR off buffers the whole received delta, not only its new part', () => {
+  const sizes: number[] = [];
+  for (const rr of [true, false]) {
+    const w = new World();
+    const c = w.add('c', 0, { rr });
+    w.add('a', 0, { rr });
+    w.link('a', 'c');
+    w.declareAll('s', 'gset');
+    // a is covered (digest round) and then sees nothing more, so c keeps its entries for it.
+    w.round();
+    w.update('c', 's', 'add', ['x']);
+    const seq = c.ae.seq;
+    // A delta {x, y} from b, of which only y is new here.
+    ae.onMessage(c.ae, w.ctx(c), c.store, 'b', 0, DELTA, decode(encode([1, [['s', 'gset', ['x', 'y']]]]), DEFAULT_LIMITS));
+    assert.equal(w.value('c', 's'), ['x', 'y']);
+    assert.is(c.ae.seq, seq + 1, 'rr ' + rr + ': one entry buffered');
+    const e = c.ae.buf[c.ae.buf.length - 1];
+    assert.equal(get(c.store, 's')!.type.value(e.delta), rr ? ['y'] : ['x', 'y']);
+    sizes.push(e.size);
+  }
+  assert.ok(sizes[1] > sizes[0], 'RR off buffered ' + sizes[1] + ' bytes, on ' + sizes[0]);
+});
+
+test('on a ring with a chord, plain delta sends more than delta + BP + RR, and state-based the most', () => {
+  const bytes: { [name: string]: number } = {};
+  for (const [name, cfg] of MODES) {
+    const w = ring(cfg);
+    w.round();
+    w.log = [];
+    const ids = Object.keys(w.reps);
+    for (let r = 0; r < 4; r++) {
+      for (const id of ids) w.update(id, 's', 'add', [id + r]);
+      w.round();
+    }
+    for (let r = 0; r < 4; r++) w.round();
+    for (const id of ids) assert.is((w.value(id, 's') as Item[]).length, 20, name + ': ' + id);
+    bytes[name] = deltaBytes(w);
+  }
+  const all = bytes['delta + BP + RR'];
+  assert.ok(bytes['delta + BP'] > all, JSON.stringify(bytes));
+  assert.ok(bytes['delta + RR'] > all, JSON.stringify(bytes));
+  assert.ok(bytes['plain delta'] > bytes['delta + BP'] && bytes['plain delta'] > bytes['delta + RR'], JSON.stringify(bytes));
+  assert.ok(bytes.state > bytes['plain delta'], JSON.stringify(bytes));
+});
+
+test("mode 'state': one buffer entry per changed variable, and the frame carries its whole state", () => {
+  const w = new World();
+  w.add('a', 0, { mode: 'state' });
+  w.add('b', 0, { mode: 'state' });
+  w.link('a', 'b');
+  w.declareAll('s', 'gset');
+  w.round();
+  w.log = [];
+  w.update('a', 's', 'add', ['x']);
+  w.update('a', 's', 'add', ['y']);
+  assert.is(w.reps.a.ae.buf.length, 1, 'one entry for the variable');
+  assert.is(w.reps.a.ae.buf[0].delta, null);
+  w.round();
+  assert.equal(w.deltasSent('a', 'b'), [[['s', 'gset', ['x', 'y']]]]);
+  // b's own change goes back to a as b's whole state (x and y included): no BP for states.
+  w.update('b', 's', 'add', ['z']);
+  w.round();
+  assert.equal(w.deltasSent('b', 'a'), [[['s', 'gset', ['x', 'y', 'z']]]]);
+  assert.equal(w.value('a', 's'), ['x', 'y', 'z']);
+});
+
+test('arm looks at the neighbours again only after something could have put one behind', () => {
+  const w = new World();
+  w.add('a');
+  w.add('b');
+  w.declareAll('n', 'gcounter');
+  const a = w.reps.a;
+  const timers: number[] = [];
+  const ctx = { ...w.ctx(a), setTimer: (_id: string, at: number) => timers.push(at) };
+  ae.arm(a.ae, ctx);
+  assert.ok(a.ae.calm, 'no neighbours: calm');
+  assert.is(timers.length, 0);
+  w.link('a', 'b');
+  assert.not.ok(a.ae.calm, 'a new neighbour is behind');
+  for (let i = 0; i < 3; i++) w.round();
+  ae.arm(a.ae, ctx);
+  assert.ok(a.ae.calm, 'all acknowledged');
+  assert.is(timers.length, 0);
+  w.update('a', 'n', 'inc', [1]);
+  ae.arm(a.ae, ctx);
+  assert.is(timers.length, 1, 'a new entry arms the timer');
+});
+
+test('in the simulator, with Plumtree carrying no deltas, every mode converges on a lossy mesh', () => {
+  for (const [name, cfg] of MODES) {
+    const r = runScenario({
+      name: 'ae-' + name,
+      seed: 3,
+      nodes: 15,
+      membership: 'full',
+      topology: 'mesh',
+      duration: 40000,
+      link: { loss: 0.2 },
+      node: { plumtreeDeltas: false, antiEntropy: cfg },
+      workload: [{ kind: 'crdt', label: 'c', start: 10000, updates: 60, every: 50, vars: [{ id: 's', type: 'gset', mutator: 'add', args: ['e$k'] }] }],
+    });
+    assert.ok(r.crdt && r.crdt.converged, name + ': not converged');
+    assert.is((r.crdt!.values.s as unknown[]).length, 60, name);
+    assert.is(r.bytes.total.payload, 0, name + ': Plumtree carried payloads');
+    assert.ok(r.crdt!.bytesToConverge.antientropy > 0, name);
+  }
+  // The default keeps Plumtree's fast path.
+  const on = runScenario({
+    seed: 3,
+    nodes: 5,
+    membership: 'full',
+    topology: 'tree',
+    duration: 20000,
+    workload: [{ kind: 'crdt', start: 10000, updates: 5, every: 50, vars: [{ id: 's', type: 'gset', mutator: 'add', args: ['e$k'] }] }],
+  });
+  assert.ok(on.crdt && on.crdt.converged);
+  assert.ok(on.bytes.total.payload > 0, 'no Plumtree payloads with the default');
 });
 
 test.run();

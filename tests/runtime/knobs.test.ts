@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { knobs, ms, count, IDS, MAX_MS } from '../../runtime/knobs.ts';
+import { knobs, ms, count, IDS, MAX_MS, FLAG, choice } from '../../runtime/knobs.ts';
 import { createNode } from '../../runtime/node.ts';
 import { Full, FULL_DEFAULTS, FULL_RANGES } from '../../runtime/membership/full.ts';
 import { ClientServer, CS_DEFAULTS, CS_RANGES } from '../../runtime/membership/clientserver.ts';
@@ -96,6 +96,23 @@ test('knobs: the reader on its own (ranges, a left-out knob keeps its default, l
   assert.throws(() => knobs('x', d, { every: ms(5) } as any, {}), /x: knob size has no stated range/);
   const out = knobs('x', d, r, {});
   assert.is.not(out.ids, d.ids);
+});
+
+test('knobs: a switch takes only true or false, a mode only one of its names', () => {
+  const d = { on: true, mode: 'delta' };
+  const r = { on: FLAG, mode: choice(['delta', 'state']) };
+  assert.equal(knobs('x', d, r, { on: false, mode: 'state' }), { on: false, mode: 'state' });
+  assert.equal(knobs('x', d, r, {}), d);
+  assert.throws(() => knobs('x', d, r, { on: 1 }), /x: knob on = 1 is out of range \(true or false\)/);
+  assert.throws(() => knobs('x', d, r, { on: 'false' }), /x: knob on = "false" is out of range \(true or false\)/);
+  assert.throws(() => knobs('x', d, r, { mode: 'State' }), /x: knob mode = "State" is out of range \(one of "delta", "state"\)/);
+  assert.throws(() => knobs('x', d, r, { mode: 0 }), /x: knob mode = 0 is out of range/);
+  // Through createNode: anti-entropy's measurement knobs and the node's plumtreeDeltas.
+  assert.is(refusal({ antiEntropy: { bp: 0 } }), 'anti-entropy: knob bp = 0 is out of range (true or false)');
+  assert.is(refusal({ antiEntropy: { mode: 'op' } }), 'anti-entropy: knob mode = "op" is out of range (one of "delta", "state")');
+  assert.is(refusal({ plumtreeDeltas: 'no' }), 'node: plumtreeDeltas = no is out of range (true or false)');
+  assert.is(refusal({ antiEntropy: { bp: false, rr: false, mode: 'state' }, plumtreeDeltas: false }), '');
+  assert.equal(ae.init({ rr: false }, 0).cfg, { ...ae.AE_DEFAULTS, rr: false });
 });
 
 test.run();

@@ -15,9 +15,10 @@
  *   default Plumtree bounds and with caches sized for the rate; at 1,000 nodes one 10 s round, large caches.
  * - crash: N nodes, then X% crash at once; delivery of 3 broadcasts right after the crash (before any repair)
  *   and of 3 broadcasts 20 s later (after repair), each level on a fresh overlay.
- * - sync: bytes to converge on a 15-node tree and a 15-node partial mesh, state-based vs plain delta vs delta+BP+RR
- *   (the round model of tools/sim/syncmodel.ts on the real lattices and codec), next to the op-based lower
- *   bound, and what the runtime itself sends (simulator, fixed topology, Plumtree plus anti-entropy).
+ * - sync: bytes to converge on a 15-node tree and a 15-node partial mesh, state-based vs plain delta vs delta+BP+RR,
+ *   next to the op-based lower bound: the runtime itself in the simulator (fixed topology, updates spread by
+ *   anti-entropy alone, its knobs mode/bp/rr set per row), the round model of tools/sim/syncmodel.ts beside it
+ *   for reference, and the runtime as deployed (Plumtree plus anti-entropy, default knobs).
  * - big: wall time and peak memory of a 10,000-node × 30-round single-sender run, in a child process so its
  *   peak resident memory is its own.
  */
@@ -180,11 +181,66 @@ function crashLevel(nodes: number, f: number, seed: number): CrashRow {
 
 // ---- sync -------------------------------------------------------------------------------------------------
 
+/** Bytes to converge and the time it took (model: rounds; runtime: from the last update to the last change). */
+interface SyncCell {
+  bytes: number;
+  ratio: number;
+  time: string;
+}
+
 interface SyncRow {
   topology: string;
   what: string;
-  bytes: number;
-  ratio: number;
+  /** The runtime, 150 updates over 10 s: about one per node per sync period, the model's regime. */
+  spread: SyncCell | null;
+  /** The runtime, 150 updates in 1 s: a burst within one sync period. */
+  burst: SyncCell | null;
+  /** tools/sim/syncmodel.ts. */
+  model: SyncCell | null;
+}
+
+/** The anti-entropy settings compared, as AeConfig knobs (runtime/antientropy.ts) and as the model's name. */
+const AE_MODES: [string, SyncAlgo, Record<string, unknown>][] = [
+  ['state-based', 'state', { mode: 'state' }],
+  ['plain delta', 'delta', { bp: false, rr: false }],
+  ['delta + BP', 'delta-bp', { rr: false }],
+  ['delta + RR', 'delta-rr', { bp: false }],
+  ['delta + BP + RR', 'delta-bp-rr', {}],
+];
+
+/**
+ * Buffer and frame bounds for the comparison runs: large enough that nothing overflows into a digest round and a
+ * sync is one frame per neighbour (as in the model), so the rows differ by the algorithm alone. The defaults
+ * (64 entries, 4 KB, 1 KB frames) overflow at these rates with one sync per second.
+ */
+const AE_ROOM = { maxEntries: 4096, maxBytes: 1000000, maxFrameBytes: 60000 };
+
+/** ms between updates (150 of them at random nodes): the spread and the burst regimes. */
+const SPREAD = 1000 / 15;
+const BURST = 100 / 15;
+
+function syncRun(name: string, updates: number, every: number, node: Scenario['node']): ScenarioResult {
+  // 15 × `updates` G-Set adds at random nodes, one every `every` ms, after a 15 s start; membership 'full' on
+  // the fixed topology (its heartbeats are not counted below).
+  return runScenario({
+    name: 'sync-' + name,
+    seed: 1,
+    nodes: 15,
+    membership: 'full',
+    topology: name as 'tree' | 'mesh',
+    duration: 60000,
+    node,
+    workload: [{ kind: 'crdt', label: 'c', start: 15000, updates: 15 * updates, every, vars: [{ id: 's', type: 'gset', mutator: 'add', args: ['e$node.$k'] }] }],
+  });
+}
+
+/** Plumtree plus anti-entropy bytes to converge (or only anti-entropy's), NaN when the run did not converge. */
+function cell(r: ScenarioResult, op: number, aeOnly = false): SyncCell {
+  const c = r.crdt;
+  const ok = c !== undefined && c !== null && c.converged;
+  const bytes = ok ? c.bytesToConverge.antientropy + (aeOnly ? 0 : c.bytesToConverge.plumtree) : NaN;
+  const time = ok && c.convergenceTime !== null ? fmt(c.convergenceTime / 1000, 1) + ' s' : '–';
+  return { bytes, ratio: bytes / op, time };
 }
 
 function syncTable(): SyncRow[] {
@@ -193,38 +249,33 @@ function syncTable(): SyncRow[] {
   for (const [name, adj] of [['tree', tree(15)], ['mesh', mesh(15)]] as const) {
     const base = { adj, spec: 'gset' as const, updates };
     const op = opBound(base);
-    rows.push({ topology: name, what: 'op-based lower bound (model)', bytes: op, ratio: 1 });
-    const algos: [SyncAlgo, string][] = [
-      ['state', 'state-based (model)'],
-      ['delta', 'plain delta (model)'],
-      ['delta-bp', 'delta + BP (model)'],
-      ['delta-rr', 'delta + RR (model)'],
-      ['delta-bp-rr', 'delta + BP + RR (model)'],
-    ];
-    for (const [algo, what] of algos) {
-      const r = syncModel({ ...base, algo });
-      rows.push({ topology: name, what, bytes: r.bytes, ratio: r.bytes / op });
+    const bound = { bytes: op, ratio: 1, time: '' };
+    rows.push({ topology: name, what: 'op-based lower bound (deltas only)', spread: bound, burst: bound, model: bound });
+    // The runtime with updates spread by anti-entropy alone (plumtreeDeltas off): its frames (DELTA and ACK;
+    // DIGEST and STATE only where a neighbour is not covered by the buffer), envelopes included.
+    for (const [what, algo, cfg] of AE_MODES) {
+      const node = { plumtreeDeltas: false, antiEntropy: { ...AE_ROOM, ...cfg } };
+      const m = syncModel({ ...base, algo });
+      rows.push({
+        topology: name,
+        what,
+        spread: cell(syncRun(name, updates, SPREAD, node), op),
+        burst: cell(syncRun(name, updates, BURST, node), op),
+        model: { bytes: m.bytes, ratio: m.bytes / op, time: String(m.rounds) },
+      });
     }
-    // The runtime on the same topology: 15 × 10 G-Set adds (one per node and 100 ms "round"), Plumtree and
-    // anti-entropy layers only (membership heartbeats left out), envelopes included.
-    const r = runScenario({
-      name: 'sync-' + name,
-      seed: 1,
-      nodes: 15,
-      membership: 'full',
-      topology: name,
-      duration: 60000,
-      workload: [{ kind: 'crdt', label: 'c', start: 15000, updates: 15 * updates, every: 100 / 15, vars: [{ id: 's', type: 'gset', mutator: 'add', args: ['e$node.$k'] }] }],
-    });
-    const c = r.crdt;
-    const bytes = c && c.converged ? c.bytesToConverge.plumtree + c.bytesToConverge.antientropy : NaN;
-    rows.push({ topology: name, what: 'runtime: Plumtree + delta AE (BP+RR), frames with envelopes', bytes, ratio: bytes / op });
-    // The op-based bound in the runtime's own frames: each update in one GOSSIP frame (of the run's mean size)
+    // The runtime as deployed: Plumtree carries each update at once, anti-entropy (BP+RR, default knobs) backs it.
+    const spread = syncRun(name, updates, SPREAD, undefined);
+    const burst = syncRun(name, updates, BURST, undefined);
+    rows.push({ topology: name, what: 'as deployed: Plumtree + delta AE (BP+RR), default knobs', spread: cell(spread, op), burst: cell(burst, op), model: null });
+    rows.push({ topology: name, what: '  of which anti-entropy', spread: cell(spread, op, true), burst: cell(burst, op, true), model: null });
+    // The op-based bound in the runtime's own frames: each update in one GOSSIP frame (of that run's mean size)
     // to each other node exactly once. The ratio column stays against the data-only bound above.
-    const opFrames = r.frames.payload > 0 ? Math.round((r.bytes.total.payload / r.frames.payload) * 14 * 15 * updates) : NaN;
-    rows.push({ topology: name, what: '  op-based bound in runtime frames (one GOSSIP per update and receiver); runtime ÷ it = ' + fmt(bytes / opFrames, 2), bytes: opFrames, ratio: opFrames / op });
-    const ae = c && c.converged ? c.bytesToConverge.antientropy : NaN;
-    rows.push({ topology: name, what: '  of which anti-entropy (DELTA, ACK, DIGEST, STATE)', bytes: ae, ratio: ae / op });
+    const framed = (r: ScenarioResult): SyncCell => {
+      const bytes = r.frames.payload > 0 ? Math.round((r.bytes.total.payload / r.frames.payload) * 14 * 15 * updates) : NaN;
+      return { bytes, ratio: bytes / op, time: '' };
+    };
+    rows.push({ topology: name, what: 'op-based bound in runtime frames (one GOSSIP per update and receiver)', spread: framed(spread), burst: framed(burst), model: null });
   }
   return rows;
 }
@@ -355,7 +406,21 @@ export async function main(argv: string[]): Promise<number> {
     const rows = syncTable();
     out.sync = rows;
     lines.push('\n### Bytes to converge: 15 nodes, 10 G-Set adds per node\n');
-    lines.push(table(['topology', 'synchronisation', 'bytes', '× op-based'], rows.map((r) => [r.topology, r.what, Number.isFinite(r.bytes) ? r.bytes : 'did not converge', fmt(r.ratio, 2)])));
+    lines.push(
+      'Runtime rows: the simulator, fixed topology, updates at random nodes spread by anti-entropy alone (Plumtree off:' +
+        ' plumtreeDeltas false), one sync per second, buffers large enough never to overflow; bytes of every anti-entropy' +
+        ' frame with its envelope, ACKs included, from the first update to the last change. Model rows' +
+        ' (tools/sim/syncmodel.ts): encoded deltas or states only, lossless synchronous rounds, one update per node per' +
+        ' round for 10 rounds; its state-based sends the whole state to every neighbour every round, the runtime only' +
+        ' the states of variables changed since the neighbour last acknowledged.\n',
+    );
+    const cells = (c: SyncCell | null) => (c === null ? ['', '', ''] : [Number.isFinite(c.bytes) ? c.bytes : 'did not converge', fmt(c.ratio, 2), c.time]);
+    lines.push(
+      table(
+        ['topology', 'synchronisation', 'runtime, 150 updates over 10 s: bytes', '× op', 'converged after', 'runtime, 150 updates in 1 s: bytes', '× op', 'converged after', 'model: bytes', '× op', 'rounds'],
+        rows.map((r) => [r.topology, r.what, ...cells(r.spread), ...cells(r.burst), ...cells(r.model)]),
+      ),
+    );
   }
   if (only.includes('big')) {
     const n = quick ? 2000 : 10000;
