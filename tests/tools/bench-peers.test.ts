@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bundleOne } from '../../tools/bench/bundle.ts';
+import { section as protocolSection } from '../../tools/bench/protocol.ts';
+import { writeSection } from '../../tools/bench/peers/report.ts';
 import {
   KINDS, SEED, allPeers, expectedValue, measureAll, report, rows, runOf, table, valueOf, variants, writeReport,
 } from '../../tools/bench/peers.ts';
@@ -112,6 +114,29 @@ test('writeReport replaces its own section and keeps the rest of BENCHMARKS.md',
     assert.match(text, 'second');
     assert.not.match(text, 'first');
     assert.is(text.split('bench:peers start').length, 2);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the protocol section keeps the sim bench tables verbatim beside the peers section', () => {
+  const tables = '### Broadcast\n\n| nodes | RMR |\n| --- | --- |\n| 20 | 0.123 |\n';
+  const thin = '### Convergence over a 9600 bit/s link\n\n| seed | converged |\n|---|---|\n| 1 | yes |';
+  const text = protocolSection(tables, thin, ['--jobs', '1'], '2026-01-01T00:00:00.000Z');
+  assert.match(text, thin);
+  assert.match(text, tables.trim());
+  assert.match(text, '`node --import tsx tools/bench/protocol.ts --jobs 1`');
+  assert.match(text, /9600 bit\/s/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-protocol-'));
+  try {
+    const file = path.join(dir, 'BENCHMARKS.md');
+    writeReport(file, '<!-- bench:peers start -->\npeers\n<!-- bench:peers end -->');
+    writeSection(file, 'bench:protocol', text);
+    writeSection(file, 'bench:protocol', text);
+    const all = fs.readFileSync(file, 'utf8');
+    assert.match(all, 'peers');
+    assert.is(all.split('## Protocol scoreboard').length, 2);
+    assert.throws(() => writeSection(file, 'bench:protocol', 'no markers'));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -18,9 +18,9 @@
  * Ratios are Pollen ÷ the peer's figure, so below 1 means Pollen needs less (bytes, time, memory).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { type BundleRow, bundleSizes } from './bundle.ts';
@@ -30,17 +30,17 @@ import { mapDeltaExample, pollen, SPECS } from './peers/pollen.ts';
 import {
   type AnyPeer, type Kind, type Run, type Sizes, FULL, MAP_KEY, churnExpected, churnScript, counterWorkload, mapWorkload, setWorkload,
 } from './peers/workload.ts';
+import { machine, ROOT, version, writeSection } from './peers/report.ts';
 import { yjs } from './peers/yjs.ts';
 import { encode } from '../../crdt/codec/cbor.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SELF = fileURLToPath(import.meta.url);
 
 /** Timed repetitions per measurement (after one warm-up); odd, so the median is a measured value. */
 export const DEFAULT_REPS = 7;
 /** Seed of the set churn script. */
 export const SEED = 6;
-/** Tiny sizes for --quick and the test: every code path, in well under a second per library. */
+/** Tiny sizes for --quick: every code path in a few seconds (most of it compiling Automerge's and Loro's wasm). */
 export const QUICK: Sizes = { mapWriters: 40, counterReplicas: 30, counterIncs: 3, setReplicas: 3, setElements: 40, setOps: 300 };
 
 export const KINDS: Kind[] = ['map', 'counter', 'set'];
@@ -66,7 +66,7 @@ export interface Figures {
   mergeMs: number;
   encodeMs: number;
   decodeMs: number;
-  /** Bytes held by the loaded final document after GC; null when not measured (--quick, the test). */
+  /** Bytes held by the loaded final document after GC; null when not measured (Pollen's variants, the test). */
   memBytes: number | null;
   /** Every repetition, for the record. */
   mergeRuns: number[];
@@ -265,16 +265,6 @@ export function bundleTable(b: BundleRow[]): string {
 
 // ---- the report ----
 
-function version(pkg: string): string {
-  const file = pkg === 'pollen' ? join(ROOT, 'package.json') : join(ROOT, 'node_modules', pkg, 'package.json');
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-}
-
-export function machine(): string {
-  const c = cpus();
-  return (c[0]?.model ?? 'unknown cpu') + ', ' + c.length + ' cores, ' + (totalmem() / 2 ** 30).toFixed(1) + ' GiB, Node ' + process.version + ', ' + process.platform + '-' + process.arch;
-}
-
 /** Bytes the runtime adds around one delta in a Plumtree payload, [1, id, spec, delta], for a variable named like the peers' root containers. */
 export function runtimeOverhead(kind: Kind): number {
   return encode([1, kind, SPECS[kind], null]).length - 1;
@@ -385,13 +375,9 @@ export function report(results: Results, bundles: BundleRow[], s: Sizes, reps: n
   return out.join('\n');
 }
 
-/** Put the section into BENCHMARKS.md, replacing an earlier bench:peers section and keeping everything else. */
+/** Put the bench:peers section into BENCHMARKS.md, keeping every other section. */
 export function writeReport(file: string, section: string): void {
-  const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures measured on this repository; each section names the command that wrote it.\n';
-  const a = old.indexOf(START);
-  const b = old.indexOf(END);
-  const next = a >= 0 && b > a ? old.slice(0, a) + section + old.slice(b + END.length) : old.replace(/\s*$/, '\n\n') + section + '\n';
-  writeFileSync(file, next);
+  writeSection(file, 'bench:peers', section);
 }
 
 // ---- entry points ----
