@@ -16,6 +16,16 @@
  *   the `hv.join` timer sends JOIN to its contacts in turn, every `joinTimeout` for FIRST_RETRIES retries, then
  *   backing off by doubling up to `maxBackoff` ('hv.rejoin'). Retries never stop (a board keeps looking for its overlay), but their rate is
  *   bounded. The first neighbour cancels the timer and resets the backoff.
+ * - Passive checks. An isolated node whose passive view held only dead peers knows no one alive; the live nodes
+ *   that still hold it in their passive views are its only way back, and a full view never asks its backups.
+ *   So when an active peer fails (a sign its backups, as old, may have failed too) the node sweeps a copy of
+ *   its passive view, `passiveChecks` low-priority NEIGHBORs at a time (ASK_CHECK; hyparview.ts's retries and
+ *   timeout): a dead entry is dropped ('hv.check.dead'), a full peer refuses ('hv.check.alive'), and a peer
+ *   with room accepts ('hv.check.accepted'). Held there when this view is full, the link is declined with
+ *   DISCONNECT as for any late accept, which leaves this node in the peer's passive view: an isolated peer then
+ *   asks it back with high priority, which cannot be refused. A full view with no sweep checks one random
+ *   passive peer per shuffle period, so a node isolated long after the failure is still found ('hv.sweep' counts
+ *   sweeps, each at most passiveSize checks; a failure during a sweep does not start another).
  *
  *   tick(s, ctx, ops);                     // KEEPALIVE to silent peers, failures after deadAfter
  *   onProbe(s, ctx, ops, 'b', KEEPALIVE_ACK); // ctx.send('b', KEEPALIVE_ACK, [1], CLS_CONTROL) if b is active
@@ -27,6 +37,7 @@ import type { Ctx } from '../context.ts';
 import { CLS_CONTROL } from '../io.ts';
 import type { PeerId } from '../io.ts';
 import { KEEPALIVE, PROBE } from '../messages.ts';
+import { below } from '../rng.ts';
 import type { HvState } from './hyparview.ts';
 
 /** The isolation and join-retry timer. */
@@ -36,6 +47,8 @@ export const TIMER_JOIN = 'hv.join';
 export const FIRST_RETRIES = 3;
 /** A NEIGHBOR request that renews a link found one-sided (hyparview.ts's own are ASK_FILL). */
 export const ASK_REPAIR = 2;
+/** A low-priority NEIGHBOR that checks a passive peer (sweep and checkOne below). */
+export const ASK_CHECK = 3;
 
 /** What health may do to the views (implemented in hyparview.ts). */
 export interface Ops {
@@ -130,4 +143,33 @@ export function onProbeReply(s: HvState, ctx: Ctx, ops: Ops, from: PeerId, held:
   ops.removeActive(s, from);
   ops.addPassive(s, ctx, from, null);
   ops.ask(s, ctx, from, ASK_REPAIR, s.active.length === 0);
+}
+
+/** An active peer failed: check every passive peer, a few at a time (pumpChecks). One sweep at a time. */
+export function startSweep(s: HvState, ctx: Ctx): void {
+  if (s.cfg.passiveChecks === 0 || s.left || s.sweep.length > 0 || s.passive.length === 0) return;
+  ctx.count('hv.sweep', 1);
+  s.sweep = s.passive.slice();
+}
+
+/** The shuffle tick of a full view with no sweep: check one random passive peer. */
+export function checkOne(s: HvState, ctx: Ctx): void {
+  if (s.cfg.passiveChecks === 0 || s.left || s.sweep.length > 0 || s.passive.length === 0) return;
+  s.sweep = [s.passive[below(ctx.rng, s.passive.length)]];
+}
+
+/** After every input: keep up to passiveChecks checks in flight, drawn at random from the sweep. */
+export function pumpChecks(s: HvState, ctx: Ctx, ops: Ops): void {
+  if (s.sweep.length === 0) return;
+  let n = 0;
+  const asked = Object.keys(s.asking);
+  for (let i = 0; i < asked.length; i++) if (s.asking[asked[i]].why === ASK_CHECK) n++;
+  while (n < s.cfg.passiveChecks && s.sweep.length > 0) {
+    const p = s.sweep.splice(below(ctx.rng, s.sweep.length), 1)[0];
+    // Gone from the view since (dropped, promoted), or asked already by refill: nothing to check.
+    if (s.passive.indexOf(p) < 0 || p in s.asking) continue;
+    ctx.count('hv.check.sent', 1);
+    ops.ask(s, ctx, p, ASK_CHECK, false);
+    n++;
+  }
 }

@@ -62,7 +62,7 @@ import type { Membership, MembershipStats } from './membership.ts';
 import { type Range, count, knobs, ms } from '../knobs.ts';
 import { dict, insertSorted, removeFrom } from '../tables.ts';
 import * as health from './health.ts';
-import { ASK_REPAIR, TIMER_JOIN } from './health.ts';
+import { ASK_CHECK, ASK_REPAIR, TIMER_JOIN } from './health.ts';
 
 export interface HyParViewConfig {
   /** Active view size. 5, the paper's value (log10(n) + 1 for n = 10,000, section 5). */
@@ -111,6 +111,11 @@ export interface HyParViewConfig {
   maxBackoff: number;
   /** Incarnations and link states remembered. 96: every peer of both views and the contacts, with room. */
   maxKnown: number;
+  /** Passive peers checked at once (health.ts: a low-priority NEIGHBOR each) while sweeping the passive view
+   *  after an active peer failed; a full view also checks one per shuffle period. 2: a sweep of 30 entries
+   *  that are mostly dead (2 × neighborTimeout each) takes about half a minute, at two small frames in flight.
+   *  0 turns checks off. A guess; measured with tools/sim/scenarios/crash90-2000.json. */
+  passiveChecks: number;
 }
 
 export const HYPARVIEW_DEFAULTS: HyParViewConfig = {
@@ -130,6 +135,7 @@ export const HYPARVIEW_DEFAULTS: HyParViewConfig = {
   probePeriod: 10000,
   maxBackoff: 30000,
   maxKnown: 96,
+  passiveChecks: 2,
 };
 
 /** What each knob may be (runtime/knobs.ts). Periods and timeouts at least 1 ms (0 would spin the timer); an
@@ -152,6 +158,7 @@ export const HYPARVIEW_RANGES: { [knob: string]: Range } = {
   probePeriod: ms(1),
   maxBackoff: ms(1),
   maxKnown: count(0),
+  passiveChecks: count(0),
 };
 
 /** Longest peer id accepted from a peer. */
@@ -171,7 +178,7 @@ export const ASK_FILL = 1;
 
 /** A NEIGHBOR request in flight. */
 export interface Ask {
-  /** ASK_FILL, or health.ts's ASK_REPAIR. */
+  /** ASK_FILL, or health.ts's ASK_REPAIR or ASK_CHECK. */
   why: number;
   /** Times sent so far (at most neighborTries). */
   sends: number;
@@ -190,7 +197,8 @@ export interface HvState {
   seen: { [peer: string]: number };
   /** Per active peer whose link is watched: when it was last probed for symmetry (ms). */
   probed: { [peer: string]: number };
-  /** NEIGHBOR requests in flight, by peer: at most one per free active slot plus one per active peer. */
+  /** NEIGHBOR requests in flight, by peer: at most one per free active slot plus one per active peer, plus
+   *  passiveChecks (health.ts). */
   asking: { [peer: string]: Ask };
   askingCount: number;
   /** Latest incarnation seen per peer. */
@@ -220,6 +228,8 @@ export interface HvState {
   shuffleAt: number;
   /** An active slot was lost since the last refill. */
   wantRefill: boolean;
+  /** Passive peers still to check (health.ts sweep): at most passiveSize, a copy of the view when it began. */
+  sweep: PeerId[];
 }
 
 /** `config` may set any knob of HyParViewConfig (others keep HYPARVIEW_DEFAULTS); a bad one throws (knobs.ts). */
@@ -250,6 +260,7 @@ export function init(self: PeerId, config?: Partial<HyParViewConfig>): HvState {
     shuffleSent: [],
     shuffleAt: -1,
     wantRefill: false,
+    sweep: [],
   };
 }
 
@@ -324,6 +335,7 @@ export function failActive(s: HvState, ctx: Ctx, p: PeerId, reason: string, tell
   // Under loss a live peer can look dead: DISCONNECT keeps the link symmetric if it is alive.
   if (tell) ctx.send(p, DISCONNECT, [1], CLS_CONTROL);
   s.wantRefill = true;
+  health.startSweep(s, ctx);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -554,6 +566,7 @@ function leave(s: HvState, ctx: Ctx): void {
   s.left = true;
   s.shuffleAt = -1;
   s.shuffleSent = [];
+  s.sweep = [];
   settle(s, ctx);
 }
 
@@ -665,6 +678,7 @@ function onNeighborReply(s: HvState, ctx: Ctx, from: PeerId, accepted: boolean):
   const why = clearAsking(s, ctx, from);
   // A walk's end asked with the link already in its view: the peer's reply only confirms it.
   if (isActive(s, from)) return;
+  if (why === ASK_CHECK) ctx.count(accepted ? 'hv.check.accepted' : 'hv.check.alive', 1);
   if (!accepted) {
     if (why === ASK_REPAIR) ctx.count('hv.repair.dropped', 1);
     // Refused: a full peer. Not retried at once (that could go round full peers at the pace of round trips):
@@ -725,8 +739,10 @@ function shuffle(s: HvState, ctx: Ctx): void {
   if (s.shuffleAt >= 0) ctx.count('hv.shuffle.lost', 1);
   s.shuffleAt = -1;
   s.shuffleSent = [];
-  // The paper refills on failure only; a view left short by refusals tries again here, at shuffle pace.
+  // The paper refills on failure only; a view left short by refusals tries again here, at shuffle pace. A full
+  // view checks one passive peer instead (health.ts), which refill does anyway for a short one.
   if (s.active.length < s.cfg.activeSize) s.wantRefill = true;
+  else health.checkOne(s, ctx);
   const target = pick(ctx.rng, s.active);
   if (target === undefined) return;
   const list = sample(ctx.rng, without(s.active, [target]), s.cfg.shuffleActive)
@@ -762,6 +778,7 @@ function onTimer(s: HvState, ctx: Ctx, id: string): boolean {
     // No answer: taken as gone (the paper drops a passive peer it cannot connect to). Try another.
     ctx.count('hv.neighbor.timeout', 1);
     if (why === ASK_REPAIR) ctx.count('hv.repair.dropped', 1);
+    if (why === ASK_CHECK) ctx.count('hv.check.dead', 1);
     // (A walk's end whose NEIGHBOR went unanswered keeps the link: keepalives will tell whether it holds.)
     if (!isActive(s, p)) {
       removeFrom(s.passive, p);
@@ -798,6 +815,7 @@ export function settle(s: HvState, ctx: Ctx): void {
     s.wantRefill = false;
     refill(s, ctx);
   }
+  health.pumpChecks(s, ctx, OPS);
   health.watchIsolation(s, ctx);
   // A node that never called join (the first seed) starts its timers with its first neighbour.
   if (!s.running && !s.left && s.active.length > 0) start(s, ctx);

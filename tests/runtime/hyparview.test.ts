@@ -462,7 +462,8 @@ test('bounded under a flood of strangers: views, requests, incarnations and link
   assert.ok(s.active.length <= 5 && s.passive.length <= 30, JSON.stringify(HyParView.stats(s)));
   assert.ok(Object.keys(s.inc).length <= HYPARVIEW_DEFAULTS.maxKnown && s.incCount === Object.keys(s.inc).length);
   assert.ok(Object.keys(s.watched).length <= HYPARVIEW_DEFAULTS.maxKnown && s.watchedCount === Object.keys(s.watched).length);
-  assert.ok(Object.keys(s.asking).length <= 10 && s.askingCount === Object.keys(s.asking).length);
+  const askBound = 2 * HYPARVIEW_DEFAULTS.activeSize + HYPARVIEW_DEFAULTS.passiveChecks;
+  assert.ok(Object.keys(s.asking).length <= askBound && s.askingCount === Object.keys(s.asking).length);
 });
 
 test('a link that comes up gives an isolated node a way back in', () => {
@@ -474,6 +475,98 @@ test('a link that comes up gives an isolated node a way back in', () => {
   feed(a, 'q', 0, NEIGHBOR_REPLY, [1], 60);
   assert.equal(neighbors(a), ['q']);
   assert.is(membershipStats(a).isolated, false);
+});
+
+/**
+ * A few real nodes and scripted peers, frames 10 ms apart, timers at their time: `live` peers answer
+ * NEIGHBOR with `accept` and keepalives/probes with held = 1; any other peer is gone and answers nothing.
+ */
+function world(real: { [id: string]: PollenNode }, live: { [id: string]: number }) {
+  const q: { at: number; to: string; from: string; bytes: Uint8Array | null; timer: string }[] = [];
+  let now = 0;
+  function out(who: string, outs: Output[]): void {
+    for (const o of outs) {
+      if (o.kind === 'send') q.push({ at: now + 10, to: o.to, from: who, bytes: o.bytes, timer: '' });
+      else if (o.kind === 'timer' || o.kind === 'cancel') {
+        for (let i = q.length - 1; i >= 0; i--) if (q[i].to === who && q[i].timer === o.id) q.splice(i, 1);
+        if (o.kind === 'timer') q.push({ at: o.at, to: who, from: '', bytes: null, timer: o.id });
+      }
+    }
+  }
+  function scripted(e: { to: string; from: string; bytes: Uint8Array }): void {
+    if (!(e.to in live)) return;
+    const type = (decode(e.bytes) as Item[])[1] as number;
+    const reply = type === NEIGHBOR ? NEIGHBOR_REPLY : type === KEEPALIVE ? KEEPALIVE_ACK : type === PROBE ? PROBE_REPLY : -1;
+    if (reply < 0) return;
+    const body = type === NEIGHBOR ? [live[e.to]] : [1];
+    q.push({ at: now + 10, to: e.from, from: e.to, bytes: frame(reply, e.to, 0, body), timer: '' });
+  }
+  return {
+    input(id: string, outs: Output[]): void {
+      out(id, outs);
+    },
+    step(id: string, f: (n: PollenNode, now: number) => Output[]): void {
+      out(id, f(real[id], now));
+    },
+    run(until: number): void {
+      for (;;) {
+        let k = -1;
+        for (let i = 0; i < q.length; i++) if (q[i].at <= until && (k < 0 || q[i].at < q[k].at)) k = i;
+        if (k < 0) break;
+        const e = q.splice(k, 1)[0];
+        now = e.at;
+        if (!(e.to in real)) scripted(e as { to: string; from: string; bytes: Uint8Array });
+        else if (e.bytes === null) out(e.to, step(real[e.to], { kind: 'timer', id: e.timer }, now));
+        else out(e.to, step(real[e.to], { kind: 'frame', from: e.from, bytes: e.bytes }, now));
+      }
+      now = until;
+    },
+  };
+}
+
+test('passive checks: a failure starts a sweep of the passive view, which drops the dead backups', () => {
+  const y = createNode({ id: 'y', seed: 11 });
+  const w = world({ y }, { p2: 1, p3: 1, p4: 1, p5: 1, a: 1, b: 0 });
+  for (const p of ['p1', 'p2', 'p3', 'p4', 'p5']) w.input('y', feed(y, p, 0, JOIN, [], 0));
+  // Backups: a (alive, with room), b (alive, full), d1 … d5 (crashed with p1).
+  w.input('y', feed(y, 'p2', 0, SHUFFLE_REPLY, ['a', 'b', 'd1', 'd2', 'd3', 'd4', 'd5'], 0));
+  w.run(100);
+  w.input('y', step(y, { kind: 'link', peer: 'p1', up: false }, 100));
+  // The refill takes a; the sweep goes on two checks at a time (passiveChecks), a dead backup costing
+  // neighborTries timeouts: all seven are asked within four such rounds, before the first shuffle.
+  w.run(100 + 4 * HYPARVIEW_DEFAULTS.neighborTries * HYPARVIEW_DEFAULTS.neighborTimeout);
+  assert.equal(neighbors(y), ['a', 'p2', 'p3', 'p4', 'p5']);
+  assert.equal(passiveView(y.ms), ['b'], 'dead backups dropped, the live full one kept');
+  const m = metrics(y);
+  assert.is(m['hv.sweep'], 1);
+  assert.ok(m['hv.check.sent'] >= 4, JSON.stringify(m));
+  assert.is(m['hv.neighbor.timeout'], 5, JSON.stringify(m));
+  assert.ok(m['hv.check.dead'] >= 4 && m['hv.check.alive'] === 1, JSON.stringify(m));
+  assert.is(m['hv.shuffle.sent'] || 0, 0, 'done before the first shuffle');
+  assert.is(Object.keys((y.ms as HvState).asking).length, 0);
+  assert.equal((y.ms as HvState).sweep, []);
+});
+
+test('passive checks: a full view checks a backup per shuffle period, and an isolated backup gets back in', () => {
+  const y = createNode({ id: 'y', seed: 12 });
+  const x = createNode({ id: 'x', seed: 13 });
+  const w = world({ x, y }, { p1: 0, p2: 0, p3: 0, p4: 0, p5: 0 });
+  // x joined through a contact that is gone: isolated, knowing no one alive; only y knows it.
+  w.step('x', (n, now) => step(n, { kind: 'command', command: { op: 'join', contacts: ['gone'] } }, now));
+  for (const p of ['p1', 'p2', 'p3', 'p4', 'p5']) w.input('y', feed(y, p, 0, JOIN, [], 0));
+  w.input('y', feed(y, 'p1', 0, SHUFFLE_REPLY, ['d1', 'd2', 'x'], 0));
+  assert.is(membershipStats(x).isolated, true);
+  // y stays full (its peers answer keepalives), so only the checks ever ask its backups.
+  w.run(6 * SHUFFLE_PERIOD);
+  assert.ok(neighbors(y).includes('x'), 'y took x: ' + neighbors(y));
+  assert.equal(neighbors(x), ['y']);
+  assert.is(membershipStats(x).isolated, false);
+  assert.is(neighbors(y).length, 5, 'one of y\'s peers was evicted for x');
+  assert.ok(!passiveView(y.ms).includes('d1') && !passiveView(y.ms).includes('d2'));
+  const m = metrics(y);
+  assert.is(m['hv.check.accepted'], 1, JSON.stringify(m));
+  assert.is(m['hv.neighbor.high'], 1, 'x asked y back with high priority');
+  assert.is(m['hv.sweep'] || 0, 0, 'no failure, no sweep');
 });
 
 test.run();
