@@ -29,7 +29,7 @@
  * frame would hold it for tens of seconds, and a board could not hold the reassembly buffer anyway.
  */
 import type { PeerId } from '../runtime/io.ts';
-import { BaseLink, BoundedQueue, LinkError, type LinkOptions } from './link.ts';
+import { BaseLink, BoundedQueue, LinkError, MAX_ID_BYTES, backoffDelay, helloId, type LinkOptions } from './link.ts';
 import { Fragmenter, Reassembler, MIN_PAYLOAD, MAX_PAYLOAD, MAX_TOTAL } from './blefrag.ts';
 
 /** Nordic UART Service and its characteristics, in noble's form (lower case, no dashes). */
@@ -42,7 +42,14 @@ export const NUS_TX = '6e400003b5a3f393e0a9e50e24dcca9e';
 const T_HELLO = 1;
 const T_DATA = 2;
 const F_HEARD = 1;
-export const MAX_ID_BYTES = 64;
+export { MAX_ID_BYTES };
+/**
+ * Peripherals whose reconnection backoff is remembered. 64: sixteen times the default maxConnections, so every
+ * board near a gateway keeps its backoff, while advertisers with ever new (random) addresses that fail to connect
+ * cannot grow the map. Policy when full: forget the oldest entry, preferring one with no reconnection pending;
+ * a forgotten board starts its backoff again from `min` (and, if its reconnection was pending, waits for a scan).
+ */
+const MAX_RETRY = 64;
 
 /** noble passes event-specific arguments to its listeners. */
 type Listener = (...args: any[]) => void;
@@ -155,6 +162,7 @@ export class BleLink extends BaseLink {
   private conns = new Map<string, Conn>(); // by peripheral id
   private byPeer = new Map<PeerId, Conn>();
   private connecting = new Set<string>();
+  /** Backoff state by peripheral id; bounded by MAX_RETRY (see reconnectLater). */
   private retry = new Map<string, { attempt: number; timer?: NodeJS.Timeout }>();
   private scanning = false;
   private idBytes: Uint8Array;
@@ -265,6 +273,7 @@ export class BleLink extends BaseLink {
         this.connecting.delete(p.id);
         this.fail('refused', 'cannot connect to ' + name + ': ' + err.message);
         this.reconnectLater(p);
+        this.scan(); // the slot is free again: look for other boards meanwhile
         return;
       }
       const c: Conn = {
@@ -334,12 +343,16 @@ export class BleLink extends BaseLink {
 
   private reconnectLater(p: NoblePeripheral): void {
     if (this.closed) return;
-    const r = this.retry.get(p.id) ?? { attempt: 0 };
-    this.retry.set(p.id, r);
+    let r = this.retry.get(p.id);
+    if (!r) {
+      if (this.retry.size >= MAX_RETRY) this.forgetOldestRetry();
+      r = { attempt: 0 };
+      this.retry.set(p.id, r);
+    }
     if (r.timer) return;
     const min = this.o.backoff?.min ?? 500;
     const max = this.o.backoff?.max ?? 10000;
-    const delay = Math.min(max, min * 2 ** Math.min(r.attempt, 20)) * (0.5 + Math.random() / 2);
+    const delay = backoffDelay(r.attempt, min, max);
     r.attempt++;
     r.timer = setTimeout(() => {
       r.timer = undefined;
@@ -347,6 +360,21 @@ export class BleLink extends BaseLink {
       if (this.conns.size + this.connecting.size >= this.maxConnections) return;
       this.connect(p);
     }, delay);
+  }
+
+  /** Make room in `retry` (MAX_RETRY): the oldest entry without a pending reconnection, else the oldest. */
+  private forgetOldestRetry(): void {
+    let victim: string | undefined;
+    for (const [id, r] of this.retry) {
+      if (victim === undefined) victim = id;
+      if (!r.timer) {
+        victim = id;
+        break;
+      }
+    }
+    if (victim === undefined) return;
+    clearTimeout(this.retry.get(victim)!.timer);
+    this.retry.delete(victim);
   }
 
   /** A connection ended (or is given up): peer down, queue dropped, reconnect later. */
@@ -381,14 +409,7 @@ export class BleLink extends BaseLink {
       return;
     }
     if (f[0] !== T_HELLO) return this.bad(c, 'a frame of unknown type ' + f[0]);
-    let id = '';
-    if (f.length > 2 && f.length <= 2 + MAX_ID_BYTES) {
-      try {
-        id = new TextDecoder('utf-8', { fatal: true }).decode(f.subarray(2));
-      } catch {
-        id = '';
-      }
-    }
+    const id = helloId(f, 2);
     if (id === '' || id === this.self) return this.bad(c, id === '' ? 'a malformed hello' : 'a hello with our own id');
     clearTimeout(c.helloTimer);
     if (c.peer !== id) {
@@ -405,8 +426,9 @@ export class BleLink extends BaseLink {
       }
       c.peer = id;
       this.byPeer.set(id, c);
-      const r = this.retry.get(c.p.id);
-      if (r) r.attempt = 0;
+      // It answered: its backoff starts afresh next time (no entry is the same as attempt 0).
+      clearTimeout(this.retry.get(c.p.id)?.timer);
+      this.retry.delete(c.p.id);
       // Answer before announcing the peer: a listener may send at once, and the board must hear who we are first.
       if ((f[1] & F_HEARD) === 0) this.hello(c, true);
       this.peerUp(id);

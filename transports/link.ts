@@ -105,6 +105,32 @@ export const DEFAULT_QUEUE = { frames: 256, bytes: 1 << 20 };
  */
 export const DEFAULT_MAX_PEERS = 1024;
 
+/** Longest peer id a hello carries (TCP, serial, BLE), in UTF-8 bytes: ids are short names, and a small bound
+ * keeps what a connection holds before its hello tiny. */
+export const MAX_ID_BYTES = 64;
+
+/**
+ * The id in a hello: `bytes[from..]` as strict UTF-8 of 1..MAX_ID_BYTES bytes, or '' when it is not one (the
+ * caller refuses the hello). The one decoder the TCP, serial and BLE links share.
+ */
+export function helloId(bytes: Uint8Array, from: number): string {
+  const n = bytes.length - from;
+  if (n < 1 || n > MAX_ID_BYTES) return '';
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(from));
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Delay before reconnection attempt number `attempt` (0 first): `min` doubling to `max`, times a random 0.5..1
+ * so links that lost the same broker or port do not all come back in the same instant.
+ */
+export function backoffDelay(attempt: number, min: number, max: number): number {
+  return Math.min(max, min * 2 ** Math.min(attempt, 20)) * (0.5 + Math.random() / 2);
+}
+
 export interface LinkOptions {
   /** This node's id. */
   id: PeerId;

@@ -40,7 +40,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { PeerId } from '../runtime/io.ts';
-import { BaseLink, BoundedQueue, LinkError, type LinkOptions } from './link.ts';
+import { BaseLink, BoundedQueue, LinkError, backoffDelay, type LinkOptions } from './link.ts';
 
 export interface MqttOptions extends LinkOptions {
   /** Broker URL: mqtt://host:1883, mqtts://host:8883, ws://... (default mqtt://127.0.0.1:1883). */
@@ -190,7 +190,7 @@ export class MqttLink extends BaseLink {
     if (this.closed || this.retry) return;
     const min = this.o.backoff?.min ?? 200;
     const max = this.o.backoff?.max ?? 10_000;
-    const delay = Math.min(max, min * 2 ** Math.min(this.attempt, 20)) * (0.5 + Math.random() / 2);
+    const delay = backoffDelay(this.attempt, min, max);
     this.attempt++;
     this.retry = setTimeout(() => {
       this.retry = undefined;

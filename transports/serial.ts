@@ -25,14 +25,14 @@
  */
 import { SerialPort } from 'serialport';
 import type { PeerId } from '../runtime/io.ts';
-import { BaseLink, BoundedQueue, LinkError, type LinkOptions } from './link.ts';
+import { BaseLink, BoundedQueue, LinkError, MAX_ID_BYTES, backoffDelay, helloId, type LinkOptions } from './link.ts';
 import { Deframer, encodeFrame } from './serialframe.ts';
 
 const T_HELLO = 1;
 const T_DATA = 2;
 const F_HEARD = 1;
-/** Longest id in a hello, in UTF-8 bytes (as the TCP link). */
-export const MAX_ID_BYTES = 64;
+/** Longest id in a hello, in UTF-8 bytes (link.ts, shared with TCP and BLE). */
+export { MAX_ID_BYTES };
 
 export interface SerialOptions extends LinkOptions {
   /** The port: '/dev/ttyACM0', '/dev/ttyUSB0', '/dev/serial0' on a Pi, 'COM3', or a pty's path. */
@@ -178,7 +178,7 @@ export class SerialLink extends BaseLink {
     if (this.closed || this.closing || this.reopenTimer) return;
     const min = this.o.backoff?.min ?? 200;
     const max = this.o.backoff?.max ?? 5000;
-    const delay = Math.min(max, min * 2 ** Math.min(this.attempt, 20)) * (0.5 + Math.random() / 2);
+    const delay = backoffDelay(this.attempt, min, max);
     this.attempt++;
     this.reopenTimer = setTimeout(() => {
       this.reopenTimer = undefined;
@@ -230,14 +230,7 @@ export class SerialLink extends BaseLink {
       return;
     }
     if (p[0] !== T_HELLO) return this.bad('a frame of unknown type ' + p[0]);
-    let id = '';
-    if (p.length > 2 && p.length <= 2 + MAX_ID_BYTES) {
-      try {
-        id = new TextDecoder('utf-8', { fatal: true }).decode(p.subarray(2));
-      } catch {
-        id = '';
-      }
-    }
+    const id = helloId(p, 2);
     if (id === '') return this.bad('a malformed hello');
     if (id === this.self) return this.bad('its own hello (is the line looped back?)');
     const fresh = this.peer !== id;

@@ -24,11 +24,11 @@
  */
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import type { PeerId } from '../runtime/io.ts';
-import { BaseLink, type LinkOptions } from './link.ts';
+import { BaseLink, MAX_ID_BYTES, backoffDelay, helloId, type LinkOptions } from './link.ts';
 
 const MAGIC = Buffer.from('PLN1');
-/** Longest id in a hello, in UTF-8 bytes: ids are short names, and this keeps the pre-hello bound tiny. */
-export const MAX_ID_BYTES = 64;
+/** Longest id in a hello, in UTF-8 bytes (link.ts): ids are short names, and this keeps the pre-hello bound tiny. */
+export { MAX_ID_BYTES };
 
 export interface TcpOptions extends LinkOptions {
   /** Accept connections here. host defaults to 127.0.0.1; give '0.0.0.0' (or an address) to serve a LAN. */
@@ -193,7 +193,7 @@ export class TcpLink extends BaseLink {
       d.parked = true;
       return;
     }
-    const delay = Math.min(this.backoffMax, this.backoffMin * 2 ** Math.min(d.attempt, 20)) * (0.5 + Math.random() / 2);
+    const delay = backoffDelay(d.attempt, this.backoffMin, this.backoffMax);
     d.attempt++;
     d.timer = setTimeout(() => this.dial(d), delay);
   }
@@ -238,14 +238,7 @@ export class TcpLink extends BaseLink {
       return;
     }
     // The hello.
-    let id = '';
-    if (f.length > MAGIC.length && f.subarray(0, MAGIC.length).equals(MAGIC)) {
-      try {
-        id = new TextDecoder('utf-8', { fatal: true }).decode(f.subarray(MAGIC.length));
-      } catch {
-        id = '';
-      }
-    }
+    const id = f.subarray(0, MAGIC.length).equals(MAGIC) ? helloId(f, MAGIC.length) : '';
     if (id === '' || id === this.self) {
       this.fail('protocol', (id === '' ? 'bad hello' : 'connected to itself') + ' from ' + where + '; closing the connection');
       c.socket.destroy();

@@ -291,6 +291,22 @@ test('a board that never says hello is disconnected after helloTimeout', async (
   }, { helloTimeout: 80 });
 });
 
+test('boards that keep refusing do not grow the backoff memory past its bound (64)', async () => {
+  const sim = new SimNoble();
+  for (let i = 0; i < 100; i++) sim.board('r' + i, 'refuser' + i).refuse = 1e9;
+  await withLink(sim, async (l) => {
+    const refused = new Set<string>();
+    l.on('error', (e) => {
+      const m = /cannot connect to Puck\.js \S+ \((r\d+)\)/.exec(e.message);
+      if (m) refused.add(m[1]);
+    });
+    await until(() => refused.size > 66, 'more boards tried than the bound', 5000);
+    const retry = (l as unknown as { retry: Map<string, unknown> }).retry;
+    assert.ok(retry.size <= 64, 'backoff entries: ' + retry.size);
+    assert.equal(l.peers(), []);
+  });
+});
+
 test('several boards at once, up to maxConnections', async () => {
   const sim = new SimNoble();
   for (let i = 0; i < 3; i++) sim.board('b' + i, 'node' + i);
