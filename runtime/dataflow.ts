@@ -30,6 +30,7 @@ import type { Item } from '../crdt/types.ts';
 import { hasOwn, sortedKeys } from '../crdt/keys.ts';
 import { type Store, StoreError, applyRemote, declare, get } from './store.ts';
 import { DataflowError, derive, outSpec, takesFn } from './dataflow/ops.ts';
+import * as kn from './knobs.ts';
 
 export { DataflowError } from './dataflow/ops.ts';
 
@@ -81,15 +82,11 @@ export interface Dataflow {
   reads: PendingRead[];
 }
 
+const RANGES = { maxFns: kn.count(0), maxDerivations: kn.count(0), maxReads: kn.count(0) };
+
+/** Throws (as every layer's knobs do, runtime/knobs.ts) on an unknown knob or one out of range. */
 export function createDataflow(config: Partial<DataflowConfig> | undefined): Dataflow {
-  const cfg: DataflowConfig = { maxFns: DATAFLOW_DEFAULTS.maxFns, maxDerivations: DATAFLOW_DEFAULTS.maxDerivations, maxReads: DATAFLOW_DEFAULTS.maxReads };
-  if (config) {
-    const ks = Object.keys(cfg);
-    for (let i = 0; i < ks.length; i++) {
-      const v = (config as any)[ks[i]];
-      if (typeof v === 'number') (cfg as any)[ks[i]] = v;
-    }
-  }
+  const cfg = kn.knobs('dataflow', DATAFLOW_DEFAULTS, RANGES, config);
   return { cfg: cfg, fns: {}, nfns: 0, defs: [], outs: {}, ins: {}, reads: [] };
 }
 

@@ -67,5 +67,7 @@ export type NodeEvent =
   | { type: 'deliver'; msgId: string; origin: PeerId; hops: number; payload: Item }
   /** Something from a peer was dropped and counted (reason as in DecodeError.reason or a protocol reason). */
   | { type: 'dropped'; from: PeerId; reason: string }
-  /** A failed link: a send to this peer is not possible (the driver may tell the node with a link input). */
+  /** Isolation changed: true when the node, once joined, has no neighbour left (an empty active view; it keeps
+   *  retrying its contacts), false when it has one again. HyParView emits it (runtime/membership/health.ts); the
+   *  other managers report isolation only in membershipStats. */
   | { type: 'isolated'; isolated: boolean };

@@ -178,7 +178,7 @@ export function step(node: PollenNode, input: Input, now: number): Output[] {
   else if (input.kind === 'link') node.mem.onLink(node.ms, cm, input.peer, input.up);
   else if (input.kind === 'command') onCommand(node, cm, cp, ca, input.command);
   // Dataflow: re-derive what this step's changes reach and fire threshold reads (after every kind of input).
-  runDataflow(node, out, cm, cp, ca);
+  runDataflow(node, cm, cp, ca);
   syncNeighbors(node, cp);
   ae.arm(node.ae, ca);
   return out;
@@ -239,11 +239,8 @@ function onCommand(node: PollenNode, cm: StepCtx, cp: StepCtx, ca: StepCtx, c: C
     if (df.isDerived(node.df, c.id)) throw new StoreError('derived', c.id + ' is derived: update its inputs instead');
     const delta = update(node.store, c.id, c.mutator, node.id, c.args);
     if (delta === null) return;
-    const v = get(node.store, c.id);
-    if (!v) return;
-    ae.record(node.ae, ca, node.store, c.id, delta, node.id);
+    share(node, ca, cp, c.id, delta);
     ca.emit({ type: 'changed', id: c.id });
-    if (node.ptDeltas) plumtree.broadcast(node.pt, cp, [1, c.id, v.spec, v.type.encode(delta)]);
   } else if (c.op === 'broadcast') plumtree.broadcast(node.pt, cp, [0, c.payload]);
   else if (c.op === 'bind' || c.op === 'derive' || c.op === 'read') onDataflowCommand(node, cm, cp, ca, c);
 }
@@ -311,8 +308,9 @@ function fireReads(node: PollenNode, cm: StepCtx, cp: StepCtx, ca: StepCtx, chan
 
 /** After a step: re-derive the derivations the step's 'changed' events reach, then fire due reads; repeat
  *  for the changes the reads' callbacks made, up to MAX_FLOW_ROUNDS. */
-function runDataflow(node: PollenNode, out: Output[], cm: StepCtx, cp: StepCtx, ca: StepCtx): void {
+function runDataflow(node: PollenNode, cm: StepCtx, cp: StepCtx, ca: StepCtx): void {
   if (node.df.defs.length === 0 && node.df.reads.length === 0) return;
+  const out = cm.out;
   let from = 0;
   for (let round = 0; round < MAX_FLOW_ROUNDS && from < out.length; round++) {
     const changed: { [id: string]: boolean } = {};
@@ -470,7 +468,6 @@ function restore(node: PollenNode, item: Item): void {
   for (let i = 0; i < vars.length; i++) {
     const e = arr(vars[i], 'snapshot variable', 3);
     const v = declare(node.store, str(e[0], 'variable id'), str(e[1], 'spec'));
-    v.state = v.type.join(v.state, v.type.decode(e[2]));
-    v.digest = -1;
+    applyRemote(node.store, v.id, v.type.decode(e[2]));
   }
 }

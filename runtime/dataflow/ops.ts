@@ -19,7 +19,7 @@
  * - product and intersection pair dots: the output dot (da, db) is alive while both halves are, and the
  *   output context is ca × cb (every pair of seen dots). A pair dot is a dot whose replica id spells da and
  *   b's replica, with b's counter: "<len(ra)>.<ra>.<na>.<rb>", nb. Its cost: the context holds one entry per
- *   (dot seen by a, replica of b); it is bounded by MAX_PAIR_ENTRIES.
+ *   (dot seen by a, replica of b); it, and a product's |a| × |b| elements, are bounded by MAX_PAIR_ENTRIES.
  * - G-Sets and 2P-Sets mixed with OR-Sets are first lifted to OR-Sets (element e holds the one dot
  *   ("g" + keyOf(e), 1); a 2P-Set's removed elements keep the dot in the context only), a monotone embedding.
  * - fold has no monotone form on the value (a removal lowers a sum), so its output is an LWW register whose
@@ -262,6 +262,13 @@ function pairContext(ca: Context, cb: Context): Context {
 
 // ---- the set operations ----
 
+/** A product holds |a| × |b| elements; inputs grow with peers' adds, so it is held to MAX_PAIR_ENTRIES too. */
+function checkProduct(na: number, nb: number): void {
+  if (na * nb > MAX_PAIR_ENTRIES) {
+    throw new DataflowError('size', 'a product of ' + na + ' × ' + nb + ' elements passes MAX_PAIR_ENTRIES ' + MAX_PAIR_ENTRIES);
+  }
+}
+
 function mapORSet(s: ORSetState, fn: (...xs: any[]) => any): ORSetState {
   const m: Elems = {};
   const ks = sortedKeys(s.m);
@@ -305,6 +312,7 @@ function productORSets(a: ORSetState, b: ORSetState, intersect: boolean): ORSetS
   const m: Elems = {};
   const ka = Object.keys(a.m);
   const kb = Object.keys(b.m);
+  if (!intersect) checkProduct(ka.length, kb.length);
   for (let i = 0; i < ka.length; i++) {
     const x = a.m[ka[i]];
     if (intersect) {
@@ -350,6 +358,7 @@ function productGSets(a: GSetState, b: GSetState, intersect: boolean): GSetState
   const out: GSetState = {};
   const ka = Object.keys(a);
   const kb = Object.keys(b);
+  if (!intersect) checkProduct(ka.length, kb.length);
   for (let i = 0; i < ka.length; i++) {
     if (intersect) {
       if (hasOwn(b, ka[i])) out[ka[i]] = a[ka[i]];
