@@ -175,7 +175,7 @@ export function runAdCounter(partial: Partial<AdConfig>, progress?: Progress): A
     if (knewAt[i] === undefined) knewAt[i] = sim.now;
   };
   const rand = new Random(cfg.seed, 101);
-  const uniform = (r: [number, number]): number => r[0] + rand.float() * (r[1] - r[0]);
+  const uniform = (r: [number, number]): number => rand.draw({ dist: 'uniform', min: r[0], max: r[1] });
 
   // Ground truth, kept by the driver.
   const contracts: Contract[] = [];

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { encode, decode } from '../../crdt/codec/cbor.ts';
 import { typeOf } from '../../crdt/registry.ts';
 import type { Crdt, Item } from '../../crdt/types.ts';
+import { median } from './stats.ts';
 
 type AnyCrdt = Crdt<any, any>;
 
@@ -106,8 +107,7 @@ function timeMs(reps: number, f: () => unknown): number {
     f();
     ts.push(performance.now() - t0);
   }
-  ts.sort((a, b) => a - b);
-  return ts[Math.floor(ts.length / 2)];
+  return median(ts);
 }
 
 /** Build a state of n elements (or increments) on one replica by joining n deltas. */

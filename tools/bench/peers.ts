@@ -31,6 +31,7 @@ import {
   type AnyPeer, type Kind, type Run, type Sizes, FULL, MAP_KEY, churnExpected, churnScript, counterWorkload, mapWorkload, setWorkload,
 } from './peers/workload.ts';
 import { machine, ROOT, version, writeSection } from './peers/report.ts';
+import { median } from './stats.ts';
 import { yjs } from './peers/yjs.ts';
 import { encode } from '../../crdt/codec/cbor.ts';
 
@@ -73,12 +74,6 @@ export interface Figures {
 }
 
 export type Results = { [peer: string]: { [k in Kind]: Figures } };
-
-function median(xs: number[]): number {
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function gc(): void {
   const g = (globalThis as { gc?: () => void }).gc;

@@ -27,15 +27,12 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runScenario, type Scenario, type ScenarioResult } from '../sim/scenario.ts';
 import { mesh, opBound, syncModel, tree, type SyncAlgo } from '../sim/syncmodel.ts';
+import { mean } from './stats.ts';
 
 const WARM = 20000;
 
 function fmt(x: number, d = 2): string {
   return Number.isFinite(x) ? x.toFixed(d) : '–';
-}
-
-function mean(xs: number[]): number {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 }
 
 function table(head: string[], rows: (string | number)[][]): string {

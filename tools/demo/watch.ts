@@ -6,7 +6,8 @@
  *
  *   const want = new Model();
  *   want.inc(5); want.add('milk');
- *   const ms = await converge(cluster.nodes, want, deadline, console.log);   // '  n3  +41 ms  visits=5 ...'
+ *   const ms = await converge(cluster.nodes, want, performance.now(), Date.now() + 10000, console.log, 1);
+ *   // logs '  n3      +41 ms  visits=5 ...' as each node gets there
  */
 import type { PollenDriver } from '../../transports/driver.ts';
 

@@ -25,8 +25,6 @@ import { CLS_CONTROL, CLS_DELTA, CLS_PAYLOAD, CLS_STATE } from '../../runtime/io
 import type { PollenNode } from '../../runtime/node.ts';
 import { ids as storeIds } from '../../runtime/store.ts';
 
-export const CLASS_NAMES = ['control', 'payload', 'delta', 'state'] as const;
-
 interface Bcast {
   id: string;
   label: string;
