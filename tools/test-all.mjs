@@ -232,6 +232,10 @@ async function main(argv) {
   process.stdout.write('\n' + runs.length + ' test run(s) of ' + files.length + ' file(s), ' + ran + ' test(s)' + (skipped ? ', ' + skipped + ' skipped' : '') + '\n');
   if (files.length === 0) process.stdout.write('no test file matched ' + (patterns.length ? patterns.join(' ') : 'tests/**/*.test.ts') + '\n');
   else if (ran === 0) process.stdout.write('no test ran\n');
+  // Suites whose real component (tests/support/extras.ts) this machine lacks said so; .ci/run runs them.
+  const ciOnly = [];
+  for (const slot of slots) for (const m of slot.text.matchAll(/^ci-only: (.*)$/gm)) ciOnly.push(m[1]);
+  for (const c of ciOnly) process.stdout.write('ran in CI only: ' + c + '\n');
   for (const p of problems) process.stdout.write('failed: ' + p + '\n');
   process.stdout.write(passed + ' passed, ' + failed + ' failed\n');
   return failed > 0 || ran === 0 ? 1 : 0;
