@@ -36,6 +36,7 @@ async function script(path: string, argv: string[]): Promise<number> {
 const SUBS: { [name: string]: Sub } = {
   demo: { about: 'a local cluster on the embedded broker: updates, a partition, a restart [--nodes N --seed S --quiet --view]', run: (a) => script('./demo.ts', a) },
   node: { about: 'run one node on real links (MQTT, TCP, serial, BLE), with /metrics and discovery', run: async (a) => (await import('./node/cmd.ts')).main(a) },
+  bridge: { about: 'the gateway: boards on serial/BLE, MQTT upstream, every variable as Homie 5 topics', run: async (a) => (await import('./bridge/cmd.ts')).main(a) },
   sim: { about: 'run a simulator scenario: summary table, results JSON and plots in a folder', run: async (a) => (await import('./sim/cli.ts')).main(a) },
   adcounter: { about: 'the advertisement counter in the simulator, with its report', run: async (a) => (await import('./adcounter/cli.ts')).main(a) },
   bench: { about: 'CRDT delta bytes (CBOR vs JSON) and join throughput [--quick]', run: (a) => script('./bench/crdt.ts', a) },
