@@ -38,6 +38,8 @@ const SUBS: { [name: string]: Sub } = {
   node: { about: 'run one node on real links (MQTT, TCP, serial, BLE), with /metrics and discovery', run: async (a) => (await import('./node/cmd.ts')).main(a) },
   bridge: { about: 'the gateway: boards on serial/BLE, MQTT upstream, every variable as Homie 5 topics', run: async (a) => (await import('./bridge/cmd.ts')).main(a) },
   sim: { about: 'run a simulator scenario: summary table, results JSON and plots in a folder', run: async (a) => (await import('./sim/cli.ts')).main(a) },
+  report: { about: 'the fixed scenario matrix: SVG plots and a Markdown summary [--baseline DIR]', run: async (a) => (await import('./report/cmd.ts')).main(a) },
+  view: { about: 'the live overlay view in a browser, for a simulation or a running cluster', run: async (a) => (await import('./view/cmd.ts')).main(a) },
   adcounter: { about: 'the advertisement counter in the simulator, with its report', run: async (a) => (await import('./adcounter/cli.ts')).main(a) },
   bench: { about: 'CRDT delta bytes (CBOR vs JSON) and join throughput [--quick]', run: (a) => script('./bench/crdt.ts', a) },
   'board-check': {

@@ -58,9 +58,9 @@ export function bars(title: string, rows: Row[], x: string, y: string, series: s
     data: { values: rows },
     mark: 'bar',
     encoding: {
-      x: { field: x, type: 'nominal', title: x, axis: { labelAngle: -30 } },
+      x: { field: x, type: 'nominal', title: x, axis: { labelAngle: -30, labelLimit: 240 } },
       xOffset: { field: series },
-      y: { field: y, type: 'quantitative', title: yTitle, scale: o.logY ? { type: 'symlog' } : { zero: true } },
+      y: { field: y, type: 'quantitative', title: yTitle, scale: o.logY ? { type: 'log' } : { zero: true } },
       color: { field: series, type: 'nominal', title: series },
     },
   } as TopLevelSpec;
@@ -77,7 +77,7 @@ export function stacked(title: string, rows: Row[], x: string, y: string, part: 
     data: { values: rows },
     mark: 'bar',
     encoding: {
-      x: { field: x, type: 'nominal', title: x, axis: { labelAngle: -30 } },
+      x: { field: x, type: 'nominal', title: x, axis: { labelAngle: -30, labelLimit: 240 } },
       y: { field: y, type: 'quantitative', title: yTitle, stack: 'zero' },
       color: { field: part, type: 'nominal', title: part },
     },
