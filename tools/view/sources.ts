@@ -3,7 +3,7 @@
  * - a simulation (`simSource`): a scenario run in slices of simulated time, paced against the wall clock
  *   (`speed` simulated ms per wall ms), a frame after each slice;
  * - a running cluster (`clusterSource`): each node's /state (served by `pollen node --http`) polled every
- *   `every` ms; a node that does not answer is shown down;
+ *   `every` ms; a node that stops answering is shown down (one that never answered is not shown);
  * - drivers in this process (`driverSource`): the demo's cluster with `npm start -- --view`.
  * Each returns a stop function.
  */
@@ -63,13 +63,14 @@ export function clusterSource(urls: string[], push: (f: Frame) => void, o: { eve
           last.set(u, s);
           return s;
         } catch {
+          // A node that never answered is not drawn (its id is unknown yet); one that did is drawn down.
           const was = last.get(u);
-          return downSnapshot(was ? was.id : u);
+          return was ? downSnapshot(was.id) : undefined;
         }
       }),
     );
     if (stopped) return;
-    push(frameOf(Date.now() - t0, 'cluster', snaps));
+    push(frameOf(Date.now() - t0, 'cluster', snaps.filter((x): x is NodeSnapshot => x !== undefined)));
     timer = setTimeout(() => void poll(), every);
   };
   void poll();
