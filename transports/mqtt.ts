@@ -40,6 +40,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { PeerId } from '../runtime/io.ts';
+import { peerIdProblem } from '../runtime/messages.ts';
 import { BaseLink, BoundedQueue, LinkError, backoffDelay, type LinkOptions } from './link.ts';
 import { type Backoff, backoffKnobs, linkKnobs, ms, whole } from './options.ts';
 
@@ -72,17 +73,17 @@ export const MQTT_DEFAULTS = { keepalive: 10, connectTimeout: 5000 };
 const MQTT_RANGES = { keepalive: whole(0, 65535, 'seconds'), connectTimeout: ms(1) };
 export const MQTT_BACKOFF: Backoff = { min: 200, max: 10000 };
 
-const MAX_ID_BYTES = 128;
 /** A presence payload is "1"; anything longer than this is not ours and is ignored (counted). */
 const MAX_PRESENCE = 64;
 const UP = Buffer.from('1');
 const GONE = Buffer.alloc(0);
 
-/** Why `id` cannot be a topic level, or undefined when it can. */
+/** Why `id` cannot be a peer id and a topic level, or undefined when it can: the bound every layer accepts
+ *  (runtime/messages.ts), and none of the characters MQTT topics reserve. */
 export function badId(id: string): string | undefined {
-  if (typeof id !== 'string' || id === '') return 'an id must be a non-empty string';
+  const bad = peerIdProblem(id);
+  if (bad) return bad;
   if (/[/+#\u0000]/.test(id)) return 'id "' + id + '" contains one of / + # NUL, which MQTT topics reserve';
-  if (Buffer.byteLength(id) > MAX_ID_BYTES) return 'id "' + id.slice(0, 20) + '..." is longer than ' + MAX_ID_BYTES + ' bytes';
   return undefined;
 }
 

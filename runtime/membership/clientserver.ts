@@ -52,11 +52,11 @@ import { cmpStr, sortedKeys } from '../../crdt/keys.ts';
 import type { Ctx } from '../context.ts';
 import { CLS_CONTROL } from '../io.ts';
 import type { PeerId } from '../io.ts';
-import { DISCONNECT, JOIN, JOIN_REPLY, KEEPALIVE, PEERS } from '../messages.ts';
+import { DISCONNECT, JOIN, JOIN_REPLY, KEEPALIVE, PEERS, MAX_PEER_ID, peerIdBytes } from '../messages.ts';
 import type { Membership, MembershipStats } from './membership.ts';
 import { type Range, IDS, count, knobs, ms } from '../knobs.ts';
 import { dict } from '../tables.ts';
-import { type Named, type Peer, type Tombs, admit, armRetry, heard, isGone, knownInc, peerList, stopRetry, tombs, tombstone, MAX_PEER_ID } from './peers.ts';
+import { type Named, type Peer, type Tombs, admit, armRetry, heard, isGone, knownInc, peerList, stopRetry, tombs, tombstone } from './peers.ts';
 
 export interface CsConfig {
   /** The servers' ids. [] (the default): the contacts of join() are the servers (see Roles above). */
@@ -365,7 +365,7 @@ export function onMessage(s: CsState, ctx: Ctx, from: PeerId, inc: number, type:
     ctx.count('cs.left', 1);
     return true;
   }
-  if (from === s.self || from.length > MAX_PEER_ID) return true;
+  if (from === s.self || peerIdBytes(from) > MAX_PEER_ID) return true;
   const known = knownInc(s.servers, s.clients, from);
   if (!admit(ctx, s.gone, known, from, inc, type === JOIN, s.cfg.peerTimeout, 'cs')) return true;
   if (type === DISCONNECT) {
