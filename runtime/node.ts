@@ -27,7 +27,7 @@ import { limits, type Limits } from '../crdt/codec/limits.ts';
 import { canonicalSpec, typeOf } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import type { Command, Input, NodeEvent, Output, PeerId } from './io.ts';
-import { VERSION } from './messages.ts';
+import { VERSION, LAYER_ANTIENTROPY, LAYER_MEMBERSHIP, LAYER_PLUMTREE, layerOf, peerIdProblem } from './messages.ts';
 import { type Rng, rng, fork } from './rng.ts';
 import type { Membership, MembershipStats } from './membership/membership.ts';
 import { managerOf } from './membership/index.ts';
@@ -138,6 +138,9 @@ function count(node: PollenNode, name: string, n: number): void {
 }
 
 export function createNode(config: NodeConfig): PollenNode {
+  // The one bound every link and layer accepts: a longer id would be refused by peers' membership and Plumtree.
+  const badId = peerIdProblem(config.id);
+  if (badId) throw new Error('node: ' + badId);
   const inc = config.incarnation === undefined ? 0 : config.incarnation;
   const r = rng(config.seed);
   const mem = managerOf(config.membership === undefined ? 'hyparview' : config.membership);
@@ -214,9 +217,10 @@ function onFrame(node: PollenNode, cm: StepCtx, cp: StepCtx, ca: StepCtx, from: 
   const body = item[4];
   try {
     let taken = false;
-    if ((type >= 1 && type <= 19) || (type >= 40 && type <= 49)) taken = node.mem.onMessage(node.ms, cm, from, inc, type, body);
-    else if (type >= 20 && type <= 29) taken = plumtree.onMessage(node.pt, cp, from, type, body);
-    else if (type >= 30 && type <= 39) taken = ae.onMessage(node.ae, ca, node.store, from, inc, type, body);
+    const layer = layerOf(type);
+    if (layer === LAYER_MEMBERSHIP) taken = node.mem.onMessage(node.ms, cm, from, inc, type, body);
+    else if (layer === LAYER_PLUMTREE) taken = plumtree.onMessage(node.pt, cp, from, type, body);
+    else if (layer === LAYER_ANTIENTROPY) taken = ae.onMessage(node.ae, ca, node.store, from, inc, type, body);
     if (!taken) drop(cm, from, 'type');
   } catch (e) {
     drop(cm, from, reasonOf(e));
