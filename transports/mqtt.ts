@@ -24,7 +24,7 @@
  * in the client while offline, for nothing the protocol needs. Presence uses QoS 1 with retain: it is the one
  * message that must arrive, since without it a node is never discovered or never mourned.
  *
- * A peer id must be usable as one topic level: 1..128 UTF-8 bytes without '/', '+', '#' or NUL.
+ * A node id must be a peer id (runtime/messages.ts: 1..64 UTF-8 bytes) and one topic level: no '/', '+', '#', NUL.
  *
  * Reconnection: mqtt.js's own fixed-period retry is off; after a lost connection the link retries with
  * exponential backoff and jitter (backoff.min doubling to backoff.max), and on every (re)connection it subscribes

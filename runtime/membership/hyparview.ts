@@ -161,7 +161,6 @@ export const HYPARVIEW_RANGES: { [knob: string]: Range } = {
   passiveChecks: count(0),
 };
 
-/** Longest peer id accepted from a peer. */
 /** Most peers in one body list: a sample is ka + kp + 1 = 8 by default; this leaves room for bigger knobs. */
 export const MAX_LIST = 32;
 /** Contacts kept from join(). */
