@@ -14,6 +14,7 @@
  */
 import type { Crdt, ReplicaId } from '../crdt/types.ts';
 import { hasOwn, sortedKeys } from '../crdt/keys.ts';
+import { type ReasonError, errorType } from '../crdt/errors.ts';
 import { typeOf, specOf } from '../crdt/registry.ts';
 
 /** Default bound on variables per node: room for an application's handful plus derived ones on a Puck.js. */
@@ -39,15 +40,8 @@ export interface Store {
 
 /** Why the store refused: "id" (bad id), "full" (maxVars reached), "spec" (redeclared with another type),
  * "unknown" (no such variable), "mutator" (no such mutator on the type). */
-export class StoreError extends Error {
-  reason: string;
-  constructor(reason: string, message: string) {
-    super(message);
-    this.name = 'StoreError';
-    this.reason = reason;
-    this.message = 'StoreError: ' + message;
-  }
-}
+export interface StoreError extends ReasonError {}
+export const StoreError = errorType<StoreError>('StoreError');
 
 export function createStore(maxVars: number | undefined): Store {
   return { vars: {}, count: 0, maxVars: maxVars === undefined ? DEFAULT_MAX_VARS : maxVars };
