@@ -7,7 +7,7 @@
  *
  *   const broker = await startBroker();
  *   const link = await mqttLink({ id: 'a', url: broker.url, protocolVersion: 4 });
- *   const node = await createNode({ id: 'a', links: [link], contacts: ['seed'], store: fileStore('a.pollen') });
+ *   const node = await startNode({ id: 'a', links: [link], contacts: ['seed'], store: fileStore('a.pollen') });
  *   node.declare('hits', 'gcounter');
  *   node.update('hits', 'inc', [1]);
  *   node.on('changed', (e) => console.log(e.id, node.query(e.id)));
@@ -28,11 +28,12 @@
  * (the larger of the saved one plus one and the seconds since 2020), so peers can tell a restarted node's messages
  * from those of its earlier life; without a store it is the clock's part alone.
  */
+import { dataflowOf } from '../runtime/dataflow/glue.ts';
 import { rename, readFile, writeFile } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import type { Item } from '../crdt/types.ts';
 import { encode, decode } from '../crdt/codec/cbor.ts';
-import { createNode as createRuntimeNode, step, read as valueOf, stateOf, neighbors, metrics, snapshot, type NodeConfig, type PollenNode } from '../runtime/node.ts';
+import { createNode as createRuntimeNode, step, read as valueOf, stateOf, neighbors, metrics, snapshot, type NodeConfig, type PollenNode } from '../runtime/full.ts';
 import type { Command, NodeEvent, Output, PeerId } from '../runtime/io.ts';
 import { register, type Fn } from '../runtime/dataflow.ts';
 import * as api from '../runtime/dataflow/api.ts';
@@ -253,7 +254,7 @@ export class PollenDriver {
   }
   /** Register a deterministic function by name, for map/filter/fold and read predicates. */
   fn(name: string, f: Fn): void {
-    register(this.node.df, name, f);
+    register(dataflowOf(this.node), name, f);
   }
   map(id: string, input: string, f: string, share?: boolean): void {
     this.run((n, now) => api.map(n, id, input, f, now, share));
@@ -460,7 +461,7 @@ async function loadState(store: NodeStore, id: string): Promise<{ incarnation: n
  * Start a node on its links: load its state (if a store is given), take the next incarnation and save it at once
  * (a crash right after start still counts as a life), tell the node which peers are up, join the contacts.
  */
-export async function createNode(o: NodeOptions): Promise<PollenDriver> {
+export async function startNode(o: NodeOptions): Promise<PollenDriver> {
   if (!o.links || o.links.length === 0) throw new Error('node ' + o.id + ': give at least one link');
   for (const l of o.links) {
     if (l.self !== o.id) throw new Error('node ' + o.id + ': its ' + l.kind + ' link is for id "' + l.self + '"');
