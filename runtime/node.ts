@@ -1,5 +1,5 @@
 /**
- * A Pollen node: a value plus `step(node, input, now) -> Output[]` (DESIGN.md §2, runtime/io.ts), composed from
+ * A Pollen node: a value plus `step(node, input, now) -> Output[]` (ARCHITECTURE.md, runtime/io.ts), composed from
  * the parts a profile chooses. One step decodes a frame with limits, checks its envelope [VERSION, type, sender,
  * incarnation, body], routes it by type range (membership 1–19 and 40–49, Plumtree 20–29, anti-entropy 30–39),
  * runs timers and commands, and then tells Plumtree and anti-entropy about every neighbour the membership manager

@@ -30,7 +30,7 @@
  * collision silently drops a message), deterministic, and names the origin, so bodies need not carry it. The
  * incarnation keeps a restarted node's new messages apart from its earlier life's, which peers may still hold.
  *
- * Bodies (arrays, DESIGN.md §4):
+ * Bodies (arrays, PROTOCOL.md):
  *   GOSSIP [msgId, hops, payload]   hops: links crossed when it arrives (the origin sends 1)
  *   IHAVE  [[msgId, hops], …]       hops: what the receiver's copy would have if grafted from the sender
  *   GRAFT  [msgId] or []            [] only asks to become eager (the optimization)

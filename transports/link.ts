@@ -1,5 +1,5 @@
 /**
- * The Link contract (shared/DESIGN.md §8): what every transport (memory, TCP, MQTT, serial, BLE, the shaper)
+ * The Link contract (PROTOCOL.md, "Links"): what every transport (memory, TCP, MQTT, serial, BLE, the shaper)
  * gives the node driver. A link carries whole frames (Uint8Array) between this node and peers named by PeerId;
  * it knows nothing of what a frame means. The driver (transports/driver.ts) turns its events into node inputs.
  *

@@ -1,6 +1,6 @@
 /**
  * The MQTT link: every node is one client of a broker (the embedded aedes, Mosquitto, any MQTT 3.1.1/5 broker),
- * and frames travel as the raw payloads of PUBLISH packets (shared/DESIGN.md §8).
+ * and frames travel as the raw payloads of PUBLISH packets (PROTOCOL.md, "MQTT").
  *
  *   const link = await mqttLink({ id: 'a', url: 'mqtt://pi.local:1883', root: 'pollen/garden' });
  *   link.on('peer', (p, up) => ...);     // from retained presence: every node of the cluster, as it comes and goes

@@ -1,5 +1,5 @@
 /**
- * Client-server membership (DESIGN.md §5): a server knows every client that joined it and every other server
+ * Client-server membership (PROTOCOL.md, "Client-server"): a server knows every client that joined it and every other server
  * (the servers form a full mesh among themselves); a client knows only servers, and its neighbours are the
  * servers it can reach. A star (or a few joined stars): a gateway Pi serving battery boards, each board talking
  * to one or two gateways and never to another board.
@@ -29,7 +29,7 @@
  * - Incarnations as in full.ts (the gate and the tombstones are in peers.ts): an older one is ignored, a newer one
  *   replaces, DISCONNECT leaves a tombstone that ignores late frames of that life for `peerTimeout`, or until a JOIN.
  *
- * Bodies (arrays, DESIGN.md §4); a list is [[peerId, incarnation], …] sorted by peer id:
+ * Bodies (arrays, PROTOCOL.md); a list is [[peerId, incarnation], …] sorted by peer id:
  *   JOIN        [role]         role 1 from a server, 0 from a client
  *   JOIN_REPLY  [1, servers]   accepted; servers: the live servers the answering node knows (not itself)
  *               [0, servers]   refused (the server is full, or the answering node is no server): try these

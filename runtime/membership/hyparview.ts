@@ -35,7 +35,7 @@
  *   HyParView.onMessage(s, ctx, 'seed', 0, JOIN_REPLY, ['c', 'd']);
  *   HyParView.neighbors(s);                           // ['seed']
  *
- * Bodies (arrays, DESIGN.md §4):
+ * Bodies (arrays, PROTOCOL.md):
  *   JOIN []                    JOIN_REPLY [peer, …]          FORWARD_JOIN [newNode, ttl]
  *   NEIGHBOR [high 0|1]        NEIGHBOR_REPLY [accepted 0|1] DISCONNECT [alive 0|1] (0: leaving for good)
  *   SHUFFLE [origin, ttl, [peer, …]]                         SHUFFLE_REPLY [peer, …]

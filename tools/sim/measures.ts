@@ -1,5 +1,5 @@
 /**
- * The measures of shared/DESIGN.md §10, gathered while a simulation runs: the simulator calls `onSend`,
+ * The measures of ARCHITECTURE.md ("Where the measures come from"), gathered while a simulation runs: the simulator calls `onSend`,
  * `onDeliver`, `onChanged` as outputs come out of `step`, and `sample` every sampling period.
  *
  *   const m = new Measures(ids);
