@@ -298,7 +298,10 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
     let taken = false;
     if ((type >= 1 && type <= 19) || (type >= 40 && type <= 49)) taken = node.mem.onMessage(node.ms, node.cm, from, inc, type, body);
     else if (type >= 20 && type <= 29) taken = node.bcast !== null && node.bcast.onMessage(node.pt, node.cp, from, type, body);
-    else if (type === INTEREST) taken = interest.onMessage(node.hear, node.ca, from, body);
+    else if (type === INTEREST) {
+      if (interest.onMessage(node.hear, node.ca, from, body)) ae.resync(node.ae, from);
+      taken = true;
+    }
     else if (type >= 30 && type <= 39) taken = ae.onMessage(node.ae, node.ca, node.store, from, inc, type, body);
     if (!taken) drop(node, from, 'type');
   } catch (e) {
