@@ -119,7 +119,7 @@ test('interest: declaring a variable adds it to the set, and the board then hear
 });
 
 test('interest: a malformed INTEREST is dropped with a reason, before anything changes', () => {
-  const g = composeNode({ id: 'g', seed: 1 }, { membership: ClientServer as never, plumtree: null, dataflow: null, types: register(registry(), ORSet) });
+  const g = composeNode({ id: 'g', seed: 1 }, { membership: ClientServer, plumtree: null, dataflow: null, types: register(registry(), ORSet) });
   const frame = (body: Item) => encode([VERSION, INTEREST, 'b', 0, body]);
   for (const body of [[['b', 'a']], [['a', 'a']], ['a'], [[1]], [[]].concat([[]])] as Item[]) {
     const out = step(g, { kind: 'frame', from: 'b', bytes: frame(body) }, 0);
@@ -135,7 +135,7 @@ test('composition: a board node of three types, client-server and no Plumtree or
   const net = new Net({ seed: 41, latency: [5, 20] });
   net.add({ id: 'g', seed: 41, membership: 'client-server' });
   const types = register(register(register(registry(), PNCounter), ORSet), LWW);
-  net.nodes.b = composeNode({ id: 'b', seed: 42, maxVariables: 3 }, { membership: ClientServer as never, plumtree: null, dataflow: null, types });
+  net.nodes.b = composeNode({ id: 'b', seed: 42, maxVariables: 3 }, { membership: ClientServer, plumtree: null, dataflow: null, types });
   net.cmd('b', { op: 'join', contacts: ['g'] });
   for (const id of ['g', 'b']) {
     net.cmd(id, { op: 'declare', id: 'c', type: 'pncounter' });
