@@ -302,7 +302,10 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
     const layer = layerOf(type);
     if (layer === LAYER_MEMBERSHIP) taken = node.mem.onMessage(node.ms, node.cm, from, inc, type, body);
     else if (layer === LAYER_PLUMTREE) taken = node.bcast !== null && node.bcast.onMessage(node.pt, node.cp, from, type, body);
-    else if (type === INTEREST) taken = interest.onMessage(node.hear, node.ca, from, body);
+    else if (type === INTEREST) {
+      if (interest.onMessage(node.hear, node.ca, from, body)) ae.resync(node.ae, from);
+      taken = true;
+    }
     else if (layer === LAYER_ANTIENTROPY) taken = ae.onMessage(node.ae, node.ca, node.store, from, inc, type, body);
     if (!taken) drop(node, from, 'type');
   } catch (e) {
