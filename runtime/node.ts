@@ -35,6 +35,7 @@ import * as plumtree from './plumtree.ts';
 import * as ae from './antientropy.ts';
 import { type Store, StoreError, createStore, declare, update, applyRemote, get, ids, validId } from './store.ts';
 import * as df from './dataflow.ts';
+import { replicaOf, validEpoch } from './replica.ts';
 
 export interface NodeConfig {
   id: PeerId;
@@ -42,6 +43,10 @@ export interface NodeConfig {
   seed: number;
   /** Grows at every restart (default 0); travels in every envelope so peers can tell lives apart. */
   incarnation?: number;
+  /** This life's epoch (runtime/replica.ts): the node issues dots as `id@epoch` (base 36), never as an earlier
+   *  life did. The driver gives a fresh one at every start; undefined keeps the plain id (a node that never
+   *  restarts with lost state: the simulator, tests). */
+  epoch?: number;
   /** Membership manager (default 'hyparview'). */
   membership?: 'hyparview' | 'full' | 'client-server';
   /** The manager's own knobs (see its defaults). */
@@ -65,6 +70,8 @@ export interface NodeConfig {
 
 export interface PollenNode {
   id: PeerId;
+  /** The replica id of this node's dots and counter entries (runtime/replica.ts). */
+  replica: string;
   incarnation: number;
   limits: Limits;
   mem: Membership<any>;
@@ -145,8 +152,12 @@ export function createNode(config: NodeConfig): PollenNode {
   if (ptDeltas !== undefined && ptDeltas !== true && ptDeltas !== false) {
     throw new Error('node: plumtreeDeltas = ' + String(ptDeltas) + ' is out of range (true or false)');
   }
+  if (config.epoch !== undefined && !validEpoch(config.epoch)) {
+    throw new Error('node: epoch = ' + String(config.epoch) + ' is out of range (an integer from 0 to 2^53 - 1)');
+  }
   const node: PollenNode = {
     id: config.id,
+    replica: replicaOf(config.id, config.epoch),
     incarnation: inc,
     limits: limits(config.limits),
     mem: mem,
@@ -237,7 +248,7 @@ function onCommand(node: PollenNode, cm: StepCtx, cp: StepCtx, ca: StepCtx, c: C
   else if (c.op === 'update') {
     // Dataflow: a derived variable is a function of its inputs; writing it directly would break that.
     if (df.isDerived(node.df, c.id)) throw new StoreError('derived', c.id + ' is derived: update its inputs instead');
-    const delta = update(node.store, c.id, c.mutator, node.id, c.args);
+    const delta = update(node.store, c.id, c.mutator, node.replica, c.args);
     if (delta === null) return;
     share(node, ca, cp, c.id, delta);
     ca.emit({ type: 'changed', id: c.id });
