@@ -30,6 +30,7 @@
  */
 import type { PeerId } from '../runtime/io.ts';
 import { BaseLink, BoundedQueue, LinkError, MAX_ID_BYTES, backoffDelay, helloId, type LinkOptions } from './link.ts';
+import { type Backoff, backoffKnobs, count, linkKnobs, ms } from './options.ts';
 import { Fragmenter, Reassembler, MIN_PAYLOAD, MAX_PAYLOAD, MAX_TOTAL } from './blefrag.ts';
 
 /** Nordic UART Service and its characteristics, in noble's form (lower case, no dashes). */
@@ -111,6 +112,11 @@ export interface BleOptions extends LinkOptions {
   backoff?: { min?: number; max?: number };
 }
 
+/** The defaults of the options above (their reasons are there), and what each may be (transports/options.ts). */
+export const BLE_DEFAULTS = { maxConnections: 4, adapterTimeout: 5000, helloTimeout: 5000 };
+const BLE_RANGES = { maxConnections: count(1), adapterTimeout: ms(1), helloTimeout: ms(1) };
+export const BLE_BACKOFF: Backoff = { min: 500, max: 10000 };
+
 interface Conn {
   p: NoblePeripheral;
   rx?: NobleCharacteristic;
@@ -167,11 +173,13 @@ export class BleLink extends BaseLink {
   private scanning = false;
   private idBytes: Uint8Array;
   private maxConnections: number;
+  private k: typeof BLE_DEFAULTS;
+  private backoff: Backoff;
   private onState = (s: string) => this.stateChanged(s);
   private onDiscover = (p: NoblePeripheral) => this.discovered(p);
 
   constructor(o: BleOptions & { noble: Noble }, ownNoble: boolean) {
-    super({ ...o, maxFrame: Math.min(o.maxFrame ?? 4096, MAX_TOTAL - 1) });
+    super({ ...o, maxFrame: Math.min(o.maxFrame ?? 4096, MAX_TOTAL - 1) }, 'ble');
     this.idBytes = new TextEncoder().encode(o.id);
     if (this.idBytes.length > MAX_ID_BYTES) {
       throw new Error('ble link: id "' + o.id + '" is ' + this.idBytes.length + ' bytes, at most ' + MAX_ID_BYTES);
@@ -179,13 +187,15 @@ export class BleLink extends BaseLink {
     this.o = o;
     this.noble = o.noble;
     this.ownNoble = ownNoble;
-    this.maxConnections = o.maxConnections ?? 4;
+    this.k = linkKnobs('ble link', BLE_DEFAULTS, BLE_RANGES, o);
+    this.backoff = backoffKnobs('ble link', BLE_BACKOFF, o.backoff);
+    this.maxConnections = this.k.maxConnections;
   }
 
   /** @internal wait for the adapter, then scan; `bleLink` calls it. */
   async start(): Promise<void> {
     const noble = this.noble;
-    const ms = this.o.adapterTimeout ?? 5000;
+    const wait = this.k.adapterTimeout;
     if (noble.state !== 'poweredOn') {
       await new Promise<void>((resolve, reject) => {
         const why = (s: string) => {
@@ -204,7 +214,7 @@ export class BleLink extends BaseLink {
           if (s === 'poweredOn') done();
           else if (s === 'unsupported' || s === 'unauthorized') done(this.fail('not-found', why(s)));
         };
-        const timer = setTimeout(() => done(this.fail('not-found', why(noble.state) + ' within ' + ms + ' ms')), ms);
+        const timer = setTimeout(() => done(this.fail('not-found', why(noble.state) + ' within ' + wait + ' ms')), wait);
         noble.on('stateChange', on);
         on(noble.state);
       });
@@ -331,10 +341,10 @@ export class BleLink extends BaseLink {
           }
           c.ready = true;
           c.helloTimer = setTimeout(() => {
-            this.fail('protocol', 'no hello from ' + name + ' within ' + (this.o.helloTimeout ?? 5000) + ' ms');
+            this.fail('protocol', 'no hello from ' + name + ' within ' + this.k.helloTimeout + ' ms');
             this.lost(c, 'no hello');
             p.disconnect();
-          }, this.o.helloTimeout ?? 5000);
+          }, this.k.helloTimeout);
           this.hello(c, false);
         });
       });
@@ -350,9 +360,7 @@ export class BleLink extends BaseLink {
       this.retry.set(p.id, r);
     }
     if (r.timer) return;
-    const min = this.o.backoff?.min ?? 500;
-    const max = this.o.backoff?.max ?? 10000;
-    const delay = backoffDelay(r.attempt, min, max);
+    const delay = backoffDelay(r.attempt, this.backoff.min, this.backoff.max);
     r.attempt++;
     r.timer = setTimeout(() => {
       r.timer = undefined;

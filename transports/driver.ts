@@ -32,10 +32,11 @@
  * it is the saved one plus one, saved durably before the node starts; without one it is drawn at random from
  * [2^32, 2^48), so a restart never reissues a dot an earlier life gave out, whatever that life failed to save.
  */
+import { dataflowOf } from '../runtime/dataflow/glue.ts';
 import { randomInt } from 'node:crypto';
 import type { Item } from '../crdt/types.ts';
 import { DecodeError } from '../crdt/errors.ts';
-import { createNode as createRuntimeNode, step, read as valueOf, stateOf, neighbors, metrics, snapshot, type NodeConfig, type PollenNode } from '../runtime/node.ts';
+import { createNode as createRuntimeNode, step, read as valueOf, stateOf, neighbors, metrics, snapshot, type NodeConfig, type PollenNode } from '../runtime/full.ts';
 import type { Command, NodeEvent, Output, PeerId } from '../runtime/io.ts';
 import { register, type Fn } from '../runtime/dataflow.ts';
 import * as api from '../runtime/dataflow/api.ts';
@@ -269,7 +270,7 @@ export class PollenDriver {
   }
   /** Register a deterministic function by name, for map/filter/fold and read predicates. */
   fn(name: string, f: Fn): void {
-    register(this.node.df, name, f);
+    register(dataflowOf(this.node), name, f);
   }
   map(id: string, input: string, f: string, share?: boolean): void {
     this.run((n, now) => api.map(n, id, input, f, now, share));

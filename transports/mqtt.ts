@@ -41,6 +41,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { PeerId } from '../runtime/io.ts';
 import { BaseLink, BoundedQueue, LinkError, backoffDelay, type LinkOptions } from './link.ts';
+import { type Backoff, backoffKnobs, linkKnobs, ms, whole } from './options.ts';
 
 export interface MqttOptions extends LinkOptions {
   /** Broker URL: mqtt://host:1883, mqtts://host:8883, ws://... (default mqtt://127.0.0.1:1883). */
@@ -65,6 +66,12 @@ export interface MqttOptions extends LinkOptions {
   mqtt?: IClientOptions;
 }
 
+/** The defaults of the options above (their reasons are there), and what each may be (transports/options.ts):
+ *  MQTT's keepalive is a 16-bit count of seconds, 0 turning PINGs off. */
+export const MQTT_DEFAULTS = { keepalive: 10, connectTimeout: 5000 };
+const MQTT_RANGES = { keepalive: whole(0, 65535, 'seconds'), connectTimeout: ms(1) };
+export const MQTT_BACKOFF: Backoff = { min: 200, max: 10000 };
+
 const MAX_ID_BYTES = 128;
 /** A presence payload is "1"; anything longer than this is not ours and is ignored (counted). */
 const MAX_PRESENCE = 64;
@@ -87,6 +94,8 @@ export class MqttLink extends BaseLink {
   connects = 0;
   private client!: MqttClient;
   private o: MqttOptions;
+  private k: typeof MQTT_DEFAULTS;
+  private backoff: Backoff;
   private offline: BoundedQueue<{ topic: string; bytes: Uint8Array }>;
   private inflightFrames = 0;
   private inflightBytes = 0;
@@ -102,7 +111,7 @@ export class MqttLink extends BaseLink {
   private attemptReported = false;
 
   constructor(o: MqttOptions) {
-    super(o);
+    super(o, 'mqtt');
     const bad = badId(o.id);
     if (bad) throw new Error('mqtt link: ' + bad);
     const root = o.root ?? 'pollen';
@@ -110,6 +119,8 @@ export class MqttLink extends BaseLink {
       throw new Error('mqtt link: root "' + root + '" must be a topic prefix without wildcards or a leading/trailing /');
     }
     this.o = o;
+    this.k = linkKnobs('mqtt link', MQTT_DEFAULTS, MQTT_RANGES, o);
+    this.backoff = backoffKnobs('mqtt link', MQTT_BACKOFF, o.backoff);
     this.url = o.url ?? 'mqtt://127.0.0.1:1883';
     this.root = root;
     this.inboxPrefix = root + '/inbox/' + o.id + '/';
@@ -125,8 +136,8 @@ export class MqttLink extends BaseLink {
       ...o.mqtt,
       clientId: o.clientId ?? 'pollen:' + this.root + ':' + this.self,
       protocolVersion: o.protocolVersion ?? 5,
-      keepalive: o.keepalive ?? 10,
-      connectTimeout: o.connectTimeout ?? 5000,
+      keepalive: this.k.keepalive,
+      connectTimeout: this.k.connectTimeout,
       clean: true,
       reconnectPeriod: 0,
       resubscribe: false,
@@ -188,9 +199,7 @@ export class MqttLink extends BaseLink {
 
   private scheduleRetry(): void {
     if (this.closed || this.retry) return;
-    const min = this.o.backoff?.min ?? 200;
-    const max = this.o.backoff?.max ?? 10_000;
-    const delay = backoffDelay(this.attempt, min, max);
+    const delay = backoffDelay(this.attempt, this.backoff.min, this.backoff.max);
     this.attempt++;
     this.retry = setTimeout(() => {
       this.retry = undefined;

@@ -26,6 +26,7 @@
 import { SerialPort } from 'serialport';
 import type { PeerId } from '../runtime/io.ts';
 import { BaseLink, BoundedQueue, LinkError, MAX_ID_BYTES, backoffDelay, helloId, type LinkOptions } from './link.ts';
+import { type Backoff, backoffKnobs, linkKnobs, ms, whole } from './options.ts';
 import { Deframer, encodeFrame } from './serialframe.ts';
 
 const T_HELLO = 1;
@@ -58,6 +59,16 @@ export interface SerialOptions extends LinkOptions {
   flushTimeout?: number;
 }
 
+/** The defaults of the options above (their reasons are there), and what each may be (transports/options.ts). */
+export const SERIAL_DEFAULTS = { baudRate: 115200, keepalive: 1000, peerTimeout: 3500, flushTimeout: 500 };
+const SERIAL_RANGES = {
+  baudRate: whole(1, 100000000, 'bit/s'),
+  keepalive: ms(1),
+  peerTimeout: ms(1),
+  flushTimeout: ms(0),
+};
+export const SERIAL_BACKOFF: Backoff = { min: 200, max: 5000 };
+
 interface Out {
   wire: Uint8Array;
   /** Payload bytes, for the counters. */
@@ -80,23 +91,26 @@ export class SerialLink extends BaseLink {
   private reopenTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
   private closing: Promise<void> | undefined;
-  private o: SerialOptions;
   private keepalive: number;
   private peerTimeout: number;
+  private flushTimeout: number;
+  private backoff: Backoff;
   private idBytes: Uint8Array;
 
   constructor(o: SerialOptions) {
-    super(o);
+    super(o, 'serial');
     if (typeof o.path !== 'string' || o.path === '') throw new Error('serial link: path must be a non-empty string');
     this.idBytes = new TextEncoder().encode(o.id);
     if (this.idBytes.length > MAX_ID_BYTES) {
       throw new Error('serial link: id "' + o.id + '" is ' + this.idBytes.length + ' bytes, at most ' + MAX_ID_BYTES);
     }
-    this.o = o;
     this.path = o.path;
-    this.baudRate = o.baudRate ?? 115200;
-    this.keepalive = o.keepalive ?? 1000;
-    this.peerTimeout = o.peerTimeout ?? 3500;
+    const k = linkKnobs('serial link', SERIAL_DEFAULTS, SERIAL_RANGES, o);
+    this.baudRate = k.baudRate;
+    this.keepalive = k.keepalive;
+    this.peerTimeout = k.peerTimeout;
+    this.flushTimeout = k.flushTimeout;
+    this.backoff = backoffKnobs('serial link', SERIAL_BACKOFF, o.backoff);
     this.queue = new BoundedQueue<Out>(this.queueFrames, this.queueBytes);
     // One byte of type in front of the payload; a hello is far smaller than any sane maxFrame.
     this.deframer = new Deframer({ maxFrame: Math.max(this.maxFrame, 2 + MAX_ID_BYTES) + 1 }, {
@@ -176,9 +190,7 @@ export class SerialLink extends BaseLink {
 
   private scheduleReopen(): void {
     if (this.closed || this.closing || this.reopenTimer) return;
-    const min = this.o.backoff?.min ?? 200;
-    const max = this.o.backoff?.max ?? 5000;
-    const delay = backoffDelay(this.attempt, min, max);
+    const delay = backoffDelay(this.attempt, this.backoff.min, this.backoff.max);
     this.attempt++;
     this.reopenTimer = setTimeout(() => {
       this.reopenTimer = undefined;
@@ -326,7 +338,7 @@ export class SerialLink extends BaseLink {
   private async shutdown(): Promise<void> {
     clearInterval(this.ticker);
     clearTimeout(this.reopenTimer);
-    if (this.port) await this.flush(this.o.flushTimeout ?? 500);
+    if (this.port) await this.flush(this.flushTimeout);
     this.allDown();
     this.peer = undefined;
     this.closed = true;

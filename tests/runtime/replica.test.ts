@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { replicaOf, peerOf } from '../../runtime/replica.ts';
-import { createNode, step, stateOf, read, snapshot } from '../../runtime/node.ts';
+import { createNode, step, stateOf, read, snapshot } from '../../runtime/full.ts';
 import { markDone, finished, progress, varOf } from '../../runtime/completion.ts';
 import { ORSet } from '../../crdt/orset.ts';
-import type { PollenNode } from '../../runtime/node.ts';
+import type { PollenNode } from '../../runtime/full.ts';
 
 function cmd(n: PollenNode, command: any, now = 0) {
   return step(n, { kind: 'command', command }, now);

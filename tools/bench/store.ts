@@ -18,8 +18,8 @@ import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { MemoryHub, memoryLink } from '../../transports/memory.ts';
 import { startNode, fileStore } from '../../transports/driver.ts';
-import { createNode, step, stateOf } from '../../runtime/node.ts';
-import { typeOf } from '../../crdt/registry.ts';
+import { createNode, step, stateOf } from '../../runtime/full.ts';
+import { typeOf } from '../../crdt/all.ts';
 import { encode } from '../../crdt/codec/cbor.ts';
 import { median } from './stats.ts';
 
