@@ -5,7 +5,7 @@
  * going. Events go to `log` as objects; the command prints them as text or JSON lines.
  */
 import { statSync } from 'node:fs';
-import { createNode, fileStore, type PollenDriver } from '../../transports/driver.ts';
+import { startNode as startDriver, fileStore, type PollenDriver } from '../../transports/driver.ts';
 import type { NodeConfigFile } from './config.ts';
 import { makeLinks } from './links.ts';
 import type { MeteredLink } from './meter.ts';
@@ -36,7 +36,7 @@ export async function startNode(cfg: NodeConfigFile, log: Log): Promise<Running>
   }
   let driver: PollenDriver;
   try {
-    driver = await createNode({
+    driver = await startDriver({
       id: cfg.id,
       links,
       membership: cfg.membership,

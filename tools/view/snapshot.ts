@@ -8,7 +8,7 @@
 import type { PollenNode } from '../../runtime/node.ts';
 import { neighbors, read, metrics } from '../../runtime/node.ts';
 import { eagerPeers, lazyPeers } from '../../runtime/plumtree.ts';
-import { passiveView } from '../../runtime/membership/hyparview.ts';
+import { passiveView, type HvState } from '../../runtime/membership/hyparview.ts';
 import { ids as storeIds } from '../../runtime/store.ts';
 import { stateDigest } from '../sim/measures.ts';
 
@@ -41,9 +41,10 @@ export function nodeSnapshot(n: PollenNode): NodeSnapshot {
     id: n.id,
     up: true,
     active: neighbors(n),
-    eager: eagerPeers(n.pt).sort(),
-    lazy: lazyPeers(n.pt).sort(),
-    passive: n.mem.name === 'hyparview' ? passiveView(n.ms).sort() : [],
+    // A lean profile may run without Plumtree (no eager or lazy edges then) or another membership (no passive view).
+    eager: n.pt ? eagerPeers(n.pt).sort() : [],
+    lazy: n.pt ? lazyPeers(n.pt).sort() : [],
+    passive: n.mem.name === 'hyparview' ? passiveView(n.ms as HvState).sort() : [],
     vars,
     digest: stateDigest(n),
     bytes,
