@@ -49,6 +49,7 @@ import type { PlumtreeConfig, PlumtreePart, PlumtreeState } from './plumtree.ts'
 import type { Dataflow, DataflowConfig } from './dataflow.ts';
 import * as ae from './antientropy.ts';
 import * as interest from './interest.ts';
+import { replicaOf, validEpoch } from './replica.ts';
 import { type Store, StoreError, createStore, declare, update, get, ids, validId, applyRemote } from './store.ts';
 
 /** What a node is made of, chosen by its profile (see the file comment). */
@@ -81,6 +82,10 @@ export interface CoreConfig {
   seed: number;
   /** Grows at every restart (default 0); travels in every envelope so peers can tell lives apart. */
   incarnation?: number;
+  /** This life's epoch (runtime/replica.ts): the node issues dots as `id@epoch` (base 36), never as an earlier
+   *  life did. The driver gives a fresh one at every start; undefined keeps the plain id (a node that never
+   *  restarts with lost state: the simulator, tests). */
+  epoch?: number;
   /** The membership manager's own knobs (see its defaults); checked by the manager. */
   membershipConfig?: object;
   /** Plumtree's knobs (runtime/plumtree.ts); ignored without Plumtree. */
@@ -109,6 +114,8 @@ export interface CoreConfig {
 
 export interface PollenNode {
   id: PeerId;
+  /** The replica id of this node's dots and counter entries (runtime/replica.ts). */
+  replica: string;
   incarnation: number;
   limits: Limits;
   mem: Membership<unknown>;
@@ -216,8 +223,12 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     throw new Error('node: plumtreeDeltas = ' + String(ptDeltas) + ' is out of range (true or false)');
   }
   const store = createStore(config.maxVariables, parts.types, config.maxStateBytes);
+  if (config.epoch !== undefined && !validEpoch(config.epoch)) {
+    throw new Error('node: epoch = ' + String(config.epoch) + ' is out of range (an integer from 0 to 2^53 - 1)');
+  }
   const node = {
     id: config.id,
+    replica: replicaOf(config.id, config.epoch),
     incarnation: inc,
     limits: limits(config.limits),
     mem: parts.membership,
@@ -302,7 +313,10 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
     const layer = layerOf(type);
     if (layer === LAYER_MEMBERSHIP) taken = node.mem.onMessage(node.ms, node.cm, from, inc, type, body);
     else if (layer === LAYER_PLUMTREE) taken = node.bcast !== null && node.bcast.onMessage(node.pt, node.cp, from, type, body);
-    else if (type === INTEREST) taken = interest.onMessage(node.hear, node.ca, from, body);
+    else if (type === INTEREST) {
+      if (interest.onMessage(node.hear, node.ca, from, body)) ae.resync(node.ae, from);
+      taken = true;
+    }
     else if (layer === LAYER_ANTIENTROPY) taken = ae.onMessage(node.ae, node.ca, node.store, from, inc, type, body);
     if (!taken) drop(node, from, 'type');
   } catch (e) {
@@ -328,7 +342,7 @@ export function runCommand(node: PollenNode, c: Command): void {
     if (interest.add(node.hear, c.id)) interest.announceAll(node.hear, node.ca, node.nbrs);
   } else if (c.op === 'update') {
     if (node.flow) node.flow.guard(node, c.id);
-    const delta = update(node.store, c.id, c.mutator, node.id, c.args);
+    const delta = update(node.store, c.id, c.mutator, node.replica, c.args);
     if (delta === null) return;
     share(node, c.id, delta);
     node.ca.emit({ type: 'changed', id: c.id });

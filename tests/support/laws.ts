@@ -86,6 +86,29 @@ export function lawSuite<S, V>(spec: LawSpec<S, V>): void {
     }), { numRuns: runs });
   });
 
+  test('joinInto gives what join gives, changes neither the delta nor a copied state\'s original, and shares nothing it edits later', () => {
+    fc.assert(fc.property(three, ([ss, i, j, k]) => {
+      const a = ss[i], b = ss[j], c = ss[k];
+      const aBytes = bytes(type, a), bBytes = bytes(type, b), cBytes = bytes(type, c);
+      const bSnap = structuredClone(b);
+      // Owned states come from copy() and from decode(); both must work.
+      for (const own of [type.copy(a), type.decode(cborDecode(cborEncode(type.encode(a))))]) {
+        let s = type.joinInto(own, b);
+        sameState(type, s, type.join(a, b), 'joinInto(a, b) = a ⊔ b');
+        assert.equal(b, bSnap, 'the delta is untouched');
+        s = type.joinInto(s, c);
+        sameState(type, s, type.join(type.join(a, b), c), 'joinInto twice = (a ⊔ b) ⊔ c');
+        s = type.joinInto(s, s === b ? type.copy(b) : b);
+        assert.is(bytes(type, b), bBytes, 'a later joinInto does not edit the delta through shared parts');
+        assert.is(bytes(type, c), cBytes, 'nor the second delta');
+      }
+      assert.is(bytes(type, a), aBytes, 'copy() leaves the original alone');
+      // bottom() is owned too, and joinInto of bottom changes nothing.
+      sameState(type, type.joinInto(type.bottom(), a), a, '⊥ ⊔ a = a in place');
+      sameState(type, type.joinInto(type.copy(a), type.bottom()), a, 'a ⊔ ⊥ = a in place');
+    }), { numRuns: runs });
+  });
+
   test('leq agrees with join: a ≤ b ⇔ a ⊔ b = b', () => {
     fc.assert(fc.property(three, ([ss, i, j]) => {
       const a = ss[i], b = ss[j];
