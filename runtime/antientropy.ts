@@ -21,7 +21,7 @@
  * variables whose digest differs, and STATE carries their full states. Overflow so costs bytes, never
  * convergence or memory.
  *
- * Bodies (all arrays, DESIGN.md §4):
+ * Bodies (all arrays; PROTOCOL.md, "Delta anti-entropy"):
  *   DELTA  [upTo, entries]              entries: [[varId, spec, delta], …] sorted by varId
  *   ACK    [0, inc, upTo]               delta-interval received (inc echoes the sender's incarnation)
  *          [1, inc, mark, [varId, …]]   these STATEs of digest round `mark` received

@@ -192,4 +192,11 @@ test('the same seeds give the same bytes', () => {
   assert.is(run(), run());
 });
 
+test('createNode refuses an id no peer would accept (past 64 bytes of UTF-8, or empty), naming the bound', () => {
+  assert.throws(() => createNode({ id: 'n'.repeat(65), seed: 1 }), /node: peer id "n{20}\.\.\." is 65 bytes of UTF-8, at most 64/);
+  assert.throws(() => createNode({ id: '水'.repeat(22), seed: 1 }), /is 66 bytes of UTF-8, at most 64/);
+  assert.throws(() => createNode({ id: '', seed: 1 }), /node: a peer id must be a non-empty string/);
+  assert.is(createNode({ id: 'n'.repeat(64), seed: 1 }).id, 'n'.repeat(64));
+});
+
 test.run();
