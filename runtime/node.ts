@@ -1,5 +1,5 @@
 /**
- * A Pollen node: a value plus `step(node, input, now) -> Output[]` (DESIGN.md §2, runtime/io.ts), composed from
+ * A Pollen node: a value plus `step(node, input, now) -> Output[]` (ARCHITECTURE.md, runtime/io.ts), composed from
  * the parts a profile chooses. One step decodes a frame with limits, checks its envelope [VERSION, type, sender,
  * incarnation, body], routes it by type range (membership 1–19 and 40–49, Plumtree 20–29, anti-entropy 30–39),
  * runs timers and commands, and then tells Plumtree and anti-entropy about every neighbour the membership manager
@@ -42,7 +42,7 @@ import { limits, type Limits } from '../crdt/codec/limits.ts';
 import { type Registry, canonicalSpec } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import type { Command, Input, NodeEvent, Output, PeerId } from './io.ts';
-import { VERSION, INTEREST } from './messages.ts';
+import { VERSION, INTEREST, LAYER_ANTIENTROPY, LAYER_MEMBERSHIP, LAYER_PLUMTREE, layerOf, peerIdProblem } from './messages.ts';
 import { type Rng, rng, fork } from './rng.ts';
 import type { Membership, MembershipStats } from './membership/membership.ts';
 import type { PlumtreeConfig, PlumtreePart, PlumtreeState } from './plumtree.ts';
@@ -213,6 +213,9 @@ export function count(node: PollenNode, name: string, n: number): void {
 
 /** A node of the given parts (see the file comment). Throws Error for a bad knob, DecodeError for a bad restore. */
 export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
+  // The one bound every link and layer accepts: a longer id would be refused by peers' membership and Plumtree.
+  const badId = peerIdProblem(config.id);
+  if (badId) throw new Error('node: ' + badId);
   const inc = config.incarnation === undefined ? 0 : config.incarnation;
   const r = rng(config.seed);
   const ptDeltas = config.plumtreeDeltas;
@@ -307,10 +310,14 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
   const body = item[4];
   try {
     let taken = false;
-    if ((type >= 1 && type <= 19) || (type >= 40 && type <= 49)) taken = node.mem.onMessage(node.ms, node.cm, from, inc, type, body);
-    else if (type >= 20 && type <= 29) taken = node.bcast !== null && node.bcast.onMessage(node.pt, node.cp, from, type, body);
-    else if (type === INTEREST) taken = interest.onMessage(node.hear, node.ca, from, body);
-    else if (type >= 30 && type <= 39) taken = ae.onMessage(node.ae, node.ca, node.store, from, inc, type, body);
+    const layer = layerOf(type);
+    if (layer === LAYER_MEMBERSHIP) taken = node.mem.onMessage(node.ms, node.cm, from, inc, type, body);
+    else if (layer === LAYER_PLUMTREE) taken = node.bcast !== null && node.bcast.onMessage(node.pt, node.cp, from, type, body);
+    else if (type === INTEREST) {
+      if (interest.onMessage(node.hear, node.ca, from, body)) ae.resync(node.ae, from);
+      taken = true;
+    }
+    else if (layer === LAYER_ANTIENTROPY) taken = ae.onMessage(node.ae, node.ca, node.store, from, inc, type, body);
     if (!taken) drop(node, from, 'type');
   } catch (e) {
     drop(node, from, reasonOf(e));

@@ -1,7 +1,7 @@
 /**
  * The node driver: runs a sans-IO Pollen node (runtime/node.ts) for real, with real timers and one or more links
  * at once (a gateway may hold MQTT, serial and BLE together; its node sees the peers of all of them). It holds no
- * protocol logic (shared/DESIGN.md §2): a frame from a link goes in as a 'frame' input, a peer coming or going as
+ * protocol logic (ARCHITECTURE.md): a frame from a link goes in as a 'frame' input, a peer coming or going as
  * a 'link' input, an expired timer as a 'timer' input, an application call as a 'command'; and it carries out
  * what `step` returns: sends go to a link, timers are set and cancelled, events reach the application.
  *

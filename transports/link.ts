@@ -1,5 +1,5 @@
 /**
- * The Link contract (shared/DESIGN.md §8): what every transport (memory, TCP, MQTT, serial, BLE, the shaper)
+ * The Link contract (PROTOCOL.md, "Links"): what every transport (memory, TCP, MQTT, serial, BLE, the shaper)
  * gives the node driver. A link carries whole frames (Uint8Array) between this node and peers named by PeerId;
  * it knows nothing of what a frame means. The driver (transports/driver.ts) turns its events into node inputs.
  *
@@ -22,6 +22,7 @@
  * - `close()` is idempotent, releases every socket and timer, and resolves when they are gone.
  */
 import type { PeerId } from '../runtime/io.ts';
+import { MAX_PEER_ID, peerIdProblem } from '../runtime/messages.ts';
 import { backoff } from '../runtime/backoff.ts';
 import { bytes, count, linkKnobs, queueKnobs } from './options.ts';
 
@@ -110,23 +111,8 @@ export const DEFAULT_MAX_PEERS = 1024;
 const BASE_DEFAULTS = { maxFrame: DEFAULT_MAX_FRAME, maxPeers: DEFAULT_MAX_PEERS };
 const BASE_RANGES = { maxFrame: bytes(1), maxPeers: count(1) };
 
-/** Longest peer id a hello carries (TCP, serial, BLE), in UTF-8 bytes: ids are short names, and a small bound
- * keeps what a connection holds before its hello tiny. */
-export const MAX_ID_BYTES = 64;
-
-/**
- * The id in a hello: `bytes[from..]` as strict UTF-8 of 1..MAX_ID_BYTES bytes, or '' when it is not one (the
- * caller refuses the hello). The one decoder the TCP, serial and BLE links share.
- */
-export function helloId(bytes: Uint8Array, from: number): string {
-  const n = bytes.length - from;
-  if (n < 1 || n > MAX_ID_BYTES) return '';
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(from));
-  } catch {
-    return '';
-  }
-}
+/** The longest peer id, the same bound for every link and layer (runtime/messages.ts). */
+export { MAX_PEER_ID };
 
 /**
  * Delay before reconnection attempt number `attempt` (0 first): `min` doubling to `max` (runtime/backoff.ts, the
@@ -210,7 +196,9 @@ export abstract class BaseLink implements Link {
   /** `kind` names the link in errors about its options (the subclass's own `kind` is not set yet here). */
   constructor(o: LinkOptions, kind?: string) {
     const who = kind ? kind + ' link' : 'link';
-    if (typeof o.id !== 'string' || o.id === '') throw new Error(who + ': id must be a non-empty string');
+    // The bound every layer accepts: a longer id would be refused later by membership and Plumtree, silently.
+    const bad = peerIdProblem(o.id);
+    if (bad) throw new Error(who + ': ' + bad);
     this.self = o.id;
     const k = linkKnobs(who, BASE_DEFAULTS, BASE_RANGES, o);
     const q = queueKnobs(who, DEFAULT_QUEUE, o.queue);

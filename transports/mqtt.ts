@@ -1,6 +1,6 @@
 /**
  * The MQTT link: every node is one client of a broker (the embedded aedes, Mosquitto, any MQTT 3.1.1/5 broker),
- * and frames travel as the raw payloads of PUBLISH packets (shared/DESIGN.md §8).
+ * and frames travel as the raw payloads of PUBLISH packets (PROTOCOL.md, "MQTT").
  *
  *   const link = await mqttLink({ id: 'a', url: 'mqtt://pi.local:1883', root: 'pollen/garden' });
  *   link.on('peer', (p, up) => ...);     // from retained presence: every node of the cluster, as it comes and goes
@@ -24,7 +24,7 @@
  * in the client while offline, for nothing the protocol needs. Presence uses QoS 1 with retain: it is the one
  * message that must arrive, since without it a node is never discovered or never mourned.
  *
- * A peer id must be usable as one topic level: 1..128 UTF-8 bytes without '/', '+', '#' or NUL.
+ * A node id must be a peer id (runtime/messages.ts: 1..64 UTF-8 bytes) and one topic level: no '/', '+', '#', NUL.
  *
  * Reconnection: mqtt.js's own fixed-period retry is off; after a lost connection the link retries with
  * exponential backoff and jitter (backoff.min doubling to backoff.max), and on every (re)connection it subscribes
@@ -40,6 +40,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { PeerId } from '../runtime/io.ts';
+import { peerIdProblem } from '../runtime/messages.ts';
 import { BaseLink, BoundedQueue, LinkError, backoffDelay, type LinkOptions } from './link.ts';
 import { type Backoff, backoffKnobs, linkKnobs, ms, whole } from './options.ts';
 
@@ -72,17 +73,17 @@ export const MQTT_DEFAULTS = { keepalive: 10, connectTimeout: 5000 };
 const MQTT_RANGES = { keepalive: whole(0, 65535, 'seconds'), connectTimeout: ms(1) };
 export const MQTT_BACKOFF: Backoff = { min: 200, max: 10000 };
 
-const MAX_ID_BYTES = 128;
 /** A presence payload is "1"; anything longer than this is not ours and is ignored (counted). */
 const MAX_PRESENCE = 64;
 const UP = Buffer.from('1');
 const GONE = Buffer.alloc(0);
 
-/** Why `id` cannot be a topic level, or undefined when it can. */
+/** Why `id` cannot be a peer id and a topic level, or undefined when it can: the bound every layer accepts
+ *  (runtime/messages.ts), and none of the characters MQTT topics reserve. */
 export function badId(id: string): string | undefined {
-  if (typeof id !== 'string' || id === '') return 'an id must be a non-empty string';
+  const bad = peerIdProblem(id);
+  if (bad) return bad;
   if (/[/+#\u0000]/.test(id)) return 'id "' + id + '" contains one of / + # NUL, which MQTT topics reserve';
-  if (Buffer.byteLength(id) > MAX_ID_BYTES) return 'id "' + id.slice(0, 20) + '..." is longer than ' + MAX_ID_BYTES + ' bytes';
   return undefined;
 }
 

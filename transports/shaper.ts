@@ -1,6 +1,6 @@
 /**
  * The link shaper: wraps any link and makes it behave like a worse one, reproducibly. Experiments and tests use
- * it to put a 9600 bit/s UART, a lossy radio or a partitioned network under a real node (shared/DESIGN.md §8).
+ * it to put a 9600 bit/s UART, a lossy radio or a partitioned network under a real node (PROTOCOL.md, "Links").
  *
  *   const slow = shape(await serialLink({ id: 'a', path }), { bitsPerSecond: 9600, latency: 5, seed: 1 });
  *   const radio = shape(memoryLink(hub, { id: 'b' }), { loss: 0.1, duplicate: 0.01, reorder: 0.05, jitter: 20 });

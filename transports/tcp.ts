@@ -24,12 +24,11 @@
  */
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import type { PeerId } from '../runtime/io.ts';
-import { BaseLink, MAX_ID_BYTES, backoffDelay, helloId, type LinkOptions } from './link.ts';
+import { BaseLink, MAX_PEER_ID, backoffDelay, type LinkOptions } from './link.ts';
+import { helloId } from './hello.ts';
 import { type Backoff, backoffKnobs, count, linkKnobs, ms } from './options.ts';
 
 const MAGIC = Buffer.from('PLN1');
-/** Longest id in a hello, in UTF-8 bytes (link.ts): ids are short names, and this keeps the pre-hello bound tiny. */
-export { MAX_ID_BYTES };
 
 export interface TcpOptions extends LinkOptions {
   /** Accept connections here. host defaults to 127.0.0.1; give '0.0.0.0' (or an address) to serve a LAN. */
@@ -145,8 +144,6 @@ export class TcpLink extends BaseLink {
 
   constructor(o: TcpOptions) {
     super(o, 'tcp');
-    const idBytes = Buffer.byteLength(o.id);
-    if (idBytes > MAX_ID_BYTES) throw new Error('tcp link: id "' + o.id + '" is ' + idBytes + ' bytes, at most ' + MAX_ID_BYTES);
     this.o = o;
     const b = backoffKnobs('tcp link', TCP_BACKOFF, o.backoff);
     const k = linkKnobs('tcp link', TCP_DEFAULTS, TCP_RANGES, o);
@@ -207,7 +204,7 @@ export class TcpLink extends BaseLink {
   }
 
   private setup(s: Socket, dialed: boolean, dialer?: Dialer): Conn {
-    const c: Conn = { socket: s, dialed, dialer, dec: new LengthPrefixDecoder(MAGIC.length + MAX_ID_BYTES), pending: 0 };
+    const c: Conn = { socket: s, dialed, dialer, dec: new LengthPrefixDecoder(MAGIC.length + MAX_PEER_ID), pending: 0 };
     this.conns.add(c);
     s.setNoDelay(true);
     const where = dialer ? dialer.host + ':' + dialer.port : (s.remoteAddress ?? '?') + ':' + (s.remotePort ?? '?');

@@ -1,5 +1,5 @@
 /**
- * Client-server membership (DESIGN.md §5): a server knows every client that joined it and every other server
+ * Client-server membership (PROTOCOL.md, "Client-server"): a server knows every client that joined it and every other server
  * (the servers form a full mesh among themselves); a client knows only servers, and its neighbours are the
  * servers it can reach. A star (or a few joined stars): a gateway Pi serving battery boards, each board talking
  * to one or two gateways and never to another board.
@@ -29,7 +29,7 @@
  * - Incarnations as in full.ts (the gate and the tombstones are in peers.ts): an older one is ignored, a newer one
  *   replaces, DISCONNECT leaves a tombstone that ignores late frames of that life for `peerTimeout`, or until a JOIN.
  *
- * Bodies (arrays, DESIGN.md §4); a list is [[peerId, incarnation], …] sorted by peer id:
+ * Bodies (arrays, PROTOCOL.md); a list is [[peerId, incarnation], …] sorted by peer id:
  *   JOIN        [role]         role 1 from a server, 0 from a client
  *   JOIN_REPLY  [1, servers]   accepted; servers: the live servers the answering node knows (not itself)
  *               [0, servers]   refused (the server is full, or the answering node is no server): try these
@@ -52,11 +52,11 @@ import { cmpStr, sortedKeys } from '../../crdt/keys.ts';
 import type { Ctx } from '../context.ts';
 import { CLS_CONTROL } from '../io.ts';
 import type { PeerId } from '../io.ts';
-import { DISCONNECT, JOIN, JOIN_REPLY, KEEPALIVE, PEERS } from '../messages.ts';
+import { DISCONNECT, JOIN, JOIN_REPLY, KEEPALIVE, PEERS, MAX_PEER_ID, peerIdBytes } from '../messages.ts';
 import type { Membership, MembershipStats } from './membership.ts';
 import { type Range, IDS, count, knobs, ms } from '../knobs.ts';
 import { dict } from '../tables.ts';
-import { type Named, type Peer, type Tombs, admit, armRetry, heard, isGone, knownInc, peerList, stopRetry, tombs, tombstone, MAX_PEER_ID } from './peers.ts';
+import { type Named, type Peer, type Tombs, admit, armRetry, heard, isGone, knownInc, peerList, stopRetry, tombs, tombstone } from './peers.ts';
 
 export interface CsConfig {
   /** The servers' ids. [] (the default): the contacts of join() are the servers (see Roles above). */
@@ -365,7 +365,7 @@ export function onMessage(s: CsState, ctx: Ctx, from: PeerId, inc: number, type:
     ctx.count('cs.left', 1);
     return true;
   }
-  if (from === s.self || from.length > MAX_PEER_ID) return true;
+  if (from === s.self || peerIdBytes(from) > MAX_PEER_ID) return true;
   const known = knownInc(s.servers, s.clients, from);
   if (!admit(ctx, s.gone, known, from, inc, type === JOIN, s.cfg.peerTimeout, 'cs')) return true;
   if (type === DISCONNECT) {

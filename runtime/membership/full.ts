@@ -1,5 +1,5 @@
 /**
- * Full membership (DESIGN.md §5): everyone knows everyone. The simplest manager, for small clusters (a handful
+ * Full membership (PROTOCOL.md, "Full membership"): everyone knows everyone. The simplest manager, for small clusters (a handful
  * of boards and a gateway) where a HyParView overlay would cost more code than it saves messages.
  *
  *   const s = Full.init('a', { keepalive: 500 });
@@ -33,7 +33,7 @@
  *   two member lists, and heartbeats do the rest within a few periods.
  * - leave() sends DISCONNECT to every member and stops the timers; until the next join() the node stays silent.
  *
- * Bodies (arrays, DESIGN.md §4); a list is [[peerId, incarnation, age ms], …] sorted by peer id:
+ * Bodies (arrays, PROTOCOL.md); a list is [[peerId, incarnation, age ms], …] sorted by peer id:
  *   JOIN        []
  *   JOIN_REPLY  [1, list]   accepted: the member list (without the joiner)
  *               [0, []]     refused: this member has `maxMembers` members already

@@ -35,7 +35,7 @@
  *   HyParView.onMessage(s, ctx, 'seed', 0, JOIN_REPLY, ['c', 'd']);
  *   HyParView.neighbors(s);                           // ['seed']
  *
- * Bodies (arrays, DESIGN.md §4):
+ * Bodies (arrays, PROTOCOL.md):
  *   JOIN []                    JOIN_REPLY [peer, …]          FORWARD_JOIN [newNode, ttl]
  *   NEIGHBOR [high 0|1]        NEIGHBOR_REPLY [accepted 0|1] DISCONNECT [alive 0|1] (0: leaving for good)
  *   SHUFFLE [origin, ttl, [peer, …]]                         SHUFFLE_REPLY [peer, …]
@@ -43,7 +43,7 @@
  * A malformed body throws DecodeError (runtime/node.ts counts and drops it) before anything changed.
  *
  * Bounds: the views (activeSize, passiveSize); requests in flight (at most the free active slots); lists in a
- * body (MAX_LIST entries, each id at most MAX_PEER_ID characters, or the body is refused); contacts
+ * body (MAX_LIST entries, each id at most MAX_PEER_ID bytes (runtime/messages.ts), or the body is refused); contacts
  * (MAX_CONTACTS, the rest ignored); incarnations and link states remembered (maxKnown: when full, entries of
  * peers in no view are forgotten first, and a peer that cannot be remembered is simply not tracked).
  */
@@ -55,7 +55,7 @@ import { CLS_CONTROL } from '../io.ts';
 import type { PeerId } from '../io.ts';
 import {
   JOIN, JOIN_REPLY, FORWARD_JOIN, NEIGHBOR, NEIGHBOR_REPLY, DISCONNECT, SHUFFLE, SHUFFLE_REPLY, KEEPALIVE,
-  KEEPALIVE_ACK, PROBE, PROBE_REPLY,
+  KEEPALIVE_ACK, PROBE, PROBE_REPLY, MAX_PEER_ID, peerIdBytes,
 } from '../messages.ts';
 import { below, pick, sample } from '../rng.ts';
 import type { Membership, MembershipStats } from './membership.ts';
@@ -161,8 +161,6 @@ export const HYPARVIEW_RANGES: { [knob: string]: Range } = {
   passiveChecks: count(0),
 };
 
-/** Longest peer id accepted from a peer. */
-export const MAX_PEER_ID = 64;
 /** Most peers in one body list: a sample is ka + kp + 1 = 8 by default; this leaves room for bigger knobs. */
 export const MAX_LIST = 32;
 /** Contacts kept from join(). */
@@ -400,7 +398,8 @@ export function refill(s: HvState, ctx: Ctx): void {
 
 function peerId(item: Item, what: string): PeerId {
   const p = str(item, what);
-  if (p.length === 0 || p.length > MAX_PEER_ID) fail(what + ': expected a peer id of 1 to ' + MAX_PEER_ID + ' characters');
+  const n = p.length === 0 ? 0 : peerIdBytes(p);
+  if (n < 1 || n > MAX_PEER_ID) fail(what + ': expected a peer id of 1 to ' + MAX_PEER_ID + ' bytes');
   return p;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The membership managers by the name configuration uses (DESIGN.md §5). HyParView is the default.
+ * The membership managers by the name configuration uses (ARCHITECTURE.md). HyParView is the default.
  *
  *   const mem = managerOf('full');
  *   const s = mem.init('a', { keepalive: 500 });     // full's knobs; an unknown one throws (runtime/knobs.ts)

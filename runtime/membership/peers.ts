@@ -13,10 +13,9 @@ import { arr, nat, str, fail } from '../../crdt/check.ts';
 import type { Ctx } from '../context.ts';
 import type { PeerId } from '../io.ts';
 import { dict } from '../tables.ts';
+import { MAX_PEER_ID, peerIdBytes } from '../messages.ts';
 import { backoff } from '../backoff.ts';
 
-/** Longest peer id accepted in a list from a peer (ids are short addresses; this leaves room). */
-export const MAX_PEER_ID = 64;
 
 /** A peer as a manager knows it: its latest incarnation and when it was last heard from, directly or through
  *  a member's age (for a candidate: when it was first heard of). */
@@ -43,7 +42,8 @@ export function peerList(item: Item, what: string, width: number): Named[] {
   for (let i = 0; i < b.length; i++) {
     const e = arr(b[i], what + ' entry', width);
     const id = str(e[0], what + ' peer id');
-    if (id.length === 0 || id.length > MAX_PEER_ID) fail(what + ': peer id of ' + id.length + ' characters (1..' + MAX_PEER_ID + ')');
+    const n = id.length === 0 ? 0 : peerIdBytes(id);
+    if (n < 1 || n > MAX_PEER_ID) fail(what + ': peer id of ' + n + ' bytes (1..' + MAX_PEER_ID + ')');
     out.push({ id: id, inc: nat(e[1], what + ' incarnation'), age: width === 3 ? nat(e[2], what + ' age') : 0 });
   }
   return out;
