@@ -55,6 +55,12 @@ export interface MqttOptions extends LinkOptions {
   backoff?: { min?: number; max?: number };
   /** Give up on a connection attempt after this many ms (default 5000). */
   connectTimeout?: number;
+  /**
+   * Do not wait for the broker: `mqttLink` resolves at once and a failed first attempt is retried with backoff like
+   * a lost connection, frames waiting in the offline queue meanwhile (default false: `mqttLink` rejects when the
+   * broker cannot be reached). For a browser page that may load without a network and must still start.
+   */
+  offlineStart?: boolean;
   /** Client id (default 'pollen:<root>:<id>', so a restarted node takes over its old session at once). */
   clientId?: string;
   /**
@@ -68,14 +74,16 @@ export interface MqttOptions extends LinkOptions {
 const MAX_ID_BYTES = 128;
 /** A presence payload is "1"; anything longer than this is not ours and is ignored (counted). */
 const MAX_PRESENCE = 64;
-const UP = Buffer.from('1');
-const GONE = Buffer.alloc(0);
+// Plain bytes rather than Buffers, so that this file also runs in a browser on mqtt.js's browser build.
+const UP = new TextEncoder().encode('1');
+const GONE = new Uint8Array(0);
+const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
 
 /** Why `id` cannot be a topic level, or undefined when it can. */
 export function badId(id: string): string | undefined {
   if (typeof id !== 'string' || id === '') return 'an id must be a non-empty string';
   if (/[/+#\u0000]/.test(id)) return 'id "' + id + '" contains one of / + # NUL, which MQTT topics reserve';
-  if (Buffer.byteLength(id) > MAX_ID_BYTES) return 'id "' + id.slice(0, 20) + '..." is longer than ' + MAX_ID_BYTES + ' bytes';
+  if (utf8Length(id) > MAX_ID_BYTES) return 'id "' + id.slice(0, 20) + '..." is longer than ' + MAX_ID_BYTES + ' bytes';
   return undefined;
 }
 
@@ -91,7 +99,7 @@ export class MqttLink extends BaseLink {
   private inflightFrames = 0;
   private inflightBytes = 0;
   private attempt = 0;
-  private retry: NodeJS.Timeout | undefined;
+  private retry: ReturnType<typeof setTimeout> | undefined;
   private inboxPrefix: string;
   private presencePrefix: string;
   /** Set when close() starts, so our own GONE coming back is not taken for a stale will. */
@@ -117,6 +125,11 @@ export class MqttLink extends BaseLink {
     this.offline = new BoundedQueue(this.queueFrames, this.queueBytes);
   }
 
+  /** Connected to the broker now (a CONNACK came and the connection has not been lost since). */
+  connected(): boolean {
+    return !this.closed && this.client !== undefined && this.client.connected;
+  }
+
   /** @internal connect once; resolves on the first CONNACK, rejects with a LinkError when that fails. */
   start(): Promise<void> {
     const o = this.o;
@@ -131,7 +144,7 @@ export class MqttLink extends BaseLink {
       reconnectPeriod: 0,
       resubscribe: false,
       queueQoSZero: false,
-      will: { topic: presence, payload: GONE, qos: 1, retain: true },
+      will: { topic: presence, payload: GONE as Buffer, qos: 1, retain: true },
     };
     if (opts.protocolVersion === 5) {
       // Ask the broker not to send us packets we would drop anyway: the frame plus room for topic and header.
@@ -173,7 +186,8 @@ export class MqttLink extends BaseLink {
         if (first) {
           first = false;
           reject(this.fail('refused', 'cannot reach broker ' + this.url + ': connection closed before CONNACK'));
-          return;
+          if (!o.offlineStart) return;
+          this.attemptReported = true;
         }
         // One report per lost connection or failed attempt: the 'error' before this close may have said why.
         if (!this.attemptReported) {
@@ -213,12 +227,12 @@ export class MqttLink extends BaseLink {
   }
 
   private announce(): void {
-    this.client.publish(this.presencePrefix + this.self, UP, { qos: 1, retain: true }, (err) => {
+    this.client.publish(this.presencePrefix + this.self, UP as Buffer, { qos: 1, retain: true }, (err) => {
       if (err && !this.closed && this.client.connected) this.fail('io', 'presence not published: ' + err.message);
     });
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  private onMessage(topic: string, payload: Uint8Array): void {
     if (this.closed) return;
     if (topic.startsWith(this.inboxPrefix)) {
       const from = topic.slice(this.inboxPrefix.length);
@@ -268,8 +282,7 @@ export class MqttLink extends BaseLink {
     const n = bytes.length;
     this.inflightFrames++;
     this.inflightBytes += n;
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, n);
-    this.client.publish(topic, buf, { qos: 0 }, (err) => {
+    this.client.publish(topic, bytes as Buffer, { qos: 0 }, (err) => {
       this.inflightFrames--;
       this.inflightBytes -= n;
       if (err) {
@@ -288,7 +301,7 @@ export class MqttLink extends BaseLink {
     if (c && c.connected) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 2000);
-        c.publish(this.presencePrefix + this.self, GONE, { qos: 1, retain: true }, () => {
+        c.publish(this.presencePrefix + this.self, GONE as Buffer, { qos: 1, retain: true }, () => {
           clearTimeout(t);
           resolve();
         });
@@ -303,6 +316,11 @@ export class MqttLink extends BaseLink {
 /** Connect an MQTT link; rejects with a LinkError ('refused') when the broker cannot be reached or says no. */
 export async function mqttLink(o: MqttOptions): Promise<MqttLink> {
   const link = new MqttLink(o);
+  if (o.offlineStart) {
+    // Failures are counted and reported as 'error' events; the link keeps trying.
+    link.start().catch(() => {});
+    return link;
+  }
   try {
     await link.start();
   } catch (e) {
