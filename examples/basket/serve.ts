@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startBroker } from '../../transports/broker.ts';
 import { mqttLink } from '../../transports/mqtt.ts';
-import { createNode } from '../../transports/driver.ts';
+import { startNode } from '../../transports/driver.ts';
 import { buildBrowser } from '../../targets/browser/build.ts';
 
 const { values: a } = parseArgs({
@@ -34,7 +34,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 
 const broker = await startBroker({ host: a.host, ws: true });
 const link = await mqttLink({ id: 'shop', url: broker.url, root: a.root, protocolVersion: 4 });
-const shop = await createNode({ id: 'shop', links: [link] });
+const shop = await startNode({ id: 'shop', links: [link] });
 shop.declare('basket', 'orset');
 shop.on('changed', (e) => {
   if (e.id === 'basket') console.log('shop: basket = ' + JSON.stringify(shop.query('basket').slice().sort()));

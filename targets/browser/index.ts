@@ -21,7 +21,7 @@
  * catches up from the cluster. Pass `id` to choose it yourself (e.g. one device, one id).
  */
 import type { Item } from '../../crdt/types.ts';
-import { createNode, memoryStore, type DriverEvents, type PollenDriver } from '../../transports/driver.ts';
+import { startNode, memoryStore, type DriverEvents, type PollenDriver } from '../../transports/driver.ts';
 import { mqttLink, badId, type MqttLink } from '../../transports/mqtt.ts';
 import { idbStore } from './idb.ts';
 
@@ -111,7 +111,7 @@ export async function connect(o: ConnectOptions): Promise<PollenPage> {
   });
   let driver: PollenDriver;
   try {
-    driver = await createNode({
+    driver = await startNode({
       id,
       links: [link],
       contacts: o.contacts,

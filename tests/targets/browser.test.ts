@@ -11,7 +11,7 @@ import { extra } from '../support/extras.ts';
 import { launch, serve } from '../support/chromium.ts';
 import { startBroker, type Broker } from '../../transports/broker.ts';
 import { mqttLink } from '../../transports/mqtt.ts';
-import { createNode, type PollenDriver } from '../../transports/driver.ts';
+import { startNode, type PollenDriver } from '../../transports/driver.ts';
 import { buildBrowser } from '../../targets/browser/build.ts';
 
 const exe = extra('chromium', 'the browser target (a page in a Node cluster over MQTT WebSockets, offline, IndexedDB)');
@@ -65,7 +65,7 @@ if (exe) {
     broker = await startBroker({ ws: true });
     for (const id of ['n1', 'n2']) {
       const link = await mqttLink({ id, url: broker.url, root: ROOT, protocolVersion: 4 });
-      const n = await createNode({ id, links: [link], contacts: id === 'n1' ? [] : ['n1'] });
+      const n = await startNode({ id, links: [link], contacts: id === 'n1' ? [] : ['n1'] });
       n.declare('basket', 'orset');
       nodes.push(n);
     }

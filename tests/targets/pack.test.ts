@@ -137,9 +137,9 @@ test('the installed `pollen` runs a three-node cluster through the embedded brok
 });
 
 test('the installed package is importable as a library', async () => {
-  const script = "import { startBroker, mqttLink, createNode } from 'pollen'; import { ORSet } from 'pollen/crdt';" +
+  const script = "import { startBroker, mqttLink, startNode } from 'pollen'; import { ORSet } from 'pollen/crdt';" +
     "const b = await startBroker(); const ids = ['a', 'b'];" +
-    "const nodes = await Promise.all(ids.map(async (id) => createNode({ id, links: [await mqttLink({ id, url: b.url, protocolVersion: 4 })], contacts: id === 'b' ? ['a'] : [] })));" +
+    "const nodes = await Promise.all(ids.map(async (id) => startNode({ id, links: [await mqttLink({ id, url: b.url, protocolVersion: 4 })], contacts: id === 'b' ? ['a'] : [] })));" +
     "for (const n of nodes) n.declare('s', 'orset'); nodes[0].update('s', 'add', ['x']); nodes[1].update('s', 'add', ['y']);" +
     "const t0 = Date.now(); while (nodes.some((n) => n.query('s').length !== 2) && Date.now() - t0 < 20000) await new Promise((r) => setTimeout(r, 50));" +
     "console.log(JSON.stringify(nodes.map((n) => n.query('s').sort())), typeof ORSet.join);" +
