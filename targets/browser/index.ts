@@ -42,6 +42,11 @@ export interface ConnectOptions {
   db?: string | false;
   /** ms after a change before saving (default 250: a reload soon after an update still finds it). */
   saveEvery?: number;
+  /**
+   * Seconds between MQTT pings when idle (default 10). A page whose network silently goes away (a phone leaving
+   * Wi-Fi) notices after about 1.5 × this, and the broker announces it gone after the same time.
+   */
+  keepalive?: number;
   /** Membership manager (default 'hyparview', as the Node nodes). */
   membership?: 'hyparview' | 'full' | 'client-server';
   /** Username and password for the broker, if it asks. */
@@ -106,6 +111,7 @@ export async function connect(o: ConnectOptions): Promise<PollenPage> {
     url: o.url,
     root: o.root,
     protocolVersion: o.protocolVersion ?? 4,
+    keepalive: o.keepalive,
     offlineStart: true,
     mqtt: { username: o.username, password: o.password },
   });

@@ -50,7 +50,9 @@ if (exe) {
     await page.waitForFunction(() => (window as any).loaded === true);
     return page.evaluate(async (u) => {
       const w = window as any;
-      w.p = await w.pollen.connect({ url: u, root: 'pollen-web-test' });
+      // A short keepalive: Chromium's offline mode stalls the open WebSocket rather than closing it, so the page
+      // learns of the cut from unanswered pings, as a phone that loses its network does.
+      w.p = await w.pollen.connect({ url: u, root: 'pollen-web-test', keepalive: 2 });
       w.p.declare('basket', 'orset');
       w.changes = 0;
       w.p.on('changed', () => w.changes++);
