@@ -130,6 +130,19 @@ export class MqttLink extends BaseLink {
     return !this.closed && this.client !== undefined && this.client.connected;
   }
 
+  /**
+   * Try the broker now instead of at the end of the backoff wait, and start the backoff over: for when the host
+   * says its network is back (a browser's 'online' event). Does nothing while connected or after close.
+   */
+  retryNow(): void {
+    if (this.closed || !this.client || this.client.connected || this.client.reconnecting) return;
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    this.attempt = 0;
+    this.attemptReported = false;
+    this.client.reconnect();
+  }
+
   /** @internal connect once; resolves on the first CONNACK, rejects with a LinkError when that fails. */
   start(): Promise<void> {
     const o = this.o;

@@ -19,11 +19,18 @@ function request<T>(r: IDBRequest<T>): Promise<T> {
   });
 }
 
-function open(dbName: string): Promise<IDBDatabase> {
+function open(dbName: string, onClose: () => void): Promise<IDBDatabase> {
   if (typeof indexedDB === 'undefined') return Promise.reject(new Error('idb store: this page has no IndexedDB (a private window may block it); pass db: false to keep nothing'));
   const r = indexedDB.open(dbName, 1);
   r.onupgradeneeded = () => r.result.createObjectStore(STORE);
-  return request(r).catch((e) => {
+  return request(r).then((db) => {
+    // Another tab (a newer version of this page) wants to upgrade the database: let it, and open it again on next use.
+    db.onversionchange = () => {
+      db.close();
+      onClose();
+    };
+    return db;
+  }).catch((e) => {
     throw new Error('idb store: cannot open IndexedDB database "' + dbName + '": ' + String(e && e.message ? e.message : e));
   });
 }
@@ -31,7 +38,7 @@ function open(dbName: string): Promise<IDBDatabase> {
 export function idbStore(key: string, dbName = 'pollen'): NodeStore {
   let db: Promise<IDBDatabase> | undefined;
   const tx = async (mode: IDBTransactionMode): Promise<IDBObjectStore> => {
-    db = db ?? open(dbName);
+    db = db ?? open(dbName, () => (db = undefined));
     return (await db).transaction(STORE, mode).objectStore(STORE);
   };
   return {

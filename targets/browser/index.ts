@@ -148,7 +148,12 @@ export async function connect(o: ConnectOptions): Promise<PollenPage> {
 
   // A page being hidden may be the last chance to save (the tab closed, the phone locked).
   const onHide = () => void driver.save();
-  if (typeof addEventListener === 'function') addEventListener('pagehide', onHide);
+  // The browser says the network is back: try the broker now rather than after the backoff wait.
+  const onOnline = () => link.retryNow();
+  if (typeof addEventListener === 'function') {
+    addEventListener('pagehide', onHide);
+    addEventListener('online', onOnline);
+  }
 
   return {
     id,
@@ -164,7 +169,10 @@ export async function connect(o: ConnectOptions): Promise<PollenPage> {
     async close() {
       offPeer();
       offIsolated();
-      if (typeof removeEventListener === 'function') removeEventListener('pagehide', onHide);
+      if (typeof removeEventListener === 'function') {
+        removeEventListener('pagehide', onHide);
+        removeEventListener('online', onOnline);
+      }
       await driver.close();
     },
   };

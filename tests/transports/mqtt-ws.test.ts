@@ -68,6 +68,21 @@ test('offlineStart: resolves without a broker, queues, and connects when one com
   await broker.close();
 });
 
+test('retryNow: a link waiting out a long backoff tries at once when told the network is back', async () => {
+  const probe = await startBroker();
+  const port = probe.port;
+  await probe.close();
+  const link = await mqttLink({ id: 'r', url: 'mqtt://127.0.0.1:' + port, protocolVersion: 4, offlineStart: true, backoff: { min: 60_000, max: 60_000 } });
+  link.on('error', () => {});
+  await new Promise((r) => setTimeout(r, 300)); // the first attempt failed; the next is 30..60 s away
+  const broker = await startBroker({ port });
+  assert.not.ok(link.connected());
+  link.retryNow();
+  await until('connected long before the backoff ran out', () => link.connected(), 5000);
+  await link.close();
+  await broker.close();
+});
+
 test('offlineStart: a link that never reached a broker closes cleanly', async () => {
   const link = await mqttLink({ id: 'x', url: 'mqtt://127.0.0.1:9', protocolVersion: 4, offlineStart: true, backoff: { min: 50, max: 100 } });
   await new Promise((r) => setTimeout(r, 300));
