@@ -24,19 +24,25 @@ const STEP_MS = 90_000;
 
 interface Run {
   code: number | null;
+  /** stdout and stderr as they came, for messages. */
   out: string;
+  stdout: string;
 }
 
 function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      stdout += d;
+    });
     child.stderr.on('data', (d) => (out += d));
     const t = setTimeout(() => child.kill('SIGKILL'), STEP_MS);
     child.on('close', (code) => {
       clearTimeout(t);
-      resolve({ code, out });
+      resolve({ code, out, stdout });
     });
   });
 }
@@ -76,7 +82,8 @@ test.after(() => rmSync(TMP, { recursive: true, force: true }));
 test('npm pack ships the built JavaScript and no tests or TypeScript', async () => {
   const r = await run('npm', ['pack', '--json', '--pack-destination', TMP], ROOT);
   assert.is(r.code, 0, r.out);
-  const info = JSON.parse(r.out.slice(r.out.indexOf('[')))[0];
+  // stdout holds the prepack build's line, then npm's JSON.
+  const info = JSON.parse(r.stdout.slice(r.stdout.indexOf('\n[') + 1))[0];
   tarball = join(TMP, info.filename);
   const files: string[] = info.files.map((f: { path: string }) => f.path);
   for (const need of ['package.json', 'tools/pollen.js', 'dist/cli.js', 'dist/index.js', 'dist/run-node.js', 'dist/browser.js']) {
