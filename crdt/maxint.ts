@@ -55,6 +55,8 @@ export const MaxInt: Crdt<MaxIntState, number> = {
   tag: 4,
   bottom: bottom,
   join: join,
+  joinInto: join,
+  copy: (s) => s,
   leq: leq,
   value: value,
   decompose: decompose,

@@ -14,8 +14,9 @@
  * add-wins graph, which keeps two such element maps under one context.
  */
 import {
-  type Context, type Dot, cmpDot, contextDots, contextOf, decodeContext, decodeDots, emptyContext, encodeContext,
-  encodeDots, joinContext, joinDotMap, joinStore, leqContext, leqStore, nextDot, unseen,
+  type Context, type Dot, type Dotted, contextOf, copyContext, decodeContext, decodeDots, emptyContext, encodeContext,
+  encodeDots, joinContext, joinContextInto, joinDotMap, joinStore, leqContext, leqStore, nextDot, removals,
+  rowContext, sharedBeyond, unseen,
 } from './causal.ts';
 import { arr, fail } from './check.ts';
 import { elementItem, itemArg } from './guards.ts';
@@ -57,13 +58,90 @@ export function joinElems(a: Elems, ca: Context, b: Elems, cb: Context): Elems {
   });
 }
 
-/** The store half of leq for element maps (see leqStore); the caller checks the contexts. */
+/**
+ * Join element map b (under context cb) into a, which the caller owns, given a's context ca before the join.
+ * Keys b carries are merged; the rest of a is walked only when `reach` says b's context covers dots that a holds
+ * outside b's keys (see sharedBeyond): a removal. Lists are replaced, never edited, so nothing of b is changed
+ * later through a.
+ */
+export function joinElemsInto(a: Elems, ca: Context, b: Elems, cb: Context, reach: boolean): void {
+  const kb = Object.keys(b);
+  for (let i = 0; i < kb.length; i++) {
+    const k = kb[i];
+    const y = b[k];
+    if (!hasOwn(a, k)) {
+      const d = unseen(y.d, ca);
+      if (d.length > 0) a[k] = { e: y.e, d: d };
+      continue;
+    }
+    const d = joinStore(a[k].d, ca, y.d, cb, keepFirst);
+    if (d.length === 0) delete a[k];
+    else a[k] = { e: a[k].e, d: d };
+  }
+  if (reach) dropSeen(a, b, cb);
+}
+
+/** Drop from a, outside b's keys, every dot the context has seen (a removal's effect on the rest of a). */
+function dropSeen(a: Elems, b: Elems, cb: Context): void {
+  const ka = Object.keys(a);
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i];
+    if (hasOwn(b, k)) continue;
+    const d = unseen(a[k].d, cb);
+    if (d.length === 0) delete a[k];
+    else if (d !== a[k].d) a[k] = { e: a[k].e, d: d };
+  }
+}
+
+/** The dots a holds under the keys b carries: the ones the per-key merge meets. */
+export function heldUnder(a: Elems, b: Elems, out: Dotted[]): Dotted[] {
+  const kb = Object.keys(b);
+  for (let i = 0; i < kb.length; i++) {
+    if (!hasOwn(a, kb[i])) continue;
+    const d = a[kb[i]].d;
+    for (let k = 0; k < d.length; k++) out.push(d[k]);
+  }
+  return out;
+}
+
+/** The store half of leq for element maps under the keys a carries (see leqStore); the caller checks the contexts. */
 export function leqElems(a: Elems, ca: Context, b: Elems): boolean {
-  const ks = Object.keys(b);
+  const ks = Object.keys(a);
   for (let i = 0; i < ks.length; i++) {
-    if (!leqStore(hasOwn(a, ks[i]) ? a[ks[i]].d : [], ca, b[ks[i]].d, null)) return false;
+    if (hasOwn(b, ks[i]) && !leqStore(a[ks[i]].d, ca, b[ks[i]].d, null)) return false;
   }
   return true;
+}
+
+/** The rest of leq: b holds no dot that ca has seen under a key a lacks (walked only when sharedBeyond says so). */
+export function noneSeenBeyond(a: Elems, ca: Context, b: Elems): boolean {
+  const ks = Object.keys(b);
+  for (let i = 0; i < ks.length; i++) {
+    if (hasOwn(a, ks[i])) continue;
+    if (unseen(b[ks[i]].d, ca) !== b[ks[i]].d) return false;
+  }
+  return true;
+}
+
+/** The elements holding replica r's dots, each with only those dots: part of r's row when its removals are many. */
+export function elemsOf(m: Elems, r: string): Elems {
+  const out: Elems = {};
+  const ks = Object.keys(m);
+  for (let i = 0; i < ks.length; i++) {
+    const d: Dot[] = [];
+    const all = m[ks[i]].d;
+    for (let k = 0; k < all.length; k++) if (all[k][0] === r) d.push(all[k]);
+    if (d.length > 0) out[ks[i]] = { e: m[ks[i]].e, d: d };
+  }
+  return out;
+}
+
+/** A copy of an element map whose object the caller owns (elements are shared: they are replaced, not edited). */
+export function copyElems(m: Elems): Elems {
+  const out: Elems = {};
+  const ks = Object.keys(m);
+  for (let i = 0; i < ks.length; i++) out[ks[i]] = m[ks[i]];
+  return out;
 }
 
 /** Every dot held by the elements. */
@@ -106,19 +184,6 @@ export function elemParts(m: Elems): Elems[] {
   return out;
 }
 
-/** Context dots that no element holds: each is a removal, a join-irreducible of its own. */
-export function removedDots(c: Context, held: Dot[]): Dot[] {
-  const sorted = held.slice().sort(cmpDot);
-  const out: Dot[] = [];
-  const all = contextDots(c);
-  let j = 0;
-  for (let i = 0; i < all.length; i++) {
-    while (j < sorted.length && cmpDot(sorted[j], all[i]) < 0) j++;
-    if (j < sorted.length && cmpDot(sorted[j], all[i]) === 0) continue;
-    out.push(all[i]);
-  }
-  return out;
-}
 
 /** Elements as [item, [r, n, …], item, [r, n, …], …] in key order. */
 export function encodeElems(m: Elems): Item[] {
@@ -171,7 +236,14 @@ export const ORSet: Crdt<ORSetState, Item[]> = {
   tag: 9,
   bottom: () => ({ m: {}, c: emptyContext() }),
   join: (a, b) => ({ m: joinElems(a.m, a.c, b.m, b.c), c: joinContext(a.c, b.c) }),
-  leq: (a, b) => leqContext(a.c, b.c) && leqElems(a.m, a.c, b.m),
+  joinInto: (s, d) => {
+    joinElemsInto(s.m, s.c, d.m, d.c, sharedBeyond(d.c, s.c, heldUnder(s.m, d.m, [])));
+    joinContextInto(s.c, d.c);
+    return s;
+  },
+  copy: (s) => ({ m: copyElems(s.m), c: copyContext(s.c) }),
+  leq: (a, b) => leqContext(a.c, b.c) && leqElems(a.m, a.c, b.m) &&
+    (!sharedBeyond(a.c, b.c, heldUnder(b.m, a.m, [])) || noneSeenBeyond(a.m, a.c, b.m)),
   value: (s) => {
     const out: Item[] = [];
     const ks = Object.keys(s.m);
@@ -182,8 +254,9 @@ export const ORSet: Crdt<ORSetState, Item[]> = {
     const out: ORSetState[] = [];
     const parts = elemParts(s.m);
     for (let i = 0; i < parts.length; i++) out.push({ m: parts[i], c: contextOf(elemDots(parts[i])) });
-    const gone = removedDots(s.c, elemDots(s.m));
-    for (let i = 0; i < gone.length; i++) out.push({ m: {}, c: contextOf([gone[i]]) });
+    const gone = removals(s.c, elemDots(s.m));
+    for (let i = 0; i < gone.dots.length; i++) out.push({ m: {}, c: contextOf([gone.dots[i]]) });
+    for (let i = 0; i < gone.rows.length; i++) out.push({ m: elemsOf(s.m, gone.rows[i]), c: rowContext(s.c, gone.rows[i]) });
     return out;
   },
   encode: (s) => [encodeElems(s.m), encodeContext(s.c)],

@@ -1,5 +1,5 @@
 /**
- * Lasp's dataflow over the node's store (shared/DESIGN.md §7): derived variables that are re-derived whenever
+ * Lasp's dataflow over the node's store (README, "Dataflow (Lasp)"): derived variables that are re-derived whenever
  * an input inflates, and threshold reads that fire once a variable's local state reaches a threshold.
  *
  *   const df = createDataflow(undefined);

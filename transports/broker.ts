@@ -1,6 +1,6 @@
 /**
  * The embedded MQTT broker: aedes (MQTT 3.1.1) on a loopback TCP port, for `npm start` and the tests. A real
- * deployment points the MQTT link at Mosquitto or any MQTT 3.1.1/5 broker instead (shared/DESIGN.md §8).
+ * deployment points the MQTT link at Mosquitto or any MQTT 3.1.1/5 broker instead (PROTOCOL.md, "MQTT").
  *
  *   const broker = await startBroker();          // a free port on 127.0.0.1
  *   const link = await mqttLink({ id: 'a', url: broker.url, protocolVersion: 4 });

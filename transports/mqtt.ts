@@ -1,6 +1,6 @@
 /**
  * The MQTT link: every node is one client of a broker (the embedded aedes, Mosquitto, any MQTT 3.1.1/5 broker),
- * and frames travel as the raw payloads of PUBLISH packets (shared/DESIGN.md §8).
+ * and frames travel as the raw payloads of PUBLISH packets (PROTOCOL.md, "MQTT").
  *
  *   const link = await mqttLink({ id: 'a', url: 'mqtt://pi.local:1883', root: 'pollen/garden' });
  *   link.on('peer', (p, up) => ...);     // from retained presence: every node of the cluster, as it comes and goes
@@ -24,7 +24,7 @@
  * in the client while offline, for nothing the protocol needs. Presence uses QoS 1 with retain: it is the one
  * message that must arrive, since without it a node is never discovered or never mourned.
  *
- * A peer id must be usable as one topic level: 1..128 UTF-8 bytes without '/', '+', '#' or NUL.
+ * A node id must be a peer id (runtime/messages.ts: 1..64 UTF-8 bytes) and one topic level: no '/', '+', '#', NUL.
  *
  * Reconnection: mqtt.js's own fixed-period retry is off; after a lost connection the link retries with
  * exponential backoff and jitter (backoff.min doubling to backoff.max), and on every (re)connection it subscribes
@@ -40,7 +40,9 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { PeerId } from '../runtime/io.ts';
+import { peerIdProblem } from '../runtime/messages.ts';
 import { BaseLink, BoundedQueue, LinkError, backoffDelay, type LinkOptions } from './link.ts';
+import { type Backoff, backoffKnobs, linkKnobs, ms, whole } from './options.ts';
 
 export interface MqttOptions extends LinkOptions {
   /** Broker URL: mqtt://host:1883, mqtts://host:8883, ws://... (default mqtt://127.0.0.1:1883). */
@@ -71,19 +73,24 @@ export interface MqttOptions extends LinkOptions {
   mqtt?: IClientOptions;
 }
 
-const MAX_ID_BYTES = 128;
+/** The defaults of the options above (their reasons are there), and what each may be (transports/options.ts):
+ *  MQTT's keepalive is a 16-bit count of seconds, 0 turning PINGs off. */
+export const MQTT_DEFAULTS = { keepalive: 10, connectTimeout: 5000 };
+const MQTT_RANGES = { keepalive: whole(0, 65535, 'seconds'), connectTimeout: ms(1) };
+export const MQTT_BACKOFF: Backoff = { min: 200, max: 10000 };
+
 /** A presence payload is "1"; anything longer than this is not ours and is ignored (counted). */
 const MAX_PRESENCE = 64;
 // Plain bytes rather than Buffers, so that this file also runs in a browser on mqtt.js's browser build.
 const UP = new TextEncoder().encode('1');
 const GONE = new Uint8Array(0);
-const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
 
-/** Why `id` cannot be a topic level, or undefined when it can. */
+/** Why `id` cannot be a peer id and a topic level, or undefined when it can: the bound every layer accepts
+ *  (runtime/messages.ts), and none of the characters MQTT topics reserve. */
 export function badId(id: string): string | undefined {
-  if (typeof id !== 'string' || id === '') return 'an id must be a non-empty string';
+  const bad = peerIdProblem(id);
+  if (bad) return bad;
   if (/[/+#\u0000]/.test(id)) return 'id "' + id + '" contains one of / + # NUL, which MQTT topics reserve';
-  if (utf8Length(id) > MAX_ID_BYTES) return 'id "' + id.slice(0, 20) + '..." is longer than ' + MAX_ID_BYTES + ' bytes';
   return undefined;
 }
 
@@ -95,6 +102,8 @@ export class MqttLink extends BaseLink {
   connects = 0;
   private client!: MqttClient;
   private o: MqttOptions;
+  private k: typeof MQTT_DEFAULTS;
+  private backoff: Backoff;
   private offline: BoundedQueue<{ topic: string; bytes: Uint8Array }>;
   private inflightFrames = 0;
   private inflightBytes = 0;
@@ -110,7 +119,7 @@ export class MqttLink extends BaseLink {
   private attemptReported = false;
 
   constructor(o: MqttOptions) {
-    super(o);
+    super(o, 'mqtt');
     const bad = badId(o.id);
     if (bad) throw new Error('mqtt link: ' + bad);
     const root = o.root ?? 'pollen';
@@ -118,6 +127,8 @@ export class MqttLink extends BaseLink {
       throw new Error('mqtt link: root "' + root + '" must be a topic prefix without wildcards or a leading/trailing /');
     }
     this.o = o;
+    this.k = linkKnobs('mqtt link', MQTT_DEFAULTS, MQTT_RANGES, o);
+    this.backoff = backoffKnobs('mqtt link', MQTT_BACKOFF, o.backoff);
     this.url = o.url ?? 'mqtt://127.0.0.1:1883';
     this.root = root;
     this.inboxPrefix = root + '/inbox/' + o.id + '/';
@@ -151,8 +162,8 @@ export class MqttLink extends BaseLink {
       ...o.mqtt,
       clientId: o.clientId ?? 'pollen:' + this.root + ':' + this.self,
       protocolVersion: o.protocolVersion ?? 5,
-      keepalive: o.keepalive ?? 10,
-      connectTimeout: o.connectTimeout ?? 5000,
+      keepalive: this.k.keepalive,
+      connectTimeout: this.k.connectTimeout,
       clean: true,
       reconnectPeriod: 0,
       resubscribe: false,
@@ -215,9 +226,7 @@ export class MqttLink extends BaseLink {
 
   private scheduleRetry(): void {
     if (this.closed || this.retry) return;
-    const min = this.o.backoff?.min ?? 200;
-    const max = this.o.backoff?.max ?? 10_000;
-    const delay = backoffDelay(this.attempt, min, max);
+    const delay = backoffDelay(this.attempt, this.backoff.min, this.backoff.max);
     this.attempt++;
     this.retry = setTimeout(() => {
       this.retry = undefined;

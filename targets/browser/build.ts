@@ -7,7 +7,7 @@
  *   b.pollen.bytes; b.pollen.gzip;   // the same bundle with mqtt.js left out: Pollen's own part
  *
  * Node built-ins that shared code imports are replaced by the small files in targets/browser/shims/ (the driver's
- * file store and seed); any other `node:` import fails the build, naming the module, rather than shipping code that
+ * file store, seed and epoch); any other `node:` import fails the build, naming the module, rather than shipping code that
  * breaks in the page.
  */
 import { gzipSync } from 'node:zlib';
@@ -24,6 +24,7 @@ const GZIP_LEVEL = 9;
 const SHIMS: { [mod: string]: string } = {
   'node:crypto': join(HERE, 'shims/node-crypto.ts'),
   'node:fs/promises': join(HERE, 'shims/node-fs.ts'),
+  'node:path': join(HERE, 'shims/node-path.ts'),
 };
 
 const nodeShims: Plugin = {

@@ -8,7 +8,7 @@
  * The bytes are the driver's own encoding of the node's snapshot; nothing else reads them. A save replaces the
  * record in one transaction, so a page closed mid-save keeps the previous one.
  */
-import type { NodeStore } from '../../transports/driver.ts';
+import type { NodeStore } from '../../transports/filestore.ts';
 
 const STORE = 'nodes';
 
@@ -42,6 +42,7 @@ export function idbStore(key: string, dbName = 'pollen'): NodeStore {
     return (await db).transaction(STORE, mode).objectStore(STORE);
   };
   return {
+    name: 'IndexedDB ' + dbName + '/' + key,
     async load() {
       const v: unknown = await request((await tx('readonly')).get(key));
       if (v === undefined) return undefined;

@@ -21,7 +21,7 @@
  * catches up from the cluster. Pass `id` to choose it yourself (e.g. one device, one id).
  */
 import type { Item } from '../../crdt/types.ts';
-import { startNode, memoryStore, type DriverEvents, type PollenDriver } from '../../transports/driver.ts';
+import { startNode, type DriverEvents, type PollenDriver } from '../../transports/driver.ts';
 import { mqttLink, badId, type MqttLink } from '../../transports/mqtt.ts';
 import { idbStore } from './idb.ts';
 
@@ -40,8 +40,12 @@ export interface ConnectOptions {
   protocolVersion?: 4 | 5;
   /** IndexedDB database name (default 'pollen'); false keeps nothing across reloads. */
   db?: string | false;
-  /** ms after a change before saving (default 250: a reload soon after an update still finds it). */
-  saveEvery?: number;
+  /**
+   * When an update is saved (transports/durability.ts): 'sync' (default) writes IndexedDB after each change and
+   * resolves the update's promise once the write committed, so a reload never loses an update that resolved;
+   * N (ms) gathers the changes of N ms into one write, for pages that update many times a second.
+   */
+  durability?: 'sync' | number;
   /**
    * Seconds between MQTT pings when idle (default 10). A page whose network silently goes away (a phone leaving
    * Wi-Fi) notices after about 1.5 × this, and the broker announces it gone after the same time.
@@ -57,10 +61,16 @@ export interface ConnectOptions {
 /** A browser replica: the node driver's calls that a page needs, and its events. */
 export interface PollenPage {
   readonly id: string;
-  /** A variable of a type spec ('orset', 'pncounter', 'awmap(lww)', …); declaring it again is a no-op. */
-  declare(id: string, type: string): void;
-  /** Apply a mutator ('add', 'remove', 'inc', …); the change spreads to the cluster (now or once back online). */
-  update(id: string, mutator: string, args: Item[]): void;
+  /**
+   * A variable of a type spec ('orset', 'pncounter', 'awmap(lww)', …); declaring it again is a no-op. A bad spec
+   * throws; the promise resolves once the declaration is saved.
+   */
+  declare(id: string, type: string): Promise<void>;
+  /**
+   * Apply a mutator ('add', 'remove', 'inc', …): applied and sent at once (or once back online); a refusal throws.
+   * The promise resolves once the update is saved in IndexedDB (see `durability`).
+   */
+  update(id: string, mutator: string, args: Item[]): Promise<void>;
   /** The variable's value, or undefined when it is not declared. */
   query(id: string): any;
   /** Listen to 'changed' (a variable changed, here or remotely), 'neighbor', 'isolated', …; returns an unsubscriber. */
@@ -122,8 +132,10 @@ export async function connect(o: ConnectOptions): Promise<PollenPage> {
       links: [link],
       contacts: o.contacts,
       membership: o.membership,
-      store: o.db === false ? memoryStore() : idbStore(id, o.db ?? 'pollen'),
-      saveEvery: o.saveEvery ?? 250,
+      // No store at all rather than one in memory: the driver then draws a random epoch, so a reloaded page never
+      // issues the dots an earlier load gave out.
+      store: o.db === false ? undefined : idbStore(id, o.db ?? 'pollen'),
+      durability: o.durability ?? 'sync',
     });
   } catch (e) {
     await link.close();
@@ -147,7 +159,10 @@ export async function connect(o: ConnectOptions): Promise<PollenPage> {
   for (const p of link.peers()) joinVia(p);
 
   // A page being hidden may be the last chance to save (the tab closed, the phone locked).
-  const onHide = () => void driver.save();
+  const onHide = () => {
+    // A failed save was counted and reported by the driver; there is nobody left to tell here.
+    driver.save().catch(() => {});
+  };
   // The browser says the network is back: try the broker now rather than after the backoff wait.
   const onOnline = () => link.retryNow();
   if (typeof addEventListener === 'function') {

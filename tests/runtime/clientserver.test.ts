@@ -11,7 +11,7 @@ const SERVERS = ['s0', 's1'];
 const CLIENTS: string[] = [];
 for (let i = 0; i < 15; i++) CLIENTS.push('c' + String(i).padStart(2, '0'));
 const ALL = SERVERS.concat(CLIENTS);
-const { keepalive, timeout } = CS_DEFAULTS;
+const { keepalive, peerTimeout: timeout } = CS_DEFAULTS;
 
 /** Two servers and 15 clients, all configured with the server list; clients join through s0 only. */
 function star(seed: number, loss: number, extra?: object): Net {
@@ -81,7 +81,7 @@ test('a counter updated on clients converges everywhere; after a server crash th
 
 test('a client whose servers all went silent retries joining with a doubling, capped interval', () => {
   const net = new Net({ seed: 4 });
-  const cfg = { servers: ['s'], joinTimeout: 100, joinBackoffMax: 800 };
+  const cfg = { servers: ['s'], joinTimeout: 100, backoffMax: 800 };
   net.add({ id: 's', seed: 1, membership: 'client-server', membershipConfig: cfg });
   net.add({ id: 'c', seed: 2, membership: 'client-server', membershipConfig: cfg });
   net.cmd('c', { op: 'join', contacts: [] });

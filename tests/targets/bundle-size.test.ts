@@ -20,10 +20,13 @@ import { buildBrowser } from '../../targets/browser/build.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Ceilings in gzip -9 bytes: Pollen's part was 37,891 and the whole bundle 144,008 when these were set; the room
- * above (about 15% and 6%) is for the runtime work being merged beside this (keys, profiles), not for drift. */
-const POLLEN_GZIP_MAX = 44_000;
-const TOTAL_GZIP_MAX = 152_000;
+/**
+ * Ceilings in gzip -9 bytes. Pollen's part was 37,891 on the first build and 43,436 after main brought the
+ * composed node, the crash-safe store and interest sets; the whole bundle 149,684. The room above (about 10% and
+ * 4%) is for the work still being merged (cluster keys), not for drift: past it, decide and change the number.
+ */
+const POLLEN_GZIP_MAX = 48_000;
+const TOTAL_GZIP_MAX = 156_000;
 /** The aim: Pollen's part at most this fraction of Yjs's bundle for the same job (reported, not yet met). */
 const AIM = 1 / 3;
 

@@ -72,7 +72,7 @@ test('a gateway with MQTT and serial links bridges a serial-only node; kill and 
      * s's one neighbour is g, over its serial link, and none other ever was; g reaches s by serial and the MQTT
      * nodes by MQTT only. An MQTT node may hold s in its active view for a while, if a FORWARDJOIN walk for a
      * JOIN of s ends there: its NEIGHBOR to s goes nowhere (s is not on the broker), and keepalives drop the entry
-     * within deadAfter (8 s) plus a period. That is a half-open entry s never hears of, not a relation: the test
+     * within peerTimeout (8 s) plus a period. That is a half-open entry s never hears of, not a relation: the test
      * waits for it to go, and reports whether one was seen.
      */
     const bridged = async (what: string) => {
