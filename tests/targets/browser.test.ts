@@ -60,6 +60,7 @@ if (exe) {
     }, url);
   }
   const pageQuery = (): Promise<string> => page.evaluate(() => JSON.stringify((window as any).p.query('basket').slice().sort()));
+  /** Add on the page; resolves once the page's update promise does, i.e. once it is saved in IndexedDB. */
   const pageAdd = (x: string): Promise<void> => page.evaluate((v) => (window as any).p.update('basket', 'add', [v]), x);
   const pageOnline = (): Promise<boolean> => page.evaluate(() => (window as any).p.online());
 
@@ -115,14 +116,14 @@ if (exe) {
   });
 
   test('a reload with no broker to reach resumes from IndexedDB; with the broker it catches up again', async () => {
-    await page.evaluate(() => (window as any).p.save());
+    // No explicit save: every page update above resolved only once IndexedDB had it (durability 'sync'), and the
+    // remote changes were saved as they came; the reload is what a crash of the tab would leave.
     // Port 9 on loopback: nothing listens there, so the page starts from what it saved and nothing else.
     const again = await openPage('ws://127.0.0.1:9');
     assert.is(again, pageId, 'the tab keeps its replica id across a reload (sessionStorage)');
     assert.is(await pageQuery(), sorted(['eggs', 'jam', 'milk']), 'the state came back from IndexedDB');
     assert.not.ok(await pageOnline());
     await pageAdd('tea');
-    await page.evaluate(() => (window as any).p.save());
     nodes[1].update('basket', 'add', ['figs']);
     await openPage(broker.wsUrl!);
     const want = sorted(['eggs', 'figs', 'jam', 'milk', 'tea']);
