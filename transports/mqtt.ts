@@ -81,7 +81,8 @@ export const MQTT_BACKOFF: Backoff = { min: 200, max: 10000 };
 
 /** A presence payload is "1"; anything longer than this is not ours and is ignored (counted). */
 const MAX_PRESENCE = 64;
-// Plain bytes rather than Buffers, so that this file also runs in a browser on mqtt.js's browser build.
+// Plain bytes rather than Buffers, so that this file also runs in a browser on mqtt.js's browser build. mqtt.js's
+// types ask for a Buffer, but it writes any Uint8Array (in Node and in its browser build): hence the casts below.
 const UP = new TextEncoder().encode('1');
 const GONE = new Uint8Array(0);
 
