@@ -21,12 +21,15 @@ interface Sub {
   run: (argv: string[]) => Promise<number>;
 }
 
-/** Run a script module that does its work at import time (the demo, the benches) with its own argv. */
-async function script(path: string, argv: string[]): Promise<number> {
+/**
+ * Run a script module that does its work at import time (the demo, the benches) with its own argv. The import is
+ * a function with a literal path so that the pack-time bundle (targets/node/build.ts) can follow it.
+ */
+async function script(path: string, load: () => Promise<unknown>, argv: string[]): Promise<number> {
   const saved = process.argv;
   process.argv = [saved[0], path].concat(argv);
   try {
-    await import(path);
+    await load();
   } finally {
     process.argv = saved;
   }
@@ -34,14 +37,14 @@ async function script(path: string, argv: string[]): Promise<number> {
 }
 
 const SUBS: { [name: string]: Sub } = {
-  demo: { about: 'a local cluster on the embedded broker: updates, a partition, a restart [--nodes N --seed S --quiet --view]', run: (a) => script('./demo.ts', a) },
+  demo: { about: 'a local cluster on the embedded broker: updates, a partition, a restart [--nodes N --seed S --quiet --view]', run: (a) => script('./demo.ts', () => import('./demo.ts'), a) },
   node: { about: 'run one node on real links (MQTT, TCP, serial, BLE), with /metrics and discovery', run: async (a) => (await import('./node/cmd.ts')).main(a) },
   bridge: { about: 'the gateway: boards on serial/BLE, MQTT upstream, every variable as Homie 5 topics', run: async (a) => (await import('./bridge/cmd.ts')).main(a) },
   sim: { about: 'run a simulator scenario: summary table, results JSON and plots in a folder', run: async (a) => (await import('./sim/cli.ts')).main(a) },
   report: { about: 'the fixed scenario matrix: SVG plots and a Markdown summary [--baseline DIR]', run: async (a) => (await import('./report/cmd.ts')).main(a) },
   view: { about: 'the live overlay view in a browser, for a simulation or a running cluster', run: async (a) => (await import('./view/cmd.ts')).main(a) },
   adcounter: { about: 'the advertisement counter in the simulator, with its report', run: async (a) => (await import('./adcounter/cli.ts')).main(a) },
-  bench: { about: 'CRDT delta bytes (CBOR vs JSON) and join throughput [--quick]', run: (a) => script('./bench/crdt.ts', a) },
+  bench: { about: 'CRDT delta bytes (CBOR vs JSON) and join throughput [--quick]', run: (a) => script('./bench/crdt.ts', () => import('./bench/crdt.ts'), a) },
   'board-check': {
     about: 'check entries against the Espruino subset: board-check FILE.ts…',
     run: async (a) => (await import('./board-check.ts')).main(a),
