@@ -15,12 +15,14 @@ import { until } from '../support/wait.ts';
 
 test('a Homie client reads a serial-linked node value through the bridge, and sets it', async () => {
   const b = await testBroker();
-  const pair = await ptyPair();
   const root = 'homie-test-' + process.pid + '-' + Date.now().toString(36);
   let s: NodeProc | undefined;
   let bridge: CliProc | undefined;
-  const client = await mqtt.connectAsync(b.url, { protocolVersion: b.protocolVersion, connectTimeout: 5000 });
+  let pair: Awaited<ReturnType<typeof ptyPair>> | undefined;
+  let client: mqtt.MqttClient | undefined;
   try {
+    pair = await ptyPair(undefined, 30_000); // a loaded machine can take seconds to start the helper
+    client = await mqtt.connectAsync(b.url, { protocolVersion: b.protocolVersion, connectTimeout: 5000 });
     bridge = CliProc.start(['bridge', '--json', '--id', 'gw', '--url', 'none', '--serial', pair.a, '--homie-url', b.url, '--mqtt-version', String(b.protocolVersion), '--homie-root', root, '--http', '0']);
     await bridge.event((e) => e.ev === 'ready', 'bridge ready');
     s = await NodeProc.start(['--id', 's', '--url', 'none', '--serial', pair.b, '--join', 'gw', '--seed', '4']);
@@ -69,10 +71,10 @@ test('a Homie client reads a serial-linked node value through the bridge, and se
     assert.is(await bridge.stop(), 0);
     await until(() => seen.get(root + '/5/gw/$state') === 'disconnected', 'the device says disconnected', 5000, 50);
   } finally {
-    client.end(true);
+    client?.end(true);
     await bridge?.stop();
     await s?.kill();
-    await pair.close();
+    await pair?.close();
     await b.close();
   }
 });
