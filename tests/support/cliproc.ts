@@ -53,7 +53,7 @@ export class CliProc {
   }
 
   /** The first event (seen already or to come) that satisfies `pred`. */
-  event(pred: (e: Ev) => boolean, what: string, ms = 20_000): Promise<Ev> {
+  event(pred: (e: Ev) => boolean, what: string, ms = 60_000): Promise<Ev> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const e = this.events.find(pred);

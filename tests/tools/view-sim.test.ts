@@ -29,7 +29,7 @@ if (exe) {
       assert.ok(later.frames > first.frames, 'frames kept coming');
       assert.not.equal(later.eager.concat(later.lazy), first.eager.concat(first.lazy), 'the edges changed');
       await b.page.dispatchEvent('circle[data-id="n0"]', 'click'); // the layout may still move: no wait for a stable element
-      await b.page.waitForSelector('#detail-vars', { state: 'attached', timeout: 10_000 });
+      await b.page.waitForSelector('#detail-vars', { state: 'attached', timeout: 30_000 });
       assert.match(await b.page.textContent('#detail-title') ?? '', /Node n0/);
       mkdirSync(SHOTS, { recursive: true });
       await b.page.screenshot({ path: join(SHOTS, 'view-sim.png') });
