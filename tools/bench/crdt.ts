@@ -14,7 +14,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { encode, decode } from '../../crdt/codec/cbor.ts';
-import { ALL, typeOf } from '../../crdt/all.ts';
+import { typeOf, ALL } from '../../crdt/all.ts';
 import type { Crdt, Item } from '../../crdt/types.ts';
 import { median } from './stats.ts';
 import { applyRemote, createStore, declare } from '../../runtime/store.ts';
