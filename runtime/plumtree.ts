@@ -129,7 +129,7 @@ export const PLUMTREE_RANGES: { [knob: string]: string } = {
 export const MAX_ANNOUNCERS = 8;
 /** Longest message id accepted from a peer, in characters: an origin of up to MAX_PEER_ID (runtime/messages.ts,
  *  where every layer takes its bound), two colons, and an incarnation and a sequence in base 36 (at most 11
- *  characters each below 2^53). Derived, so a node whose id passes createNode never has its messages dropped. */
+ *  characters each below 2^53). Derived, so a node whose id passes composeNode never has its messages dropped. */
 export const MAX_MSG_ID = MAX_PEER_ID + 2 + 11 + 11;
 
 export const TIMER_FLUSH = 'pt.flush';

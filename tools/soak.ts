@@ -4,10 +4,12 @@
  *
  *   npm run soak                                # 1,000 kills, seed 1
  *   npm run soak -- --kills 200 --seed 7 --durability 50
+ *   npm run soak -- --lanes 3                   # three node processes side by side, 1,000 kills in all
  *
  * A round: start the node on its store; once it is ready, ask for its state and check that it holds every
  * element an "ack" line ever confirmed (run-node prints one per update once it is durable); then stream
- * `update xs add eN` lines (unique elements, in small bursts) and kill -9 the process after a random delay.
+ * `update xs add eN` lines (unique elements, in small bursts) and kill -9 the process once it has acknowledged a
+ * random number (0 to 19) of them and a random delay more (up to --max-run ms).
  * One round in ten kills it during its start instead (while it reads its store and saves its new epoch). After
  * each kill the store file is read with the library's own decoder. All delays come from a seeded generator; the
  * moments the kernel delivers the kill at are the machine's.
@@ -33,6 +35,8 @@ export interface SoakOptions {
   seed: number;
   /** run-node's --durability (default 'sync'). */
   durability?: string;
+  /** Node processes killed side by side, each on its own store (default 1): the kills are shared out. */
+  lanes?: number;
   /** Longest time a node runs (after its state check) before the kill, ms (default 400). */
   maxRunMs?: number;
   /** Progress lines (every 10% and at the end). */
@@ -148,13 +152,12 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 
 export async function soak(o: SoakOptions): Promise<SoakResult> {
   const t0 = performance.now();
-  const r = rng(o.seed);
   const log = o.log ?? (() => undefined);
   const durability = o.durability ?? 'sync';
   const maxRun = o.maxRunMs ?? 400;
   const script = await bundle();
   const dir = mkdtempSync(join(tmpdir(), 'pollen-soak-'));
-  const store = join(dir, 'soak.pollen');
+  const lanes = Math.max(1, Math.min(o.lanes ?? 1, o.kills));
   const res: SoakResult = {
     kills: 0, killsInStart: 0, restarts: 0, sent: 0, acked: 0, lostAcked: 0, unacked: 0, unackedKept: 0,
     unreadable: 0, failedStarts: 0, epochNotGrown: 0, lastEpoch: 0, storeBytes: 0, ms: 0, problems: [],
@@ -162,13 +165,20 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
   const problem = (s: string) => {
     if (res.problems.length < 10) res.problems.push(s);
   };
-  /** Every element ever acknowledged, and those sent but not (yet known to be) acknowledged. */
-  const acked = new Set<string>();
-  let unackedPending: string[] = [];
-  let nextElem = 0;
-  let lastEpoch = 0;
-  try {
-    for (let round = 0; res.kills < o.kills; round++) {
+  let ackedAll = 0;
+  const progressEvery = Math.max(1, Math.round(o.kills / 10));
+
+  /** One node process and its store, killed `kills` times, with a generator of its own. */
+  const lane = async (li: number, kills: number): Promise<void> => {
+    const r = rng(o.seed * 1000 + li);
+    const store = join(dir, 'soak-' + li + '.pollen');
+    /** Every element ever acknowledged, and those sent but not (yet known to be) acknowledged. */
+    const acked = new Set<string>();
+    let unackedPending: string[] = [];
+    let nextElem = 0;
+    let lastEpoch = 0;
+    let myKills = 0;
+    for (let round = 0; myKills < kills; round++) {
       const inStart = round > 0 && below(r, 10) === 0;
       const life = launch(script, store, durability);
       let sentThisLife: string[] = [];
@@ -181,7 +191,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
         const ready = await within(life.ready, 60_000, 'the node to be ready').catch(() => undefined);
         if (!ready) {
           res.failedStarts++;
-          problem('round ' + round + ': the node did not start: ' + life.stderr.trim());
+          problem('lane ' + li + ' round ' + round + ': the node did not start: ' + life.stderr.trim());
           life.child.kill('SIGKILL');
           await life.exit;
           break;
@@ -210,13 +220,17 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
         }
         for (const e of unackedPending) if (have.has(e)) res.unackedKept++;
         unackedPending = [];
-        // Stream updates in small bursts until the kill.
-        const killAt = performance.now() + float(r) * maxRun;
+        // Stream updates in small bursts until the kill: first until the node has acknowledged a random number
+        // of them (so a loaded machine still tests something), then for a random time more.
+        const wantAcks = below(r, 20);
+        const giveUp = performance.now() + 30_000;
+        let killAt = Infinity;
         while (performance.now() < killAt) {
+          if (killAt === Infinity && (life.acks.length >= wantAcks || performance.now() > giveUp)) killAt = performance.now() + float(r) * maxRun;
           const burst = 1 + below(r, 5);
           let lines = '';
           for (let k = 0; k < burst; k++) {
-            const e = 'e' + nextElem++;
+            const e = 'l' + li + 'e' + nextElem++;
             sentThisLife.push(e);
             lines += 'update xs add ' + e + '\n';
           }
@@ -226,9 +240,10 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
         life.child.kill('SIGKILL');
       }
       res.kills++;
+      myKills++;
       await life.exit;
       await life.closed;
-      for (const e of life.acks) acked.add(e);
+      for (const e of life.acks) if (!acked.has(e)) (acked.add(e), ackedAll++);
       res.sent += sentThisLife.length;
       const ackedHere = new Set(life.acks);
       for (const e of sentThisLife) if (!ackedHere.has(e)) unackedPending.push(e);
@@ -242,8 +257,8 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
           problem('after kill ' + res.kills + ': ' + (e as Error).message);
         }
       }
-      if (res.kills % Math.max(1, Math.round(o.kills / 10)) === 0 || res.kills === o.kills) {
-        log('soak: ' + res.kills + '/' + o.kills + ' kills, ' + acked.size + ' acknowledged updates, ' + res.lostAcked + ' lost, ' + res.unreadable + ' unreadable stores, epoch ' + lastEpoch + ', ' + Math.round((performance.now() - t0) / 1000) + ' s');
+      if (res.kills % progressEvery === 0 || res.kills === o.kills) {
+        log('soak: ' + res.kills + '/' + o.kills + ' kills, ' + ackedAll + ' acknowledged updates, ' + res.lostAcked + ' lost, ' + res.unreadable + ' unreadable stores, ' + Math.round((performance.now() - t0) / 1000) + ' s');
       }
     }
     // A last start, to check the updates acknowledged before the last kill.
@@ -267,9 +282,15 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     }
     life.child.stdin!.write('quit\n');
     await within(life.exit, 10_000, 'the last node to quit').catch(() => life.child.kill('SIGKILL'));
-    res.acked = acked.size;
-    res.lastEpoch = lastEpoch;
-    res.storeBytes = existsSync(store) ? statSync(store).size : 0;
+    res.acked += acked.size;
+    res.lastEpoch = Math.max(res.lastEpoch, lastEpoch);
+    res.storeBytes = Math.max(res.storeBytes, existsSync(store) ? statSync(store).size : 0);
+  };
+
+  try {
+    const all: Promise<void>[] = [];
+    for (let li = 0; li < lanes; li++) all.push(lane(li, Math.floor(o.kills / lanes) + (li < o.kills % lanes ? 1 : 0)));
+    await Promise.all(all);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     rmSync(script, { force: true });
@@ -284,7 +305,7 @@ export function summary(s: SoakResult): string {
     'updates sent ' + s.sent + ', acknowledged ' + s.acked + ', acknowledged and lost ' + s.lostAcked,
     'not acknowledged before the kill ' + s.unacked + ' (kept anyway ' + s.unackedKept + ')',
     'unreadable store files ' + s.unreadable + ', failed starts ' + s.failedStarts + ', epochs that did not grow ' + s.epochNotGrown,
-    'last epoch ' + s.lastEpoch + ', store file ' + s.storeBytes + ' bytes, ' + (s.ms / 1000).toFixed(1) + ' s',
+    'highest epoch ' + s.lastEpoch + ', largest store file ' + s.storeBytes + ' bytes, ' + (s.ms / 1000).toFixed(1) + ' s',
   ].join('\n');
 }
 
@@ -295,9 +316,10 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '1' },
       durability: { type: 'string', default: 'sync' },
       'max-run': { type: 'string', default: '400' },
+      lanes: { type: 'string', default: '1' },
     },
   });
-  const res = await soak({ kills: Number(a.kills), seed: Number(a.seed), durability: a.durability, maxRunMs: Number(a['max-run']), log: (l) => console.log(l) });
+  const res = await soak({ kills: Number(a.kills), seed: Number(a.seed), durability: a.durability, maxRunMs: Number(a['max-run']), lanes: Number(a.lanes), log: (l) => console.log(l) });
   console.log(summary(res));
   for (const p of res.problems) console.log('problem: ' + p);
   const ok = res.lostAcked === 0 && res.unreadable === 0 && res.failedStarts === 0 && res.epochNotGrown === 0 && res.kills >= Number(a.kills);
