@@ -1,5 +1,5 @@
 /**
- * The contract every Pollen CRDT keeps (shared/DESIGN.md §3).
+ * The contract every Pollen CRDT keeps (README, "A taste: the CRDTs"; their wire forms in PROTOCOL.md).
  *
  * A type is a plain object of functions over plain-data states, so it minifies well and runs on the Espruino
  * interpreter (no Map/Set/Symbol). `join` and the delta mutators never change their arguments and return new

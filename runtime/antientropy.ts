@@ -21,7 +21,7 @@
  * variables whose digest differs, and STATE carries their full states. Overflow so costs bytes, never
  * convergence or memory.
  *
- * Bodies (all arrays, DESIGN.md §4):
+ * Bodies (all arrays; PROTOCOL.md, "Delta anti-entropy"):
  *   DELTA  [upTo, entries]              entries: [[varId, spec, delta], …] sorted by varId
  *   ACK    [0, inc, upTo]               delta-interval received (inc echoes the sender's incarnation)
  *          [1, inc, mark, [varId, …]]   these STATEs of digest round `mark` received
@@ -34,16 +34,16 @@ import { DecodeError } from '../crdt/errors.ts';
 import { arr, nat, str } from '../crdt/check.ts';
 import { cmpStr, hasOwn, sortedKeys } from '../crdt/keys.ts';
 import { encode } from '../crdt/codec/cbor.ts';
-import { typeOf, canonicalSpec } from '../crdt/registry.ts';
+import { type Registry, typeOf, canonicalSpec } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import { CLS_CONTROL, CLS_DELTA, CLS_STATE } from './io.ts';
 import type { PeerId } from './io.ts';
 import { ACK, DELTA, DIGEST, STATE } from './messages.ts';
 import { below } from './rng.ts';
 import { fnv1a } from './digest.ts';
-import { type Range, FLAG, choice, count, knobs, ms } from './knobs.ts';
+import { knobs } from './knobs.ts';
 import { dict } from './tables.ts';
-import { type Store, type Variable, DEFAULT_MAX_VARS, applyRemote, declare, get, ids, validId } from './store.ts';
+import { type Store, type Variable, DEFAULT_MAX_VARS, StoreError, applyRemote, declare, get, ids, validId } from './store.ts';
 
 export interface AeConfig {
   /** ms between sync rounds. 1 s: a backstop behind Plumtree, so it may lag; a guess to be validated in the sim. */
@@ -80,15 +80,15 @@ export const AE_DEFAULTS: AeConfig = {
 
 /** What each knob may be (runtime/knobs.ts). The period and the retry at least 1 ms (0 would spin the timer);
  *  the bounds may be 0: an empty buffer sends everything by digest, and a frame always carries one entry. */
-export const AE_RANGES: { [knob: string]: Range } = {
-  period: ms(1),
-  maxEntries: count(0),
-  maxBytes: count(0),
-  maxFrameBytes: count(0),
-  retry: ms(1),
-  mode: choice(['delta', 'state']),
-  bp: FLAG,
-  rr: FLAG,
+export const AE_RANGES: { [knob: string]: string } = {
+  period: 'ms 1',
+  maxEntries: 'count 0',
+  maxBytes: 'count 0',
+  maxFrameBytes: 'count 0',
+  retry: 'ms 1',
+  mode: 'choice delta state',
+  bp: 'flag',
+  rr: 'flag',
 };
 
 export interface AeEntry {
@@ -151,6 +151,16 @@ export function neighborUp(ae: AeState, peer: PeerId): void {
     ae.peers[peer] = freshPeer();
     ae.calm = false;
   }
+}
+
+/** Bring `peer` up to date again by a digest round (its interest set grew: deltas it was not sent must reach it). */
+export function resync(ae: AeState, peer: PeerId): void {
+  if (!hasOwn(ae.peers, peer)) return;
+  const p = ae.peers[peer];
+  p.acked = -1;
+  p.mark = -1;
+  p.pending = null;
+  ae.calm = false;
 }
 
 export function neighborDown(ae: AeState, peer: PeerId): void {
@@ -276,7 +286,7 @@ function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer):
   let any = false;
   for (let i = 0; i < ae.buf.length; i++) {
     const e = ae.buf[i];
-    if (e.seq < p.acked || (bp && e.origin === peer)) continue;
+    if (e.seq < p.acked || (bp && e.origin === peer) || (ctx.hears && !ctx.hears(peer, e.id))) continue;
     const v = get(store, e.id) as Variable;
     const size = state ? sizeOf(v.type, v.state) + e.id.length + 4 : e.size;
     if (any && budget + size > ae.cfg.maxFrameBytes) {
@@ -289,7 +299,7 @@ function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer):
     any = true;
   }
   if (!any) {
-    // Everything new came from this neighbour: it has it already.
+    // Everything new came from this neighbour (it has it already) or is not heard by it.
     p.acked = upTo;
     return;
   }
@@ -304,7 +314,12 @@ function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer):
 }
 
 function digestOf(v: Variable): number {
-  if (v.digest < 0) v.digest = fnv1a(encode(v.type.encode(v.state)));
+  if (v.digest < 0) {
+    const bytes = encode(v.type.encode(v.state));
+    v.digest = fnv1a(bytes);
+    // The encoding is at hand: the size estimate becomes exact for free.
+    v.bytes = bytes.length;
+  }
   return v.digest;
 }
 
@@ -321,7 +336,8 @@ function sendOffer(ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
   const offers: Item[] = [];
   for (let i = 0; i < names.length; i++) {
     const v = store.vars[names[i]];
-    offers.push([v.id, v.spec, digestOf(v)]);
+    // Selective hearing: a neighbour is offered only what it wants to hear of.
+    if (!ctx.hears || ctx.hears(peer, v.id)) offers.push([v.id, v.spec, digestOf(v)]);
   }
   ctx.send(peer, DIGEST, [0, p.mark, offers], CLS_CONTROL);
 }
@@ -330,11 +346,23 @@ function sendOffer(ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
 interface Incoming {
   id: string;
   spec: string;
-  type: Crdt<any, any>;
-  delta: any;
+  /** null: a type this node does not hold (the entry is skipped). */
+  type: Crdt<any, any> | null;
+  delta: unknown;
 }
 
-function readEntries(item: Item, max: number): Incoming[] {
+/** The canonical spec when this registry holds its type, or null (unknown, or malformed: either way never
+ *  joinable here). */
+function held(types: Registry, spec: string): string | null {
+  try {
+    return canonicalSpec(types, spec);
+  } catch (e) {
+    if (e instanceof DecodeError) return null;
+    throw e;
+  }
+}
+
+function readEntries(item: Item, max: number, types: Registry): Incoming[] {
   const list = arr(item, 'entries');
   if (list.length > max) throw new DecodeError('count', 'entries: ' + list.length + ' exceeds ' + max);
   const out: Incoming[] = [];
@@ -345,41 +373,70 @@ function readEntries(item: Item, max: number): Incoming[] {
     if (!validId(id)) throw new DecodeError('type', 'bad variable id');
     if (prev !== undefined && !(prev < id)) throw new DecodeError('type', 'entries must be sorted by variable id');
     prev = id;
-    const spec = canonicalSpec(str(e[1], 'spec'));
-    const type = typeOf(spec);
-    out.push({ id: id, spec: spec, type: type, delta: type.decode(e[2]) });
+    const spec = held(types, str(e[1], 'spec'));
+    // A type this node does not hold (a board next to a Pi) is left out, not the whole frame: the rest applies.
+    if (spec === null) out.push({ id: id, spec: '', type: null, delta: null });
+    else {
+      const type = typeOf(types, spec);
+      out.push({ id: id, spec: spec, type: type, delta: type.decode(e[2]) });
+    }
   }
   return out;
 }
 
-/** Join checked entries through RR; returns the ids that were taken (applied, or known to be unappliable). */
+/**
+ * The one join path for a remote delta, shared by anti-entropy's DELTA and STATE and by Plumtree's deliveries
+ * (runtime/node.ts): a variable this node does not want is refused (ctx.accepts), one of another type or past
+ * the store's bounds is counted and left out, anything else is joined through RR; the new part enters the
+ * buffer (origin `from`, so BP never sends it back there) and a 'changed' event goes out. `via` names the path
+ * in the redundancy counter ("ae.redundant", "pt.redundant"). Returns false when the delta was refused.
+ */
+export function receive(ae: AeState, ctx: Ctx, store: Store, from: PeerId, id: string, spec: string, delta: unknown, via: string): boolean {
+  if (ctx.accepts && !ctx.accepts(from, id)) return false;
+  const v = get(store, id);
+  if (v && v.spec !== spec) {
+    ctx.count('ae.spec-mismatch', 1);
+    return false;
+  }
+  if (!v && store.count >= store.maxVars) {
+    ctx.count('ae.store-full', 1);
+    return false;
+  }
+  if (!v) declare(store, id, spec);
+  let fresh: unknown;
+  try {
+    fresh = applyRemote(store, id, delta);
+  } catch (e) {
+    // Past the variable's size bound: refused and counted, the state as it was (a board cannot catch running
+    // out of memory, so it never joins what would take it there).
+    if (!(e instanceof StoreError)) throw e;
+    ctx.count('store.refused.' + e.reason, 1);
+    return false;
+  }
+  if (fresh === null) {
+    ctx.count(via + '.redundant', 1);
+    return true;
+  }
+  // Without RR the whole delta is buffered (it inflated the state, so it is not redundant as a whole).
+  record(ae, ctx, store, id, ae.cfg.rr ? fresh : delta, from);
+  ctx.emit({ type: 'changed', id: id });
+  return true;
+}
+
+/** A delta or state of `spec` from its wire item; DecodeError when it is not one. */
+export function decodeDelta(store: Store, spec: string, item: Item): unknown {
+  return typeOf(store.types, spec).decode(item);
+}
+
+/** Join checked entries; returns their ids. Every entry counts as taken, applied or not: one this node cannot
+ *  hold (another type, a full store, not wanted) never will be, and leaving it out of the ack would keep the
+ *  sender's digest round open, resending this STATE and holding back its deltas. */
 function applyEntries(ae: AeState, ctx: Ctx, store: Store, from: PeerId, es: Incoming[]): string[] {
   const done: string[] = [];
   for (let i = 0; i < es.length; i++) {
-    const e = es[i];
-    const v = get(store, e.id);
-    if (v && v.spec !== e.spec) {
-      ctx.count('ae.spec-mismatch', 1);
-      done.push(e.id);
-      continue;
-    }
-    if (!v && store.count >= store.maxVars) {
-      // Cannot hold it, now or later (variables are never dropped): taken as done, as a DELTA's ack takes it,
-      // or the sender's digest round would stay open, resending this STATE and holding back its deltas.
-      ctx.count('ae.store-full', 1);
-      done.push(e.id);
-      continue;
-    }
-    if (!v) declare(store, e.id, e.spec);
-    const fresh = applyRemote(store, e.id, e.delta);
-    done.push(e.id);
-    if (fresh === null) {
-      ctx.count('ae.redundant', 1);
-      continue;
-    }
-    // Without RR the whole delta is buffered (it inflated the state, so it is not redundant as a whole).
-    record(ae, ctx, store, e.id, ae.cfg.rr ? fresh : e.delta, from);
-    ctx.emit({ type: 'changed', id: e.id });
+    if (es[i].type === null) ctx.count('ae.spec-unknown', 1);
+    else receive(ae, ctx, store, from, es[i].id, es[i].spec, es[i].delta, 'ae');
+    done.push(es[i].id);
   }
   return done;
 }
@@ -417,13 +474,13 @@ function listCap(maxVars: number): number {
   return 4 * (maxVars > DEFAULT_MAX_VARS ? maxVars : DEFAULT_MAX_VARS);
 }
 
-function readBody(type: number, body: Item, maxVars: number): Body {
+function readBody(type: number, body: Item, maxVars: number, types: Registry): Body {
   const b = arr(body, 'body');
   const m: Body = { kind: 0, inc: -1, n: 0, entries: [], offers: [], ids: [] };
   if (type === DELTA || type === STATE) {
     if (b.length !== 2) throw new DecodeError('type', type === DELTA ? 'DELTA: expected [upTo, entries]' : 'STATE: expected [mark, entries]');
     m.n = nat(b[0], type === DELTA ? 'upTo' : 'mark');
-    m.entries = readEntries(b[1], listCap(maxVars));
+    m.entries = readEntries(b[1], listCap(maxVars), types);
     return m;
   }
   m.kind = nat(b[0], type === DIGEST ? 'digest kind' : 'ack kind');
@@ -464,7 +521,7 @@ export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc
     ctx.count('ae.stale', 1);
     return true;
   }
-  const m = readBody(type, body, store.maxVars);
+  const m = readBody(type, body, store.maxVars, store.types);
   if (p) {
     if (p.inc >= 0 && inc > p.inc) {
       // The neighbour restarted: what it acknowledged before may be gone.
@@ -499,6 +556,10 @@ function onOffer(ctx: Ctx, store: Store, from: PeerId, inc: number, m: Body): vo
     if (v) {
       if (v.spec !== m.offers[i][1]) ctx.count('ae.spec-mismatch', 1);
       else if (digestOf(v) !== m.offers[i][2]) need.push(id);
+    } else if (ctx.wants && !ctx.wants(id)) {
+      // Not asked for: never requested, so never held (selective hearing).
+    } else if (held(store.types, m.offers[i][1] as string) === null) {
+      ctx.count('ae.spec-unknown', 1);
     } else if (room > 0) {
       need.push(id);
       room--;

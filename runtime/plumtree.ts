@@ -30,7 +30,7 @@
  * collision silently drops a message), deterministic, and names the origin, so bodies need not carry it. The
  * incarnation keeps a restarted node's new messages apart from its earlier life's, which peers may still hold.
  *
- * Bodies (arrays, DESIGN.md §4):
+ * Bodies (arrays, PROTOCOL.md):
  *   GOSSIP [msgId, hops, payload]   hops: links crossed when it arrives (the origin sends 1)
  *   IHAVE  [[msgId, hops], …]       hops: what the receiver's copy would have if grafted from the sender
  *   GRAFT  [msgId] or []            [] only asks to become eager (the optimization)
@@ -53,8 +53,8 @@ import { sortedKeys } from '../crdt/keys.ts';
 import type { Ctx } from './context.ts';
 import { CLS_CONTROL, CLS_PAYLOAD } from './io.ts';
 import type { PeerId } from './io.ts';
-import { GOSSIP, GRAFT, IHAVE, PRUNE } from './messages.ts';
-import { type Range, count, knobs, ms } from './knobs.ts';
+import { GOSSIP, GRAFT, IHAVE, PRUNE, MAX_PEER_ID } from './messages.ts';
+import { knobs } from './knobs.ts';
 import { dict, insertSorted, removeFrom } from './tables.ts';
 
 export interface PlumtreeConfig {
@@ -110,25 +110,27 @@ export const PLUMTREE_DEFAULTS: PlumtreeConfig = {
  *  a queue of at least one IHAVE, at least one GRAFT per missing message, and a hop cap of at least 1 (the
  *  origin sends hops 1, so 0 would forward nothing). No cache, no remembered ids or no tracked missing
  *  messages (0) are handled: every id is then delivered again, and anti-entropy does all repairs. */
-export const PLUMTREE_RANGES: { [knob: string]: Range } = {
-  t1: ms(1),
-  t2: ms(1),
-  ihaveFlush: ms(1),
-  threshold: count(0),
-  cacheSize: count(0),
-  cacheTtl: ms(1),
-  maxIds: count(0),
-  idTtl: ms(1),
-  maxLazyQueue: count(1),
-  maxMissing: count(0),
-  maxGrafts: count(1),
-  maxHops: count(1),
+export const PLUMTREE_RANGES: { [knob: string]: string } = {
+  t1: 'ms 1',
+  t2: 'ms 1',
+  ihaveFlush: 'ms 1',
+  threshold: 'count 0',
+  cacheSize: 'count 0',
+  cacheTtl: 'ms 1',
+  maxIds: 'count 0',
+  idTtl: 'ms 1',
+  maxLazyQueue: 'count 1',
+  maxMissing: 'count 0',
+  maxGrafts: 'count 1',
+  maxHops: 'count 1',
 };
 
 /** Announcers remembered per missing message: more than an active view (5) holds, so none is lost in practice. */
 export const MAX_ANNOUNCERS = 8;
-/** Longest message id accepted from a peer (peer ids are short; this leaves room). */
-export const MAX_MSG_ID = 96;
+/** Longest message id accepted from a peer, in characters: an origin of up to MAX_PEER_ID (runtime/messages.ts,
+ *  where every layer takes its bound), two colons, and an incarnation and a sequence in base 36 (at most 11
+ *  characters each below 2^53). Derived, so a node whose id passes composeNode never has its messages dropped. */
+export const MAX_MSG_ID = MAX_PEER_ID + 2 + 11 + 11;
 
 export const TIMER_FLUSH = 'pt.flush';
 export const TIMER_GC = 'pt.gc';
@@ -424,7 +426,7 @@ function onGraft(s: PlumtreeState, ctx: Ctx, from: PeerId, id: string | null): v
   else ctx.count('pt.graft.stranger', 1);
   if (id === null) return;
   const r = has(s, id) ? s.received[id] : null;
-  if (r === null || r.payload === null) {
+  if (r === null || r.payload === null || (ctx.carries && !ctx.carries(from, r.payload))) {
     ctx.count('pt.graft.miss', 1);
     return;
   }
@@ -458,12 +460,14 @@ function forget(s: PlumtreeState, ctx: Ctx, id: string): void {
 
 /** Eager push to eager peers, lazy push (queued IHAVE) to lazy peers, both except `except`. */
 function push(s: PlumtreeState, ctx: Ctx, id: string, hops: number, payload: Item, except: PeerId): void {
+  // Selective hearing: a peer is sent (or told of) only payloads it wants (ctx.carries); it is a leaf for the rest.
   for (let i = 0; i < s.eager.length; i++) {
-    if (s.eager[i] !== except) ctx.send(s.eager[i], GOSSIP, [id, hops, payload], CLS_PAYLOAD);
+    const p = s.eager[i];
+    if (p !== except && (!ctx.carries || ctx.carries(p, payload))) ctx.send(p, GOSSIP, [id, hops, payload], CLS_PAYLOAD);
   }
   for (let i = 0; i < s.lazy.length; i++) {
     const p = s.lazy[i];
-    if (p === except) continue;
+    if (p === except || (ctx.carries && !ctx.carries(p, payload))) continue;
     if (!(p in s.queue)) s.queue[p] = [];
     s.queue[p].push([id, hops]);
     if (s.queue[p].length >= s.cfg.maxLazyQueue) flushPeer(s, ctx, p);
@@ -521,3 +525,22 @@ function armGc(s: PlumtreeState, ctx: Ctx): void {
   s.gcAt = at;
   ctx.setTimer(TIMER_GC, at);
 }
+
+/** Plumtree as a part a node is composed of (runtime/node.ts's NodeParts). */
+export interface PlumtreePart {
+  init(self: PeerId, config?: Partial<PlumtreeConfig>): PlumtreeState;
+  broadcast(s: PlumtreeState | null, ctx: Ctx, payload: Item): string;
+  onMessage(s: PlumtreeState | null, ctx: Ctx, from: PeerId, type: number, body: Item): boolean;
+  onTimer(s: PlumtreeState | null, ctx: Ctx, id: string): boolean;
+  neighborUp(s: PlumtreeState | null, ctx: Ctx, peer: PeerId): void;
+  neighborDown(s: PlumtreeState | null, ctx: Ctx, peer: PeerId): void;
+}
+
+export const Plumtree: PlumtreePart = {
+  init: init,
+  broadcast: broadcast as PlumtreePart['broadcast'],
+  onMessage: onMessage as PlumtreePart['onMessage'],
+  onTimer: onTimer as PlumtreePart['onTimer'],
+  neighborUp: neighborUp as PlumtreePart['neighborUp'],
+  neighborDown: neighborDown as PlumtreePart['neighborDown'],
+};

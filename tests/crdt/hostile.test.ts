@@ -17,6 +17,7 @@ import { MaxInt } from '../../crdt/maxint.ts';
 import { MVRegister } from '../../crdt/mvregister.ts';
 import { ORSet, add as orAdd } from '../../crdt/orset.ts';
 import { pair } from '../../crdt/pair.ts';
+import { ALL } from '../../crdt/all.ts';
 import { PNCounter } from '../../crdt/pncounter.ts';
 import { MAX_COUNT } from '../../crdt/check.ts';
 import { checkClaims, implausible } from '../../crdt/claims.ts';
@@ -59,7 +60,7 @@ test('a pair of causal types with a huge claim decomposes in bounded parts too',
 
 test('the store applies a delta claiming 2^48 dots of a stranger, keeping what it holds', () => {
   for (const t of CAUSAL) {
-    const store = createStore(4);
+    const store = createStore(4, ALL);
     const spec = t.name;
     declare(store, 'v', spec);
     const fresh = applyRemote(store, 'v', t.decode(claimItem(t.name, MAX_COUNT)));
@@ -132,7 +133,7 @@ test('a delta of thousands of fresh replica ids goes through RR with one part pe
   }
   const d = ORSet.decode([flat, [ctx, []]]);
   assert.is(ORSet.decompose(d).length, 4000);
-  const store = createStore(4);
+  const store = createStore(4, ALL);
   declare(store, 'v', 'orset');
   const fresh = applyRemote(store, 'v', d);
   assert.is(ORSet.value(fresh).length, 4000);

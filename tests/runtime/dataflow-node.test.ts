@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { typeOf } from '../../crdt/registry.ts';
+import { typeOf } from '../../crdt/all.ts';
 import { equal } from '../../crdt/types.ts';
 import { keyOf } from '../../crdt/keys.ts';
 import { metrics, stateOf } from '../../runtime/node.ts';
@@ -150,7 +150,7 @@ test('refusals: updating or binding a derived variable, unknown inputs and funct
   });
   assert.throws(() => lasp.map(n, 'm3', 'a', 'boom', net.now), /threw: boom/);
   assert.is(lasp.query(n, 'm3'), undefined);
-  assert.equal(n.df.defs.map((d) => d.out), ['m', 'p']);
+  assert.equal(n.df!.defs.map((d) => d.out), ['m', 'p']);
   assert.is(lasp.query(n, 'm2'), undefined);
 });
 

@@ -1,5 +1,5 @@
 /**
- * Property tests every CRDT type must pass (shared/DESIGN.md §3), written once and run per type:
+ * Property tests every CRDT type must pass (crdt/types.ts), written once and run per type:
  * semilattice laws, leq against join, delta mutators against full mutation and the sequential specification,
  * decomposition, the codec round trip, and convergence of replicas that exchange deltas in random orders with
  * duplicates and drops and finish with a full-state merge.

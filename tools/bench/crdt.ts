@@ -15,7 +15,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { encode, decode } from '../../crdt/codec/cbor.ts';
-import { typeOf } from '../../crdt/registry.ts';
+import { typeOf, ALL } from '../../crdt/all.ts';
 import type { Crdt, Item } from '../../crdt/types.ts';
 import { median } from './stats.ts';
 import { applyRemote, createStore, declare } from '../../runtime/store.ts';
@@ -230,7 +230,7 @@ function table3(n: number, m: number): void {
       return s;
     });
     const store = timeMs(3, () => {
-      const st = createStore(2);
+      const st = createStore(2, ALL);
       declare(st, 'v', r.spec).state = t.copy(base);
       for (let i = 0; i < ds.length; i++) applyRemote(st, 'v', ds[i]);
       return st;

@@ -10,7 +10,7 @@
  */
 import * as cbor from '../../crdt/codec/cbor.ts';
 import * as cborx from '../../crdt/codec/cborx.ts';
-import { typeOf } from '../../crdt/registry.ts';
+import { typeOf, ALL } from '../../crdt/all.ts';
 import type { Crdt, Item } from '../../crdt/types.ts';
 import { below, rng } from '../../runtime/rng.ts';
 import { createNode, step, type PollenNode, type Output } from '../../runtime/index.ts';
@@ -123,7 +123,7 @@ export function typeTarget(c: TypeCase): Target {
       let acc = t.bottom();
       for (let i = 0; i < parts.length; i++) acc = t.joinInto(acc, parts[i]);
       if (!same(bytesOf(t, acc), b)) throw new Finding(c.spec + ': the parts of decompose do not join back to the state');
-      const store = createStore(2);
+      const store = createStore(2, ALL);
       const v = declare(store, 'v', c.spec);
       v.state = t.copy(base);
       const fresh = applyRemote(store, 'v', s);

@@ -9,7 +9,7 @@
 import { connect, type Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fork, rng } from '../../runtime/rng.ts';
-import { createNode, type PollenDriver } from '../../transports/driver.ts';
+import { startNode, type PollenDriver } from '../../transports/driver.ts';
 import { tcpLink } from '../../transports/tcp.ts';
 import { nextInput } from './mutate.ts';
 import { clusterFrames } from './targets.ts';
@@ -59,8 +59,8 @@ export async function fuzzTcp(inputs: number, seed: number): Promise<TcpReport> 
   };
   process.on('uncaughtException', onCrash);
   const vl = await tcpLink({ id: 'v', listen: 0 });
-  const victim: PollenDriver = await createNode({ id: 'v', seed: seed, membership: 'full', links: [vl] });
-  const good: PollenDriver = await createNode({
+  const victim: PollenDriver = await startNode({ id: 'v', seed: seed, membership: 'full', links: [vl] });
+  const good: PollenDriver = await startNode({
     id: 'g', seed: seed + 1, membership: 'full', links: [await tcpLink({ id: 'g', connect: ['127.0.0.1:' + vl.port] })], contacts: ['v'],
   });
   victim.on('dropped', (e) => {

@@ -1,6 +1,6 @@
 /**
  * The discrete-event run loop: N nodes' `step` functions (runtime/node.ts) driven by one seeded event queue.
- * The simulator is a driver like any other (shared/DESIGN.md §2): it carries out sends through the link model,
+ * The simulator is a driver like any other (ARCHITECTURE.md): it carries out sends through the link model,
  * fires timers, applies churn and workload, and watches outputs for the measures; it holds no protocol logic.
  *
  *   const sim = new Sim({ seed: 1, ids: ['a', 'b', 'c'] });
@@ -14,7 +14,7 @@
  * order they were scheduled. A node's timers live in a table of generations: setting a timer again, cancelling
  * it, or the node crashing voids the queued firing, which is then skipped when it comes up.
  */
-import { createNode, step, snapshot, neighbors, membershipStats, specOfVar, type NodeConfig, type PollenNode } from '../../runtime/node.ts';
+import { createNode, step, snapshot, neighbors, membershipStats, specOfVar, type NodeConfig, type PollenNode } from '../../runtime/full.ts';
 import type { Command, Input, Output } from '../../runtime/io.ts';
 import type { Item } from '../../crdt/types.ts';
 import { EventQueue, EV_ACTION, EV_FRAME, EV_LINK, EV_TIMER } from './queue.ts';
