@@ -19,6 +19,8 @@ import { typeOf, ALL } from '../../crdt/all.ts';
 import type { Crdt, Item } from '../../crdt/types.ts';
 import { median } from './stats.ts';
 import { applyRemote, createStore, declare } from '../../runtime/store.ts';
+import { parse } from '../cli/args.ts';
+import { table, type Cell } from '../cli/table.ts';
 
 type AnyCrdt = Crdt<any, any>;
 
@@ -77,14 +79,9 @@ function mutate(t: AnyCrdt, s: any, replica: string, name: string, args: Item[])
   return { s: t.join(s, d), d: d };
 }
 
-function pad(s: string | number, n: number, right?: boolean): string {
-  const x = String(s);
-  return right ? x.padEnd(n) : x.padStart(n);
-}
-
 function table1(): void {
   console.log('Deltas: bytes of the delta one mutator call returns (after a short warm-up on 3 replicas)\n');
-  console.log(pad('type', 20, true) + pad('mutator', 14, true) + pad('delta CBOR', 11) + pad('delta JSON', 11) + pad('state CBOR', 11) + pad('state JSON', 11));
+  const out: Cell[][] = [];
   for (const c of CASES) {
     const t = typeOf(c.spec);
     let s = t.bottom();
@@ -97,8 +94,9 @@ function table1(): void {
     // Round trip through the codec, so a figure never stands for bytes that would not decode.
     const back = t.decode(decode(encode(dItem)));
     if (!t.leq(back, r.d) || !t.leq(r.d, back)) throw new Error(c.spec + ' ' + c.mutator + ': delta does not survive the codec');
-    console.log(pad(c.spec, 20, true) + pad(c.mutator, 14, true) + pad(encode(dItem).length, 11) + pad(jsonBytes(r.d), 11) + pad(encode(sItem).length, 11) + pad(jsonBytes(r.s), 11));
+    out.push([c.spec, c.mutator, encode(dItem).length, jsonBytes(r.d), encode(sItem).length, jsonBytes(r.s)]);
   }
+  console.log(table(['type', 'mutator', 'delta CBOR', 'delta JSON', 'state CBOR', 'state JSON'], out));
 }
 
 /** Median wall time in ms of `f` over `reps` runs, after one warm-up run. */
@@ -125,7 +123,7 @@ function build(t: AnyCrdt, replica: string, n: number, op: (i: number) => [strin
 
 function table2(n: number): void {
   console.log('\nLarge states: join of two states built on different replicas, and codec of the result (median of 5)\n');
-  console.log(pad('workload', 44, true) + pad('join ms', 10) + pad('elems/s', 12) + pad('bytes', 10) + pad('enc ms', 9) + pad('dec ms', 9));
+  const out: Cell[][] = [];
   const rows: { name: string; spec: string; a: (t: AnyCrdt) => any; b: (t: AnyCrdt) => any; elems: number }[] = [
     {
       name: 'orset: ' + n + ' + ' + n + ' elements (disjoint)',
@@ -165,8 +163,9 @@ function table2(n: number): void {
     const bytes = encode(t.encode(j));
     const enc = timeMs(5, () => encode(t.encode(j)));
     const dec = timeMs(5, () => t.decode(decode(bytes, { maxFrame: bytes.length, maxItems: 1e7, maxCount: 1e7 })));
-    console.log(pad(r.name, 44, true) + pad(ms.toFixed(2), 10) + pad(Math.round(r.elems / (ms / 1000)).toLocaleString('en-US'), 12) + pad(bytes.length, 10) + pad(enc.toFixed(2), 9) + pad(dec.toFixed(2), 9));
+    out.push([r.name, ms.toFixed(2), Math.round(r.elems / (ms / 1000)).toLocaleString('en-US'), bytes.length, enc.toFixed(2), dec.toFixed(2)]);
   }
+  console.log(table(['workload', 'join ms', 'elems/s', 'bytes', 'enc ms', 'dec ms'], out));
 }
 
 /**
@@ -176,7 +175,7 @@ function table2(n: number): void {
  */
 function table3(n: number, m: number): void {
   console.log('\nOne delta at a time into a large state: ' + m + ' deltas into a state of ' + n + ' (joins per second, median of 3)\n');
-  console.log(pad('workload', 44, true) + pad('join/s', 12) + pad('joinInto/s', 12) + pad('store/s', 12) + pad('×', 8));
+  const out: Cell[][] = [];
   const rows: { name: string; spec: string; state: (t: AnyCrdt) => any; deltas: (t: AnyCrdt, s: any) => any[] }[] = [
     {
       name: 'awmap(lww): ' + n + ' keys, 3 writers on 100 of them',
@@ -236,12 +235,14 @@ function table3(n: number, m: number): void {
       return st;
     });
     const rate = (ms: number) => Math.round(ds.length / (ms / 1000));
-    console.log(pad(r.name, 44, true) + pad(rate(join).toLocaleString('en-US'), 12) + pad(rate(into).toLocaleString('en-US'), 12) +
-      pad(rate(store).toLocaleString('en-US'), 12) + pad((join / into).toFixed(1), 8));
+    out.push([r.name, rate(join).toLocaleString('en-US'), rate(into).toLocaleString('en-US'), rate(store).toLocaleString('en-US'), (join / into).toFixed(1)]);
   }
+  console.log(table(['workload', 'join/s', 'joinInto/s', 'store/s', '×'], out));
 }
 
-const quick = process.argv.includes('--quick');
+const args = parse(process.argv.slice(2), { quick: { type: 'boolean' } }, 'usage: npm run bench -- [--quick]\n', false);
+if (typeof args === 'number') process.exit(args);
+const quick = args.values.quick === true;
 console.log('pollen bench: node ' + process.version + ', ' + new Date().toISOString().slice(0, 10) + (quick ? ' (quick)' : '') + '\n');
 if (process.argv.includes('--deltas')) {
   table3(quick ? 1000 : 10000, quick ? 500 : 2000);

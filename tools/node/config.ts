@@ -14,7 +14,7 @@
  *     "store": "pi-a.pollen",
  *     "variables": { "temp": "lww", "visits": "pncounter" },
  *     "http": "127.0.0.1:9464",
- *     "mdns": true
+ *     "mdns": true                        (or { "interface": "192.168.1.10" }: announce on that interface only)
  *   }
  *
  * `mqtt: false` (or `--url none`) runs without MQTT; then a TCP, serial or BLE link is needed. `http` serves
@@ -38,7 +38,8 @@ export interface NodeConfigFile {
   seed?: number;
   variables: { [name: string]: string };
   http?: { host: string; port: number };
-  mdns: boolean;
+  /** Announce and browse by mDNS; `interface` keeps it to one interface's address (default: all). */
+  mdns: false | { interface?: string };
 }
 
 const MEMBERSHIPS: MembershipName[] = ['hyparview', 'full', 'client-server'];
@@ -173,7 +174,7 @@ export function nodeConfig(v: { [k: string]: unknown }): NodeConfigFile {
 
   const httpS = str(v.http) ?? (typeof f.http === 'number' ? String(f.http) : str(f.http));
   const http = httpS !== undefined ? hostPort(httpS, 'http') : undefined;
-  const mdns = v.mdns === true || f.mdns === true;
+  const mdns: NodeConfigFile['mdns'] = f.mdns && typeof f.mdns === 'object' ? (obj(f.mdns, 'mdns') as { interface?: string }) : v.mdns === true || f.mdns === true ? {} : false;
 
   if (!mqtt && !tcp && serial.length === 0 && !ble) throw new UsageError('no link: without MQTT give a TCP, serial or BLE link');
   return { id, mqtt, tcp, serial, ble, membership, contacts, store: str(v.store) ?? str(f.store), seed, variables, http, mdns };

@@ -14,15 +14,23 @@ import type { Log } from './run.ts';
 /** The DNS-SD service type: _pollen._tcp. */
 export const SERVICE = 'pollen';
 
-/** The address to dial for a service: an IPv4 one it lists, else where its answer came from. */
+const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;
+
+/**
+ * The address to dial for a service: where its answer came from (that address reached us, so it is on a network
+ * we share), else the first IPv4 address it lists.
+ */
 export function addressOf(s: Service): string | undefined {
-  const v4 = (s.addresses ?? []).find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a));
-  const host = v4 ?? s.referer?.address;
+  const from = s.referer?.address;
+  const host = from && IPV4.test(from) ? from : (s.addresses ?? []).find((a) => IPV4.test(a));
   return host && s.port ? host + ':' + s.port : undefined;
 }
 
 export async function announceAndBrowse(id: string, tcp: TcpLink, log: Log, opts: { interface?: string } = {}): Promise<() => Promise<void>> {
-  const bonjour = new Bonjour(opts.interface ? ({ interface: opts.interface } as object) : undefined, (e: Error) => log({ ev: 'error', message: 'mdns: ' + e.message }));
+  // On one interface (e.g. 127.0.0.1 for a test that stays on this machine) the socket still binds the wildcard
+  // address, which is where multicast packets arrive.
+  const mdnsOpts = opts.interface ? ({ interface: opts.interface, bind: '0.0.0.0', loopback: true } as object) : undefined;
+  const bonjour = new Bonjour(mdnsOpts, (e: Error) => log({ ev: 'error', message: 'mdns: ' + e.message }));
   // The instance name must be unique on the LAN: the node id is (ids are the cluster's names for nodes).
   bonjour.publish({ name: 'pollen-' + id, type: SERVICE, port: tcp.port, txt: { id }, probe: false });
   const browser = bonjour.find({ type: SERVICE }, (s: Service) => {

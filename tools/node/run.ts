@@ -97,7 +97,7 @@ export async function startNode(cfg: NodeConfigFile, log: Log): Promise<Running>
     if (cfg.mdns) {
       if (!tcp || !tcp.port) throw new Error('--mdns needs a TCP listener (--tcp-listen) to announce');
       const { announceAndBrowse } = await import('./mdns.ts');
-      stopMdns = await announceAndBrowse(cfg.id, tcp, log);
+      stopMdns = await announceAndBrowse(cfg.id, tcp, log, cfg.mdns);
     }
   } catch (e) {
     await http?.close();

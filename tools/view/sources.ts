@@ -82,9 +82,11 @@ export function clusterSource(urls: string[], push: (f: Frame) => void, o: { eve
 
 export function driverSource(nodes: () => (PollenDriver | undefined)[], ids: string[], push: (f: Frame) => void, o: { every?: number } = {}): () => void {
   const t0 = Date.now();
-  const timer = setInterval(() => {
+  const once = () => {
     const ns = nodes();
     push(frameOf(Date.now() - t0, 'cluster', ids.map((id, i) => (ns[i] ? nodeSnapshot(ns[i]!.node) : downSnapshot(id)))));
-  }, o.every ?? 300);
+  };
+  once();
+  const timer = setInterval(once, o.every ?? 300);
   return () => clearInterval(timer);
 }
