@@ -1,0 +1,196 @@
+/**
+ * Runs code on Espruino's own interpreter (a Linux build with a fixed pool of variables, `espruino-<pool>` in one
+ * folder) the way a board runs it: the bundle is written to Storage in one run, then evaluated from flash in a
+ * second run, so the variable counts are those of a board that boots from Storage.
+ *
+ *   const r = await runOnEspruino({ dir: '/cache/espruino', pool: 2630 }, bundle, 'mark("ready"); print(1)');
+ *   r.memory.load;   // process.memory().usage right after the bundle was evaluated
+ *   r.memory.ready;  // at each mark(label) the script called
+ *   r.lines;         // ['1'], what the script printed (marks and the interpreter's banner removed)
+ *   r.failure;       // undefined, or 'out of memory' / 'Uncaught …' / 'SyntaxError …' / 'timed out …'
+ *
+ * Why two runs and why stdin: the interpreter keeps a file given on its command line as a string of variables
+ * for as long as it runs, so the write run takes the bundle over its console (stdin) in base64 chunks of a
+ * bounded size, and the measured run's file is one `eval(require("Storage").read(…))` line. The test script is
+ * stored beside the bundle and evaluated from flash too. The flash is `espruino.flash` in the working
+ * directory: each call gets its own temporary directory unless it names one (to keep Storage across runs).
+ *
+ * `cap` makes a run behave as if the pool were only `cap` variables: before the bundle loads, the script fills
+ * the difference with ballast, so anything that would pass `cap` at its peak (an encode, a merge) runs out of
+ * memory instead. That is how a peak is asserted: running out cannot be caught, and there is no peak counter.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export interface Interpreter {
+  /** Folder holding espruino-<pool> binaries (POLLEN_ESPRUINO_DIR). */
+  dir: string;
+  /** Variables in the pool: 2630 (Puck.js), 5100 (Pico), 12000 (Bangle.js 2). */
+  pool: number;
+}
+
+export interface RunOptions {
+  /** Working directory whose espruino.flash is the board's Storage (default: a fresh temporary one, removed). */
+  cwd?: string;
+  /** Behave as a pool of this many variables (ballast fills the rest before the bundle loads). */
+  cap?: number;
+  /** Kill the interpreter after this long (default 20000 ms): a hung script is a failure, not a hang. */
+  timeoutMs?: number;
+  /** Name of the bundle in Storage (default 'b.js'). */
+  file?: string;
+  /** The script ends by calling finish() (from a timer or a callback) rather than by returning. */
+  async?: boolean;
+}
+
+export interface RunResult {
+  /** What the script printed, without the banner, the prompt and the mark lines. */
+  lines: string[];
+  /** process.memory().usage by label: 'start' (before the bundle), 'load' (after it) and each mark(label). */
+  memory: { [label: string]: number };
+  /** The pool the interpreter reported (process.memory().total). */
+  total: number;
+  /** Set when the run did not finish cleanly: what went wrong, in the interpreter's words where it said any. */
+  failure?: string;
+  /** Every output line, for the message of a failing test. */
+  raw: string;
+}
+
+/** Bytes of the bundle per console line when writing Storage: the line is a string of variables while it is read. */
+const CHUNK = 600;
+const DEFAULT_TIMEOUT = 20000;
+
+export function binary(it: Interpreter): string {
+  const bin = path.join(it.dir, 'espruino-' + it.pool);
+  if (!fs.existsSync(bin)) throw new Error('no Espruino interpreter at ' + bin + ' (build it with the pool ' + it.pool + ')');
+  return bin;
+}
+
+/** Write files into the Storage of `cwd` (its espruino.flash), in chunks over the console. */
+export async function writeStorage(it: Interpreter, cwd: string, files: { name: string; code: string }[], timeoutMs?: number): Promise<void> {
+  // The interpreter leaves file mode once nothing is pending, whether or not it has read its stdin: the interval
+  // keeps it reading until the last line clears it.
+  const input: string[] = ['echo(0);var S=require("Storage");'];
+  for (const f of files) {
+    const bytes = Buffer.from(f.code, 'latin1');
+    if (bytes.length === 0) throw new Error('writeStorage: ' + f.name + ' is empty');
+    for (let at = 0; at < bytes.length; at += CHUNK) {
+      const b64 = bytes.subarray(at, at + CHUNK).toString('base64');
+      input.push('if(!S.write(' + JSON.stringify(f.name) + ',atob("' + b64 + '"),' + at + ',' + bytes.length + '))print("@fail ' + f.name + ' ' + at + '");');
+    }
+    input.push('print("@stored ' + f.name + ' "+S.read(' + JSON.stringify(f.name) + ').length);');
+  }
+  input.push('clearInterval(K_);');
+  const r = await runProcess(binary(it), cwd, 'var K_=setInterval(function(){},100);', input.join('\n') + '\n', timeoutMs || DEFAULT_TIMEOUT * 2);
+  for (const f of files) {
+    const want = Buffer.byteLength(f.code, 'latin1');
+    if (r.out.indexOf('@stored ' + f.name + ' ' + want) < 0) {
+      throw new Error('writeStorage: ' + f.name + ' (' + want + ' bytes) did not reach Storage:\n' + r.out.slice(-2000));
+    }
+  }
+}
+
+/**
+ * Evaluate Storage file `file` (the bundle) from flash, then `script`, both stored as a board stores code. The
+ * script may call `mark(label)` to record process.memory().usage under `label`; it runs until it returns and its
+ * timers are done.
+ */
+export async function runStored(it: Interpreter, cwd: string, script: string, opts?: RunOptions): Promise<RunResult> {
+  const o = opts || {};
+  const file = o.file || 'b.js';
+  const prelude = [
+    'function mark(l){print("@mem "+l+" "+process.memory().usage);}',
+    'function finish(){print("@end");}',
+    'print("@total "+process.memory().total);',
+    o.cap ? ballast(o.cap) : '',
+    'mark("start");',
+    'eval(require("Storage").read(' + JSON.stringify(file) + '));',
+    'mark("load");',
+  ].join('\n');
+  await writeStorage(it, cwd, [{ name: 't.js', code: prelude + '\n' + script + (o.async ? '' : '\n;finish();') }], o.timeoutMs);
+  const r = await runProcess(binary(it), cwd, 'eval(require("Storage").read("t.js"))', undefined, o.timeoutMs || DEFAULT_TIMEOUT);
+  return parse(r.out, r.timedOut, o.timeoutMs || DEFAULT_TIMEOUT);
+}
+
+/** writeStorage + runStored in a fresh directory (removed afterwards unless `opts.cwd` names one). */
+export async function runOnEspruino(it: Interpreter, bundle: string, script: string, opts?: RunOptions): Promise<RunResult> {
+  const o = opts || {};
+  const cwd = o.cwd || fs.mkdtempSync(path.join(os.tmpdir(), 'pollen-espruino-'));
+  try {
+    await writeStorage(it, cwd, [{ name: o.file || 'b.js', code: bundle }], o.timeoutMs);
+    return await runStored(it, cwd, script, o);
+  } finally {
+    if (!o.cwd) fs.rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Ballast that leaves `cap` variables to the rest of the run: one flat buffer (contiguous blocks, while the pool
+ * is still unfragmented) for the bulk, then single elements up to the exact count. Code evaluated from flash is
+ * lexed from flash at every step, so a loop of thousands of small allocations would take seconds.
+ */
+function ballast(cap: number): string {
+  return 'var B_;(function(){var m=process.memory();var t=m.total-' + cap + '+m.usage;' +
+    'B_=[new Uint8Array(Math.max(0,t-m.usage-12)*m.blocksize)];while(process.memory().usage<t)B_.push(0);})();';
+}
+
+function parse(out: string, timedOut: boolean, timeoutMs: number): RunResult {
+  const lines: string[] = [];
+  const memory: { [label: string]: number } = {};
+  let total = 0;
+  let ended = false;
+  let failure: string | undefined;
+  const all = stripBanner(out).split('\n');
+  for (let i = 0; i < all.length; i++) {
+    let l = all[i].replace(/\r$/, '').replace(/\r?\x1b\[J/g, '');
+    while (l.startsWith('>')) l = l.slice(1);
+    if (l === '') continue;
+    const mem = /^@mem (\S+) (\d+)$/.exec(l);
+    if (mem) { memory[mem[1]] = Number(mem[2]); continue; }
+    const tot = /^@total (\d+)$/.exec(l);
+    if (tot) { total = Number(tot[1]); continue; }
+    if (l === '@end') { ended = true; continue; }
+    if (!failure && /OUT OF MEMORY/.test(l)) failure = 'out of memory';
+    else if (!failure && /^Uncaught /.test(l)) failure = l + (all[i + 1] && /^\s+at /.test(all[i + 1]) ? ' ' + all[i + 1].trim() : '');
+    else if (!failure && /^(SyntaxError|ReferenceError|TypeError|InternalError|Error):? /.test(l)) failure = l;
+    lines.push(l);
+  }
+  if (!failure && timedOut) failure = 'timed out after ' + timeoutMs + ' ms';
+  if (!failure && !ended) failure = 'the script stopped before its end (no error printed)';
+  return { lines, memory, total, failure, raw: out };
+}
+
+/** Everything after the banner's last line (the interpreter prints it before running anything). */
+function stripBanner(out: string): string {
+  const at = out.indexOf('espruino.com/Donate');
+  if (at < 0) return out;
+  const nl = out.indexOf('\n', at);
+  return nl < 0 ? '' : out.slice(nl + 1);
+}
+
+interface ProcOut {
+  out: string;
+  timedOut: boolean;
+}
+
+function runProcess(bin: string, cwd: string, code: string, stdin: string | undefined, timeoutMs: number): Promise<ProcOut> {
+  const file = path.join(cwd, 'run-' + process.pid + '.js');
+  fs.writeFileSync(file, code);
+  return new Promise((resolve, reject) => {
+    const p = spawn(bin, [file], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let timedOut = false;
+    p.stdout.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+    p.stderr.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+    const timer = setTimeout(() => { timedOut = true; p.kill('SIGKILL'); }, timeoutMs);
+    p.once('error', (e) => { clearTimeout(timer); reject(e); });
+    p.once('close', () => {
+      clearTimeout(timer);
+      fs.rmSync(file, { force: true });
+      resolve({ out, timedOut });
+    });
+    p.stdin.on('error', () => { /* the interpreter may exit before reading all: its output says why */ });
+    p.stdin.end(stdin === undefined ? '' : stdin);
+  });
+}
