@@ -24,5 +24,6 @@ export { EWFlag } from './ewflag.ts';
 export { DWFlag } from './dwflag.ts';
 export { awmap } from './awmap.ts';
 export { AWGraph } from './awgraph.ts';
-export { TAGS, known, typeOf, specOf, canonicalSpec } from './registry.ts';
+export { TAGS, known, typeOf, specOf, canonicalSpec, ALL, allTypes } from './all.ts';
+export { registry, register, registerFactory, type Registry } from './registry.ts';
 export { encode, decode, check, limits, DEFAULT_LIMITS, EncodeError } from './codec/cbor.ts';

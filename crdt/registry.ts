@@ -1,30 +1,22 @@
 /**
- * CRDT types by name. A type spec is the string that names a type on the wire and in the dataflow API: a base
- * name ("gcounter", "orset") or a factory applied to specs ("pair(gcounter,lww)", "awmap(pncounter)").
+ * CRDT types by name, in a registry that a profile fills with the types it uses: the board registers three,
+ * Node and the simulator every one (crdt/all.ts). This file imports no type, so a bundle holds only the types
+ * its profile registers. A type spec is the string that names a type on the wire and in the dataflow API: a
+ * base name ("gcounter", "orset") or a factory applied to specs ("pair(gcounter,lww)", "awmap(pncounter)").
  *
- *   const t = typeOf('awmap( pair(gcounter, lww) )');
- *   specOf(t); // "awmap(pair(gcounter,lww))": canonical, no spaces
+ *   const r = registry();
+ *   register(r, ORSet);                      // under its own name, "orset"
+ *   registerFactory(r, 'pair', 2, (a) => pair(a[0], a[1]));
+ *   typeOf(r, 'pair( orset, orset )');       // specOf(r, that) is "pair(orset,orset)": canonical, no spaces
+ *   typeOf(r, 'lww');                        // DecodeError "spec": unknown type "lww" (known: orset, pair)
  *
  * Specs arrive from peers, so parsing is bounded (MAX_SPEC_LENGTH characters, MAX_SPEC_DEPTH nested factories)
- * and anything else is a DecodeError with reason "spec". Wire tags (each type's `tag`) are listed in TAGS.
+ * and anything else, a type this registry does not hold included, is a DecodeError with reason "spec". Wire
+ * tags (each type's `tag`) are listed in TAGS.
  */
 import { DecodeError } from './errors.ts';
 import { hasOwn } from './keys.ts';
 import type { Crdt } from './types.ts';
-import { GCounter } from './gcounter.ts';
-import { PNCounter } from './pncounter.ts';
-import { BCounter } from './bcounter.ts';
-import { MaxInt } from './maxint.ts';
-import { pair } from './pair.ts';
-import { GSet } from './gset.ts';
-import { TwoPSet } from './twopset.ts';
-import { LWW } from './lww.ts';
-import { ORSet } from './orset.ts';
-import { MVRegister } from './mvregister.ts';
-import { EWFlag } from './ewflag.ts';
-import { DWFlag } from './dwflag.ts';
-import { awmap } from './awmap.ts';
-import { AWGraph } from './awgraph.ts';
 
 /** Longest spec accepted (a spec travels in deltas and digests). */
 export const MAX_SPEC_LENGTH = 128;
@@ -53,29 +45,37 @@ export const TAGS: { [name: string]: number } = {
   awgraph: 14,
 };
 
-const BASE: { [name: string]: AnyCrdt } = {
-  gcounter: GCounter,
-  pncounter: PNCounter,
-  bcounter: BCounter,
-  maxint: MaxInt,
-  gset: GSet,
-  twopset: TwoPSet,
-  lww: LWW,
-  orset: ORSet,
-  mvregister: MVRegister,
-  ewflag: EWFlag,
-  dwflag: DWFlag,
-  awgraph: AWGraph,
-};
+/** A factory: builds a type from `arity` argument types (e.g. pair, awmap). */
+export type Make = (args: AnyCrdt[]) => AnyCrdt;
 
-/** Factories by name, with their arity. */
-const FACTORIES: { [name: string]: { arity: number; make: (args: AnyCrdt[]) => AnyCrdt } } = {
-  pair: { arity: 2, make: (a) => pair(a[0], a[1]) },
-  awmap: { arity: 1, make: (a) => awmap(a[0]) },
-};
+export interface Registry {
+  /** Base types by name. Null-prototype tables: names come from peers. */
+  base: { [name: string]: AnyCrdt };
+  /** Factories by name: arity and builder. */
+  arity: { [name: string]: number };
+  make: { [name: string]: Make };
+  /** Parameterised types already built, by canonical spec (at most MAX_CACHED). */
+  cache: { [spec: string]: AnyCrdt };
+  cached: number;
+}
 
-const cache: { [spec: string]: AnyCrdt } = {};
-let cached = 0;
+/** An empty registry. */
+export function registry(): Registry {
+  return { base: Object.create(null), arity: Object.create(null), make: Object.create(null), cache: Object.create(null), cached: 0 };
+}
+
+/** Register a base type under its own name (`t.name`); returns the registry, so calls chain. */
+export function register(r: Registry, t: AnyCrdt): Registry {
+  r.base[t.name] = t;
+  return r;
+}
+
+/** Register a factory taking `arity` type arguments. */
+export function registerFactory(r: Registry, name: string, arity: number, make: Make): Registry {
+  r.arity[name] = arity;
+  r.make[name] = make;
+  return r;
+}
 
 /** A parsed spec: a name and, for a factory, its arguments. */
 interface Node {
@@ -83,58 +83,61 @@ interface Node {
   args: Node[] | null;
 }
 
+/** Parser position, passed along instead of closed over (a closure per call costs memory on a board). */
+interface Cursor {
+  s: string;
+  i: number;
+}
+
 function bad(spec: string, why: string): never {
   throw new DecodeError('spec', 'type spec "' + spec + '": ' + why);
 }
 
-function isNameChar(c: string): boolean {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+function skip(p: Cursor): void {
+  while (p.i < p.s.length && p.s.charAt(p.i) === ' ') p.i++;
 }
 
 /** Recursive descent over `name | name "(" spec ("," spec)* ")"`, spaces allowed between tokens. */
-function parse(spec: string): Node {
+function one(r: Registry, p: Cursor, depth: number): Node {
+  const spec = p.s;
+  skip(p);
+  const start = p.i;
+  for (;;) {
+    const c = spec.charAt(p.i);
+    if (p.i >= spec.length || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) break;
+    p.i++;
+  }
+  const name = spec.slice(start, p.i);
+  if (name.length === 0) bad(spec, 'expected a type name at ' + start);
+  skip(p);
+  if (hasOwn(r.arity, name)) {
+    const arity = r.arity[name];
+    if (depth >= MAX_SPEC_DEPTH) bad(spec, 'nested deeper than ' + MAX_SPEC_DEPTH);
+    if (spec.charAt(p.i) !== '(') bad(spec, name + ' needs ' + arity + ' type argument(s) in parentheses');
+    p.i++;
+    const args: Node[] = [];
+    for (;;) {
+      args.push(one(r, p, depth + 1));
+      const c = spec.charAt(p.i);
+      p.i++;
+      if (c === ')') break;
+      if (c !== ',') bad(spec, 'expected "," or ")" at ' + (p.i - 1));
+    }
+    if (args.length !== arity) bad(spec, name + ' takes ' + arity + ' type argument(s), got ' + args.length);
+    skip(p);
+    return { name: name, args: args };
+  }
+  if (!hasOwn(r.base, name)) bad(spec, 'unknown type "' + name + '" (known: ' + known(r).join(', ') + ')');
+  return { name: name, args: null };
+}
+
+function parse(r: Registry, spec: string): Node {
   if (typeof spec !== 'string') bad(String(spec), 'not a string');
   if (spec.length === 0 || spec.length > MAX_SPEC_LENGTH) bad(spec.slice(0, 32), 'length must be 1..' + MAX_SPEC_LENGTH);
-  const p = { i: 0 };
-  const skip = (): void => {
-    while (p.i < spec.length && spec.charAt(p.i) === ' ') p.i++;
-  };
-  const one = (depth: number): Node => {
-    skip();
-    const start = p.i;
-    while (p.i < spec.length && isNameChar(spec.charAt(p.i))) p.i++;
-    const name = spec.slice(start, p.i);
-    if (name.length === 0) bad(spec, 'expected a type name at ' + start);
-    skip();
-    if (hasOwn(FACTORIES, name)) {
-      if (depth >= MAX_SPEC_DEPTH) bad(spec, 'nested deeper than ' + MAX_SPEC_DEPTH);
-      if (spec.charAt(p.i) !== '(') bad(spec, name + ' needs ' + FACTORIES[name].arity + ' type argument(s) in parentheses');
-      p.i++;
-      const args: Node[] = [];
-      for (;;) {
-        args.push(one(depth + 1));
-        if (spec.charAt(p.i) === ',') {
-          p.i++;
-          continue;
-        }
-        if (spec.charAt(p.i) === ')') {
-          p.i++;
-          break;
-        }
-        bad(spec, 'expected "," or ")" at ' + p.i);
-      }
-      if (args.length !== FACTORIES[name].arity) {
-        bad(spec, name + ' takes ' + FACTORIES[name].arity + ' type argument(s), got ' + args.length);
-      }
-      skip();
-      return { name: name, args: args };
-    }
-    if (!hasOwn(BASE, name)) bad(spec, 'unknown type "' + name + '" (known: ' + known().join(', ') + ')');
-    return { name: name, args: null };
-  };
-  const node = one(0);
+  const p: Cursor = { s: spec, i: 0 };
+  const n = one(r, p, 0);
   if (p.i !== spec.length) bad(spec, 'unexpected "' + spec.charAt(p.i) + '" at ' + p.i);
-  return node;
+  return n;
 }
 
 function canonical(n: Node): string {
@@ -144,40 +147,39 @@ function canonical(n: Node): string {
   return s + ')';
 }
 
-function build(n: Node): AnyCrdt {
-  if (n.args === null) return BASE[n.name];
+function build(r: Registry, n: Node): AnyCrdt {
+  if (n.args === null) return r.base[n.name];
   const spec = canonical(n);
-  if (hasOwn(cache, spec)) return cache[spec];
+  if (hasOwn(r.cache, spec)) return r.cache[spec];
   const args: AnyCrdt[] = [];
-  for (let i = 0; i < n.args.length; i++) args.push(build(n.args[i]));
-  const t = FACTORIES[n.name].make(args);
-  if (cached < MAX_CACHED) {
-    cache[spec] = t;
-    cached++;
+  for (let i = 0; i < n.args.length; i++) args.push(build(r, n.args[i]));
+  const t = r.make[n.name](args);
+  if (r.cached < MAX_CACHED) {
+    r.cache[spec] = t;
+    r.cached++;
   }
   return t;
 }
 
-/** Every name the parser accepts, sorted: base types and factories. */
-export function known(): string[] {
-  return Object.keys(BASE).concat(Object.keys(FACTORIES)).sort();
+/** Every name the registry's parser accepts, sorted: base types and factories. */
+export function known(r: Registry): string[] {
+  return Object.keys(r.base).concat(Object.keys(r.arity)).sort();
 }
 
 /** The type a spec names. Throws DecodeError (reason "spec") for anything malformed, unknown or too long. */
-export function typeOf(spec: string): AnyCrdt {
-  return build(parse(spec));
+export function typeOf(r: Registry, spec: string): AnyCrdt {
+  return build(r, parse(r, spec));
 }
 
-/** The canonical spec of a type built from the registry or by its factories: typeOf(specOf(t)) behaves as t. */
-export function specOf(t: AnyCrdt): string {
-  const names = Object.keys(BASE);
-  for (let i = 0; i < names.length; i++) if (BASE[names[i]] === t) return names[i];
+/** The canonical spec of a type built from the registry or by its factories: typeOf(r, specOf(r, t)) is t. */
+export function specOf(r: Registry, t: AnyCrdt): string {
+  if (hasOwn(r.base, t.name) && r.base[t.name] === t) return t.name;
   // Factories name their products after their arguments (e.g. "pair(gcounter,lww)"), so the name is the spec;
   // parsing it back both validates it and makes it canonical.
-  return canonical(parse(t.name));
+  return canonical(parse(r, t.name));
 }
 
 /** Canonical form of a spec string (spaces removed), or a DecodeError. */
-export function canonicalSpec(spec: string): string {
-  return canonical(parse(spec));
+export function canonicalSpec(r: Registry, spec: string): string {
+  return canonical(parse(r, spec));
 }

@@ -34,7 +34,7 @@ import { DecodeError } from '../crdt/errors.ts';
 import { arr, nat, str } from '../crdt/check.ts';
 import { cmpStr, hasOwn, sortedKeys } from '../crdt/keys.ts';
 import { encode } from '../crdt/codec/cbor.ts';
-import { typeOf, canonicalSpec } from '../crdt/registry.ts';
+import { type Registry, typeOf, canonicalSpec } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import { CLS_CONTROL, CLS_DELTA, CLS_STATE } from './io.ts';
 import type { PeerId } from './io.ts';
@@ -334,7 +334,7 @@ interface Incoming {
   delta: any;
 }
 
-function readEntries(item: Item, max: number): Incoming[] {
+function readEntries(item: Item, max: number, types: Registry): Incoming[] {
   const list = arr(item, 'entries');
   if (list.length > max) throw new DecodeError('count', 'entries: ' + list.length + ' exceeds ' + max);
   const out: Incoming[] = [];
@@ -345,8 +345,8 @@ function readEntries(item: Item, max: number): Incoming[] {
     if (!validId(id)) throw new DecodeError('type', 'bad variable id');
     if (prev !== undefined && !(prev < id)) throw new DecodeError('type', 'entries must be sorted by variable id');
     prev = id;
-    const spec = canonicalSpec(str(e[1], 'spec'));
-    const type = typeOf(spec);
+    const spec = canonicalSpec(types, str(e[1], 'spec'));
+    const type = typeOf(types, spec);
     out.push({ id: id, spec: spec, type: type, delta: type.decode(e[2]) });
   }
   return out;
@@ -417,13 +417,13 @@ function listCap(maxVars: number): number {
   return 4 * (maxVars > DEFAULT_MAX_VARS ? maxVars : DEFAULT_MAX_VARS);
 }
 
-function readBody(type: number, body: Item, maxVars: number): Body {
+function readBody(type: number, body: Item, maxVars: number, types: Registry): Body {
   const b = arr(body, 'body');
   const m: Body = { kind: 0, inc: -1, n: 0, entries: [], offers: [], ids: [] };
   if (type === DELTA || type === STATE) {
     if (b.length !== 2) throw new DecodeError('type', type === DELTA ? 'DELTA: expected [upTo, entries]' : 'STATE: expected [mark, entries]');
     m.n = nat(b[0], type === DELTA ? 'upTo' : 'mark');
-    m.entries = readEntries(b[1], listCap(maxVars));
+    m.entries = readEntries(b[1], listCap(maxVars), types);
     return m;
   }
   m.kind = nat(b[0], type === DIGEST ? 'digest kind' : 'ack kind');
@@ -464,7 +464,7 @@ export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc
     ctx.count('ae.stale', 1);
     return true;
   }
-  const m = readBody(type, body, store.maxVars);
+  const m = readBody(type, body, store.maxVars, store.types);
   if (p) {
     if (p.inc >= 0 && inc > p.inc) {
       // The neighbour restarted: what it acknowledged before may be gone.

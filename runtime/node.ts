@@ -25,6 +25,7 @@ import { arr, str, nat } from '../crdt/check.ts';
 import { encode, decode } from '../crdt/codec/cbor.ts';
 import { limits, type Limits } from '../crdt/codec/limits.ts';
 import { canonicalSpec, typeOf } from '../crdt/registry.ts';
+import { ALL } from '../crdt/all.ts';
 import type { Ctx } from './context.ts';
 import type { Command, Input, NodeEvent, Output, PeerId } from './io.ts';
 import { VERSION } from './messages.ts';
@@ -152,7 +153,7 @@ export function createNode(config: NodeConfig): PollenNode {
     mem: mem,
     ms: mem.init(config.id, config.membershipConfig),
     pt: plumtree.init(config.id, config.plumtree),
-    store: createStore(config.maxVariables),
+    store: createStore(config.maxVariables, ALL),
     ae: ae.init(config.antiEntropy, inc),
     ptDeltas: ptDeltas !== false,
     nbrs: [],
@@ -349,10 +350,10 @@ function onDeliver(cp: StepCtx, ev: NodeEvent): void {
   if (nat(b[0], 'payload kind') !== 1) throw new DecodeError('type', 'unknown payload kind');
   const id = str(b[1], 'variable id');
   if (!validId(id)) throw new DecodeError('type', 'bad variable id');
-  const spec = canonicalSpec(str(b[2], 'spec'));
+  const spec = canonicalSpec(node.store.types, str(b[2], 'spec'));
   // Our own broadcast, delivered at once: already applied. (An earlier life's message is not: apply it.)
   const own = ev.hops === 0 && ev.origin === node.id;
-  const delta = own ? null : typeOf(spec).decode(b[3]);
+  const delta = own ? null : typeOf(node.store.types, spec).decode(b[3]);
   cp.out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: [b[1], b[2], b[3]] } });
   if (own) return;
   let v = get(node.store, id);

@@ -4,7 +4,7 @@
  * 2019): only the join-irreducible parts of a received delta that are not already below the local state are
  * kept, and that new part is what the caller forwards. An empty new part means the delta was redundant.
  *
- *   const s = createStore(16);
+ *   const s = createStore(16, ALL);          // ALL: every type (crdt/all.ts); a board passes its own registry
  *   declare(s, 'clicks', 'gcounter');
  *   const d = update(s, 'clicks', 'inc', 'a', [1]); // the delta, already joined
  *   applyRemote(s, 'clicks', d);                     // null: nothing new
@@ -14,7 +14,8 @@
  */
 import type { Crdt, ReplicaId } from '../crdt/types.ts';
 import { hasOwn, sortedKeys } from '../crdt/keys.ts';
-import { typeOf, specOf } from '../crdt/registry.ts';
+import { type ReasonError, errorType } from '../crdt/errors.ts';
+import { type Registry, typeOf, specOf } from '../crdt/registry.ts';
 
 /** Default bound on variables per node: room for an application's handful plus derived ones on a Puck.js. */
 export const DEFAULT_MAX_VARS = 64;
@@ -35,22 +36,17 @@ export interface Store {
   vars: { [id: string]: Variable };
   count: number;
   maxVars: number;
+  /** The types this node knows (its profile's registry): a variable of any other type is refused. */
+  types: Registry;
 }
 
 /** Why the store refused: "id" (bad id), "full" (maxVars reached), "spec" (redeclared with another type),
  * "unknown" (no such variable), "mutator" (no such mutator on the type). */
-export class StoreError extends Error {
-  reason: string;
-  constructor(reason: string, message: string) {
-    super(message);
-    this.name = 'StoreError';
-    this.reason = reason;
-    this.message = 'StoreError: ' + message;
-  }
-}
+export interface StoreError extends ReasonError {}
+export const StoreError = errorType<StoreError>('StoreError');
 
-export function createStore(maxVars: number | undefined): Store {
-  return { vars: {}, count: 0, maxVars: maxVars === undefined ? DEFAULT_MAX_VARS : maxVars };
+export function createStore(maxVars: number | undefined, types: Registry): Store {
+  return { vars: {}, count: 0, maxVars: maxVars === undefined ? DEFAULT_MAX_VARS : maxVars, types: types };
 }
 
 /** Ids are short non-empty strings; "__proto__" would reach an object's prototype on plain-object tables. */
@@ -75,8 +71,8 @@ export function declare(store: Store, id: string, spec: string): Variable {
   if (!validId(id)) {
     throw new StoreError('id', 'variable id must be 1..' + MAX_ID_LENGTH + ' characters (and not "__proto__")');
   }
-  const type = typeOf(spec);
-  const canonical = specOf(type);
+  const type = typeOf(store.types, spec);
+  const canonical = specOf(store.types, type);
   const old = get(store, id);
   if (old) {
     if (old.spec !== canonical) {

@@ -28,7 +28,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { mqttLink } from '../transports/mqtt.ts';
 import { tcpLink } from '../transports/tcp.ts';
-import { createNode, fileStore, type PollenDriver } from '../transports/driver.ts';
+import { startNode, fileStore, type PollenDriver } from '../transports/driver.ts';
 import type { Link } from '../transports/link.ts';
 import type { Item } from '../crdt/types.ts';
 
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     die((e as Error).message);
   }
   for (const l of links) l.on('error', (e) => process.stderr.write(e.message + '\n'));
-  node = await createNode({
+  node = await startNode({
     id,
     links,
     membership,

@@ -7,7 +7,7 @@
  *
  *   const broker = await startBroker();
  *   const link = await mqttLink({ id: 'a', url: broker.url, protocolVersion: 4 });
- *   const node = await createNode({ id: 'a', links: [link], contacts: ['seed'], store: fileStore('a.pollen') });
+ *   const node = await startNode({ id: 'a', links: [link], contacts: ['seed'], store: fileStore('a.pollen') });
  *   node.declare('hits', 'gcounter');
  *   node.update('hits', 'inc', [1]);
  *   node.on('changed', (e) => console.log(e.id, node.query(e.id)));
@@ -460,7 +460,7 @@ async function loadState(store: NodeStore, id: string): Promise<{ incarnation: n
  * Start a node on its links: load its state (if a store is given), take the next incarnation and save it at once
  * (a crash right after start still counts as a life), tell the node which peers are up, join the contacts.
  */
-export async function createNode(o: NodeOptions): Promise<PollenDriver> {
+export async function startNode(o: NodeOptions): Promise<PollenDriver> {
   if (!o.links || o.links.length === 0) throw new Error('node ' + o.id + ': give at least one link');
   for (const l of o.links) {
     if (l.self !== o.id) throw new Error('node ' + o.id + ': its ' + l.kind + ' link is for id "' + l.self + '"');

@@ -170,7 +170,9 @@ export class Deframer {
       } else {
         this.frames++;
         this.bytes += n;
-        const payload = this.buf.slice(0, n);
+        // A copy (the buffer is reused); never Uint8Array#slice, which the board's interpreter gets wrong.
+        const payload = new Uint8Array(n);
+        payload.set(this.buf.subarray(0, n));
         this.reset();
         this.h.frame(payload);
         return;

@@ -8,20 +8,14 @@
  *   encodeItem({ b: [1, -1], a: 'é' }, 32);   // a2 61 61 62 c3 a9 61 62 82 01 20
  */
 import type { Item, ItemMap } from '../types.ts';
+import { type ReasonError, errorType } from '../errors.ts';
 import { SCRATCH, halfBits, isWireInt } from './float.ts';
 import { WIDE, utf8Invalid, utf8Length, writeUtf8 } from './utf8.ts';
 
 /** A value handed to encode that is not an Item the wire can carry: a bug in the caller, not in a peer. */
-export class EncodeError extends Error {
-  /** "type" (not an Item), "text" (no UTF-8 form), "key" (a "__proto__" key), "depth" (past maxDepth). */
-  reason: string;
-  constructor(reason: string, message: string) {
-    super(message);
-    this.name = 'EncodeError';
-    this.reason = reason;
-    this.message = 'EncodeError: ' + message;
-  }
-}
+export interface EncodeError extends ReasonError {}
+/** reason: "type" (not an Item), "text" (no UTF-8 form), "key" (a "__proto__" key), "depth" (past maxDepth). */
+export const EncodeError = errorType<EncodeError>('EncodeError');
 
 const TWO32 = 4294967296;
 
@@ -236,5 +230,9 @@ function writeItem(w: Writer, x: Item, depth: number, maxDepth: number): void {
 export function encodeItem(x: Item, maxDepth: number): Uint8Array {
   const w: Writer = { b: new Uint8Array(64), p: 0 };
   writeItem(w, x, 0, maxDepth);
-  return w.p === w.b.length ? w.b : w.b.slice(0, w.p);
+  if (w.p === w.b.length) return w.b;
+  // A copy, not a view: the board's Uint8Array#slice returns a plain Array, and a view would pin the whole buffer.
+  const out = new Uint8Array(w.p);
+  out.set(w.b.subarray(0, w.p));
+  return out;
 }

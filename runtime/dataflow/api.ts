@@ -36,7 +36,7 @@ export function update(node: PollenNode, id: string, mutator: string, args: Item
 /** Join a state of the variable's type (an in-memory state, e.g. another replica's stateOf) into it. */
 export function bind(node: PollenNode, id: string, state: any, now: number): Output[] {
   const spec = specOfVar(node, id);
-  const item = spec === undefined ? null : typeOf(spec).encode(state);
+  const item = spec === undefined ? null : typeOf(node.store.types, spec).encode(state);
   return step(node, { kind: 'command', command: { op: 'bind', id: id, state: item } }, now);
 }
 
@@ -64,7 +64,7 @@ export interface Threshold {
  */
 export function read(node: PollenNode, id: string, threshold: Threshold, tag: string, now: number, then?: string, thenArg?: Item): Output[] {
   const spec = specOfVar(node, id);
-  const t = threshold.atLeast !== undefined && spec !== undefined ? typeOf(spec).encode(threshold.atLeast) : undefined;
+  const t = threshold.atLeast !== undefined && spec !== undefined ? typeOf(node.store.types, spec).encode(threshold.atLeast) : undefined;
   return step(node, {
     kind: 'command',
     command: { op: 'read', id: id, tag: tag, threshold: t, pred: threshold.pred, arg: threshold.arg, then: then, thenArg: thenArg },

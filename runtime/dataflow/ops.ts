@@ -40,6 +40,7 @@ import { isItem } from '../../crdt/guards.ts';
 import { hasOwn, keyOf, sortedKeys } from '../../crdt/keys.ts';
 import { sortItems } from '../../crdt/order.ts';
 import type { Item } from '../../crdt/types.ts';
+import { type ReasonError, errorType } from '../../crdt/errors.ts';
 
 /** Bound on the entries (vector plus cloud) of one product or intersection context: |dots of a| × |replicas
  *  of b|. 4096 entries is about 40 KB of state on Node, far more than a board holds; an ad catalogue of a few
@@ -51,15 +52,8 @@ export const FOLD_REPLICA = 'fold';
 
 /** Why a derivation was refused or failed: "op" (unknown operation), "type" (inputs it does not apply to),
  *  "arity", "fn" (the function threw or returned something that is not plain data), "size" (MAX_PAIR_ENTRIES). */
-export class DataflowError extends Error {
-  reason: string;
-  constructor(reason: string, message: string) {
-    super(message);
-    this.name = 'DataflowError';
-    this.reason = reason;
-    this.message = 'DataflowError: ' + message;
-  }
-}
+export interface DataflowError extends ReasonError {}
+export const DataflowError = errorType<DataflowError>('DataflowError');
 
 /** The operations, with how many inputs each takes (-1: two or more). */
 export const ARITY: { [op: string]: number } = {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { typeOf, specOf, canonicalSpec, known, TAGS, MAX_SPEC_LENGTH, MAX_SPEC_DEPTH } from '../../crdt/registry.ts';
+import { typeOf, specOf, canonicalSpec, known, TAGS, MAX_SPEC_LENGTH, MAX_SPEC_DEPTH } from '../../crdt/all.ts';
 import { DecodeError } from '../../crdt/errors.ts';
 
 const BASES = ['gcounter', 'pncounter', 'bcounter', 'maxint', 'gset', 'twopset', 'lww', 'orset', 'mvregister', 'ewflag', 'dwflag', 'awgraph'];
@@ -104,3 +104,25 @@ test('specOf(typeOf(s)) is s for random canonical specs, and spaces do not matte
 });
 
 test.run();
+
+test('a registry holds only the types registered in it: a board registers three and refuses the rest', async () => {
+  const reg = await import('../../crdt/registry.ts');
+  const { PNCounter } = await import('../../crdt/pncounter.ts');
+  const { ORSet } = await import('../../crdt/orset.ts');
+  const { LWW } = await import('../../crdt/lww.ts');
+  const r = reg.register(reg.register(reg.register(reg.registry(), PNCounter), ORSet), LWW);
+  assert.equal(reg.known(r), ['lww', 'orset', 'pncounter']);
+  assert.is(reg.typeOf(r, ' orset '), ORSet);
+  assert.is(reg.specOf(r, LWW), 'lww');
+  for (const spec of ['gcounter', 'pair(lww,lww)', 'awmap(orset)']) {
+    try {
+      reg.typeOf(r, spec);
+      assert.unreachable('accepted ' + spec);
+    } catch (e) {
+      assert.instance(e, DecodeError);
+      assert.is((e as DecodeError).reason, 'spec');
+    }
+  }
+  // The full registry is another object: registering in one never changes the other.
+  assert.ok(known().includes('gcounter'));
+});

@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { ALL } from '../../crdt/all.ts';
 import * as assert from 'uvu/assert';
 import * as ae from '../../runtime/antientropy.ts';
 import { createStore, declare, update, get, type Store } from '../../runtime/store.ts';
@@ -38,7 +39,7 @@ class World {
   r = rng(7);
 
   add(id: string, inc = 0, cfg: Partial<ae.AeConfig> = {}): Rep {
-    const rep = { id, inc, store: createStore(16), ae: ae.init(cfg, inc), metrics: {} };
+    const rep = { id, inc, store: createStore(16, ALL), ae: ae.init(cfg, inc), metrics: {} };
     this.reps[id] = rep;
     return rep;
   }

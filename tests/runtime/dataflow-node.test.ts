@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { typeOf } from '../../crdt/registry.ts';
+import { typeOf } from '../../crdt/all.ts';
 import { equal } from '../../crdt/types.ts';
 import { keyOf } from '../../crdt/keys.ts';
 import { metrics, stateOf } from '../../runtime/node.ts';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { typeOf } from '../../crdt/registry.ts';
+import { typeOf } from '../../crdt/all.ts';
 import { equal, type Crdt } from '../../crdt/types.ts';
 import { keyOf } from '../../crdt/keys.ts';
 import { sortItems } from '../../crdt/order.ts';

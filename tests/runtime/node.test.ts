@@ -4,7 +4,7 @@ import { encode } from '../../crdt/codec/cbor.ts';
 import { createNode, step, read, stateOf, metrics, snapshot, neighbors } from '../../runtime/node.ts';
 import { VERSION, DELTA, JOIN } from '../../runtime/messages.ts';
 import type { Output } from '../../runtime/io.ts';
-import { typeOf } from '../../crdt/registry.ts';
+import { typeOf } from '../../crdt/all.ts';
 import { equal } from '../../crdt/types.ts';
 import { Net } from './net.ts';
 

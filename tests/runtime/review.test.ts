@@ -3,6 +3,7 @@
  * driven directly through a recording Ctx, or whole nodes through runtime/node.ts and tests/runtime/net.ts.
  */
 import { test } from 'uvu';
+import { ALL } from '../../crdt/all.ts';
 import * as assert from 'uvu/assert';
 import type { Item } from '../../crdt/types.ts';
 import { DecodeError } from '../../crdt/errors.ts';
@@ -55,7 +56,7 @@ interface Wire {
 }
 
 function rep(id: string, maxVars: number, inc?: number): Rep {
-  return { id, inc: inc ?? 0, store: createStore(maxVars), ae: ae.init({}, inc ?? 0), counts: {} };
+  return { id, inc: inc ?? 0, store: createStore(maxVars, ALL), ae: ae.init({}, inc ?? 0), counts: {} };
 }
 
 function aeCtx(r: Rep, now: number, wire: Wire[]): Ctx {

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { createStore, declare, update, applyRemote, get, ids, StoreError, validId, DEFAULT_MAX_VARS } from '../../runtime/store.ts';
 import { DecodeError, MutatorError } from '../../crdt/errors.ts';
-import { typeOf } from '../../crdt/registry.ts';
+import { typeOf, ALL } from '../../crdt/all.ts';
 import { equal } from '../../crdt/types.ts';
 
 function throwsReason(f: () => unknown, cls: Function, reason: string): void {
@@ -18,7 +18,7 @@ function throwsReason(f: () => unknown, cls: Function, reason: string): void {
 }
 
 test('declare is idempotent for one spec, canonicalises it, and refuses another', () => {
-  const s = createStore(undefined);
+  const s = createStore(undefined, ALL);
   assert.is(s.maxVars, DEFAULT_MAX_VARS);
   const v = declare(s, 'x', 'pair( gcounter, lww )');
   assert.is(v.spec, 'pair(gcounter,lww)');
@@ -34,7 +34,7 @@ test('declare is idempotent for one spec, canonicalises it, and refuses another'
 });
 
 test('the store is bounded: declaring past maxVars is refused', () => {
-  const s = createStore(3);
+  const s = createStore(3, ALL);
   declare(s, 'c', 'gcounter');
   declare(s, 'a', 'gcounter');
   declare(s, 'b', 'orset');
@@ -43,7 +43,7 @@ test('the store is bounded: declaring past maxVars is refused', () => {
 });
 
 test('update joins the delta and returns it; a no-op returns null; bad names throw', () => {
-  const s = createStore(8);
+  const s = createStore(8, ALL);
   declare(s, 'n', 'gcounter');
   const d = update(s, 'n', 'inc', 'a', [2]);
   assert.is(typeOf('gcounter').value(d), 2);
@@ -65,7 +65,7 @@ test('update joins the delta and returns it; a no-op returns null; bad names thr
 
 test('RR: a redundant delta gives null and leaves the state alone; a partly new one gives only the new part', () => {
   const G = typeOf('gcounter');
-  const s = createStore(8);
+  const s = createStore(8, ALL);
   declare(s, 'n', 'gcounter');
   update(s, 'n', 'inc', 'a', [3]);
   const known = get(s, 'n')!.state;
@@ -83,7 +83,7 @@ test('RR: a redundant delta gives null and leaves the state alone; a partly new 
 
 test('RR on an OR-Set: the new part carries the new add and the observed remove, not the known elements', () => {
   const O = typeOf('orset');
-  const s = createStore(8);
+  const s = createStore(8, ALL);
   declare(s, 'o', 'orset');
   update(s, 'o', 'add', 'a', ['x']);
   update(s, 'o', 'add', 'a', ['y']);
@@ -110,7 +110,7 @@ test('RR property: join(local, fresh) = join(local, remote) and fresh ≤ remote
         if (kind === 'merge') states[i] = O.join(states[i], states[j]);
         else states[i] = O.join(states[i], O.mutators[kind](states[i], 'r' + i, [el]));
       }
-      const s = createStore(2);
+      const s = createStore(2, ALL);
       declare(s, 'v', 'orset');
       get(s, 'v')!.state = states[0];
       const fresh = applyRemote(s, 'v', states[1]);

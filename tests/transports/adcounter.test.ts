@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mqttLink } from '../../transports/mqtt.ts';
-import { createNode, type PollenDriver } from '../../transports/driver.ts';
+import { startNode, type PollenDriver } from '../../transports/driver.ts';
 import { install, program, publish, watch, impression, served, counterOf, type Contract } from '../../tools/adcounter/app.ts';
 import { testBroker } from '../support/broker.ts';
 import { proxy, type Proxy } from '../support/proxy.ts';
@@ -22,7 +22,7 @@ test('ad counter over MQTT: clients that drop off and come back lose no impressi
   try {
     const start = async (id: string, url: string, seed: number) => {
       const link = await mqttLink({ id, url, protocolVersion: b.protocolVersion, root: b.root, keepalive: 2, backoff: { min: 50, max: 400 } });
-      const n = await createNode({ id, seed, links: [link], contacts: id === 's' ? undefined : ['s'] });
+      const n = await startNode({ id, seed, links: [link], contacts: id === 's' ? undefined : ['s'] });
       install(n.node);
       for (const c of program()) n.command(c);
       nodes.push(n);

@@ -4,15 +4,15 @@ import { decode } from '../../crdt/codec/cbor.ts';
 import { DISCONNECT } from '../../runtime/messages.ts';
 import { MemoryHub, memoryLink } from '../../transports/memory.ts';
 import { tcpLink } from '../../transports/tcp.ts';
-import { createNode, memoryStore, type PollenDriver } from '../../transports/driver.ts';
+import { startNode, memoryStore, type PollenDriver } from '../../transports/driver.ts';
 import { mqttLink } from '../../transports/mqtt.ts';
 import { testBroker } from '../support/broker.ts';
 import { until } from '../support/wait.ts';
 
 async function trio(hub: MemoryHub, seed: number): Promise<PollenDriver[]> {
-  const a = await createNode({ id: 'a', seed, links: [memoryLink(hub, { id: 'a' })] });
-  const b = await createNode({ id: 'b', seed: seed + 1, links: [memoryLink(hub, { id: 'b' })], contacts: ['a'] });
-  const c = await createNode({ id: 'c', seed: seed + 2, links: [memoryLink(hub, { id: 'c' })], contacts: ['a'] });
+  const a = await startNode({ id: 'a', seed, links: [memoryLink(hub, { id: 'a' })] });
+  const b = await startNode({ id: 'b', seed: seed + 1, links: [memoryLink(hub, { id: 'b' })], contacts: ['a'] });
+  const c = await startNode({ id: 'c', seed: seed + 2, links: [memoryLink(hub, { id: 'c' })], contacts: ['a'] });
   const all = [a, b, c];
   await until(() => connected(all), 'a connected overlay of three');
   return all;
@@ -99,18 +99,18 @@ test('close() leaves with DISCONNECT: the neighbours get one and drop the node a
 test('a restarted node keeps its state from the store and takes a larger incarnation', async () => {
   const hub = new MemoryHub();
   const store = memoryStore();
-  const a = await createNode({ id: 'a', seed: 1, links: [memoryLink(hub, { id: 'a' })], store, saveEvery: 10 });
+  const a = await startNode({ id: 'a', seed: 1, links: [memoryLink(hub, { id: 'a' })], store, saveEvery: 10 });
   a.declare('tags', 'orset');
   a.update('tags', 'add', ['kept']);
   const inc1 = a.incarnation;
   await a.close();
-  const again = await createNode({ id: 'a', seed: 2, links: [memoryLink(hub, { id: 'a' })], store });
+  const again = await startNode({ id: 'a', seed: 2, links: [memoryLink(hub, { id: 'a' })], store });
   assert.equal(again.query('tags'), ['kept']);
   assert.ok(again.incarnation > inc1, again.incarnation + ' > ' + inc1);
   await again.close();
   store.bytes = new Uint8Array([0xff, 0x00]);
   try {
-    await createNode({ id: 'a', links: [memoryLink(hub, { id: 'a' })], store });
+    await startNode({ id: 'a', links: [memoryLink(hub, { id: 'a' })], store });
     assert.unreachable();
   } catch (e) {
     assert.match(String(e), /node a: the saved state does not decode/);
@@ -121,9 +121,9 @@ test('a restarted node keeps its state from the store and takes a larger incarna
 test('a gateway with two links (memory and TCP) joins their peers into one overlay', async () => {
   const hub = new MemoryHub();
   const gt = await tcpLink({ id: 'g', listen: 0 });
-  const g = await createNode({ id: 'g', seed: 40, membership: 'full', links: [memoryLink(hub, { id: 'g' }), gt] });
-  const m = await createNode({ id: 'm', seed: 41, membership: 'full', links: [memoryLink(hub, { id: 'm' })], contacts: ['g'] });
-  const t = await createNode({ id: 't', seed: 42, membership: 'full', links: [await tcpLink({ id: 't', connect: ['127.0.0.1:' + gt.port] })] });
+  const g = await startNode({ id: 'g', seed: 40, membership: 'full', links: [memoryLink(hub, { id: 'g' }), gt] });
+  const m = await startNode({ id: 'm', seed: 41, membership: 'full', links: [memoryLink(hub, { id: 'm' })], contacts: ['g'] });
+  const t = await startNode({ id: 't', seed: 42, membership: 'full', links: [await tcpLink({ id: 't', connect: ['127.0.0.1:' + gt.port] })] });
   await until(() => gt.peers().includes('t'), 'tcp up');
   t.join(['g']);
   for (const n of [g, m, t]) n.declare('hits', 'gcounter');
@@ -138,7 +138,7 @@ test('a gateway with two links (memory and TCP) joins their peers into one overl
 
 test('hostile frames from a link are dropped and counted by the node, which keeps running', async () => {
   const hub = new MemoryHub();
-  const a = await createNode({ id: 'a', seed: 50, links: [memoryLink(hub, { id: 'a' })] });
+  const a = await startNode({ id: 'a', seed: 50, links: [memoryLink(hub, { id: 'a' })] });
   const evil = memoryLink(hub, { id: 'evil' });
   const drops: string[] = [];
   a.on('dropped', (e) => drops.push(e.from + ':' + e.reason));
@@ -161,8 +161,8 @@ test('a peer reached over two links stays up for the node when one of them fails
   const tt = await tcpLink({ id: 't', connect: ['127.0.0.1:' + gt.port] });
   await until(() => gt.peers().includes('t'), 'tcp up');
   // HyParView takes a link going down on an active peer as that peer's failure and drops it at once.
-  const g = await createNode({ id: 'g', seed: 60, links: [gt, memoryLink(hub, { id: 'g' })] });
-  const t = await createNode({ id: 't', seed: 61, links: [tt, memoryLink(hub, { id: 't' })], contacts: ['g'] });
+  const g = await startNode({ id: 'g', seed: 60, links: [gt, memoryLink(hub, { id: 'g' })] });
+  const t = await startNode({ id: 't', seed: 61, links: [tt, memoryLink(hub, { id: 't' })], contacts: ['g'] });
   await until(() => g.neighbors().includes('t') && t.neighbors().includes('g'), 'neighbours');
   const downs: string[] = [];
   g.on('neighbor', (e) => !e.up && downs.push(e.peer));
@@ -182,7 +182,7 @@ test('over MQTT no contact is needed: nodes find each other through presence and
   const nodes: PollenDriver[] = [];
   for (const id of ['a', 'b', 'c', 'd']) {
     const link = await mqttLink({ id, url: b.url, protocolVersion: b.protocolVersion, root: b.root });
-    nodes.push(await createNode({ id, seed: 70 + nodes.length, links: [link] }));
+    nodes.push(await startNode({ id, seed: 70 + nodes.length, links: [link] }));
   }
   await until(() => connected(nodes), 'a connected overlay without contacts');
   for (const n of nodes) n.declare('x', 'gcounter');

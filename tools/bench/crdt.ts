@@ -13,7 +13,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { encode, decode } from '../../crdt/codec/cbor.ts';
-import { typeOf } from '../../crdt/registry.ts';
+import { typeOf } from '../../crdt/all.ts';
 import type { Crdt, Item } from '../../crdt/types.ts';
 import { median } from './stats.ts';
 

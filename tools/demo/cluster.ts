@@ -15,7 +15,7 @@
 import { mqttLink } from '../../transports/mqtt.ts';
 import { MemoryHub, memoryLink } from '../../transports/memory.ts';
 import { shape, type ShapedLink } from '../../transports/shaper.ts';
-import { createNode, memoryStore, type NodeStore, type PollenDriver } from '../../transports/driver.ts';
+import { startNode, memoryStore, type NodeStore, type PollenDriver } from '../../transports/driver.ts';
 import type { Link } from '../../transports/link.ts';
 
 export interface ClusterOptions {
@@ -90,7 +90,7 @@ export class DemoCluster {
       this.cutters = [cutter];
       links.push(cutter);
     } else links.push(mqtt);
-    const node = await createNode({
+    const node = await startNode({
       id,
       links,
       contacts: i === 0 ? undefined : ['n0'],

@@ -19,7 +19,7 @@
  * The op-based bound: every update's own delta reaches each other node exactly once.
  */
 import { encode } from '../../crdt/codec/cbor.ts';
-import { typeOf } from '../../crdt/registry.ts';
+import { typeOf } from '../../crdt/all.ts';
 import type { Crdt } from '../../crdt/types.ts';
 export { tree, mesh } from './topology.ts';
 
