@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { scanProgram, type Finding } from './board-rules.ts';
 import { typedFindings } from './board-types.ts';
+import { renameReserved } from './board-names.ts';
 import { SourceIndex, type Position } from './source-map.ts';
 
 export interface Violation {
@@ -33,6 +34,8 @@ export interface EntrySize {
   entry: string;
   bytes: number;
   gzipBytes: number;
+  /** The bundle as the board gets it (minified, reserved names renamed). */
+  code: string;
 }
 
 export interface BoardReport {
@@ -126,7 +129,8 @@ export async function checkBoard(entryPoints: string[], opts?: BoardOptions): Pr
   for (const t of typedFindings(sources)) violations.push({ file: displayName(t.file, cwd), line: t.line, construct: t.construct });
   // The minified build only matters once the analysis is clean: before that its lowered forms (an async
   // function turned generator) would name the same fault twice, under a misleading name.
-  const minified = bundles(shipping);
+  // What the board gets: the minified bundle with the names Espruino reserves renamed (tools/board-names.ts).
+  const minified = bundles(shipping, renameReserved);
   if (violations.length === 0) {
     for (const out of minified) {
       for (const v of analyse(out, cwd)) violations.push({ file: v.file, line: v.line, construct: v.construct + ' [introduced by minification]' });
@@ -137,7 +141,7 @@ export async function checkBoard(entryPoints: string[], opts?: BoardOptions): Pr
   for (const out of minified) {
     const meta = shipping.metafile ? shipping.metafile.outputs[path.relative(cwd, out.path).split(path.sep).join('/')] : undefined;
     const ep = meta && meta.entryPoint ? meta.entryPoint.replace(WRAP_NS + ':', '') : out.path;
-    entries.push({ entry: ep, bytes: out.bytes.length, gzipBytes: gzipSync(out.bytes, { level: 9 }).length });
+    entries.push({ entry: ep, bytes: out.bytes.length, gzipBytes: gzipSync(out.bytes, { level: 9 }).length, code: out.code });
   }
   let bytes = 0;
   let gzipBytes = 0;
@@ -181,14 +185,16 @@ interface Bundle {
   map: SourceIndex;
 }
 
-function bundles(result: esbuild.BuildResult): Bundle[] {
+function bundles(result: esbuild.BuildResult, transform?: (code: string) => string): Bundle[] {
   const files = result.outputFiles || [];
   const out: Bundle[] = [];
   for (const f of files) {
     if (!f.path.endsWith('.js')) continue;
     const map = files.find((m) => m.path === f.path + '.map');
     if (!map) throw new Error('board-check: esbuild gave no source map for ' + f.path);
-    out.push({ path: f.path, bytes: f.contents, code: f.text, map: new SourceIndex(JSON.parse(map.text)) });
+    const code = transform ? transform(f.text) : f.text;
+    const bytes = code === f.text ? f.contents : new Uint8Array(Buffer.from(code, 'latin1'));
+    out.push({ path: f.path, bytes: bytes, code: code, map: new SourceIndex(JSON.parse(map.text)) });
   }
   return out;
 }

@@ -57,8 +57,10 @@ export interface RunResult {
   raw: string;
 }
 
-/** Bytes of the bundle per console line when writing Storage: the line is a string of variables while it is read. */
+/** Bytes of the bundle per Storage.write: the base64 line and its decoded chunk are both strings of variables. */
 const CHUNK = 600;
+/** Base64 characters per writer run: its file is a string of variables while it runs (about 1,100 of 2,630). */
+const WRITER_BYTES = 12000;
 const DEFAULT_TIMEOUT = 20000;
 
 export function binary(it: Interpreter): string {
@@ -67,28 +69,49 @@ export function binary(it: Interpreter): string {
   return bin;
 }
 
-/** Write files into the Storage of `cwd` (its espruino.flash), in chunks over the console. */
+/**
+ * Write files into the Storage of `cwd` (its espruino.flash). Each writer run is a file of base64 chunks of at
+ * most WRITER_BYTES, run by the largest pool in the folder (the flash is the same whatever the pool; only the
+ * measured run needs the board's pool). Not over the console: the Linux build reads stdin on a thread of its own,
+ * and a long stream of input races its event queue into a failed assertion.
+ */
 export async function writeStorage(it: Interpreter, cwd: string, files: { name: string; code: string }[], timeoutMs?: number): Promise<void> {
-  // The interpreter leaves file mode once nothing is pending, whether or not it has read its stdin: the interval
-  // keeps it reading until the last line clears it.
-  const input: string[] = ['echo(0);var S=require("Storage");'];
+  const writer = largestPool(it);
+  const runs: string[][] = [[]];
+  let size = 0;
   for (const f of files) {
     const bytes = Buffer.from(f.code, 'latin1');
     if (bytes.length === 0) throw new Error('writeStorage: ' + f.name + ' is empty');
     for (let at = 0; at < bytes.length; at += CHUNK) {
       const b64 = bytes.subarray(at, at + CHUNK).toString('base64');
-      input.push('if(!S.write(' + JSON.stringify(f.name) + ',atob("' + b64 + '"),' + at + ',' + bytes.length + '))print("@fail ' + f.name + ' ' + at + '");');
+      if (size + b64.length > WRITER_BYTES) { runs.push([]); size = 0; }
+      runs[runs.length - 1].push('if(!S.write(' + JSON.stringify(f.name) + ',atob("' + b64 + '"),' + at + ',' + bytes.length + '))print("@fail ' + f.name + ' ' + at + '");');
+      size += b64.length;
     }
-    input.push('print("@stored ' + f.name + ' "+S.read(' + JSON.stringify(f.name) + ').length);');
   }
-  input.push('clearInterval(K_);');
-  const r = await runProcess(binary(it), cwd, 'var K_=setInterval(function(){},100);', input.join('\n') + '\n', timeoutMs || DEFAULT_TIMEOUT * 2);
+  runs[runs.length - 1].push(files.map((f) => 'print("@stored ' + f.name + ' "+S.read(' + JSON.stringify(f.name) + ').length);').join(''));
+  let out = '';
+  for (const lines of runs) {
+    const r = await runProcess(writer, cwd, 'var S=require("Storage");\n' + lines.join('\n') + '\n', timeoutMs || DEFAULT_TIMEOUT);
+    out += r.out;
+    if (r.timedOut || r.out.indexOf('@fail') >= 0) break;
+  }
   for (const f of files) {
     const want = Buffer.byteLength(f.code, 'latin1');
-    if (r.out.indexOf('@stored ' + f.name + ' ' + want) < 0) {
-      throw new Error('writeStorage: ' + f.name + ' (' + want + ' bytes) did not reach Storage:\n' + r.out.slice(-2000));
+    if (out.indexOf('@stored ' + f.name + ' ' + want) < 0) {
+      throw new Error('writeStorage: ' + f.name + ' (' + want + ' bytes) did not reach Storage:\n' + out.slice(-2000));
     }
   }
+}
+
+/** The interpreter with the most variables in the folder, for the writer runs. */
+function largestPool(it: Interpreter): string {
+  let best = it.pool;
+  for (const f of fs.readdirSync(it.dir)) {
+    const m = /^espruino-(\d+)$/.exec(f);
+    if (m && Number(m[1]) > best) best = Number(m[1]);
+  }
+  return binary({ dir: it.dir, pool: best });
 }
 
 /**
@@ -109,7 +132,7 @@ export async function runStored(it: Interpreter, cwd: string, script: string, op
     'mark("load");',
   ].join('\n');
   await writeStorage(it, cwd, [{ name: 't.js', code: prelude + '\n' + script + (o.async ? '' : '\n;finish();') }], o.timeoutMs);
-  const r = await runProcess(binary(it), cwd, 'eval(require("Storage").read("t.js"))', undefined, o.timeoutMs || DEFAULT_TIMEOUT);
+  const r = await runProcess(binary(it), cwd, 'eval(require("Storage").read("t.js"))', o.timeoutMs || DEFAULT_TIMEOUT);
   return parse(r.out, r.timedOut, o.timeoutMs || DEFAULT_TIMEOUT);
 }
 
@@ -174,11 +197,12 @@ interface ProcOut {
   timedOut: boolean;
 }
 
-function runProcess(bin: string, cwd: string, code: string, stdin: string | undefined, timeoutMs: number): Promise<ProcOut> {
+/** Run `code` as the interpreter's file, with an empty stdin: it exits once nothing is pending. */
+function runProcess(bin: string, cwd: string, code: string, timeoutMs: number): Promise<ProcOut> {
   const file = path.join(cwd, 'run-' + process.pid + '.js');
   fs.writeFileSync(file, code);
   return new Promise((resolve, reject) => {
-    const p = spawn(bin, [file], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(bin, [file], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let timedOut = false;
     p.stdout.on('data', (d: Buffer) => { out += d.toString('latin1'); });
@@ -190,7 +214,5 @@ function runProcess(bin: string, cwd: string, code: string, stdin: string | unde
       fs.rmSync(file, { force: true });
       resolve({ out, timedOut });
     });
-    p.stdin.on('error', () => { /* the interpreter may exit before reading all: its output says why */ });
-    p.stdin.end(stdin === undefined ? '' : stdin);
   });
 }
