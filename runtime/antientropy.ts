@@ -43,7 +43,7 @@ import { below } from './rng.ts';
 import { fnv1a } from './digest.ts';
 import { type Range, FLAG, choice, count, knobs, ms } from './knobs.ts';
 import { dict } from './tables.ts';
-import { type Store, type Variable, DEFAULT_MAX_VARS, applyRemote, declare, get, ids, validId } from './store.ts';
+import { type Store, type Variable, DEFAULT_MAX_VARS, StoreError, applyRemote, declare, get, ids, validId } from './store.ts';
 
 export interface AeConfig {
   /** ms between sync rounds. 1 s: a backstop behind Plumtree, so it may lag; a guess to be validated in the sim. */
@@ -276,7 +276,7 @@ function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer):
   let any = false;
   for (let i = 0; i < ae.buf.length; i++) {
     const e = ae.buf[i];
-    if (e.seq < p.acked || (bp && e.origin === peer)) continue;
+    if (e.seq < p.acked || (bp && e.origin === peer) || (ctx.hears && !ctx.hears(peer, e.id))) continue;
     const v = get(store, e.id) as Variable;
     const size = state ? sizeOf(v.type, v.state) + e.id.length + 4 : e.size;
     if (any && budget + size > ae.cfg.maxFrameBytes) {
@@ -289,7 +289,7 @@ function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer):
     any = true;
   }
   if (!any) {
-    // Everything new came from this neighbour: it has it already.
+    // Everything new came from this neighbour (it has it already) or is not heard by it.
     p.acked = upTo;
     return;
   }
@@ -304,7 +304,12 @@ function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer):
 }
 
 function digestOf(v: Variable): number {
-  if (v.digest < 0) v.digest = fnv1a(encode(v.type.encode(v.state)));
+  if (v.digest < 0) {
+    const bytes = encode(v.type.encode(v.state));
+    v.digest = fnv1a(bytes);
+    // The encoding is at hand: the size estimate becomes exact for free.
+    v.bytes = bytes.length;
+  }
   return v.digest;
 }
 
@@ -321,7 +326,8 @@ function sendOffer(ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
   const offers: Item[] = [];
   for (let i = 0; i < names.length; i++) {
     const v = store.vars[names[i]];
-    offers.push([v.id, v.spec, digestOf(v)]);
+    // Selective hearing: a neighbour is offered only what it wants to hear of.
+    if (!ctx.hears || ctx.hears(peer, v.id)) offers.push([v.id, v.spec, digestOf(v)]);
   }
   ctx.send(peer, DIGEST, [0, p.mark, offers], CLS_CONTROL);
 }
@@ -352,34 +358,58 @@ function readEntries(item: Item, max: number, types: Registry): Incoming[] {
   return out;
 }
 
-/** Join checked entries through RR; returns the ids that were taken (applied, or known to be unappliable). */
+/**
+ * The one join path for a remote delta, shared by anti-entropy's DELTA and STATE and by Plumtree's deliveries
+ * (runtime/node.ts): a variable this node does not want is refused (ctx.accepts), one of another type or past
+ * the store's bounds is counted and left out, anything else is joined through RR; the new part enters the
+ * buffer (origin `from`, so BP never sends it back there) and a 'changed' event goes out. `via` names the path
+ * in the redundancy counter ("ae.redundant", "pt.redundant"). Returns false when the delta was refused.
+ */
+export function receive(ae: AeState, ctx: Ctx, store: Store, from: PeerId, id: string, spec: string, delta: unknown, via: string): boolean {
+  if (ctx.accepts && !ctx.accepts(from, id)) return false;
+  const v = get(store, id);
+  if (v && v.spec !== spec) {
+    ctx.count('ae.spec-mismatch', 1);
+    return false;
+  }
+  if (!v && store.count >= store.maxVars) {
+    ctx.count('ae.store-full', 1);
+    return false;
+  }
+  if (!v) declare(store, id, spec);
+  let fresh: unknown;
+  try {
+    fresh = applyRemote(store, id, delta);
+  } catch (e) {
+    // Past the variable's size bound: refused and counted, the state as it was (a board cannot catch running
+    // out of memory, so it never joins what would take it there).
+    if (!(e instanceof StoreError)) throw e;
+    ctx.count('store.refused.' + e.reason, 1);
+    return false;
+  }
+  if (fresh === null) {
+    ctx.count(via + '.redundant', 1);
+    return true;
+  }
+  // Without RR the whole delta is buffered (it inflated the state, so it is not redundant as a whole).
+  record(ae, ctx, store, id, ae.cfg.rr ? fresh : delta, from);
+  ctx.emit({ type: 'changed', id: id });
+  return true;
+}
+
+/** A delta or state of `spec` from its wire item; DecodeError when it is not one. */
+export function decodeDelta(store: Store, spec: string, item: Item): unknown {
+  return typeOf(store.types, spec).decode(item);
+}
+
+/** Join checked entries; returns their ids. Every entry counts as taken, applied or not: one this node cannot
+ *  hold (another type, a full store, not wanted) never will be, and leaving it out of the ack would keep the
+ *  sender's digest round open, resending this STATE and holding back its deltas. */
 function applyEntries(ae: AeState, ctx: Ctx, store: Store, from: PeerId, es: Incoming[]): string[] {
   const done: string[] = [];
   for (let i = 0; i < es.length; i++) {
-    const e = es[i];
-    const v = get(store, e.id);
-    if (v && v.spec !== e.spec) {
-      ctx.count('ae.spec-mismatch', 1);
-      done.push(e.id);
-      continue;
-    }
-    if (!v && store.count >= store.maxVars) {
-      // Cannot hold it, now or later (variables are never dropped): taken as done, as a DELTA's ack takes it,
-      // or the sender's digest round would stay open, resending this STATE and holding back its deltas.
-      ctx.count('ae.store-full', 1);
-      done.push(e.id);
-      continue;
-    }
-    if (!v) declare(store, e.id, e.spec);
-    const fresh = applyRemote(store, e.id, e.delta);
-    done.push(e.id);
-    if (fresh === null) {
-      ctx.count('ae.redundant', 1);
-      continue;
-    }
-    // Without RR the whole delta is buffered (it inflated the state, so it is not redundant as a whole).
-    record(ae, ctx, store, e.id, ae.cfg.rr ? fresh : e.delta, from);
-    ctx.emit({ type: 'changed', id: e.id });
+    receive(ae, ctx, store, from, es[i].id, es[i].spec, es[i].delta, 'ae');
+    done.push(es[i].id);
   }
   return done;
 }
@@ -499,6 +529,8 @@ function onOffer(ctx: Ctx, store: Store, from: PeerId, inc: number, m: Body): vo
     if (v) {
       if (v.spec !== m.offers[i][1]) ctx.count('ae.spec-mismatch', 1);
       else if (digestOf(v) !== m.offers[i][2]) need.push(id);
+    } else if (ctx.wants && !ctx.wants(id)) {
+      // Not asked for: never requested, so never held (selective hearing).
     } else if (room > 0) {
       need.push(id);
       room--;

@@ -13,6 +13,7 @@
  * Costs: the counter holds one entry per node that ever marked (id plus number), and a mark is a one-entry
  * delta; with hundreds of nodes the state is a few kilobytes, which is why boards should use small node ids.
  */
+import { dataflowOf } from './dataflow/glue.ts';
 import type { Item } from '../crdt/types.ts';
 import { hasOwn } from '../crdt/keys.ts';
 import type { GCounterState } from '../crdt/gcounter.ts';
@@ -82,7 +83,7 @@ export function doneCommands(node: PollenNode, name: string, phase: number): Com
  * Registers the predicate on the node. waitAll runs them itself.
  */
 export function waitCommands(node: PollenNode, name: string, expected: string[] | number, phase: number, tag: string, then?: string, thenArg?: Item): Command[] {
-  register(node.df, PRED, allDone);
+  register(dataflowOf(node), PRED, allDone);
   return declaring(node, name).concat([
     { op: 'read', id: varOf(name), tag: tag, pred: PRED, arg: [phase, expected], then: then, thenArg: thenArg },
   ]);

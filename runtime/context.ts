@@ -22,4 +22,14 @@ export interface Ctx {
   emit(event: NodeEvent): void;
   /** Add to a named counter in the node's metrics. */
   count(name: string, n: number): void;
+  // Selective hearing (runtime/interest.ts). Optional: a Ctx without them (a unit test's) hears everything.
+  /** Does `peer` want to hear of variable `id` (it declared no interest set, or `id` is in it)? */
+  hears?(peer: PeerId, id: string): boolean;
+  /** May this Plumtree payload go to `peer` (a CRDT delta only where its variable is heard)? */
+  carries?(peer: PeerId, payload: Item): boolean;
+  /** Does this node want variable `id`? Pure: for choosing what to ask for. */
+  wants?(id: string): boolean;
+  /** May variable `id` from `from` be joined here? When not, the node counts the refusal and tells `from` its
+   *  interest set again. */
+  accepts?(from: PeerId, id: string): boolean;
 }

@@ -33,6 +33,9 @@ export type Command =
   | { op: 'join'; contacts: PeerId[] }
   /** Leave cleanly: DISCONNECT to every neighbour. */
   | { op: 'leave' }
+  /** A send to this peer failed, or the application saw it dead: the membership manager treats it as failed
+   *  (HyParView replaces it from the passive view, full and client-server mark it down). */
+  | { op: 'suspect'; peer: PeerId }
   /** Declare a replicated variable of a CRDT type (a type spec, see crdt/registry.ts). */
   | { op: 'declare'; id: string; type: string }
   /** Apply a delta mutator to a variable. */

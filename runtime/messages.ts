@@ -30,6 +30,8 @@ export const DELTA = 30;
 export const ACK = 31;
 export const DIGEST = 32;
 export const STATE = 33;
+/** Selective hearing (runtime/interest.ts): the variables the sender wants to hear of. */
+export const INTEREST = 34;
 
 // Overlay health.
 export const PROBE = 40;

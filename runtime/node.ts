@@ -1,55 +1,91 @@
 /**
- * A Pollen node: a value plus `step(node, input, now) -> Output[]` (shared/DESIGN.md §2, runtime/io.ts). One step
- * decodes a frame with limits, checks its envelope [VERSION, type, sender, incarnation, body], routes it by type
- * range (membership 1–19 and 40–49, Plumtree 20–29, anti-entropy 30–39), runs timers and commands, and then tells
- * Plumtree and anti-entropy about every neighbour the membership manager gained or lost during the step.
+ * A Pollen node: a value plus `step(node, input, now) -> Output[]` (DESIGN.md §2, runtime/io.ts), composed from
+ * the parts a profile chooses. One step decodes a frame with limits, checks its envelope [VERSION, type, sender,
+ * incarnation, body], routes it by type range (membership 1–19 and 40–49, Plumtree 20–29, anti-entropy 30–39),
+ * runs timers and commands, and then tells Plumtree and anti-entropy about every neighbour the membership manager
+ * gained or lost during the step.
  *
- *   const n = createNode({ id: 'a', seed: 1 });
- *   step(n, { kind: 'command', command: { op: 'declare', id: 'hits', type: 'gcounter' } }, 0);
- *   const out = step(n, { kind: 'command', command: { op: 'update', id: 'hits', mutator: 'inc', args: [1] } }, 5);
+ * Composition by injection: `composeNode(config, parts)` takes the membership manager, Plumtree (or null), the
+ * dataflow part (or null) and the registry of CRDT types as values; this file imports none of them, so a bundle
+ * holds only what its profile passes. Anti-entropy is always there (it is what makes loss and restarts converge).
+ *
+ *   import { ClientServer } from './membership/clientserver.ts';
+ *   const types = register(register(register(registry(), PNCounter), ORSet), LWW);
+ *   const n = composeNode({ id: 'tag1', seed: 1 }, { membership: ClientServer, plumtree: null, dataflow: null, types });
+ *   step(n, { kind: 'command', command: { op: 'declare', id: 'hits', type: 'pncounter' } }, 0);
+ *   step(n, { kind: 'command', command: { op: 'update', id: 'hits', mutator: 'inc', args: [1] } }, 5);
  *   read(n, 'hits'); // 1
+ *
+ * runtime/full.ts composes everything by name (`createNode({ id, seed, membership: 'hyparview' })`) for Node,
+ * the simulator and the tools.
  *
  * Nothing a peer sends makes `step` throw: a frame that does not decode, or whose envelope or body is wrong, is
  * counted under metrics "dropped" and "dropped.<reason>" and reported as a 'dropped' event. A bad command from
  * the application (unknown variable or type, a mutator that refuses) throws StoreError, DecodeError or
  * MutatorError, before the node changed anything.
  *
- * CRDT updates go out twice: at once through Plumtree as the payload [1, varId, spec, delta] (the fast path),
- * and through the anti-entropy buffer (the backstop for loss, partitions and restarts; with plumtreeDeltas off,
- * the only path). An application's own
- * broadcast travels as [0, payload] and is delivered unwrapped.
+ * CRDT updates go out twice: at once through Plumtree (when composed) as the payload [1, varId, spec, delta] (the
+ * fast path), and through the anti-entropy buffer (the backstop for loss, partitions and restarts; without
+ * Plumtree, or with plumtreeDeltas off, the only path). A remote delta from either path is joined by one
+ * function, antientropy.ts's `receive`. An application's own broadcast travels as [0, payload] and is delivered
+ * unwrapped.
+ *
+ * Selective hearing: a node composed with `interest` (a list of variable ids) tells each neighbour the list
+ * (INTEREST, runtime/interest.ts); neighbours then send it those variables and nothing else, through Plumtree
+ * and anti-entropy alike, and it refuses (counts, never declares) any other that still arrives.
  */
 import type { Item } from '../crdt/types.ts';
 import { DecodeError } from '../crdt/errors.ts';
 import { arr, str, nat } from '../crdt/check.ts';
 import { encode, decode } from '../crdt/codec/cbor.ts';
 import { limits, type Limits } from '../crdt/codec/limits.ts';
-import { canonicalSpec, typeOf } from '../crdt/registry.ts';
-import { ALL } from '../crdt/all.ts';
+import { type Registry, canonicalSpec } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import type { Command, Input, NodeEvent, Output, PeerId } from './io.ts';
-import { VERSION } from './messages.ts';
+import { VERSION, INTEREST } from './messages.ts';
 import { type Rng, rng, fork } from './rng.ts';
 import type { Membership, MembershipStats } from './membership/membership.ts';
-import { managerOf } from './membership/index.ts';
-import * as plumtree from './plumtree.ts';
+import type { PlumtreeConfig, PlumtreePart, PlumtreeState } from './plumtree.ts';
+import type { Dataflow, DataflowConfig } from './dataflow.ts';
 import * as ae from './antientropy.ts';
-import { type Store, StoreError, createStore, declare, update, applyRemote, get, ids, validId } from './store.ts';
-import * as df from './dataflow.ts';
+import * as interest from './interest.ts';
+import { type Store, StoreError, createStore, declare, update, get, ids, validId, applyRemote } from './store.ts';
 
-export interface NodeConfig {
+/** What a node is made of, chosen by its profile (see the file comment). */
+export interface NodeParts {
+  /** The membership manager: HyParView, Full or ClientServer (runtime/membership/), or any Membership. */
+  membership: Membership<unknown>;
+  /** Plumtree (runtime/plumtree.ts's `Plumtree`), or null: deltas then travel by anti-entropy alone. */
+  plumtree: PlumtreePart | null;
+  /** The dataflow part (runtime/dataflow/glue.ts's `Dataflow`), or null: bind, derive and read are refused. */
+  dataflow: FlowPart | null;
+  /** The CRDT types this node holds (crdt/registry.ts): a variable of another type is refused. */
+  types: Registry;
+}
+
+/** The dataflow part as the node calls it (implemented by runtime/dataflow/glue.ts). */
+export interface FlowPart {
+  init(config: Partial<DataflowConfig> | undefined): Dataflow;
+  /** Handle bind, derive or read; false for any other command. */
+  command(node: PollenNode, c: Command): boolean;
+  /** Throws StoreError when `id` is derived (a derived variable is written by its derivation only). */
+  guard(node: PollenNode, id: string): void;
+  /** After every step: re-derive what the step's changes reach and fire due reads. */
+  afterStep(node: PollenNode): void;
+}
+
+/** The node's knobs; the parts come separately (NodeParts). */
+export interface CoreConfig {
   id: PeerId;
   /** Seed of the node's random source: a run is reproducible from its seeds. */
   seed: number;
   /** Grows at every restart (default 0); travels in every envelope so peers can tell lives apart. */
   incarnation?: number;
-  /** Membership manager (default 'hyparview'). */
-  membership?: 'hyparview' | 'full' | 'client-server';
-  /** The manager's own knobs (see its defaults). */
-  membershipConfig?: any;
-  /** Plumtree's knobs (see runtime/plumtree.ts). */
-  plumtree?: any;
-  /** Anti-entropy's knobs (see runtime/antientropy.ts). */
+  /** The membership manager's own knobs (see its defaults); checked by the manager. */
+  membershipConfig?: object;
+  /** Plumtree's knobs (runtime/plumtree.ts); ignored without Plumtree. */
+  plumtree?: Partial<PlumtreeConfig>;
+  /** Anti-entropy's knobs (runtime/antientropy.ts). */
   antiEntropy?: Partial<ae.AeConfig>;
   /** Do CRDT deltas also travel through Plumtree (default true)? False leaves them to anti-entropy alone:
    *  slower, but it measures anti-entropy on its own (tools/bench/sim.ts's sync table). */
@@ -58,32 +94,46 @@ export interface NodeConfig {
   limits?: Partial<Limits>;
   /** Bound on variables (runtime/store.ts DEFAULT_MAX_VARS when omitted). */
   maxVariables?: number;
+  /** Bound on one variable's encoded state, in bytes (runtime/store.ts DEFAULT_MAX_STATE_BYTES when omitted):
+   *  an update or remote delta that would pass it is refused and counted. */
+  maxStateBytes?: number;
+  /** The variables this node wants to hear of (selective hearing, runtime/interest.ts); omitted: all. */
+  interest?: string[];
+  /** Bound on neighbours whose interest sets are kept (runtime/interest.ts DEFAULT_MAX_PEERS when omitted). */
+  maxInterestPeers?: number;
   /** A snapshot(node) taken before a crash: the restarted node starts with these states. */
   restore?: Item;
-  /** Dataflow bounds (runtime/dataflow.ts DATAFLOW_DEFAULTS when omitted). */
-  dataflow?: Partial<df.DataflowConfig>;
+  /** Dataflow bounds (runtime/dataflow.ts DATAFLOW_DEFAULTS when omitted); ignored without dataflow. */
+  dataflow?: Partial<DataflowConfig>;
 }
 
 export interface PollenNode {
   id: PeerId;
   incarnation: number;
   limits: Limits;
-  mem: Membership<any>;
-  ms: any;
-  pt: any;
+  mem: Membership<unknown>;
+  /** The membership manager's state. */
+  ms: unknown;
+  /** Plumtree and its state, or null. */
+  bcast: PlumtreePart | null;
+  pt: PlumtreeState | null;
   store: Store;
   ae: ae.AeState;
-  /** NodeConfig.plumtreeDeltas. */
+  /** The dataflow part and its state (derived variables, registered functions, pending reads), or null. */
+  flow: FlowPart | null;
+  df: Dataflow | null;
+  /** Selective hearing: this node's interest and its neighbours' (runtime/interest.ts). */
+  hear: interest.Hearing;
+  /** CoreConfig.plumtreeDeltas. */
   ptDeltas: boolean;
   /** Neighbours after the last step, sorted: the reference for the before/after diff. */
   nbrs: PeerId[];
   metrics: { [name: string]: number };
-  /** One generator per module, so extra draws in one never shift another's sequence. */
-  rngMem: Rng;
-  rngPt: Rng;
-  rngAe: Rng;
-  /** Derived variables, registered functions and pending threshold reads (runtime/dataflow.ts). */
-  df: df.Dataflow;
+  /** One Ctx per module, kept for the node's life (a step only resets their time and output): each carries
+   *  its module's own generator, so extra draws in one never shift another's sequence. */
+  cm: StepCtx;
+  cp: StepCtx;
+  ca: StepCtx;
 }
 
 /** Traffic class names by CLS_* number, for the byte and message counters. */
@@ -91,26 +141,26 @@ const CLASSES = ['control', 'payload', 'delta', 'state'];
 /** Snapshot format version (the first item of snapshot()). */
 const SNAPSHOT_VERSION = 1;
 
-/** The Ctx a module sees during one step; `intercept` marks Plumtree's, whose deliveries the node unwraps. */
-class StepCtx implements Ctx {
-  readonly now: number;
-  readonly self: PeerId;
-  readonly incarnation: number;
-  readonly rng: Rng;
+/** The Ctx a module sees; `intercept` marks Plumtree's, whose deliveries the node unwraps. */
+export class StepCtx implements Ctx {
+  now: number;
+  self: PeerId;
+  incarnation: number;
+  rng: Rng;
   node: PollenNode;
   out: Output[];
   intercept: boolean;
   /** The peer whose frame is being handled ('' outside a frame): the origin for BP. */
   from: PeerId;
-  constructor(node: PollenNode, out: Output[], now: number, r: Rng, intercept: boolean, from: PeerId) {
+  constructor(node: PollenNode, r: Rng, intercept: boolean) {
     this.node = node;
-    this.out = out;
-    this.now = now;
+    this.out = [];
+    this.now = 0;
     this.self = node.id;
     this.incarnation = node.incarnation;
     this.rng = r;
     this.intercept = intercept;
-    this.from = from;
+    this.from = '';
   }
   send(to: PeerId, type: number, body: Item, cls: number): void {
     const bytes = encode([VERSION, type, this.self, this.incarnation, body]);
@@ -126,274 +176,223 @@ class StepCtx implements Ctx {
     this.out.push({ kind: 'cancel', id: id });
   }
   emit(event: NodeEvent): void {
-    if (this.intercept && event.type === 'deliver') onDeliver(this, event);
+    if (this.intercept && event.type === 'deliver') onDeliver(this.node, event);
     else this.out.push({ kind: 'event', event: event });
   }
   count(name: string, n: number): void {
     count(this.node, name, n);
   }
+  hears(peer: PeerId, id: string): boolean {
+    return interest.hears(this.node.hear, peer, id);
+  }
+  wants(id: string): boolean {
+    return interest.wants(this.node.hear, id);
+  }
+  accepts(from: PeerId, id: string): boolean {
+    if (interest.wants(this.node.hear, id)) return true;
+    interest.refused(this.node.hear, this, from);
+    return false;
+  }
+  carries(peer: PeerId, payload: Item): boolean {
+    // A CRDT payload [1, varId, spec, delta] goes only where its variable is heard; anything else goes anywhere.
+    return !(Array.isArray(payload) && payload[0] === 1 && typeof payload[1] === 'string') || interest.hears(this.node.hear, peer, payload[1]);
+  }
 }
 
-function count(node: PollenNode, name: string, n: number): void {
+/** Add to a named counter in the node's metrics. */
+export function count(node: PollenNode, name: string, n: number): void {
   node.metrics[name] = (node.metrics[name] || 0) + n;
 }
 
-export function createNode(config: NodeConfig): PollenNode {
+/** A node of the given parts (see the file comment). Throws Error for a bad knob, DecodeError for a bad restore. */
+export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
   const inc = config.incarnation === undefined ? 0 : config.incarnation;
   const r = rng(config.seed);
-  const mem = managerOf(config.membership === undefined ? 'hyparview' : config.membership);
   const ptDeltas = config.plumtreeDeltas;
   if (ptDeltas !== undefined && ptDeltas !== true && ptDeltas !== false) {
     throw new Error('node: plumtreeDeltas = ' + String(ptDeltas) + ' is out of range (true or false)');
   }
-  const node: PollenNode = {
+  const store = createStore(config.maxVariables, parts.types, config.maxStateBytes);
+  const node = {
     id: config.id,
     incarnation: inc,
     limits: limits(config.limits),
-    mem: mem,
-    ms: mem.init(config.id, config.membershipConfig),
-    pt: plumtree.init(config.id, config.plumtree),
-    store: createStore(config.maxVariables, ALL),
+    mem: parts.membership,
+    ms: parts.membership.init(config.id, config.membershipConfig),
+    bcast: parts.plumtree,
+    pt: parts.plumtree ? parts.plumtree.init(config.id, config.plumtree) : null,
+    store: store,
     ae: ae.init(config.antiEntropy, inc),
+    flow: parts.dataflow,
+    df: parts.dataflow ? parts.dataflow.init(config.dataflow) : null,
+    hear: interest.init(config.interest, config.maxInterestPeers, store.maxVars),
     ptDeltas: ptDeltas !== false,
     nbrs: [],
     metrics: {},
-    rngMem: fork(r, 1),
-    rngPt: fork(r, 2),
-    rngAe: fork(r, 3),
-    df: df.createDataflow(config.dataflow),
-  };
+  } as unknown as PollenNode;
+  node.cm = new StepCtx(node, fork(r, 1), false);
+  node.cp = new StepCtx(node, fork(r, 2), true);
+  node.ca = new StepCtx(node, fork(r, 3), false);
   if (config.restore !== undefined) restore(node, config.restore);
   return node;
+}
+
+/** Point the node's three Ctx at this step's output, time and sender. */
+function begin(node: PollenNode, out: Output[], now: number, from: PeerId): void {
+  node.cm.out = node.cp.out = node.ca.out = out;
+  node.cm.now = node.cp.now = node.ca.now = now;
+  node.cm.from = node.cp.from = node.ca.from = from;
 }
 
 /** Feed one input; returns what the driver must do, in order. */
 export function step(node: PollenNode, input: Input, now: number): Output[] {
   const out: Output[] = [];
-  const from = input.kind === 'frame' ? input.from : '';
-  const cm = new StepCtx(node, out, now, node.rngMem, false, from);
-  const cp = new StepCtx(node, out, now, node.rngPt, true, from);
-  const ca = new StepCtx(node, out, now, node.rngAe, false, from);
-  if (input.kind === 'frame') onFrame(node, cm, cp, ca, input.from, input.bytes);
-  else if (input.kind === 'timer') onTimer(node, cm, cp, ca, input.id);
-  else if (input.kind === 'link') node.mem.onLink(node.ms, cm, input.peer, input.up);
-  else if (input.kind === 'command') onCommand(node, cm, cp, ca, input.command);
-  // Dataflow: re-derive what this step's changes reach and fire threshold reads (after every kind of input).
-  runDataflow(node, cm, cp, ca);
-  syncNeighbors(node, cp);
-  ae.arm(node.ae, ca);
+  // A step run from inside another (an event handler calling back) must leave the outer one's Ctx as it was.
+  const was = node.cm.out;
+  const wasNow = node.cm.now;
+  const wasFrom = node.cm.from;
+  begin(node, out, now, input.kind === 'frame' ? input.from : '');
+  try {
+    if (input.kind === 'frame') onFrame(node, input.from, input.bytes);
+    else if (input.kind === 'timer') onTimer(node, input.id);
+    else if (input.kind === 'link') node.mem.onLink(node.ms, node.cm, input.peer, input.up);
+    else if (input.kind === 'command') runCommand(node, input.command);
+    if (node.flow) node.flow.afterStep(node);
+    syncNeighbors(node);
+    ae.arm(node.ae, node.ca);
+  } finally {
+    begin(node, was, wasNow, wasFrom);
+  }
   return out;
 }
 
-function drop(ctx: StepCtx, from: PeerId, reason: string): void {
-  count(ctx.node, 'dropped', 1);
-  count(ctx.node, 'dropped.' + reason, 1);
-  ctx.out.push({ kind: 'event', event: { type: 'dropped', from: from, reason: reason } });
+function drop(node: PollenNode, from: PeerId, reason: string): void {
+  count(node, 'dropped', 1);
+  count(node, 'dropped.' + reason, 1);
+  node.cm.out.push({ kind: 'event', event: { type: 'dropped', from: from, reason: reason } });
 }
 
 function reasonOf(e: unknown): string {
   return e instanceof DecodeError ? e.reason : 'internal';
 }
 
-function onFrame(node: PollenNode, cm: StepCtx, cp: StepCtx, ca: StepCtx, from: PeerId, bytes: Uint8Array): void {
+function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
   count(node, 'frames.in', 1);
   count(node, 'bytes.in', bytes.length);
   let item: Item;
   try {
     item = decode(bytes, node.limits);
   } catch (e) {
-    drop(cm, from, reasonOf(e));
+    drop(node, from, reasonOf(e));
     return;
   }
-  if (!Array.isArray(item) || item.length !== 5) return drop(cm, from, 'envelope');
-  if (item[0] !== VERSION) return drop(cm, from, 'version');
+  if (!Array.isArray(item) || item.length !== 5) return drop(node, from, 'envelope');
+  if (item[0] !== VERSION) return drop(node, from, 'version');
   const type = item[1];
-  if (typeof type !== 'number' || Math.floor(type) !== type) return drop(cm, from, 'type');
-  if (item[2] !== from) return drop(cm, from, 'sender');
+  if (typeof type !== 'number' || Math.floor(type) !== type) return drop(node, from, 'type');
+  if (item[2] !== from) return drop(node, from, 'sender');
   const inc = item[3];
-  if (typeof inc !== 'number' || inc < 0 || Math.floor(inc) !== inc) return drop(cm, from, 'envelope');
+  if (typeof inc !== 'number' || inc < 0 || Math.floor(inc) !== inc) return drop(node, from, 'envelope');
   const body = item[4];
   try {
     let taken = false;
-    if ((type >= 1 && type <= 19) || (type >= 40 && type <= 49)) taken = node.mem.onMessage(node.ms, cm, from, inc, type, body);
-    else if (type >= 20 && type <= 29) taken = plumtree.onMessage(node.pt, cp, from, type, body);
-    else if (type >= 30 && type <= 39) taken = ae.onMessage(node.ae, ca, node.store, from, inc, type, body);
-    if (!taken) drop(cm, from, 'type');
+    if ((type >= 1 && type <= 19) || (type >= 40 && type <= 49)) taken = node.mem.onMessage(node.ms, node.cm, from, inc, type, body);
+    else if (type >= 20 && type <= 29) taken = node.bcast !== null && node.bcast.onMessage(node.pt, node.cp, from, type, body);
+    else if (type === INTEREST) taken = interest.onMessage(node.hear, node.ca, from, body);
+    else if (type >= 30 && type <= 39) taken = ae.onMessage(node.ae, node.ca, node.store, from, inc, type, body);
+    if (!taken) drop(node, from, 'type');
   } catch (e) {
-    drop(cm, from, reasonOf(e));
+    drop(node, from, reasonOf(e));
   }
 }
 
-function onTimer(node: PollenNode, cm: StepCtx, cp: StepCtx, ca: StepCtx, id: string): void {
-  if (ae.onTimer(node.ae, ca, node.store, id)) return;
-  if (node.mem.onTimer(node.ms, cm, id)) return;
-  if (plumtree.onTimer(node.pt, cp, id)) return;
+function onTimer(node: PollenNode, id: string): void {
+  if (ae.onTimer(node.ae, node.ca, node.store, id)) return;
+  if (node.mem.onTimer(node.ms, node.cm, id)) return;
+  if (node.bcast !== null && node.bcast.onTimer(node.pt, node.cp, id)) return;
   count(node, 'timers.unknown', 1);
 }
 
-function onCommand(node: PollenNode, cm: StepCtx, cp: StepCtx, ca: StepCtx, c: Command): void {
-  if (c.op === 'join') node.mem.join(node.ms, cm, c.contacts);
-  else if (c.op === 'leave') node.mem.leave(node.ms, cm);
-  else if (c.op === 'declare') declare(node.store, c.id, c.type);
-  else if (c.op === 'update') {
-    // Dataflow: a derived variable is a function of its inputs; writing it directly would break that.
-    if (df.isDerived(node.df, c.id)) throw new StoreError('derived', c.id + ' is derived: update its inputs instead');
+/** Run an application command (also the commands a dataflow read callback returns). */
+export function runCommand(node: PollenNode, c: Command): void {
+  if (c.op === 'join') node.mem.join(node.ms, node.cm, c.contacts);
+  else if (c.op === 'leave') node.mem.leave(node.ms, node.cm);
+  else if (c.op === 'suspect') node.mem.suspect(node.ms, node.cm, c.peer);
+  else if (c.op === 'declare') {
+    declare(node.store, c.id, c.type);
+    // Declaring is caring: a node with an interest set now hears this variable too, and says so.
+    if (interest.add(node.hear, c.id)) interest.announceAll(node.hear, node.ca, node.nbrs);
+  } else if (c.op === 'update') {
+    if (node.flow) node.flow.guard(node, c.id);
     const delta = update(node.store, c.id, c.mutator, node.id, c.args);
     if (delta === null) return;
-    share(node, ca, cp, c.id, delta);
-    ca.emit({ type: 'changed', id: c.id });
-  } else if (c.op === 'broadcast') plumtree.broadcast(node.pt, cp, [0, c.payload]);
-  else if (c.op === 'bind' || c.op === 'derive' || c.op === 'read') onDataflowCommand(node, cm, cp, ca, c);
+    share(node, c.id, delta);
+    node.ca.emit({ type: 'changed', id: c.id });
+  } else if (c.op === 'broadcast') {
+    if (node.bcast === null) throw new StoreError('part', 'broadcast: this node was composed without Plumtree');
+    node.bcast.broadcast(node.pt, node.cp, [0, c.payload]);
+  } else if (node.flow === null || !node.flow.command(node, c)) {
+    throw new StoreError('part', c.op + ': this node was composed without dataflow');
+  }
 }
-
-// ---- dataflow (runtime/dataflow.ts): the commands bind/derive/read and the per-step propagation ----
-
-/** Bound on propagation rounds per step: a read callback's commands may change variables that fire further
- *  reads; 8 rounds cover any sane chain and stop a callback loop from running forever. */
-const MAX_FLOW_ROUNDS = 8;
 
 /** Replicate a new part of a variable as a local update does: anti-entropy buffer and Plumtree broadcast. */
-function share(node: PollenNode, ca: StepCtx, cp: StepCtx, id: string, fresh: any): void {
+export function share(node: PollenNode, id: string, fresh: unknown): void {
   const v = get(node.store, id);
   if (!v) return;
-  ae.record(node.ae, ca, node.store, id, fresh, node.id);
-  if (node.ptDeltas) plumtree.broadcast(node.pt, cp, [1, id, v.spec, v.type.encode(fresh)]);
-}
-
-function onDataflowCommand(node: PollenNode, cm: StepCtx, cp: StepCtx, ca: StepCtx, c: Command): void {
-  if (c.op === 'bind') {
-    if (df.isDerived(node.df, c.id)) throw new StoreError('derived', c.id + ' is derived: bind its inputs instead');
-    const v = get(node.store, c.id);
-    if (!v) throw new StoreError('unknown', 'no variable ' + c.id + ' (declare it first)');
-    const fresh = applyRemote(node.store, c.id, v.type.decode(c.state));
-    if (fresh === null) return;
-    share(node, ca, cp, c.id, fresh);
-    ca.emit({ type: 'changed', id: c.id });
-  } else if (c.op === 'derive') {
-    const d = df.define(node.df, node.store, c.id, c.operation, c.inputs, c.fn === undefined ? '' : c.fn, c.init === undefined ? null : c.init, c.share !== false);
-    // Derive once now: the inputs may already hold state. A failure here is the application's (its function).
-    const fresh = df.rederive(node.df, node.store, d);
-    if (fresh === null) return;
-    if (d.share) share(node, ca, cp, d.out, fresh);
-    ca.emit({ type: 'changed', id: d.out });
-  } else if (c.op === 'read') {
-    const v = get(node.store, c.id);
-    if (!v) throw new StoreError('unknown', 'read: no variable ' + c.id + ' (declare it first)');
-    const t = c.threshold === undefined ? null : v.type.decode(c.threshold);
-    df.addRead(node.df, node.store, c.id, c.tag, t, c.pred === undefined ? '' : c.pred, c.arg === undefined ? null : c.arg, c.then === undefined ? '' : c.then, c.thenArg === undefined ? null : c.thenArg);
-    // Already reached? It fires now, in this step.
-    const once: { [id: string]: boolean } = {};
-    once[c.id] = true;
-    fireReads(node, cm, cp, ca, once);
-  }
-}
-
-/** Fire the due reads on changed variables: a 'read' event each, then its callback's commands. */
-function fireReads(node: PollenNode, cm: StepCtx, cp: StepCtx, ca: StepCtx, changed: { [id: string]: boolean }): void {
-  const counter = (name: string, n: number): void => count(node, name, n);
-  const fired = df.dueReads(node.df, node.store, changed, counter);
-  for (let i = 0; i < fired.length; i++) {
-    const r = fired[i];
-    cm.out.push({ kind: 'event', event: { type: 'read', id: r.id, tag: r.tag, value: read(node, r.id) } });
-    const cmds = df.callThen(node.df, node.store, r, counter);
-    for (let k = 0; k < cmds.length; k++) {
-      try {
-        onCommand(node, cm, cp, ca, cmds[k] as Command);
-      } catch (e) {
-        // The callback may run inside a peer's frame: its mistakes are counted, never thrown into the driver.
-        count(node, 'dataflow.error.then', 1);
-      }
-    }
-  }
-}
-
-/** After a step: re-derive the derivations the step's 'changed' events reach, then fire due reads; repeat
- *  for the changes the reads' callbacks made, up to MAX_FLOW_ROUNDS. */
-function runDataflow(node: PollenNode, cm: StepCtx, cp: StepCtx, ca: StepCtx): void {
-  if (node.df.defs.length === 0 && node.df.reads.length === 0) return;
-  const out = cm.out;
-  let from = 0;
-  for (let round = 0; round < MAX_FLOW_ROUNDS && from < out.length; round++) {
-    const changed: { [id: string]: boolean } = {};
-    let any = false;
-    for (let i = from; i < out.length; i++) {
-      const o = out[i];
-      if (o.kind === 'event' && o.event.type === 'changed') {
-        changed[o.event.id] = true;
-        any = true;
-      }
-    }
-    if (!any) return;
-    df.propagate(node.df, node.store, changed, (d, fresh) => {
-      if (d.share) share(node, ca, cp, d.out, fresh);
-      out.push({ kind: 'event', event: { type: 'changed', id: d.out } });
-    }, (name, n) => count(node, name, n));
-    // Outputs were propagated in the pass above: the next round looks only at what callbacks change.
-    from = out.length;
-    fireReads(node, cm, cp, ca, changed);
-  }
+  ae.record(node.ae, node.ca, node.store, id, fresh, node.id);
+  if (node.ptDeltas && node.bcast !== null) node.bcast.broadcast(node.pt, node.cp, [1, id, v.spec, v.type.encode(fresh)]);
 }
 
 /** A Plumtree delivery: an application payload is passed on unwrapped; a CRDT delta is joined through RR. */
-function onDeliver(cp: StepCtx, ev: NodeEvent): void {
+function onDeliver(node: PollenNode, ev: NodeEvent): void {
   if (ev.type !== 'deliver') return;
-  const node = cp.node;
+  const out = node.cp.out;
   const p = ev.payload;
   if (Array.isArray(p) && p.length === 2 && p[0] === 0) {
-    cp.out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: p[1] } });
+    out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: p[1] } });
     return;
   }
-  const peer = cp.from !== '' ? cp.from : ev.origin;
+  const from = node.cp.from;
   // Checked whole first: a DecodeError goes back through Plumtree, which then neither remembers nor forwards the
   // payload, and the frame is counted as dropped by onFrame. Nothing is declared for a delta that does not decode.
   const b = arr(p, 'payload', 4);
   if (nat(b[0], 'payload kind') !== 1) throw new DecodeError('type', 'unknown payload kind');
   const id = str(b[1], 'variable id');
   if (!validId(id)) throw new DecodeError('type', 'bad variable id');
+  // Not asked for: refused before it is decoded, remembered or forwarded (a DecodeError, so Plumtree drops it),
+  // and the sender is told again what this node hears.
+  if (!interest.wants(node.hear, id)) {
+    interest.refused(node.hear, node.ca, from !== '' ? from : ev.origin);
+    throw new DecodeError('interest', 'variable ' + id + ' is not in this node\'s interest set');
+  }
   const spec = canonicalSpec(node.store.types, str(b[2], 'spec'));
   // Our own broadcast, delivered at once: already applied. (An earlier life's message is not: apply it.)
   const own = ev.hops === 0 && ev.origin === node.id;
-  const delta = own ? null : typeOf(node.store.types, spec).decode(b[3]);
-  cp.out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: [b[1], b[2], b[3]] } });
+  const delta = own ? null : ae.decodeDelta(node.store, spec, b[3]);
+  out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: [b[1], b[2], b[3]] } });
   if (own) return;
-  let v = get(node.store, id);
-  if (v && v.spec !== spec) {
-    count(node, 'ae.spec-mismatch', 1);
-    return;
-  }
-  if (!v) {
-    if (node.store.count >= node.store.maxVars) {
-      count(node, 'ae.store-full', 1);
-      return;
-    }
-    v = declare(node.store, id, spec);
-  }
-  const fresh = applyRemote(node.store, id, delta);
-  if (fresh === null) {
-    count(node, 'pt.redundant', 1);
-    return;
-  }
-  const ca = new StepCtx(node, cp.out, cp.now, node.rngAe, false, cp.from);
-  // Without RR (a measurement knob) the whole delta enters the buffer.
-  ae.record(node.ae, ca, node.store, id, node.ae.cfg.rr ? fresh : delta, peer);
-  cp.out.push({ kind: 'event', event: { type: 'changed', id: id } });
+  ae.receive(node.ae, node.ca, node.store, from !== '' ? from : ev.origin, id, spec, delta, 'pt');
 }
 
 /** Compare the manager's neighbours with the last step's and tell the layers above about each change. */
-function syncNeighbors(node: PollenNode, cp: StepCtx): void {
+function syncNeighbors(node: PollenNode): void {
   const now = node.mem.neighbors(node.ms);
   const before = node.nbrs;
+  const cp = node.cp;
   let i = 0;
   let j = 0;
   while (i < before.length || j < now.length) {
     if (j >= now.length || (i < before.length && before[i] < now[j])) {
-      plumtree.neighborDown(node.pt, cp, before[i]);
+      if (node.bcast !== null) node.bcast.neighborDown(node.pt, cp, before[i]);
       ae.neighborDown(node.ae, before[i]);
+      interest.neighborDown(node.hear, before[i]);
       cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: before[i], up: false } });
       i++;
     } else if (i >= before.length || now[j] < before[i]) {
-      plumtree.neighborUp(node.pt, cp, now[j]);
+      if (node.bcast !== null) node.bcast.neighborUp(node.pt, cp, now[j]);
       ae.neighborUp(node.ae, now[j]);
+      interest.neighborUp(node.hear, node.ca, now[j]);
       cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: now[j], up: true } });
       j++;
     } else {
@@ -401,16 +400,17 @@ function syncNeighbors(node: PollenNode, cp: StepCtx): void {
       j++;
     }
   }
-  node.nbrs = now.slice();
+  node.nbrs = now;
 }
 
-/** The value of a variable (the type's query), or undefined when it is not declared here. */
+/** The value of a variable (the type's query), or undefined when it is not declared here. Typed `any`: the
+ *  variable's type is chosen at run time (its spec), so no static type describes it. */
 export function read(node: PollenNode, id: string): any {
   const v = get(node.store, id);
   return v ? v.type.value(v.state) : undefined;
 }
 
-/** The lattice state of a variable, or undefined. */
+/** The lattice state of a variable, or undefined (typed `any` as read is). */
 export function stateOf(node: PollenNode, id: string): any {
   const v = get(node.store, id);
   return v ? v.state : undefined;
@@ -469,6 +469,7 @@ function restore(node: PollenNode, item: Item): void {
   for (let i = 0; i < vars.length; i++) {
     const e = arr(vars[i], 'snapshot variable', 3);
     const v = declare(node.store, str(e[0], 'variable id'), str(e[1], 'spec'));
+    interest.add(node.hear, v.id);
     applyRemote(node.store, v.id, v.type.decode(e[2]));
   }
 }

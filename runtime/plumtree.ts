@@ -424,7 +424,7 @@ function onGraft(s: PlumtreeState, ctx: Ctx, from: PeerId, id: string | null): v
   else ctx.count('pt.graft.stranger', 1);
   if (id === null) return;
   const r = has(s, id) ? s.received[id] : null;
-  if (r === null || r.payload === null) {
+  if (r === null || r.payload === null || (ctx.carries && !ctx.carries(from, r.payload))) {
     ctx.count('pt.graft.miss', 1);
     return;
   }
@@ -458,12 +458,14 @@ function forget(s: PlumtreeState, ctx: Ctx, id: string): void {
 
 /** Eager push to eager peers, lazy push (queued IHAVE) to lazy peers, both except `except`. */
 function push(s: PlumtreeState, ctx: Ctx, id: string, hops: number, payload: Item, except: PeerId): void {
+  // Selective hearing: a peer is sent (or told of) only payloads it wants (ctx.carries); it is a leaf for the rest.
   for (let i = 0; i < s.eager.length; i++) {
-    if (s.eager[i] !== except) ctx.send(s.eager[i], GOSSIP, [id, hops, payload], CLS_PAYLOAD);
+    const p = s.eager[i];
+    if (p !== except && (!ctx.carries || ctx.carries(p, payload))) ctx.send(p, GOSSIP, [id, hops, payload], CLS_PAYLOAD);
   }
   for (let i = 0; i < s.lazy.length; i++) {
     const p = s.lazy[i];
-    if (p === except) continue;
+    if (p === except || (ctx.carries && !ctx.carries(p, payload))) continue;
     if (!(p in s.queue)) s.queue[p] = [];
     s.queue[p].push([id, hops]);
     if (s.queue[p].length >= s.cfg.maxLazyQueue) flushPeer(s, ctx, p);
@@ -521,3 +523,22 @@ function armGc(s: PlumtreeState, ctx: Ctx): void {
   s.gcAt = at;
   ctx.setTimer(TIMER_GC, at);
 }
+
+/** Plumtree as a part a node is composed of (runtime/node.ts's NodeParts). */
+export interface PlumtreePart {
+  init(self: PeerId, config?: Partial<PlumtreeConfig>): PlumtreeState;
+  broadcast(s: PlumtreeState | null, ctx: Ctx, payload: Item): string;
+  onMessage(s: PlumtreeState | null, ctx: Ctx, from: PeerId, type: number, body: Item): boolean;
+  onTimer(s: PlumtreeState | null, ctx: Ctx, id: string): boolean;
+  neighborUp(s: PlumtreeState | null, ctx: Ctx, peer: PeerId): void;
+  neighborDown(s: PlumtreeState | null, ctx: Ctx, peer: PeerId): void;
+}
+
+export const Plumtree: PlumtreePart = {
+  init: init,
+  broadcast: broadcast as PlumtreePart['broadcast'],
+  onMessage: onMessage as PlumtreePart['onMessage'],
+  onTimer: onTimer as PlumtreePart['onTimer'],
+  neighborUp: neighborUp as PlumtreePart['neighborUp'],
+  neighborDown: neighborDown as PlumtreePart['neighborDown'],
+};

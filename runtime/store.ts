@@ -10,15 +10,24 @@
  *   applyRemote(s, 'clicks', d);                     // null: nothing new
  *
  * Bounds: at most `maxVars` variables (a board holds a few dozen states at most); ids are 1..MAX_ID_LENGTH
- * characters. Declaring past the bound is refused with a StoreError, never an unbounded table.
+ * characters; a variable's encoded state at most `maxStateBytes`. Declaring past the first bound is refused
+ * with a StoreError, never an unbounded table. An update or remote delta that would take a state past the second
+ * is refused before it is joined (StoreError "size", counted in `refused`): on a board, running out of memory
+ * cannot be caught, so the check comes before the growth. The size is kept as an upper estimate (the state's
+ * size when last measured plus the encoded size of each delta joined since), measured again by encoding the
+ * state only when the estimate reaches the bound, so an update costs the encoding of its delta, not its state.
  */
 import type { Crdt, ReplicaId } from '../crdt/types.ts';
 import { hasOwn, sortedKeys } from '../crdt/keys.ts';
 import { type ReasonError, errorType } from '../crdt/errors.ts';
 import { type Registry, typeOf, specOf } from '../crdt/registry.ts';
+import { encode } from '../crdt/codec/cbor.ts';
 
 /** Default bound on variables per node: room for an application's handful plus derived ones on a Puck.js. */
 export const DEFAULT_MAX_VARS = 64;
+/** Default bound on one variable's encoded state: 1 MiB keeps a Pi's run-away variable from taking its memory;
+ *  a board profile sets its own from its variable count (an OR-Set element is about 11 board variables). */
+export const DEFAULT_MAX_STATE_BYTES = 1048576;
 /** Variable ids travel in every delta: keep them short. */
 export const MAX_ID_LENGTH = 64;
 
@@ -30,6 +39,8 @@ export interface Variable {
   state: any;
   /** Cached digest of the encoded state (runtime/antientropy.ts); -1 when stale. */
   digest: number;
+  /** Upper estimate of the encoded state's bytes (see the bounds above). */
+  bytes: number;
 }
 
 export interface Store {
@@ -38,15 +49,41 @@ export interface Store {
   maxVars: number;
   /** The types this node knows (its profile's registry): a variable of any other type is refused. */
   types: Registry;
+  maxStateBytes: number;
+  /** Updates and remote deltas refused by the size bound. */
+  refused: number;
 }
 
 /** Why the store refused: "id" (bad id), "full" (maxVars reached), "spec" (redeclared with another type),
- * "unknown" (no such variable), "mutator" (no such mutator on the type). */
+ * "unknown" (no such variable), "mutator" (no such mutator on the type), "size" (maxStateBytes reached), "part"
+ * (runtime/node.ts: the node was composed without the part a command needs). */
 export interface StoreError extends ReasonError {}
 export const StoreError = errorType<StoreError>('StoreError');
 
-export function createStore(maxVars: number | undefined, types: Registry): Store {
-  return { vars: {}, count: 0, maxVars: maxVars === undefined ? DEFAULT_MAX_VARS : maxVars, types: types };
+export function createStore(maxVars: number | undefined, types: Registry, maxStateBytes?: number): Store {
+  const mv = maxVars === undefined ? DEFAULT_MAX_VARS : maxVars;
+  const mb = maxStateBytes === undefined ? DEFAULT_MAX_STATE_BYTES : maxStateBytes;
+  if (typeof mv !== 'number' || mv < 0 || Math.floor(mv) !== mv) throw new Error('node: maxVariables = ' + String(mv) + ' is out of range (a whole number from 0)');
+  if (typeof mb !== 'number' || mb < 1 || Math.floor(mb) !== mb) throw new Error('node: maxStateBytes = ' + String(mb) + ' is out of range (a whole number from 1)');
+  return { vars: {}, count: 0, maxVars: mv, types: types, maxStateBytes: mb, refused: 0 };
+}
+
+/** Encoded bytes of a state or delta of `t`. */
+export function sizeOf(t: Crdt<any, any>, x: unknown): number {
+  return encode(t.encode(x)).length;
+}
+
+/**
+ * Refuse (StoreError "size", counted) a delta that would take `v` past maxStateBytes; else return the
+ * estimate after joining it. The state itself is encoded only when the estimate alone would pass the bound.
+ */
+function room(store: Store, v: Variable, delta: unknown): number {
+  const d = sizeOf(v.type, delta);
+  if (v.bytes + d <= store.maxStateBytes) return v.bytes + d;
+  v.bytes = sizeOf(v.type, v.state);
+  if (v.bytes + d <= store.maxStateBytes) return v.bytes + d;
+  store.refused++;
+  throw new StoreError('size', 'variable ' + v.id + ' holds ' + v.bytes + ' bytes; ' + d + ' more would pass maxStateBytes ' + store.maxStateBytes);
 }
 
 /** Ids are short non-empty strings; "__proto__" would reach an object's prototype on plain-object tables. */
@@ -83,7 +120,8 @@ export function declare(store: Store, id: string, spec: string): Variable {
   if (store.count >= store.maxVars) {
     throw new StoreError('full', 'cannot declare ' + id + ': the store holds its maximum of ' + store.maxVars + ' variables');
   }
-  const v: Variable = { id: id, spec: canonical, type: type, state: type.bottom(), digest: -1 };
+  const v: Variable = { id: id, spec: canonical, type: type, state: type.bottom(), digest: -1, bytes: 0 };
+  v.bytes = sizeOf(type, v.state);
   store.vars[id] = v;
   store.count++;
   return v;
@@ -91,7 +129,8 @@ export function declare(store: Store, id: string, spec: string): Variable {
 
 /**
  * Apply a delta mutator at this replica: returns the delta (already joined into the state), or null when the
- * delta changed nothing (e.g. adding an element a G-Set already holds). MutatorError from the type passes through.
+ * delta changed nothing (e.g. adding an element a G-Set already holds). MutatorError from the type passes through;
+ * StoreError "size" when the delta would take the state past maxStateBytes (nothing changes then).
  */
 export function update(store: Store, id: string, mutator: string, replica: ReplicaId, args: any[]): any {
   const v = get(store, id);
@@ -101,7 +140,9 @@ export function update(store: Store, id: string, mutator: string, replica: Repli
   }
   const delta = v.type.mutators[mutator](v.state, replica, args);
   if (v.type.leq(delta, v.state)) return null;
+  const bytes = room(store, v, delta);
   v.state = v.type.join(v.state, delta);
+  v.bytes = bytes;
   v.digest = -1;
   return delta;
 }
@@ -109,12 +150,14 @@ export function update(store: Store, id: string, mutator: string, replica: Repli
 /**
  * Join a remote delta (or a full state) with RR: returns the new part (a join of the irreducible parts that were
  * not already known), or null when the delta was redundant. The state changes only when the result is not null.
+ * Throws StoreError "size" (and changes nothing) when the delta would take the state past maxStateBytes.
  */
 export function applyRemote(store: Store, id: string, delta: any): any {
   const v = get(store, id);
   if (!v) throw new StoreError('unknown', 'no variable ' + id);
   const t = v.type;
   if (t.leq(delta, v.state)) return null;
+  const bytes = room(store, v, delta);
   const parts = t.decompose(delta);
   let fresh = t.bottom();
   let any = false;
@@ -127,6 +170,7 @@ export function applyRemote(store: Store, id: string, delta: any): any {
   // The state takes the whole delta, so convergence never rests on decompose; a decomposition that missed the
   // new part only costs forwarding the whole delta.
   v.state = t.join(v.state, delta);
+  v.bytes = bytes;
   v.digest = -1;
   return any ? fresh : delta;
 }

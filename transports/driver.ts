@@ -28,11 +28,12 @@
  * (the larger of the saved one plus one and the seconds since 2020), so peers can tell a restarted node's messages
  * from those of its earlier life; without a store it is the clock's part alone.
  */
+import { dataflowOf } from '../runtime/dataflow/glue.ts';
 import { rename, readFile, writeFile } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import type { Item } from '../crdt/types.ts';
 import { encode, decode } from '../crdt/codec/cbor.ts';
-import { createNode as createRuntimeNode, step, read as valueOf, stateOf, neighbors, metrics, snapshot, type NodeConfig, type PollenNode } from '../runtime/node.ts';
+import { createNode as createRuntimeNode, step, read as valueOf, stateOf, neighbors, metrics, snapshot, type NodeConfig, type PollenNode } from '../runtime/full.ts';
 import type { Command, NodeEvent, Output, PeerId } from '../runtime/io.ts';
 import { register, type Fn } from '../runtime/dataflow.ts';
 import * as api from '../runtime/dataflow/api.ts';
@@ -253,7 +254,7 @@ export class PollenDriver {
   }
   /** Register a deterministic function by name, for map/filter/fold and read predicates. */
   fn(name: string, f: Fn): void {
-    register(this.node.df, name, f);
+    register(dataflowOf(this.node), name, f);
   }
   map(id: string, input: string, f: string, share?: boolean): void {
     this.run((n, now) => api.map(n, id, input, f, now, share));

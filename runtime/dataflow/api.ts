@@ -14,6 +14,7 @@
  * Derived variables replicate their changes like local updates unless `share` is false (then every node that
  * needs the output derives it itself, and no bytes are spent on it).
  */
+import { dataflowOf } from './glue.ts';
 import type { Item } from '../../crdt/types.ts';
 import type { Output } from '../io.ts';
 import { type PollenNode, step, read as valueOf, stateOf, specOfVar } from '../node.ts';
@@ -22,7 +23,7 @@ import { typeOf } from '../../crdt/registry.ts';
 
 /** Register a plain, deterministic function by name for map/filter/fold, predicates and read callbacks. */
 export function fn(node: PollenNode, name: string, f: Fn): void {
-  register(node.df, name, f);
+  register(dataflowOf(node), name, f);
 }
 
 export function declare(node: PollenNode, id: string, type: string, now: number): Output[] {

@@ -150,7 +150,7 @@ test('refusals: updating or binding a derived variable, unknown inputs and funct
   });
   assert.throws(() => lasp.map(n, 'm3', 'a', 'boom', net.now), /threw: boom/);
   assert.is(lasp.query(n, 'm3'), undefined);
-  assert.equal(n.df.defs.map((d) => d.out), ['m', 'p']);
+  assert.equal(n.df!.defs.map((d) => d.out), ['m', 'p']);
   assert.is(lasp.query(n, 'm2'), undefined);
 });
 

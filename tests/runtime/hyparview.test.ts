@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Item } from '../../crdt/types.ts';
 import { encode, decode } from '../../crdt/codec/cbor.ts';
-import { createNode, step, neighbors, membershipStats, metrics, type PollenNode } from '../../runtime/node.ts';
+import { createNode, step, neighbors, membershipStats, metrics, type PollenNode } from '../../runtime/full.ts';
 import type { Output } from '../../runtime/io.ts';
 import {
   VERSION, JOIN, JOIN_REPLY, FORWARD_JOIN, NEIGHBOR, NEIGHBOR_REPLY, DISCONNECT, SHUFFLE, SHUFFLE_REPLY, KEEPALIVE,
@@ -112,7 +112,7 @@ test('the same seeds give the same overlay', () => {
   const run = (): string => {
     const net = crowd(7, 30, 0.1, 0.1);
     net.run(20000);
-    return ids(30).map((id) => id + ':' + neighbors(net.nodes[id]).join(',') + '/' + passiveView(net.nodes[id].ms).join(',')).join(' ');
+    return ids(30).map((id) => id + ':' + neighbors(net.nodes[id]).join(',') + '/' + passiveView(net.nodes[id].ms as HvState).join(',')).join(' ');
   };
   assert.is(run(), run());
 });
@@ -146,7 +146,7 @@ test('leave: DISCONNECT to every neighbour, who drop it for good and refill', ()
   net.run(net.now + 3000);
   for (const p of nb) {
     assert.ok(!neighbors(net.nodes[p]).includes('n3'), p + ' still holds n3');
-    assert.ok(!passiveView(net.nodes[p].ms).includes('n3'), p + ' keeps n3 as a backup');
+    assert.ok(!passiveView(net.nodes[p].ms as HvState).includes('n3'), p + ' keeps n3 as a backup');
   }
   const rest = ids(8).filter((x) => x !== 'n3');
   const r = overlayReport(net, rest, neighbors);
@@ -212,7 +212,7 @@ test('FORWARDJOIN: forwarded with ttl - 1, passive at PRWL, accepted at ttl 0 wi
   assert.equal(fw.length, 1);
   assert.ok(fw[0].to === 'c' || fw[0].to === 'd');
   assert.equal(fw[0].body, ['x', 2]);
-  assert.ok(passiveView(a.ms).includes('x'), 'the walk adds x to the passive view at PRWL');
+  assert.ok(passiveView(a.ms as HvState).includes('x'), 'the walk adds x to the passive view at PRWL');
   const end = sent(feed(a, 'b', 0, FORWARD_JOIN, ['y', 0]));
   assert.ok(neighbors(a).includes('y'));
   assert.equal(end.filter((x) => x.type === NEIGHBOR), [{ to: 'y', type: NEIGHBOR, body: [1] }]);
@@ -227,14 +227,14 @@ test('NEIGHBOR: low priority is refused by a full view, high priority evicts a r
   assert.is(neighbors(a).length, 5);
   const low = sent(feed(a, 'q', 0, NEIGHBOR, [0]));
   assert.equal(low, [{ to: 'q', type: NEIGHBOR_REPLY, body: [0] }]);
-  assert.ok(!neighbors(a).includes('q') && passiveView(a.ms).includes('q'));
+  assert.ok(!neighbors(a).includes('q') && passiveView(a.ms as HvState).includes('q'));
   const high = sent(feed(a, 'r', 0, NEIGHBOR, [1]));
   assert.ok(neighbors(a).includes('r'));
   assert.is(neighbors(a).length, 5);
   const dis = high.filter((x) => x.type === DISCONNECT);
   assert.is(dis.length, 1);
   assert.equal(dis[0].body, [1]);
-  assert.ok(passiveView(a.ms).includes(dis[0].to), 'the evicted peer is kept as a backup');
+  assert.ok(passiveView(a.ms as HvState).includes(dis[0].to), 'the evicted peer is kept as a backup');
   assert.equal(high.filter((x) => x.type === NEIGHBOR_REPLY), [{ to: 'r', type: NEIGHBOR_REPLY, body: [1] }]);
 });
 
@@ -243,7 +243,7 @@ test('a failed peer is replaced from the passive view; unanswered NEIGHBORs move
   step(a, { kind: 'command', command: { op: 'join', contacts: ['b'] } }, 0);
   feed(a, 'b', 0, JOIN_REPLY, ['c', 'd', 'e'], 10);
   assert.equal(neighbors(a), ['b']);
-  assert.equal(passiveView(a.ms), ['c', 'd', 'e']);
+  assert.equal(passiveView(a.ms as HvState), ['c', 'd', 'e']);
   // The link to b reports down: a is isolated, so it asks its backups, exactly one with high priority.
   const down = step(a, { kind: 'link', peer: 'b', up: false }, 20);
   assert.equal(neighbors(a), []);
@@ -264,7 +264,7 @@ test('a failed peer is replaced from the passive view; unanswered NEIGHBORs move
   assert.equal(again, high);
   const t = step(a, { kind: 'timer', id: 'hv.nb.' + h }, 20 + 2 * nt);
   const next = sent(t).filter((x) => x.type === NEIGHBOR);
-  assert.ok(!passiveView(a.ms).includes(h));
+  assert.ok(!passiveView(a.ms as HvState).includes(h));
   assert.is(next.length, 2, 'both refused backups are asked again, one with high priority');
   assert.is(next.filter((x) => (x.body as number[])[0] === 1).length, 1);
   const to = next[0].to;
@@ -314,7 +314,7 @@ test('symmetry: a probe from a peer not held is taken when there is room, refuse
   assert.equal(r2, [{ to: 'z', type: PROBE_REPLY, body: [0] }]);
   // The holder side: a held = 0 answer drops the peer to passive and asks it again.
   const r3 = sent(feed(a, 'p1', 0, KEEPALIVE_ACK, [0]));
-  assert.ok(!neighbors(a).includes('p1') && passiveView(a.ms).includes('p1'));
+  assert.ok(!neighbors(a).includes('p1') && passiveView(a.ms as HvState).includes('p1'));
   assert.is(metrics(a)['hv.asymmetric'], 1);
   const again = r3.filter((x) => x.type === NEIGHBOR && x.to === 'p1');
   assert.is(again.length, 1);
@@ -377,7 +377,7 @@ test('malformed bodies are dropped and counted before anything changes', () => {
     [PROBE, {}],
     [PROBE_REPLY, [true]],
   ];
-  const before = JSON.stringify([neighbors(a), passiveView(a.ms)]);
+  const before = JSON.stringify([neighbors(a), passiveView(a.ms as HvState)]);
   let i = 0;
   for (const [type, body] of cases) {
     // From a newer incarnation too: a malformed body must not even record it.
@@ -388,7 +388,7 @@ test('malformed bodies are dropped and counted before anything changes', () => {
     assert.equal(sent(outs), [], 'case ' + i);
     i++;
   }
-  assert.is(JSON.stringify([neighbors(a), passiveView(a.ms)]), before);
+  assert.is(JSON.stringify([neighbors(a), passiveView(a.ms as HvState)]), before);
   const m = metrics(a);
   assert.is(m['dropped.type'], cases.length);
   assert.is(m['hv.restarted'], undefined, 'no incarnation was recorded from a malformed message');
@@ -408,7 +408,7 @@ test('SHUFFLE: a walk is forwarded, the end answers the origin and both refresh 
   assert.is(end[0].to, 'o');
   assert.is(end[0].type, SHUFFLE_REPLY);
   assert.is((end[0].body as string[]).length, 2);
-  for (const p of ['o', 's1', 's2']) assert.ok(passiveView(a.ms).includes(p), p);
+  for (const p of ['o', 's1', 's2']) assert.ok(passiveView(a.ms as HvState).includes(p), p);
   // The origin's own walk coming back is dropped.
   assert.equal(sent(feed(a, 'b', 0, SHUFFLE, [a.id, 1, ['s3']])), []);
   // Its own shuffle: a sample of its views to a random active peer, walk length 6.
@@ -420,7 +420,7 @@ test('SHUFFLE: a walk is forwarded, the end answers the origin and both refresh 
   assert.is(body[1], 6);
   assert.ok(body[2].length <= 7);
   feed(a, s.to, 0, SHUFFLE_REPLY, ['r1', 'r2']);
-  assert.ok(passiveView(a.ms).includes('r1') && passiveView(a.ms).includes('r2'));
+  assert.ok(passiveView(a.ms as HvState).includes('r1') && passiveView(a.ms as HvState).includes('r2'));
 });
 
 test('isolation: a joiner whose contact never answers retries, at the base delay first, then backing off', () => {
@@ -536,7 +536,7 @@ test('passive checks: a failure starts a sweep of the passive view, which drops 
   // neighborTries timeouts: all seven are asked within four such rounds, before the first shuffle.
   w.run(100 + 4 * HYPARVIEW_DEFAULTS.neighborTries * HYPARVIEW_DEFAULTS.neighborTimeout);
   assert.equal(neighbors(y), ['a', 'p2', 'p3', 'p4', 'p5']);
-  assert.equal(passiveView(y.ms), ['b'], 'dead backups dropped, the live full one kept');
+  assert.equal(passiveView(y.ms as HvState), ['b'], 'dead backups dropped, the live full one kept');
   const m = metrics(y);
   assert.is(m['hv.sweep'], 1);
   assert.ok(m['hv.check.sent'] >= 4, JSON.stringify(m));
@@ -562,7 +562,7 @@ test('passive checks: a full view checks a backup per shuffle period, and an iso
   assert.equal(neighbors(x), ['y']);
   assert.is(membershipStats(x).isolated, false);
   assert.is(neighbors(y).length, 5, 'one of y\'s peers was evicted for x');
-  assert.ok(!passiveView(y.ms).includes('d1') && !passiveView(y.ms).includes('d2'));
+  assert.ok(!passiveView(y.ms as HvState).includes('d1') && !passiveView(y.ms as HvState).includes('d2'));
   const m = metrics(y);
   assert.is(m['hv.check.accepted'], 1, JSON.stringify(m));
   assert.is(m['hv.neighbor.high'], 1, 'x asked y back with high priority');

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { knobs, ms, count, IDS, MAX_MS, FLAG, choice } from '../../runtime/knobs.ts';
-import { createNode } from '../../runtime/node.ts';
+import { createNode } from '../../runtime/full.ts';
 import { Full, FULL_DEFAULTS, FULL_RANGES } from '../../runtime/membership/full.ts';
 import { ClientServer, CS_DEFAULTS, CS_RANGES } from '../../runtime/membership/clientserver.ts';
 import { HyParView, HYPARVIEW_DEFAULTS, HYPARVIEW_RANGES } from '../../runtime/membership/hyparview.ts';

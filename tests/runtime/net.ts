@@ -3,7 +3,7 @@
  * latency, loss, duplication (and so reordering), partitions and crashes. The full simulator lives in tools/sim;
  * this is just enough to hold node.ts and antientropy.ts to their promises.
  */
-import { createNode, step, type NodeConfig, type PollenNode } from '../../runtime/node.ts';
+import { createNode, step, type NodeConfig, type PollenNode } from '../../runtime/full.ts';
 import type { Command, Input, Output } from '../../runtime/io.ts';
 import { takeNext } from '../support/evqueue.ts';
 

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encode } from '../../crdt/codec/cbor.ts';
-import { createNode, step, read } from '../../runtime/node.ts';
+import { createNode, step, read } from '../../runtime/full.ts';
 import { GOSSIP, JOIN, VERSION } from '../../runtime/messages.ts';
 import { decode } from '../../crdt/codec/cbor.ts';
 import { DEFAULT_LIMITS } from '../../crdt/codec/limits.ts';

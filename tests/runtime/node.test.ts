@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encode } from '../../crdt/codec/cbor.ts';
-import { createNode, step, read, stateOf, metrics, snapshot, neighbors } from '../../runtime/node.ts';
+import { createNode, step, read, stateOf, metrics, snapshot, neighbors } from '../../runtime/full.ts';
 import { VERSION, DELTA, JOIN } from '../../runtime/messages.ts';
 import type { Output } from '../../runtime/io.ts';
 import { typeOf } from '../../crdt/all.ts';

@@ -23,6 +23,7 @@
  *   const i = impression(node, pick);       // at a client: the commands that count one, or null
  *   for (const c of watch(node)) drive(c);  // after changes: a threshold read per newly served ad
  */
+import { dataflowOf } from '../../runtime/dataflow/glue.ts';
 import type { Command } from '../../runtime/io.ts';
 import type { ItemMap } from '../../crdt/types.ts';
 import { read as query, type PollenNode } from '../../runtime/node.ts';
@@ -60,10 +61,10 @@ function retire(_v: number, ad: string): Command[] {
 
 /** Register the program's functions on a node (after every start: a restarted node has none). */
 export function install(node: PollenNode): void {
-  register(node.df, 'ad.matches', matches);
-  register(node.df, 'ad.of', adOf);
-  register(node.df, 'ad.reached', reached);
-  register(node.df, 'ad.retire', retire);
+  register(dataflowOf(node), 'ad.matches', matches);
+  register(dataflowOf(node), 'ad.of', adOf);
+  register(dataflowOf(node), 'ad.reached', reached);
+  register(dataflowOf(node), 'ad.retire', retire);
 }
 
 /** The declarations and derivations, in order. */
@@ -109,7 +110,7 @@ function contractOf(node: PollenNode, ad: string): Contract | null {
  */
 export function watch(node: PollenNode): Command[] {
   const out: Command[] = [];
-  const pending = new Set(node.df.reads.map((r) => r.tag));
+  const pending = new Set(dataflowOf(node).reads.map((r) => r.tag));
   for (const ad of served(node)) {
     if (pending.has(tagOf(ad))) continue;
     const c = contractOf(node, ad);

@@ -14,7 +14,7 @@
  * order they were scheduled. A node's timers live in a table of generations: setting a timer again, cancelling
  * it, or the node crashing voids the queued firing, which is then skipped when it comes up.
  */
-import { createNode, step, snapshot, neighbors, membershipStats, specOfVar, type NodeConfig, type PollenNode } from '../../runtime/node.ts';
+import { createNode, step, snapshot, neighbors, membershipStats, specOfVar, type NodeConfig, type PollenNode } from '../../runtime/full.ts';
 import type { Command, Input, Output } from '../../runtime/io.ts';
 import type { Item } from '../../crdt/types.ts';
 import { EventQueue, EV_ACTION, EV_FRAME, EV_LINK, EV_TIMER } from './queue.ts';
