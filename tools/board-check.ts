@@ -49,6 +49,8 @@ export interface BoardReport {
 export interface BoardOptions {
   /** Directory entry points resolve from and file names are reported relative to (default: process.cwd()). */
   cwd?: string;
+  /** esbuild plugins of the target (targets/espruino/build.ts puts the board's own CRC in place). */
+  plugins?: esbuild.Plugin[];
 }
 
 /**
@@ -96,14 +98,14 @@ export async function checkBoard(entryPoints: string[], opts?: BoardOptions): Pr
   const cwd = path.resolve(opts && opts.cwd ? opts.cwd : process.cwd());
   let wrapped: string[];
   try {
-    wrapped = await wrapEntries(entryPoints, cwd);
+    wrapped = await wrapEntries(entryPoints, cwd, opts);
   } catch (err) {
     return { bytes: 0, gzipBytes: 0, entries: [], violations: buildErrors(err, cwd) };
   }
   const common: esbuild.BuildOptions = {
     ...BOARD_BUILD,
     entryPoints: wrapped.map((w, i) => w ? WRAP_NS + ':' + entryPoints[i] : entryPoints[i]),
-    plugins: [wrapPlugin(entryPoints, wrapped, cwd)],
+    plugins: [wrapPlugin(entryPoints, wrapped, cwd)].concat(opts && opts.plugins ? opts.plugins : []),
     absWorkingDir: cwd,
     outdir: path.join(cwd, '.board-check'),
     write: false,
@@ -150,11 +152,11 @@ export async function checkBoard(entryPoints: string[], opts?: BoardOptions): Pr
 }
 
 /** For each entry, the wrapper source that publishes its exports (or '' when it exports nothing: a board entry). */
-async function wrapEntries(entryPoints: string[], cwd: string): Promise<string[]> {
+async function wrapEntries(entryPoints: string[], cwd: string, opts?: BoardOptions): Promise<string[]> {
   const out: string[] = [];
   for (const e of entryPoints) {
     const r = await esbuild.build({
-      entryPoints: [e], absWorkingDir: cwd, bundle: true, format: 'esm', platform: 'browser', write: false,
+      entryPoints: [e], absWorkingDir: cwd, plugins: opts && opts.plugins ? opts.plugins : [], bundle: true, format: 'esm', platform: 'browser', write: false,
       metafile: true, logLevel: 'silent', outdir: path.join(cwd, '.board-check'),
     });
     const outs = r.metafile ? Object.keys(r.metafile.outputs).map((k) => r.metafile!.outputs[k]).filter((o) => o.entryPoint) : [];

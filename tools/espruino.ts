@@ -42,6 +42,11 @@ export interface RunOptions {
   file?: string;
   /** The script ends by calling finish() (from a timer or a callback) rather than by returning. */
   async?: boolean;
+  /** Kill the interpreter when this settles (a board that runs until the test is done with it): a kill is then
+   *  the expected end, not a failure. */
+  stop?: Promise<unknown>;
+  /** Each line as it is printed (a test that waits for the board to say something). */
+  onLine?: (line: string) => void;
 }
 
 export interface RunResult {
@@ -59,8 +64,8 @@ export interface RunResult {
 
 /** Bytes of the bundle per Storage.write: the base64 line and its decoded chunk are both strings of variables. */
 const CHUNK = 600;
-/** Base64 characters per writer run: its file is a string of variables while it runs (about 1,100 of 2,630). */
-const WRITER_BYTES = 12000;
+/** Base64 characters per writer run: its file is a string of variables while it runs (about 3,000 of 12,000). */
+const WRITER_BYTES = 40000;
 const DEFAULT_TIMEOUT = 20000;
 
 export function binary(it: Interpreter): string {
@@ -132,8 +137,10 @@ export async function runStored(it: Interpreter, cwd: string, script: string, op
     'mark("load");',
   ].join('\n');
   await writeStorage(it, cwd, [{ name: 't.js', code: prelude + '\n' + script + (o.async ? '' : '\n;finish();') }], o.timeoutMs);
-  const r = await runProcess(binary(it), cwd, 'eval(require("Storage").read("t.js"))', o.timeoutMs || DEFAULT_TIMEOUT);
-  return parse(r.out, r.timedOut, o.timeoutMs || DEFAULT_TIMEOUT);
+  let stopped = false;
+  const stop = o.stop ? o.stop.then(() => { stopped = true; }) : undefined;
+  const r = await runProcess(binary(it), cwd, 'eval(require("Storage").read("t.js"))', o.timeoutMs || DEFAULT_TIMEOUT, { stop, onLine: o.onLine });
+  return parse(r.out, r.timedOut, o.timeoutMs || DEFAULT_TIMEOUT, stopped);
 }
 
 /** writeStorage + runStored in a fresh directory (removed afterwards unless `opts.cwd` names one). */
@@ -158,7 +165,7 @@ function ballast(cap: number): string {
     'B_=[new Uint8Array(Math.max(0,t-m.usage-12)*m.blocksize)];while(process.memory().usage<t)B_.push(0);})();';
 }
 
-function parse(out: string, timedOut: boolean, timeoutMs: number): RunResult {
+function parse(out: string, timedOut: boolean, timeoutMs: number, stopped?: boolean): RunResult {
   const lines: string[] = [];
   const memory: { [label: string]: number } = {};
   let total = 0;
@@ -180,7 +187,7 @@ function parse(out: string, timedOut: boolean, timeoutMs: number): RunResult {
     lines.push(l);
   }
   if (!failure && timedOut) failure = 'timed out after ' + timeoutMs + ' ms';
-  if (!failure && !ended) failure = 'the script stopped before its end (no error printed)';
+  if (!failure && !ended && !stopped) failure = 'the script stopped before its end (no error printed)';
   return { lines, memory, total, failure, raw: out };
 }
 
@@ -198,16 +205,27 @@ interface ProcOut {
 }
 
 /** Run `code` as the interpreter's file, with an empty stdin: it exits once nothing is pending. */
-function runProcess(bin: string, cwd: string, code: string, timeoutMs: number): Promise<ProcOut> {
+function runProcess(bin: string, cwd: string, code: string, timeoutMs: number, opts?: { stop?: Promise<unknown>; onLine?: (l: string) => void }): Promise<ProcOut> {
   const file = path.join(cwd, 'run-' + process.pid + '.js');
   fs.writeFileSync(file, code);
   return new Promise((resolve, reject) => {
     const p = spawn(bin, [file], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let timedOut = false;
-    p.stdout.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+    // A script ends at @end even when timers remain (a node's timers never stop by themselves).
+    p.stdout.on('data', (d: Buffer) => {
+      const before = out.length;
+      out += d.toString('latin1');
+      if (opts && opts.onLine) {
+        const start = out.lastIndexOf('\n', before - 1) + 1;
+        const done = out.slice(start, out.lastIndexOf('\n') + 1);
+        if (out.lastIndexOf('\n') >= before) for (const l of done.split('\n')) if (l) opts.onLine(l.replace(/\r$/, '').replace(/^>*(\r?\x1b\[J)?/, ''));
+      }
+      if (/(^|\n)@end\r?\n/.test(out) && p.exitCode === null) p.kill('SIGKILL');
+    });
     p.stderr.on('data', (d: Buffer) => { out += d.toString('latin1'); });
     const timer = setTimeout(() => { timedOut = true; p.kill('SIGKILL'); }, timeoutMs);
+    if (opts && opts.stop) opts.stop.then(() => { if (p.exitCode === null) p.kill('SIGKILL'); });
     p.once('error', (e) => { clearTimeout(timer); reject(e); });
     p.once('close', () => {
       clearTimeout(timer);
