@@ -204,12 +204,17 @@ interface ProcOut {
   timedOut: boolean;
 }
 
-/** Run `code` as the interpreter's file, with an empty stdin: it exits once nothing is pending. */
+/**
+ * Run `code` as the interpreter's file; it exits once nothing is pending. Its stdin is a pipe that stays open and
+ * silent: on /dev/null the Linux build's input thread reads end-of-file as a stream of characters that fills its
+ * event queue, and then it stops reading the serial devices (Serial1 on a tty) altogether.
+ */
 function runProcess(bin: string, cwd: string, code: string, timeoutMs: number, opts?: { stop?: Promise<unknown>; onLine?: (l: string) => void }): Promise<ProcOut> {
   const file = path.join(cwd, 'run-' + process.pid + '.js');
   fs.writeFileSync(file, code);
   return new Promise((resolve, reject) => {
-    const p = spawn(bin, [file], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(bin, [file], { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    p.stdin.on('error', () => { /* closed by the exit */ });
     let out = '';
     let timedOut = false;
     // A script ends at @end even when timers remain (a node's timers never stop by themselves).

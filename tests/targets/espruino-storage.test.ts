@@ -25,7 +25,7 @@ if (dir) {
   const state = (lines: string[]): string => lines.filter((l) => l.startsWith('state '))[0] || '(no state line)';
 
   test.before(async () => {
-    code = (await buildBoard('puck')).code;
+    code = (await buildBoard('puck', { check: false })).code;
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pollen-storage-'));
   });
   test.after(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
