@@ -1,5 +1,5 @@
 /**
- * Every CRDT type of DESIGN.md §3 in one registry, for Node, the simulator and the tools; and the registry
+ * Every CRDT type Pollen has (README, "A taste: the CRDTs") in one registry, for Node, the simulator and the tools; and the registry
  * calls over it, so `typeOf('orset')` reads as before. A board profile does not import this file: it fills
  * its own registry with the few types it uses (crdt/registry.ts), so the others stay out of its bundle.
  *

@@ -14,13 +14,17 @@
  * vertex drops the (hidden) edges at it that it has observed, so a re-added vertex starts without old edges:
  * only an edge added concurrently with the vertex's removal can reappear with it.
  */
-import { type Context, type Dot, contextOf, decodeContext, emptyContext, encodeContext, joinContext, leqContext } from './causal.ts';
+import {
+  type Context, type Dot, contextClaims, contextOf, copyContext, decodeContext, emptyContext, encodeContext, joinContext, joinContextInto,
+  leqContext, removals, rowContext, sharedBeyond,
+} from './causal.ts';
 import { arr, fail } from './check.ts';
 import { MutatorError } from './errors.ts';
 import { itemArg } from './guards.ts';
 import { hasOwn, keyOf } from './keys.ts';
 import {
-  type Elems, addElem, decodeElems, dotsAt, elemDots, elemParts, encodeElems, joinElems, leqElems, removedDots,
+  type Elems, addElem, copyElems, decodeElems, dotsAt, elemDots, elemParts, elemsOf, encodeElems, heldUnder, joinElems,
+  joinElemsInto, leqElems, noneSeenBeyond,
 } from './orset.ts';
 import { cmpItem, sortItems } from './order.ts';
 import type { Crdt, Item, ReplicaId } from './types.ts';
@@ -93,7 +97,17 @@ export const AWGraph: Crdt<AWGraphState, AWGraphValue> = {
   tag: 14,
   bottom: () => ({ v: {}, e: {}, c: emptyContext() }),
   join: (a, b) => ({ v: joinElems(a.v, a.c, b.v, b.c), e: joinElems(a.e, a.c, b.e, b.c), c: joinContext(a.c, b.c) }),
-  leq: (a, b) => leqContext(a.c, b.c) && leqElems(a.v, a.c, b.v) && leqElems(a.e, a.c, b.e),
+  joinInto: (s, d) => {
+    const reach = sharedBeyond(d.c, s.c, heldUnder(s.e, d.e, heldUnder(s.v, d.v, [])));
+    joinElemsInto(s.v, s.c, d.v, d.c, reach);
+    joinElemsInto(s.e, s.c, d.e, d.c, reach);
+    joinContextInto(s.c, d.c);
+    return s;
+  },
+  copy: (s) => ({ v: copyElems(s.v), e: copyElems(s.e), c: copyContext(s.c) }),
+  claims: (s, out) => contextClaims(s.c, out),
+  leq: (a, b) => leqContext(a.c, b.c) && leqElems(a.v, a.c, b.v) && leqElems(a.e, a.c, b.e) &&
+    (!sharedBeyond(a.c, b.c, heldUnder(b.e, a.e, heldUnder(b.v, a.v, []))) || (noneSeenBeyond(a.v, a.c, b.v) && noneSeenBeyond(a.e, a.c, b.e))),
   value: (s) => {
     const vertices: Item[] = [];
     const vk = Object.keys(s.v);
@@ -112,8 +126,12 @@ export const AWGraph: Crdt<AWGraphState, AWGraphValue> = {
     for (let i = 0; i < vp.length; i++) out.push({ v: vp[i], e: {}, c: contextOf(elemDots(vp[i])) });
     const ep = elemParts(s.e);
     for (let i = 0; i < ep.length; i++) out.push({ v: {}, e: ep[i], c: contextOf(elemDots(ep[i])) });
-    const gone = removedDots(s.c, elemDots(s.v).concat(elemDots(s.e)));
-    for (let i = 0; i < gone.length; i++) out.push({ v: {}, e: {}, c: contextOf([gone[i]]) });
+    const gone = removals(s.c, elemDots(s.v).concat(elemDots(s.e)));
+    for (let i = 0; i < gone.dots.length; i++) out.push({ v: {}, e: {}, c: contextOf([gone.dots[i]]) });
+    for (let i = 0; i < gone.rows.length; i++) {
+      const r = gone.rows[i];
+      out.push({ v: elemsOf(s.v, r), e: elemsOf(s.e, r), c: rowContext(s.c, r) });
+    }
     return out;
   },
   encode: (s) => [encodeElems(s.v), encodeElems(s.e), encodeContext(s.c)],

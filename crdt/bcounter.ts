@@ -20,7 +20,7 @@
  */
 import { arr, ascending, fail } from './check.ts';
 import { MutatorError } from './errors.ts';
-import { bump, countOf, GCounter, type GCounterState, total } from './gcounter.ts';
+import { bump, claims as countClaims, copy as copyCounts, countOf, GCounter, type GCounterState, joinInto as countsInto, total } from './gcounter.ts';
 import { replicaArg, replicaItem } from './guards.ts';
 import { hasOwn, sortedKeys } from './keys.ts';
 import type { Crdt, Item, ReplicaId } from './types.ts';
@@ -102,6 +102,26 @@ function join(a: BCounterState, b: BCounterState): BCounterState {
   return { p: GCounter.join(a.p, b.p), n: GCounter.join(a.n, b.n), t: joinTransfers(a.t, b.t) };
 }
 
+function joinInto(a: BCounterState, b: BCounterState): BCounterState {
+  countsInto(a.p, b.p);
+  countsInto(a.n, b.n);
+  const kb = Object.keys(b.t);
+  for (let i = 0; i < kb.length; i++) {
+    const k = kb[i];
+    // a's transfer tables are its own; one taken from b is copied, so a later joinInto never edits b's.
+    if (hasOwn(a.t, k)) countsInto(a.t[k], b.t[k]);
+    else a.t[k] = copyCounts(b.t[k]);
+  }
+  return a;
+}
+
+function copy(s: BCounterState): BCounterState {
+  const t: Transfers = {};
+  const ks = Object.keys(s.t);
+  for (let i = 0; i < ks.length; i++) t[ks[i]] = copyCounts(s.t[ks[i]]);
+  return { p: copyCounts(s.p), n: copyCounts(s.n), t: t };
+}
+
 function leq(a: BCounterState, b: BCounterState): boolean {
   if (!GCounter.leq(a.p, b.p) || !GCounter.leq(a.n, b.n)) return false;
   const froms = Object.keys(a.t);
@@ -162,6 +182,14 @@ export const BCounter: Crdt<BCounterState, number> = {
   tag: 3,
   bottom: bottom,
   join: join,
+  joinInto: joinInto,
+  copy: copy,
+  claims: (s, out) => {
+    countClaims(s.p, out);
+    countClaims(s.n, out);
+    const ks = Object.keys(s.t);
+    for (let i = 0; i < ks.length; i++) countClaims(s.t[ks[i]], out);
+  },
   leq: leq,
   value: value,
   decompose: decompose,

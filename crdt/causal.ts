@@ -16,7 +16,8 @@
  * adds payload slots ([r, n, v]); a DotMap is a plain object of inner stores keyed by a canonical key. Every
  * store is sorted by dot (replica, then counter) so joins are merges and equal states encode to equal bytes.
  */
-import { arr, fail, nat } from './check.ts';
+import { arr, count, fail, MAX_COUNT } from './check.ts';
+import { MutatorError } from './errors.ts';
 import { replicaArg, replicaItem } from './guards.ts';
 import { cmpStr, hasOwn, sortedKeys } from './keys.ts';
 import type { Item, ReplicaId } from './types.ts';
@@ -64,7 +65,11 @@ export function maxCounter(c: Context, r: ReplicaId): number {
 
 /** The dot replica r makes next: one past everything of r's the context has seen, so a dot is never reused. */
 export function nextDot(c: Context, r: ReplicaId): Dot {
-  return [replicaArg(r, 'new dot'), maxCounter(c, r) + 1];
+  const n = maxCounter(c, replicaArg(r, 'new dot')) + 1;
+  // A peer may have claimed r's counters up to the bound (decode allows it); r then cannot make a new dot, and
+  // says so, rather than minting one that every decoder refuses.
+  if (n > MAX_COUNT) throw new MutatorError('overflow', 'new dot: replica ' + r + ' has used every counter up to 2^48; use a new replica id');
+  return [r, n];
 }
 
 export function contains(c: Context, d: Dotted): boolean {
@@ -174,7 +179,10 @@ export function leqContext(a: Context, b: Context): boolean {
   return true;
 }
 
-/** Every dot of the context, sorted; as long as the history (used by decompose, not on hot paths). */
+/**
+ * Every dot of the context, sorted. As long as the history a peer claims, so never on anything from the wire:
+ * check contextSize first (decompose uses removals below instead).
+ */
 export function contextDots(c: Context): Dot[] {
   const rs = sortedKeys(c.vv);
   const cs = Object.keys(c.cloud);
@@ -190,6 +198,259 @@ export function contextDots(c: Context): Dot[] {
       for (let k = 0; k < cl.length; k++) out.push([r, cl[k]]);
     }
   }
+  return out;
+}
+
+/** Raise out[r] to the highest counter the context claims for each replica r (Crdt.claims). */
+export function contextClaims(c: Context, out: { [r: string]: number }): void {
+  const vs = Object.keys(c.vv);
+  for (let i = 0; i < vs.length; i++) raise(out, vs[i], c.vv[vs[i]]);
+  const cs = Object.keys(c.cloud);
+  for (let i = 0; i < cs.length; i++) raise(out, cs[i], c.cloud[cs[i]][c.cloud[cs[i]].length - 1]);
+}
+
+/** out[r] = max(out[r], n). */
+export function raise(out: { [r: string]: number }, r: string, n: number): void {
+  if (!hasOwn(out, r) || out[r] < n) out[r] = n;
+}
+
+/** How many dots the context covers, without listing them. */
+export function contextSize(c: Context): number {
+  let n = 0;
+  const vs = Object.keys(c.vv);
+  for (let i = 0; i < vs.length; i++) n += c.vv[vs[i]];
+  const cs = Object.keys(c.cloud);
+  for (let i = 0; i < cs.length; i++) n += c.cloud[cs[i]].length;
+  return n;
+}
+
+/** Replica r's row of the context (its vector entry and its cloud), as a context of its own. */
+export function rowContext(c: Context, r: ReplicaId): Context {
+  const out = emptyContext();
+  if (hasOwn(c.vv, r)) out.vv[r] = c.vv[r];
+  if (hasOwn(c.cloud, r)) out.cloud[r] = c.cloud[r];
+  return out;
+}
+
+/**
+ * Removed dots spelled out one by one cost memory per dot, and a peer can claim 2^48 of them in a few bytes.
+ * decompose lists at most this many per dot the state holds or lists on the wire (plus REMOVAL_SLACK); past
+ * that, a replica's removals stay one part (its whole row), so decompose is linear in the bytes.
+ */
+export const REMOVAL_FACTOR = 4;
+export const REMOVAL_SLACK = 64;
+
+export interface Removals {
+  /** Removed dots listed one by one, sorted: each is a join-irreducible part. */
+  dots: Dot[];
+  /** Replicas whose removals were too many to list: the caller makes one part of each replica's whole row. */
+  rows: ReplicaId[];
+}
+
+/**
+ * The context's dots that no entry holds (each a removal), as dots where that is cheap and as whole rows where
+ * a replica claims more than the budget allows. `held` must be dots of the context (true of every state).
+ */
+export function removals(c: Context, held: Dotted[]): Removals {
+  const per: { [r: string]: number[] } = {};
+  for (let i = 0; i < held.length; i++) {
+    const r = held[i][0];
+    if (!hasOwn(per, r)) per[r] = [];
+    per[r].push(held[i][1]);
+  }
+  const rs = sortedKeys(c.vv);
+  const cs = Object.keys(c.cloud);
+  let listed = rs.length;
+  for (let i = 0; i < cs.length; i++) {
+    listed += c.cloud[cs[i]].length;
+    if (!hasOwn(c.vv, cs[i])) rs.push(cs[i]);
+  }
+  rs.sort(cmpStr);
+  let budget = REMOVAL_FACTOR * (held.length + listed) + REMOVAL_SLACK;
+  const out: Removals = { dots: [], rows: [] };
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i];
+    const hs = hasOwn(per, r) ? per[r].sort((x, y) => x - y) : [];
+    const top = vvOf(c, r);
+    const cl = hasOwn(c.cloud, r) ? c.cloud[r] : [];
+    const gone = top + cl.length - hs.length;
+    if (gone <= 0) continue;
+    if (gone > budget) {
+      out.rows.push(r);
+      continue;
+    }
+    budget -= gone;
+    let j = 0;
+    for (let n = 1; n <= top; n++) {
+      if (j < hs.length && hs[j] === n) j++;
+      else out.dots.push([r, n]);
+    }
+    for (let k = 0; k < cl.length; k++) {
+      if (j < hs.length && hs[j] === cl[k]) j++;
+      else out.dots.push([r, cl[k]]);
+    }
+  }
+  return out;
+}
+
+/** Is replica r's counter n in the context? (contains, for a replica and counter given apart) */
+function has(c: Context, r: string, n: number): boolean {
+  if (n <= vvOf(c, r)) return true;
+  if (!hasOwn(c.cloud, r)) return false;
+  return search(c.cloud[r], n) >= 0;
+}
+
+/** Index of n in an ascending list, or -1. */
+function search(xs: number[], n: number): number {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] === n) return mid;
+    if (xs[mid] < n) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** How many counters of an ascending list are at most n. */
+function countUpTo(xs: number[], n: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] <= n) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Do contexts a and b share a dot that is not among `points` (distinct dots)? Counted per replica with ranges,
+ * never by listing dots, so its cost is the size of a's entries (times a log of b's), whatever the counters
+ * claim. The in-place join and leq use it to know when a delta's context reaches entries outside the keys
+ * the delta carries, which alone needs a walk over the whole state.
+ */
+export function sharedBeyond(a: Context, b: Context, points: Dotted[]): boolean {
+  const inside: { [r: string]: number } = {};
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    if (has(a, p[0], p[1]) && has(b, p[0], p[1])) inside[p[0]] = (hasOwn(inside, p[0]) ? inside[p[0]] : 0) + 1;
+  }
+  const rs = Object.keys(a.vv);
+  const cs = Object.keys(a.cloud);
+  for (let i = 0; i < cs.length; i++) if (!hasOwn(a.vv, cs[i])) rs.push(cs[i]);
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i];
+    const va = vvOf(a, r);
+    const vb = vvOf(b, r);
+    let both = va < vb ? va : vb;
+    if (hasOwn(a.cloud, r)) {
+      const cl = a.cloud[r];
+      for (let k = 0; k < cl.length; k++) if (cl[k] <= vb || (hasOwn(b.cloud, r) && search(b.cloud[r], cl[k]) >= 0)) both++;
+    }
+    if (hasOwn(b.cloud, r)) both += countUpTo(b.cloud[r], va);
+    if (both > (hasOwn(inside, r) ? inside[r] : 0)) return true;
+  }
+  return false;
+}
+
+/**
+ * The dots of a ∩ b that are not among `points`, listed, or null when there are more than `limit` of them (then
+ * the caller walks its state instead). Costs the size of a's entries plus the dots listed.
+ */
+export function sharedDots(a: Context, b: Context, points: Dotted[], limit: number): Dot[] | null {
+  const skip: { [k: string]: boolean } = {};
+  for (let i = 0; i < points.length; i++) skip[dotKey(points[i][0], points[i][1])] = true;
+  const out: Dot[] = [];
+  const rs = Object.keys(a.vv);
+  const cs = Object.keys(a.cloud);
+  for (let i = 0; i < cs.length; i++) if (!hasOwn(a.vv, cs[i])) rs.push(cs[i]);
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i];
+    const va = vvOf(a, r);
+    const vb = vvOf(b, r);
+    const both = va < vb ? va : vb;
+    if (both - points.length > limit) return null;
+    for (let n = 1; n <= both; n++) if (!hasOwn(skip, dotKey(r, n))) out.push([r, n]);
+    if (hasOwn(a.cloud, r)) {
+      const cl = a.cloud[r];
+      for (let k = 0; k < cl.length; k++) if (has(b, r, cl[k]) && !hasOwn(skip, dotKey(r, cl[k]))) out.push([r, cl[k]]);
+    }
+    if (hasOwn(b.cloud, r)) {
+      const cl = b.cloud[r];
+      for (let k = 0; k < cl.length && cl[k] <= va; k++) if (!hasOwn(skip, dotKey(r, cl[k]))) out.push([r, cl[k]]);
+    }
+    if (out.length > limit) return null;
+  }
+  return out;
+}
+
+/** A dot as one string key (counter first: replica ids may hold any character). */
+export function dotKey(r: string, n: number): string {
+  return n + ':' + r;
+}
+
+/**
+ * Where each held dot lives (dot key → the state's key holding it), kept on a state as a hidden cache: built
+ * once, in O(state), the first time a removal needs it, then kept up to date by joinInto, so that a delta that
+ * removes or replaces dots costs its own size. Only states the caller owns are changed in place, so a cache
+ * never goes stale; copy() and join() make states without one.
+ */
+export interface DotIndex {
+  [dot: string]: string;
+}
+
+export function cachedIndex(s: object): DotIndex | undefined {
+  return (s as { ix?: DotIndex }).ix;
+}
+
+export function setIndex(s: object, ix: DotIndex | undefined): void {
+  Object.defineProperty(s, 'ix', { value: ix, writable: true, enumerable: false, configurable: true });
+}
+
+/**
+ * Join context b into a, which the caller owns: a's vector and cloud objects change, b is left as it was. Costs
+ * b's entries plus the cloud lists of the replicas they touch; cloud lists are replaced, never edited, so a
+ * list shared with b stays b's.
+ */
+export function joinContextInto(a: Context, b: Context): Context {
+  const vb = Object.keys(b.vv);
+  for (let i = 0; i < vb.length; i++) {
+    const r = vb[i];
+    if (!hasOwn(a.vv, r) || a.vv[r] < b.vv[r]) a.vv[r] = b.vv[r];
+  }
+  for (let i = 0; i < vb.length; i++) {
+    const r = vb[i];
+    if (hasOwn(b.cloud, r) || !hasOwn(a.cloud, r)) continue;
+    const cl = a.cloud[r];
+    delete a.cloud[r];
+    settle(a.vv, a.cloud, r, cl);
+  }
+  const cb = Object.keys(b.cloud);
+  for (let i = 0; i < cb.length; i++) {
+    const r = cb[i];
+    const ns = hasOwn(a.cloud, r) ? mergeCounters(a.cloud[r], b.cloud[r]) : b.cloud[r];
+    delete a.cloud[r];
+    settle(a.vv, a.cloud, r, ns);
+  }
+  return a;
+}
+
+/** A copy of a context whose objects the caller owns (lists are shared: they are never edited in place). */
+export function copyContext(c: Context): Context {
+  const out = emptyContext();
+  const vs = Object.keys(c.vv);
+  for (let i = 0; i < vs.length; i++) out.vv[vs[i]] = c.vv[vs[i]];
+  const cs = Object.keys(c.cloud);
+  for (let i = 0; i < cs.length; i++) out.cloud[cs[i]] = c.cloud[cs[i]];
+  return out;
+}
+
+/** Replica r's entries of a dot store (a part of r's row when decompose cannot list its removals). */
+export function entriesOf<E extends Dotted>(store: E[], r: ReplicaId): E[] {
+  const out: E[] = [];
+  for (let i = 0; i < store.length; i++) if (store[i][0] === r) out.push(store[i]);
   return out;
 }
 
@@ -293,7 +554,7 @@ export function encodeContext(c: Context): Item {
 
 /** A dot counter from the wire: counters start at 1. */
 export function counter(item: Item, what: string): number {
-  const n = nat(item, what);
+  const n = count(item, what);
   if (n < 1) fail(what + ': dot counters start at 1');
   return n;
 }

@@ -8,6 +8,14 @@ import type { Item, ItemMap } from './types.ts';
 /** The largest integer that arithmetic keeps exact (2^53 - 1); Espruino lacks Number.MAX_SAFE_INTEGER. */
 export const MAX_SAFE = 9007199254740991;
 
+/**
+ * The largest counter a peer may claim: a dot counter, a G-Counter entry, an LWW timestamp (2^48, decode
+ * refuses more). It is far beyond what any replica makes (a million updates a second for eight years, or a
+ * millisecond clock until the year 10889) and it keeps 32 entries' sum exact, so a peer that pushes an entry
+ * to the bound leaves local mutators an error to report (MutatorError "overflow") instead of inexact arithmetic.
+ */
+export const MAX_COUNT = 281474976710656;
+
 export function fail(what: string): never {
   throw new DecodeError('type', what);
 }
@@ -21,16 +29,18 @@ export function arr(item: Item, what: string, length?: number): Item[] {
 
 /** A non-negative safe integer (a counter, a sequence number). */
 export function nat(item: Item, what: string): number {
-  if (typeof item !== 'number' || item < 0 || item > MAX_SAFE || Math.floor(item) !== item) {
-    fail(what + ': expected a non-negative integer');
+  // -0 passes every comparison with 0 yet encodes differently, so two replicas would hold "equal" states with
+  // different bytes and digests forever: it is refused like NaN and the infinities.
+  if (typeof item !== 'number' || item < 0 || item > MAX_SAFE || Math.floor(item) !== item || (item === 0 && 1 / item < 0)) {
+    fail(what + ': expected a non-negative integer (not -0)');
   }
   return item;
 }
 
 /** Any safe integer. */
 export function int(item: Item, what: string): number {
-  if (typeof item !== 'number' || item < -MAX_SAFE || item > MAX_SAFE || Math.floor(item) !== item) {
-    fail(what + ': expected an integer');
+  if (typeof item !== 'number' || item < -MAX_SAFE || item > MAX_SAFE || Math.floor(item) !== item || (item === 0 && 1 / item < 0)) {
+    fail(what + ': expected an integer (not -0)');
   }
   return item;
 }
@@ -43,6 +53,13 @@ export function str(item: Item, what: string): string {
 export function bool(item: Item, what: string): boolean {
   if (typeof item !== 'boolean') fail(what + ': expected a boolean');
   return item;
+}
+
+/** A counter a peer claims (a dot counter, a G-Counter entry, a timestamp): a natural number up to MAX_COUNT. */
+export function count(item: Item, what: string): number {
+  const n = nat(item, what);
+  if (n > MAX_COUNT) throw new DecodeError('claim', what + ': ' + n + ' is past the largest counter a peer may claim (2^48)');
+  return n;
 }
 
 /** A plain map item (not an array, not bytes, not null). */

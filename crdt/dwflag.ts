@@ -10,11 +10,10 @@
  */
 import {
   type Context, claimDot, cmpDot, contextOf, counter, decodeContext, dotsOf, emptyContext, encodeContext,
-  joinContext, joinStore, leqContext, leqStore, nextDot,
+  joinContext, contextClaims, joinContextInto, joinStore, leqContext, leqStore, nextDot, copyContext, entriesOf, removals, rowContext,
 } from './causal.ts';
 import { arr, bool, fail } from './check.ts';
 import { replicaItem } from './guards.ts';
-import { removedDots } from './orset.ts';
 import type { Crdt, Item, ReplicaId } from './types.ts';
 
 /** An operation: its dot and whether it enabled. */
@@ -54,6 +53,14 @@ export const DWFlag: Crdt<DWFlagState, boolean> = {
   tag: 12,
   bottom: () => ({ s: [], c: emptyContext() }),
   join: (a, b) => ({ s: joinStore(a.s, a.c, b.s, b.c, joinSwitch), c: joinContext(a.c, b.c) }),
+  // The store holds one entry per concurrent write, so merging it whole is the delta's cost in practice.
+  joinInto: (st, d) => {
+    st.s = joinStore(st.s, st.c, d.s, d.c, joinSwitch);
+    joinContextInto(st.c, d.c);
+    return st;
+  },
+  copy: (st) => ({ s: st.s, c: copyContext(st.c) }),
+  claims: (st, out) => contextClaims(st.c, out),
   leq: (a, b) => leqContext(a.c, b.c) && leqStore(a.s, a.c, b.s, leqSwitch),
   value: (st) => {
     for (let i = 0; i < st.s.length; i++) if (!st.s[i][2]) return false;
@@ -62,8 +69,9 @@ export const DWFlag: Crdt<DWFlagState, boolean> = {
   decompose: (st) => {
     const out: DWFlagState[] = [];
     for (let i = 0; i < st.s.length; i++) out.push({ s: [st.s[i]], c: contextOf([st.s[i]]) });
-    const gone = removedDots(st.c, dotsOf(st.s));
-    for (let i = 0; i < gone.length; i++) out.push({ s: [], c: contextOf([gone[i]]) });
+    const gone = removals(st.c, st.s);
+    for (let i = 0; i < gone.dots.length; i++) out.push({ s: [], c: contextOf([gone.dots[i]]) });
+    for (let i = 0; i < gone.rows.length; i++) out.push({ s: entriesOf(st.s, gone.rows[i]), c: rowContext(st.c, gone.rows[i]) });
     return out;
   },
   encode: (st) => {

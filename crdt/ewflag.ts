@@ -9,10 +9,9 @@
  */
 import {
   type Context, type Dot, contextOf, decodeContext, decodeDots, emptyContext, encodeContext, encodeDots,
-  joinContext, joinStore, leqContext, leqStore, nextDot,
+  joinContext, contextClaims, joinContextInto, joinStore, leqContext, leqStore, nextDot, copyContext, entriesOf, removals, rowContext,
 } from './causal.ts';
 import { arr } from './check.ts';
-import { removedDots } from './orset.ts';
 import type { Crdt, ReplicaId } from './types.ts';
 
 export interface EWFlagState {
@@ -41,13 +40,22 @@ export const EWFlag: Crdt<EWFlagState, boolean> = {
   tag: 11,
   bottom: () => ({ s: [], c: emptyContext() }),
   join: (a, b) => ({ s: joinStore(a.s, a.c, b.s, b.c, same), c: joinContext(a.c, b.c) }),
+  // The store holds one entry per concurrent write, so merging it whole is the delta's cost in practice.
+  joinInto: (st, d) => {
+    st.s = joinStore(st.s, st.c, d.s, d.c, same);
+    joinContextInto(st.c, d.c);
+    return st;
+  },
+  copy: (st) => ({ s: st.s, c: copyContext(st.c) }),
+  claims: (st, out) => contextClaims(st.c, out),
   leq: (a, b) => leqContext(a.c, b.c) && leqStore(a.s, a.c, b.s, null),
   value: (st) => st.s.length > 0,
   decompose: (st) => {
     const out: EWFlagState[] = [];
     for (let i = 0; i < st.s.length; i++) out.push({ s: [st.s[i]], c: contextOf([st.s[i]]) });
-    const gone = removedDots(st.c, st.s);
-    for (let i = 0; i < gone.length; i++) out.push({ s: [], c: contextOf([gone[i]]) });
+    const gone = removals(st.c, st.s);
+    for (let i = 0; i < gone.dots.length; i++) out.push({ s: [], c: contextOf([gone.dots[i]]) });
+    for (let i = 0; i < gone.rows.length; i++) out.push({ s: entriesOf(st.s, gone.rows[i]), c: rowContext(st.c, gone.rows[i]) });
     return out;
   },
   encode: (st) => [encodeDots(st.s), encodeContext(st.c)],

@@ -10,7 +10,7 @@
  * Wire: [r1, n1, r2, n2, ...] with replicas strictly ascending and every count at least 1, so a state has
  * exactly one encoding. The helpers below are exported for the PN-Counter and the bounded counter.
  */
-import { arr, ascending, fail, MAX_SAFE, nat } from './check.ts';
+import { arr, ascending, count, fail, MAX_COUNT, MAX_SAFE } from './check.ts';
 import { MutatorError } from './errors.ts';
 import { amountArg, replicaArg, replicaItem } from './guards.ts';
 import { hasOwn, sortedKeys } from './keys.ts';
@@ -42,7 +42,8 @@ export function bump(s: GCounterState, r: ReplicaId, n: number, what: string): G
   replicaArg(r, what);
   amountArg(n, what);
   const next = countOf(s, r) + n;
-  if (next > MAX_SAFE) throw new MutatorError('overflow', what + ': the count of replica ' + r + ' would pass 2^53 - 1');
+  if (next > MAX_COUNT) throw new MutatorError('overflow', what + ': the count of replica ' + r + ' would pass 2^48, the most a peer accepts; use a new replica id');
+  if (total(s) + n > MAX_SAFE) throw new MutatorError('overflow', what + ': the sum would pass 2^53 - 1 and stop being exact');
   const d: GCounterState = {};
   d[r] = next;
   return d;
@@ -67,6 +68,26 @@ function join(a: GCounterState, b: GCounterState): GCounterState {
     if (!hasOwn(out, k) || out[k] < b[k]) out[k] = b[k];
   }
   return out;
+}
+
+/** join(a, b) written into a (the caller owns a): O(entries of b). */
+export function joinInto(a: GCounterState, b: GCounterState): GCounterState {
+  const kb = Object.keys(b);
+  for (let i = 0; i < kb.length; i++) {
+    const k = kb[i];
+    if (!hasOwn(a, k) || a[k] < b[k]) a[k] = b[k];
+  }
+  return a;
+}
+
+export function copy(s: GCounterState): GCounterState {
+  return joinInto({}, s);
+}
+
+/** Crdt.claims: each entry is its replica's count. */
+export function claims(s: GCounterState, out: { [r: string]: number }): void {
+  const ks = Object.keys(s);
+  for (let i = 0; i < ks.length; i++) if (!hasOwn(out, ks[i]) || out[ks[i]] < s[ks[i]]) out[ks[i]] = s[ks[i]];
 }
 
 function leq(a: GCounterState, b: GCounterState): boolean {
@@ -98,14 +119,18 @@ function decode(item: Item): GCounterState {
   if (flat.length % 2 !== 0) fail('gcounter: expected replica, count pairs, got ' + flat.length + ' items');
   const s: GCounterState = {};
   let prev: string | undefined;
+  let sum = 0;
   for (let i = 0; i < flat.length; i += 2) {
     const r = replicaItem(flat[i], 'gcounter replica');
     ascending(prev, r, 'gcounter replicas');
     prev = r;
-    const n = nat(flat[i + 1], 'gcounter count of ' + r);
+    const n = count(flat[i + 1], 'gcounter count of ' + r);
     if (n === 0) fail('gcounter count of ' + r + ': a zero entry is left out, not sent');
     s[r] = n;
+    sum += n;
   }
+  // Past 2^53 - 1 a sum is no longer exact, so such a state has no value all replicas agree on.
+  if (sum > MAX_SAFE) fail('gcounter: the entries sum past 2^53 - 1');
   return s;
 }
 
@@ -114,6 +139,9 @@ export const GCounter: Crdt<GCounterState, number> = {
   tag: 1,
   bottom: bottom,
   join: join,
+  joinInto: joinInto,
+  copy: copy,
+  claims: claims,
   leq: leq,
   value: total,
   decompose: decompose,

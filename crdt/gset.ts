@@ -47,6 +47,13 @@ export function union(a: GSetState, b: GSetState): GSetState {
   return out;
 }
 
+/** union(a, b) written into a (the caller owns a): O(elements of b). Exported for the 2P-Set. */
+export function unionInto(a: GSetState, b: GSetState): GSetState {
+  const kb = Object.keys(b);
+  for (let i = 0; i < kb.length; i++) if (!hasOwn(a, kb[i])) a[kb[i]] = b[kb[i]];
+  return a;
+}
+
 function leq(a: GSetState, b: GSetState): boolean {
   const ka = Object.keys(a);
   for (let i = 0; i < ka.length; i++) if (!hasOwn(b, ka[i])) return false;
@@ -97,6 +104,9 @@ export const GSet: Crdt<GSetState, Item[]> = {
   tag: 6,
   bottom: bottom,
   join: union,
+  joinInto: unionInto,
+  copy: (s) => union({}, s),
+  claims: () => undefined,
   leq: leq,
   value: value,
   decompose: decompose,

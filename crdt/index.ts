@@ -1,7 +1,7 @@
 /**
- * The CRDT library's public face and its board entry: every type of shared/DESIGN.md §3, the registry that names
+ * The CRDT library's public face and its board entry: every type Pollen has, the registry that names
  * them on the wire, and the portable codec. The board bundle is built from this file (tools/board-check.ts holds
- * it to shared/espruino.md), so anything exported here is something a Puck.js can run.
+ * it to the board's subset, ARCHITECTURE.md), so anything exported here is something a Puck.js can run.
  *
  *   import { ORSet, typeOf, encode } from './crdt/index.ts';
  *   const s = ORSet.join(ORSet.bottom(), ORSet.mutators.add(ORSet.bottom(), 'a', ['milk']));

@@ -14,7 +14,7 @@ export function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Taken from an instance: the board has the method on objects but not on Object.prototype (shared/espruino.md),
+/** Taken from an instance: the board has the method on objects but not on Object.prototype (ARCHITECTURE.md),
  *  and calling it through the object itself would break on an own key named "hasOwnProperty". */
 const HOP = ({} as any).hasOwnProperty as (this: object, k: string) => boolean;
 

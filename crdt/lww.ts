@@ -16,10 +16,10 @@
  *
  * Wire: [] for bottom, else [timestamp, replica, value].
  */
-import { arr, fail, MAX_SAFE, nat } from './check.ts';
+import { arr, count, fail, MAX_COUNT } from './check.ts';
 import { MutatorError } from './errors.ts';
 import { elementItem, itemArg, replicaArg, replicaItem } from './guards.ts';
-import { cmpStr, keyOf } from './keys.ts';
+import { cmpStr, hasOwn, keyOf } from './keys.ts';
 import type { Crdt, Item, ReplicaId } from './types.ts';
 
 export interface LWWWrite {
@@ -39,7 +39,8 @@ function cmpStamp(a: LWWWrite, b: LWWWrite): number {
 /** A total order on writes, so join is a lattice even for two writes with one stamp. */
 function cmpWrite(a: LWWWrite, b: LWWWrite): number {
   const c = cmpStamp(a, b);
-  if (c !== 0 || a.value === b.value) return c;
+  // Not a.value === b.value: 0 and -0 are === yet different items, and must not tie.
+  if (c !== 0) return c;
   return cmpStr(keyOf(a.value), keyOf(b.value));
 }
 
@@ -47,8 +48,8 @@ function cmpWrite(a: LWWWrite, b: LWWWrite): number {
 export function set(s: LWWState, r: ReplicaId, v: Item, ts: number): LWWState {
   replicaArg(r, 'lww set');
   itemArg(v, 'lww set');
-  if (typeof ts !== 'number' || ts < 0 || ts > MAX_SAFE || Math.floor(ts) !== ts) {
-    throw new MutatorError('args', 'lww set: the timestamp must be an integer from 0 to 2^53 - 1, got ' + String(ts));
+  if (typeof ts !== 'number' || ts < 0 || ts > MAX_COUNT || Math.floor(ts) !== ts || (ts === 0 && 1 / ts < 0)) {
+    throw new MutatorError('args', 'lww set: the timestamp must be an integer from 0 to 2^48 (the most a peer accepts), got ' + String(ts));
   }
   const w: LWWWrite = { ts: ts, replica: r, value: v };
   if (s !== null && cmpStamp(w, s) <= 0) {
@@ -90,7 +91,7 @@ function decode(item: Item): LWWState {
   const xs = arr(item, 'lww');
   if (xs.length === 0) return null;
   if (xs.length !== 3) fail('lww: expected [] or [timestamp, replica, value], got ' + xs.length + ' items');
-  return { ts: nat(xs[0], 'lww timestamp'), replica: replicaItem(xs[1], 'lww replica'), value: elementItem(xs[2], 'lww value') };
+  return { ts: count(xs[0], 'lww timestamp'), replica: replicaItem(xs[1], 'lww replica'), value: elementItem(xs[2], 'lww value') };
 }
 
 export const LWW: Crdt<LWWState, Item> = {
@@ -98,6 +99,12 @@ export const LWW: Crdt<LWWState, Item> = {
   tag: 8,
   bottom: bottom,
   join: join,
+  joinInto: join,
+  copy: (s) => s,
+  // A timestamp is a claim too: a peer that pushes one far ahead makes every local write "stale".
+  claims: (s, out) => {
+    if (s !== null && (!hasOwn(out, s.replica) || out[s.replica] < s.ts)) out[s.replica] = s.ts;
+  },
   leq: leq,
   value: value,
   decompose: decompose,

@@ -12,12 +12,11 @@
  */
 import {
   type Context, claimDot, cmpDot, contextOf, counter, decodeContext, dotsOf, emptyContext, encodeContext,
-  joinContext, joinStore, leqContext, leqStore, nextDot,
+  joinContext, contextClaims, joinContextInto, joinStore, leqContext, leqStore, nextDot, copyContext, entriesOf, removals, rowContext,
 } from './causal.ts';
 import { arr, fail } from './check.ts';
 import { elementItem, itemArg, replicaItem } from './guards.ts';
 import { hasOwn, keyOf } from './keys.ts';
-import { removedDots } from './orset.ts';
 import { sortItems } from './order.ts';
 import type { Crdt, Item, ReplicaId } from './types.ts';
 
@@ -54,6 +53,14 @@ export const MVRegister: Crdt<MVRegisterState, Item[]> = {
   tag: 10,
   bottom: () => ({ s: [], c: emptyContext() }),
   join: (a, b) => ({ s: joinStore(a.s, a.c, b.s, b.c, joinWrite), c: joinContext(a.c, b.c) }),
+  // The store holds one entry per concurrent write, so merging it whole is the delta's cost in practice.
+  joinInto: (st, d) => {
+    st.s = joinStore(st.s, st.c, d.s, d.c, joinWrite);
+    joinContextInto(st.c, d.c);
+    return st;
+  },
+  copy: (st) => ({ s: st.s, c: copyContext(st.c) }),
+  claims: (st, out) => contextClaims(st.c, out),
   leq: (a, b) => leqContext(a.c, b.c) && leqStore(a.s, a.c, b.s, leqWrite),
   value: (st) => {
     const seen: { [k: string]: boolean } = {};
@@ -69,8 +76,9 @@ export const MVRegister: Crdt<MVRegisterState, Item[]> = {
   decompose: (st) => {
     const out: MVRegisterState[] = [];
     for (let i = 0; i < st.s.length; i++) out.push({ s: [st.s[i]], c: contextOf([st.s[i]]) });
-    const gone = removedDots(st.c, dotsOf(st.s));
-    for (let i = 0; i < gone.length; i++) out.push({ s: [], c: contextOf([gone[i]]) });
+    const gone = removals(st.c, st.s);
+    for (let i = 0; i < gone.dots.length; i++) out.push({ s: [], c: contextOf([gone.dots[i]]) });
+    for (let i = 0; i < gone.rows.length; i++) out.push({ s: entriesOf(st.s, gone.rows[i]), c: rowContext(st.c, gone.rows[i]) });
     return out;
   },
   encode: (st) => {

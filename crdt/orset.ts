@@ -14,8 +14,9 @@
  * add-wins graph, which keeps two such element maps under one context.
  */
 import {
-  type Context, type Dot, cmpDot, contextDots, contextOf, decodeContext, decodeDots, emptyContext, encodeContext,
-  encodeDots, joinContext, joinDotMap, joinStore, leqContext, leqStore, nextDot, unseen,
+  type Context, type Dot, type DotIndex, type Dotted, cachedIndex, contextClaims, contextOf, copyContext, dotKey, setIndex, sharedDots, decodeContext, decodeDots, emptyContext, encodeContext,
+  encodeDots, joinContext, joinContextInto, joinDotMap, joinStore, leqContext, leqStore, nextDot, removals,
+  rowContext, sharedBeyond, unseen,
 } from './causal.ts';
 import { arr, fail } from './check.ts';
 import { elementItem, itemArg } from './guards.ts';
@@ -57,13 +58,173 @@ export function joinElems(a: Elems, ca: Context, b: Elems, cb: Context): Elems {
   });
 }
 
-/** The store half of leq for element maps (see leqStore); the caller checks the contexts. */
-export function leqElems(a: Elems, ca: Context, b: Elems): boolean {
-  const ks = Object.keys(b);
+/**
+ * Join element map b (under context cb) into a, which the caller owns, given a's context ca before the join.
+ * Keys b carries are merged; the rest of a is walked only when `reach` says b's context covers dots that a holds
+ * outside b's keys (see sharedBeyond): a removal. Lists are replaced, never edited, so nothing of b is changed
+ * later through a.
+ */
+export function joinElemsInto(a: Elems, ca: Context, b: Elems, cb: Context, reach: boolean): void {
+  const kb = Object.keys(b);
+  for (let i = 0; i < kb.length; i++) {
+    const k = kb[i];
+    const y = b[k];
+    if (!hasOwn(a, k)) {
+      const d = unseen(y.d, ca);
+      if (d.length > 0) a[k] = { e: y.e, d: d };
+      continue;
+    }
+    const d = joinStore(a[k].d, ca, y.d, cb, keepFirst);
+    if (d.length === 0) delete a[k];
+    else a[k] = { e: a[k].e, d: d };
+  }
+  if (reach) dropSeen(a, b, cb);
+}
+
+/** How many removed dots a delta may make us list (else we walk the state): linear in the delta's size. */
+export function listLimit(held: number, c: Context): number {
+  return 4 * (held + Object.keys(c.vv).length + Object.keys(c.cloud).length) + 64;
+}
+
+/** The index of an element map (see DotIndex): O(state), once. */
+function elemIndex(m: Elems): DotIndex {
+  const ix: DotIndex = {};
+  const ks = Object.keys(m);
   for (let i = 0; i < ks.length; i++) {
-    if (!leqStore(hasOwn(a, ks[i]) ? a[ks[i]].d : [], ca, b[ks[i]].d, null)) return false;
+    const d = m[ks[i]].d;
+    for (let k = 0; k < d.length; k++) ix[dotKey(d[k][0], d[k][1])] = ks[i];
+  }
+  return ix;
+}
+
+function indexOf(s: ORSetState): DotIndex {
+  let ix = cachedIndex(s);
+  if (ix === undefined) {
+    ix = elemIndex(s.m);
+    setIndex(s, ix);
+  }
+  return ix;
+}
+
+/** Set a's entry under k to these dots (or drop it), keeping the index. */
+function putElem(a: Elems, k: string, e: Item, d: Dot[], ix: DotIndex | undefined): void {
+  if (ix !== undefined) {
+    if (hasOwn(a, k)) for (let i = 0; i < a[k].d.length; i++) delete ix[dotKey(a[k].d[i][0], a[k].d[i][1])];
+    for (let i = 0; i < d.length; i++) ix[dotKey(d[i][0], d[i][1])] = k;
+  }
+  if (d.length === 0) delete a[k];
+  else a[k] = { e: e, d: d };
+}
+
+/** joinInto for the OR-Set: per-key merges, then the removals the delta's context makes elsewhere, by index. */
+function orsetInto(s: ORSetState, d: ORSetState): ORSetState {
+  const points = heldUnder(s.m, d.m, []);
+  let ix = cachedIndex(s);
+  let gone: Dot[] | null = [];
+  if (sharedBeyond(d.c, s.c, points)) {
+    gone = sharedDots(d.c, s.c, points, listLimit(points.length + elemCount(d.m), d.c));
+    if (gone !== null && ix === undefined) ix = indexOf(s);
+  }
+  const kd = Object.keys(d.m);
+  for (let i = 0; i < kd.length; i++) {
+    const k = kd[i];
+    const y = d.m[k];
+    if (hasOwn(s.m, k)) putElem(s.m, k, s.m[k].e, joinStore(s.m[k].d, s.c, y.d, d.c, keepFirst), ix);
+    else putElem(s.m, k, y.e, unseen(y.d, s.c), ix);
+  }
+  if (gone === null) {
+    dropSeen(s.m, d.m, d.c);
+    setIndex(s, undefined); // rebuilt when next needed
+  } else {
+    for (let i = 0; i < gone.length; i++) {
+      const at = ix === undefined ? undefined : ix[dotKey(gone[i][0], gone[i][1])];
+      if (at === undefined || !hasOwn(s.m, at)) continue;
+      putElem(s.m, at, s.m[at].e, unseen(s.m[at].d, d.c), ix);
+    }
+  }
+  joinContextInto(s.c, d.c);
+  return s;
+}
+
+/** leq's removal half for the OR-Set: b holds no dot that a has seen under a key a lacks. */
+function noneHeldBeyond(a: ORSetState, b: ORSetState): boolean {
+  const points = heldUnder(b.m, a.m, []);
+  if (!sharedBeyond(a.c, b.c, points)) return true;
+  const xs = sharedDots(a.c, b.c, points, listLimit(points.length + elemCount(a.m), a.c));
+  if (xs === null) return noneSeenBeyond(a.m, a.c, b.m);
+  const ix = indexOf(b);
+  for (let i = 0; i < xs.length; i++) if (hasOwn(ix, dotKey(xs[i][0], xs[i][1]))) return false;
+  return true;
+}
+
+function elemCount(m: Elems): number {
+  let n = 0;
+  const ks = Object.keys(m);
+  for (let i = 0; i < ks.length; i++) n += m[ks[i]].d.length;
+  return n;
+}
+
+/** Drop from a, outside b's keys, every dot the context has seen (a removal's effect on the rest of a). */
+function dropSeen(a: Elems, b: Elems, cb: Context): void {
+  const ka = Object.keys(a);
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i];
+    if (hasOwn(b, k)) continue;
+    const d = unseen(a[k].d, cb);
+    if (d.length === 0) delete a[k];
+    else if (d !== a[k].d) a[k] = { e: a[k].e, d: d };
+  }
+}
+
+/** The dots a holds under the keys b carries: the ones the per-key merge meets. */
+export function heldUnder(a: Elems, b: Elems, out: Dotted[]): Dotted[] {
+  const kb = Object.keys(b);
+  for (let i = 0; i < kb.length; i++) {
+    if (!hasOwn(a, kb[i])) continue;
+    const d = a[kb[i]].d;
+    for (let k = 0; k < d.length; k++) out.push(d[k]);
+  }
+  return out;
+}
+
+/** The store half of leq for element maps under the keys a carries (see leqStore); the caller checks the contexts. */
+export function leqElems(a: Elems, ca: Context, b: Elems): boolean {
+  const ks = Object.keys(a);
+  for (let i = 0; i < ks.length; i++) {
+    if (hasOwn(b, ks[i]) && !leqStore(a[ks[i]].d, ca, b[ks[i]].d, null)) return false;
   }
   return true;
+}
+
+/** The rest of leq: b holds no dot that ca has seen under a key a lacks (walked only when sharedBeyond says so). */
+export function noneSeenBeyond(a: Elems, ca: Context, b: Elems): boolean {
+  const ks = Object.keys(b);
+  for (let i = 0; i < ks.length; i++) {
+    if (hasOwn(a, ks[i])) continue;
+    if (unseen(b[ks[i]].d, ca) !== b[ks[i]].d) return false;
+  }
+  return true;
+}
+
+/** The elements holding replica r's dots, each with only those dots: part of r's row when its removals are many. */
+export function elemsOf(m: Elems, r: string): Elems {
+  const out: Elems = {};
+  const ks = Object.keys(m);
+  for (let i = 0; i < ks.length; i++) {
+    const d: Dot[] = [];
+    const all = m[ks[i]].d;
+    for (let k = 0; k < all.length; k++) if (all[k][0] === r) d.push(all[k]);
+    if (d.length > 0) out[ks[i]] = { e: m[ks[i]].e, d: d };
+  }
+  return out;
+}
+
+/** A copy of an element map whose object the caller owns (elements are shared: they are replaced, not edited). */
+export function copyElems(m: Elems): Elems {
+  const out: Elems = {};
+  const ks = Object.keys(m);
+  for (let i = 0; i < ks.length; i++) out[ks[i]] = m[ks[i]];
+  return out;
 }
 
 /** Every dot held by the elements. */
@@ -106,19 +267,6 @@ export function elemParts(m: Elems): Elems[] {
   return out;
 }
 
-/** Context dots that no element holds: each is a removal, a join-irreducible of its own. */
-export function removedDots(c: Context, held: Dot[]): Dot[] {
-  const sorted = held.slice().sort(cmpDot);
-  const out: Dot[] = [];
-  const all = contextDots(c);
-  let j = 0;
-  for (let i = 0; i < all.length; i++) {
-    while (j < sorted.length && cmpDot(sorted[j], all[i]) < 0) j++;
-    if (j < sorted.length && cmpDot(sorted[j], all[i]) === 0) continue;
-    out.push(all[i]);
-  }
-  return out;
-}
 
 /** Elements as [item, [r, n, …], item, [r, n, …], …] in key order. */
 export function encodeElems(m: Elems): Item[] {
@@ -171,7 +319,10 @@ export const ORSet: Crdt<ORSetState, Item[]> = {
   tag: 9,
   bottom: () => ({ m: {}, c: emptyContext() }),
   join: (a, b) => ({ m: joinElems(a.m, a.c, b.m, b.c), c: joinContext(a.c, b.c) }),
-  leq: (a, b) => leqContext(a.c, b.c) && leqElems(a.m, a.c, b.m),
+  joinInto: orsetInto,
+  copy: (s) => ({ m: copyElems(s.m), c: copyContext(s.c) }),
+  claims: (s, out) => contextClaims(s.c, out),
+  leq: (a, b) => leqContext(a.c, b.c) && leqElems(a.m, a.c, b.m) && noneHeldBeyond(a, b),
   value: (s) => {
     const out: Item[] = [];
     const ks = Object.keys(s.m);
@@ -182,8 +333,9 @@ export const ORSet: Crdt<ORSetState, Item[]> = {
     const out: ORSetState[] = [];
     const parts = elemParts(s.m);
     for (let i = 0; i < parts.length; i++) out.push({ m: parts[i], c: contextOf(elemDots(parts[i])) });
-    const gone = removedDots(s.c, elemDots(s.m));
-    for (let i = 0; i < gone.length; i++) out.push({ m: {}, c: contextOf([gone[i]]) });
+    const gone = removals(s.c, elemDots(s.m));
+    for (let i = 0; i < gone.dots.length; i++) out.push({ m: {}, c: contextOf([gone.dots[i]]) });
+    for (let i = 0; i < gone.rows.length; i++) out.push({ m: elemsOf(s.m, gone.rows[i]), c: rowContext(s.c, gone.rows[i]) });
     return out;
   },
   encode: (s) => [encodeElems(s.m), encodeContext(s.c)],

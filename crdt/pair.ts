@@ -37,6 +37,16 @@ export function pair<SA, VA, SB, VB>(A: Crdt<SA, VA>, B: Crdt<SB, VB>): Crdt<Pai
     tag: 5,
     bottom: () => [A.bottom(), B.bottom()],
     join: (a, b) => [A.join(a[0], b[0]), B.join(a[1], b[1])],
+    joinInto: (s, d) => {
+      s[0] = A.joinInto(s[0], d[0]);
+      s[1] = B.joinInto(s[1], d[1]);
+      return s;
+    },
+    copy: (s) => [A.copy(s[0]), B.copy(s[1])],
+    claims: (s, out) => {
+      A.claims(s[0], out);
+      B.claims(s[1], out);
+    },
     leq: (a, b) => A.leq(a[0], b[0]) && B.leq(a[1], b[1]),
     value: (s) => [A.value(s[0]), B.value(s[1])],
     decompose: (s) => {

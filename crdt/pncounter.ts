@@ -10,7 +10,7 @@
  * Wire: [p, n], each in the G-Counter's form.
  */
 import { arr } from './check.ts';
-import { bump, GCounter, type GCounterState, total } from './gcounter.ts';
+import { bump, claims as countClaims, copy as copyCounts, GCounter, type GCounterState, joinInto as countsInto, total } from './gcounter.ts';
 import type { Crdt, Item, ReplicaId } from './types.ts';
 
 export interface PNCounterState {
@@ -34,6 +34,16 @@ function bottom(): PNCounterState {
 
 function join(a: PNCounterState, b: PNCounterState): PNCounterState {
   return { p: GCounter.join(a.p, b.p), n: GCounter.join(a.n, b.n) };
+}
+
+function joinInto(a: PNCounterState, b: PNCounterState): PNCounterState {
+  countsInto(a.p, b.p);
+  countsInto(a.n, b.n);
+  return a;
+}
+
+function copy(s: PNCounterState): PNCounterState {
+  return { p: copyCounts(s.p), n: copyCounts(s.n) };
 }
 
 function leq(a: PNCounterState, b: PNCounterState): boolean {
@@ -67,6 +77,12 @@ export const PNCounter: Crdt<PNCounterState, number> = {
   tag: 2,
   bottom: bottom,
   join: join,
+  joinInto: joinInto,
+  copy: copy,
+  claims: (s, out) => {
+    countClaims(s.p, out);
+    countClaims(s.n, out);
+  },
   leq: leq,
   value: value,
   decompose: decompose,

@@ -27,7 +27,7 @@ const MAX_CACHED = 32;
 
 type AnyCrdt = Crdt<any, any>;
 
-/** The wire tags, fixed once released (DESIGN.md §3): never reuse a number for another type. */
+/** The wire tags, fixed once released (PROTOCOL.md, "Type specs"): never reuse a number for another type. */
 export const TAGS: { [name: string]: number } = {
   gcounter: 1,
   pncounter: 2,

@@ -18,7 +18,7 @@
  */
 import { arr } from './check.ts';
 import { MutatorError } from './errors.ts';
-import { decodeElements, GSet, type GSetState, union } from './gset.ts';
+import { decodeElements, GSet, type GSetState, union, unionInto } from './gset.ts';
 import { itemArg } from './guards.ts';
 import { hasOwn, keyOf } from './keys.ts';
 import { sortItems } from './order.ts';
@@ -61,6 +61,16 @@ function join(a: TwoPSetState, b: TwoPSetState): TwoPSetState {
   return { added: union(a.added, b.added), removed: union(a.removed, b.removed) };
 }
 
+function joinInto(a: TwoPSetState, b: TwoPSetState): TwoPSetState {
+  unionInto(a.added, b.added);
+  unionInto(a.removed, b.removed);
+  return a;
+}
+
+function copy(s: TwoPSetState): TwoPSetState {
+  return { added: union({}, s.added), removed: union({}, s.removed) };
+}
+
 function leq(a: TwoPSetState, b: TwoPSetState): boolean {
   return GSet.leq(a.added, b.added) && GSet.leq(a.removed, b.removed);
 }
@@ -95,6 +105,9 @@ export const TwoPSet: Crdt<TwoPSetState, Item[]> = {
   tag: 7,
   bottom: bottom,
   join: join,
+  joinInto: joinInto,
+  copy: copy,
+  claims: () => undefined,
   leq: leq,
   value: value,
   decompose: decompose,

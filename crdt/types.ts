@@ -1,12 +1,14 @@
 /**
- * The contract every Pollen CRDT keeps (shared/DESIGN.md §3).
+ * The contract every Pollen CRDT keeps (README, "A taste: the CRDTs"; their wire forms in PROTOCOL.md).
  *
- * A type is a plain object of functions over immutable plain-data states, so it minifies well and runs on the
- * Espruino interpreter (no Map/Set/Symbol). States are never mutated in place: `join` and the delta mutators
- * return new values, which lets callers keep old states as snapshots without copying.
+ * A type is a plain object of functions over plain-data states, so it minifies well and runs on the Espruino
+ * interpreter (no Map/Set/Symbol). `join` and the delta mutators never change their arguments and return new
+ * values, which lets callers keep old states as snapshots. `joinInto` is the one exception, for a caller that
+ * owns its state (the node's store): it folds a delta into the state in place, at the cost of the delta.
  *
  *   const d = GCounter.mutators.inc(s, 'a', [1]);  // the delta only
- *   s = GCounter.join(s, d);                        // the caller joins it
+ *   s = GCounter.join(s, d);                        // the caller joins it (s may be shared)
+ *   s = GCounter.joinInto(s, d);                    // or, owning s: cost O(d), no copy of s
  */
 
 /** A value the wire can carry: the deterministic-CBOR subset Pollen uses (see crdt/codec/cbor.ts). */
@@ -34,16 +36,37 @@ export interface Crdt<S, V> {
   bottom(): S;
   /** Least upper bound. Idempotent, commutative, associative; returns a new state. */
   join(a: S, b: S): S;
+  /**
+   * join(state, delta), written into `state` and returned (use the return value: a type whose state is a number
+   * or null returns a new one). The caller must own `state`: made by bottom(), decode() or copy(), and changed
+   * since only by joinInto. `delta` is left as it was and may be used again; the state never shares anything
+   * with it that a later joinInto edits. Costs O(size of the delta) (times a log of the state's size); a causal
+   * delta whose context covers dots the state holds outside the keys the delta carries (a remove) costs one walk
+   * over the state's keys on top.
+   */
+  joinInto(state: S, delta: S): S;
+  /** A state equal to this one that the caller owns (for joinInto); shares only what joinInto never edits. */
+  copy(state: S): S;
   /** a ≤ b in the lattice order, i.e. join(a, b) equals b. */
   leq(a: S, b: S): boolean;
   /** The query: what an application reads. */
   value(state: S): V;
-  /** Join-irreducible parts whose join is the state; bottom decomposes to []. */
+  /**
+   * Parts whose join is the state; bottom decomposes to []. Each part is join-irreducible, except that a
+   * replica claiming many more removed dots than the state's bytes could list (REMOVAL_FACTOR in causal.ts)
+   * gives one part for its whole row: the number of parts is linear in the size of the encoded state.
+   */
   decompose(state: S): S[];
   /** To a wire item; equal states give items that encode to equal bytes. */
   encode(state: S): Item;
   /** From a wire item; throws DecodeError for anything that is not a well-formed state of this type. */
   decode(item: Item): S;
+  /**
+   * The highest counter the state claims for each replica, raised into `out` (kept where out is higher): dot
+   * counters for causal types, entries for counters, timestamps for LWW; nothing for types without replicas.
+   * crdt/claims.ts compares a delta's claims with what a node knows (the plausibility check).
+   */
+  claims(state: S, out: { [replica: string]: number }): void;
   /** The delta mutators, by name. */
   readonly mutators: { [name: string]: Mutator<S> };
 }

@@ -21,7 +21,7 @@
  * variables whose digest differs, and STATE carries their full states. Overflow so costs bytes, never
  * convergence or memory.
  *
- * Bodies (all arrays, DESIGN.md §4):
+ * Bodies (all arrays; PROTOCOL.md, "Delta anti-entropy"):
  *   DELTA  [upTo, entries]              entries: [[varId, spec, delta], …] sorted by varId
  *   ACK    [0, inc, upTo]               delta-interval received (inc echoes the sender's incarnation)
  *          [1, inc, mark, [varId, …]]   these STATEs of digest round `mark` received
@@ -41,7 +41,7 @@ import type { PeerId } from './io.ts';
 import { ACK, DELTA, DIGEST, STATE } from './messages.ts';
 import { below } from './rng.ts';
 import { fnv1a } from './digest.ts';
-import { type Range, FLAG, choice, count, knobs, ms } from './knobs.ts';
+import { knobs } from './knobs.ts';
 import { dict } from './tables.ts';
 import { type Store, type Variable, DEFAULT_MAX_VARS, StoreError, applyRemote, declare, get, ids, validId } from './store.ts';
 
@@ -80,15 +80,15 @@ export const AE_DEFAULTS: AeConfig = {
 
 /** What each knob may be (runtime/knobs.ts). The period and the retry at least 1 ms (0 would spin the timer);
  *  the bounds may be 0: an empty buffer sends everything by digest, and a frame always carries one entry. */
-export const AE_RANGES: { [knob: string]: Range } = {
-  period: ms(1),
-  maxEntries: count(0),
-  maxBytes: count(0),
-  maxFrameBytes: count(0),
-  retry: ms(1),
-  mode: choice(['delta', 'state']),
-  bp: FLAG,
-  rr: FLAG,
+export const AE_RANGES: { [knob: string]: string } = {
+  period: 'ms 1',
+  maxEntries: 'count 0',
+  maxBytes: 'count 0',
+  maxFrameBytes: 'count 0',
+  retry: 'ms 1',
+  mode: 'choice delta state',
+  bp: 'flag',
+  rr: 'flag',
 };
 
 export interface AeEntry {
@@ -151,6 +151,16 @@ export function neighborUp(ae: AeState, peer: PeerId): void {
     ae.peers[peer] = freshPeer();
     ae.calm = false;
   }
+}
+
+/** Bring `peer` up to date again by a digest round (its interest set grew: deltas it was not sent must reach it). */
+export function resync(ae: AeState, peer: PeerId): void {
+  if (!hasOwn(ae.peers, peer)) return;
+  const p = ae.peers[peer];
+  p.acked = -1;
+  p.mark = -1;
+  p.pending = null;
+  ae.calm = false;
 }
 
 export function neighborDown(ae: AeState, peer: PeerId): void {
@@ -336,8 +346,20 @@ function sendOffer(ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
 interface Incoming {
   id: string;
   spec: string;
-  type: Crdt<any, any>;
-  delta: any;
+  /** null: a type this node does not hold (the entry is skipped). */
+  type: Crdt<any, any> | null;
+  delta: unknown;
+}
+
+/** The canonical spec when this registry holds its type, or null (unknown, or malformed: either way never
+ *  joinable here). */
+function held(types: Registry, spec: string): string | null {
+  try {
+    return canonicalSpec(types, spec);
+  } catch (e) {
+    if (e instanceof DecodeError) return null;
+    throw e;
+  }
 }
 
 function readEntries(item: Item, max: number, types: Registry): Incoming[] {
@@ -351,9 +373,13 @@ function readEntries(item: Item, max: number, types: Registry): Incoming[] {
     if (!validId(id)) throw new DecodeError('type', 'bad variable id');
     if (prev !== undefined && !(prev < id)) throw new DecodeError('type', 'entries must be sorted by variable id');
     prev = id;
-    const spec = canonicalSpec(types, str(e[1], 'spec'));
-    const type = typeOf(types, spec);
-    out.push({ id: id, spec: spec, type: type, delta: type.decode(e[2]) });
+    const spec = held(types, str(e[1], 'spec'));
+    // A type this node does not hold (a board next to a Pi) is left out, not the whole frame: the rest applies.
+    if (spec === null) out.push({ id: id, spec: '', type: null, delta: null });
+    else {
+      const type = typeOf(types, spec);
+      out.push({ id: id, spec: spec, type: type, delta: type.decode(e[2]) });
+    }
   }
   return out;
 }
@@ -408,7 +434,8 @@ export function decodeDelta(store: Store, spec: string, item: Item): unknown {
 function applyEntries(ae: AeState, ctx: Ctx, store: Store, from: PeerId, es: Incoming[]): string[] {
   const done: string[] = [];
   for (let i = 0; i < es.length; i++) {
-    receive(ae, ctx, store, from, es[i].id, es[i].spec, es[i].delta, 'ae');
+    if (es[i].type === null) ctx.count('ae.spec-unknown', 1);
+    else receive(ae, ctx, store, from, es[i].id, es[i].spec, es[i].delta, 'ae');
     done.push(es[i].id);
   }
   return done;
@@ -531,6 +558,8 @@ function onOffer(ctx: Ctx, store: Store, from: PeerId, inc: number, m: Body): vo
       else if (digestOf(v) !== m.offers[i][2]) need.push(id);
     } else if (ctx.wants && !ctx.wants(id)) {
       // Not asked for: never requested, so never held (selective hearing).
+    } else if (held(store.types, m.offers[i][1] as string) === null) {
+      ctx.count('ae.spec-unknown', 1);
     } else if (room > 0) {
       need.push(id);
       room--;

@@ -1,7 +1,8 @@
 /**
  * Completion detection (the seed's "convergence structure"): each node records the last phase it finished in
- * a replicated G-Counter, one entry per node (its entry is its phase number; a G-Counter entry only grows, as
- * phases do), and a threshold read on that counter tells every node, on its own and with no orchestrator,
+ * a replicated G-Counter, one entry per node and life (its entry is its phase number; a G-Counter entry only
+ * grows, as phases do; a restarted node marks under a fresh replica id, runtime/replica.ts, and its phase is the
+ * largest of its lives' entries), and a threshold read on that counter tells every node, on its own and with no orchestrator,
  * that all the expected nodes have finished a phase. The predicate "every expected entry ≥ phase" is monotone,
  * so once it holds on one replica it holds there forever, and every replica reaches it once the entries
  * have spread.
@@ -20,6 +21,7 @@ import type { GCounterState } from '../crdt/gcounter.ts';
 import type { Command, Output } from './io.ts';
 import { type PollenNode, step, stateOf } from './node.ts';
 import { register } from './dataflow.ts';
+import { peerOf } from './replica.ts';
 
 /** The predicate's registered name (one function serves every phase and every group). */
 export const PRED = 'completion.all';
@@ -33,23 +35,39 @@ function entry(s: GCounterState, r: string): number {
   return hasOwn(s, r) ? s[r] : 0;
 }
 
+/**
+ * The phase each node finished: a node marks under its replica id (runtime/replica.ts), one entry per life, so
+ * a node's phase is the largest entry of any of its lives.
+ */
+function phases(s: GCounterState): { [peer: string]: number } {
+  const out: { [peer: string]: number } = {};
+  const ks = Object.keys(s);
+  for (let i = 0; i < ks.length; i++) {
+    const p = peerOf(ks[i]);
+    if (!hasOwn(out, p) || s[ks[i]] > out[p]) out[p] = s[ks[i]];
+  }
+  return out;
+}
+
 /** Have the expected nodes (a list of ids, or a count of any nodes) all finished `phase`? */
 export function finished(s: GCounterState, expected: string[] | number, phase: number): boolean {
+  const ph = phases(s);
   if (typeof expected === 'number') {
     let n = 0;
-    const ks = Object.keys(s);
-    for (let i = 0; i < ks.length; i++) if (s[ks[i]] >= phase) n++;
+    const ks = Object.keys(ph);
+    for (let i = 0; i < ks.length; i++) if (ph[ks[i]] >= phase) n++;
     return n >= expected;
   }
-  for (let i = 0; i < expected.length; i++) if (entry(s, expected[i]) < phase) return false;
+  for (let i = 0; i < expected.length; i++) if (entry(ph, expected[i]) < phase) return false;
   return true;
 }
 
 /** The lowest phase finished by every expected node (0 when one has finished none). */
 export function progress(s: GCounterState, expected: string[]): number {
+  const ph = phases(s);
   let low = -1;
   for (let i = 0; i < expected.length; i++) {
-    const p = entry(s, expected[i]);
+    const p = entry(ph, expected[i]);
     if (low < 0 || p < low) low = p;
   }
   return low < 0 ? 0 : low;
@@ -72,9 +90,12 @@ function declaring(node: PollenNode, name: string): Command[] {
  */
 export function doneCommands(node: PollenNode, name: string, phase: number): Command[] {
   const s = stateOf(node, varOf(name)) as GCounterState | undefined;
-  const have = s === undefined ? 0 : entry(s, node.id);
+  const have = s === undefined ? 0 : entry(phases(s), node.id);
   if (phase <= have) return [];
-  return declaring(node, name).concat([{ op: 'update', id: varOf(name), mutator: 'inc', args: [phase - have] }]);
+  // This life's entry becomes the phase (an earlier life's entry may be higher than this one's, never lower
+  // than the phase once marked).
+  const mine = s === undefined ? 0 : entry(s, node.replica);
+  return declaring(node, name).concat([{ op: 'update', id: varOf(name), mutator: 'inc', args: [phase - mine] }]);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * A short digest of a variable's state for the anti-entropy digest exchange: 32-bit FNV-1a (Fowler, Noll, Vo)
- * over the state's deterministic CBOR bytes. Equal states encode to equal bytes (DESIGN.md §4), so equal states
+ * over the state's deterministic CBOR bytes. Equal states encode to equal bytes (PROTOCOL.md, "CBOR subset"), so equal states
  * give equal digests on every platform; different states collide with probability about 2^-32.
  *
  *   fnv1a(new Uint8Array([0x61])) // 0xe40c292c

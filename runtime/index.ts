@@ -1,7 +1,7 @@
 /**
  * The runtime's public face for Node, the simulator and the tools: runtime/full.ts (every part, the membership
  * manager by name) plus the sans-IO contract of runtime/io.ts. A node is a value plus
- * `step(node, input, now) -> outputs` (DESIGN.md §2), and a driver (a transport with real timers, or the
+ * `step(node, input, now) -> outputs` (ARCHITECTURE.md, "The sans-IO contract"), and a driver (a transport with real timers, or the
  * simulator) carries the outputs out. A board profile imports runtime/lean.ts instead, which composes a node from
  * the parts it chooses.
  *

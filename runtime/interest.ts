@@ -102,7 +102,8 @@ export function refused(h: Hearing, ctx: Ctx, from: PeerId): void {
   if (from !== '' && from !== ctx.self) announce(h, ctx, from);
 }
 
-/** INTEREST from a peer: checked whole, then its set replaces the one kept. Throws DecodeError. */
+/** INTEREST from a peer: checked whole, then its set replaces the one kept. Returns true when the peer now
+ *  hears a variable it did not before (the caller brings it up to date on those). Throws DecodeError. */
 export function onMessage(h: Hearing, ctx: Ctx, from: PeerId, body: Item): boolean {
   const b = arr(body, 'INTEREST', 1);
   const list = arr(b[0], 'interest set');
@@ -115,14 +116,17 @@ export function onMessage(h: Hearing, ctx: Ctx, from: PeerId, body: Item): boole
     prev = id;
     set[id] = true;
   }
-  if (h.peers[from] === undefined) {
+  const old = h.peers[from];
+  if (old === undefined) {
     if (h.nPeers >= h.maxPeers) {
       ctx.count('interest.full', 1);
-      return true;
+      return false;
     }
     h.nPeers++;
   }
   h.peers[from] = set;
   ctx.count('interest.heard', 1);
-  return true;
+  if (old === undefined) return false;
+  for (let i = 0; i < list.length; i++) if (old[list[i] as string] !== true) return true;
+  return false;
 }

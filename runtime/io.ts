@@ -1,5 +1,5 @@
 /**
- * The sans-IO contract of a Pollen node (shared/DESIGN.md §2). A driver (a real transport with real timers, or
+ * The sans-IO contract of a Pollen node (ARCHITECTURE.md, "The sans-IO contract"). A driver (a real transport with real timers, or
  * the simulator) owns the clock and the links; the node is a value plus `step(node, input, now) -> Output[]`
  * (runtime/node.ts). Nothing in runtime/ reads a clock, opens a socket or draws from a global random source.
  *
@@ -11,7 +11,7 @@ import type { Item } from '../crdt/types.ts';
 /** A peer's address in the overlay: a short string the links know how to reach. */
 export type PeerId = string;
 
-/** Traffic classes, so every byte sent is counted as one of the measures of DESIGN.md §10. */
+/** Traffic classes, so every byte sent is counted as one of the measures of ARCHITECTURE.md. */
 export const CLS_CONTROL = 0; // membership, IHAVE, GRAFT, PRUNE, acks, digests
 export const CLS_PAYLOAD = 1; // Plumtree payloads (the fast path of deltas)
 export const CLS_DELTA = 2; // anti-entropy delta-intervals

@@ -1,9 +1,58 @@
 /**
- * Message types on the wire. Every frame is the envelope [VERSION, type, sender, incarnation, body] in
- * deterministic CBOR (DESIGN.md §4); these numbers are the `type`. Ranges keep layers apart: membership 1–19,
- * Plumtree 20–29, anti-entropy 30–39, overlay health 40–49. A number, once released, is never reused.
+ * The envelope's one home: its version, the message types and the layer each range belongs to, and the bound on
+ * a peer id. Every frame is the envelope [VERSION, type, sender, incarnation, body] in deterministic CBOR
+ * (PROTOCOL.md, "The envelope"); these numbers are the `type`. Ranges keep layers apart: membership 1–19,
+ * Plumtree 20–29, anti-entropy 30–39, overlay health 40–49 (handled by the membership manager). A number, once
+ * released, is never reused.
+ *
+ *   layerOf(GOSSIP);              // LAYER_PLUMTREE
+ *   layerOf(99);                  // -1: no layer takes it (the node drops the frame as 'type')
+ *   peerIdProblem('x'.repeat(65)); // 'peer id "xxxxxxxxxxxxxxxxxxxx..." is 65 bytes of UTF-8, at most 64'
  */
+import { WIDE, utf8Length } from '../crdt/codec/utf8.ts';
+
+/** The envelope's version; a frame of any other version is dropped (counted 'dropped.version'). */
 export const VERSION = 1;
+
+export const LAYER_MEMBERSHIP = 0;
+export const LAYER_PLUMTREE = 1;
+export const LAYER_ANTIENTROPY = 2;
+
+/** The layer that handles message type `type`, or -1 when none does. Overlay health (40–49) is the membership
+ *  manager's. */
+export function layerOf(type: number): number {
+  if (Math.floor(type) !== type) return -1;
+  if ((type >= 1 && type <= 19) || (type >= 40 && type <= 49)) return LAYER_MEMBERSHIP;
+  if (type >= 20 && type <= 29) return LAYER_PLUMTREE;
+  if (type >= 30 && type <= 39) return LAYER_ANTIENTROPY;
+  return -1;
+}
+
+/**
+ * The longest peer id, in bytes of UTF-8: 64. Ids are short names (a board's MAC, 'pi-garden'); the bound keeps
+ * what a link holds before a hello tiny, and it is what every layer accepts alike, so a node whose own id passes
+ * can take part everywhere: links refuse a longer id for themselves and in a hello or topic, composeNode refuses
+ * one, membership lists refuse one, and Plumtree's message ids (origin:incarnation:sequence) have room for it.
+ */
+export const MAX_PEER_ID = 64;
+
+/** Why `id` cannot be a peer id, or '' when it can: a non-empty string of at most MAX_PEER_ID bytes of UTF-8. */
+export function peerIdProblem(id: unknown): string {
+  if (typeof id !== 'string' || id === '') return 'a peer id must be a non-empty string';
+  const n = utf8Length(id, WIDE);
+  if (n < 0) return 'peer id "' + shortId(id) + '" is not well-formed UTF-8';
+  if (n > MAX_PEER_ID) return 'peer id "' + shortId(id) + '" is ' + n + ' bytes of UTF-8, at most ' + MAX_PEER_ID;
+  return '';
+}
+
+/** Bytes of UTF-8 in a peer id read from a peer (-1 when it is not well-formed): the check of a decoded id. */
+export function peerIdBytes(id: string): number {
+  return utf8Length(id, WIDE);
+}
+
+function shortId(id: string): string {
+  return id.length > 20 ? id.substring(0, 20) + '...' : id;
+}
 
 // Membership: HyParView (Leitão, Pereira, Rodrigues, DSN 2007) and the simpler managers.
 export const JOIN = 1;

@@ -1,5 +1,5 @@
 /**
- * A Pollen node: a value plus `step(node, input, now) -> Output[]` (DESIGN.md §2, runtime/io.ts), composed from
+ * A Pollen node: a value plus `step(node, input, now) -> Output[]` (ARCHITECTURE.md, runtime/io.ts), composed from
  * the parts a profile chooses. One step decodes a frame with limits, checks its envelope [VERSION, type, sender,
  * incarnation, body], routes it by type range (membership 1–19 and 40–49, Plumtree 20–29, anti-entropy 30–39),
  * runs timers and commands, and then tells Plumtree and anti-entropy about every neighbour the membership manager
@@ -42,13 +42,14 @@ import { limits, type Limits } from '../crdt/codec/limits.ts';
 import { type Registry, canonicalSpec } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import type { Command, Input, NodeEvent, Output, PeerId } from './io.ts';
-import { VERSION, INTEREST } from './messages.ts';
+import { VERSION, INTEREST, LAYER_ANTIENTROPY, LAYER_MEMBERSHIP, LAYER_PLUMTREE, layerOf, peerIdProblem } from './messages.ts';
 import { type Rng, rng, fork } from './rng.ts';
 import type { Membership, MembershipStats } from './membership/membership.ts';
 import type { PlumtreeConfig, PlumtreePart, PlumtreeState } from './plumtree.ts';
 import type { Dataflow, DataflowConfig } from './dataflow.ts';
 import * as ae from './antientropy.ts';
 import * as interest from './interest.ts';
+import { replicaOf, validEpoch } from './replica.ts';
 import { type Store, StoreError, createStore, declare, update, get, ids, validId, applyRemote } from './store.ts';
 
 /** What a node is made of, chosen by its profile (see the file comment). */
@@ -81,6 +82,10 @@ export interface CoreConfig {
   seed: number;
   /** Grows at every restart (default 0); travels in every envelope so peers can tell lives apart. */
   incarnation?: number;
+  /** This life's epoch (runtime/replica.ts): the node issues dots as `id@epoch` (base 36), never as an earlier
+   *  life did. The driver gives a fresh one at every start; undefined keeps the plain id (a node that never
+   *  restarts with lost state: the simulator, tests). */
+  epoch?: number;
   /** The membership manager's own knobs (see its defaults); checked by the manager. */
   membershipConfig?: object;
   /** Plumtree's knobs (runtime/plumtree.ts); ignored without Plumtree. */
@@ -109,6 +114,8 @@ export interface CoreConfig {
 
 export interface PollenNode {
   id: PeerId;
+  /** The replica id of this node's dots and counter entries (runtime/replica.ts). */
+  replica: string;
   incarnation: number;
   limits: Limits;
   mem: Membership<unknown>;
@@ -206,6 +213,9 @@ export function count(node: PollenNode, name: string, n: number): void {
 
 /** A node of the given parts (see the file comment). Throws Error for a bad knob, DecodeError for a bad restore. */
 export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
+  // The one bound every link and layer accepts: a longer id would be refused by peers' membership and Plumtree.
+  const badId = peerIdProblem(config.id);
+  if (badId) throw new Error('node: ' + badId);
   const inc = config.incarnation === undefined ? 0 : config.incarnation;
   const r = rng(config.seed);
   const ptDeltas = config.plumtreeDeltas;
@@ -213,8 +223,12 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     throw new Error('node: plumtreeDeltas = ' + String(ptDeltas) + ' is out of range (true or false)');
   }
   const store = createStore(config.maxVariables, parts.types, config.maxStateBytes);
+  if (config.epoch !== undefined && !validEpoch(config.epoch)) {
+    throw new Error('node: epoch = ' + String(config.epoch) + ' is out of range (an integer from 0 to 2^53 - 1)');
+  }
   const node = {
     id: config.id,
+    replica: replicaOf(config.id, config.epoch),
     incarnation: inc,
     limits: limits(config.limits),
     mem: parts.membership,
@@ -296,10 +310,14 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
   const body = item[4];
   try {
     let taken = false;
-    if ((type >= 1 && type <= 19) || (type >= 40 && type <= 49)) taken = node.mem.onMessage(node.ms, node.cm, from, inc, type, body);
-    else if (type >= 20 && type <= 29) taken = node.bcast !== null && node.bcast.onMessage(node.pt, node.cp, from, type, body);
-    else if (type === INTEREST) taken = interest.onMessage(node.hear, node.ca, from, body);
-    else if (type >= 30 && type <= 39) taken = ae.onMessage(node.ae, node.ca, node.store, from, inc, type, body);
+    const layer = layerOf(type);
+    if (layer === LAYER_MEMBERSHIP) taken = node.mem.onMessage(node.ms, node.cm, from, inc, type, body);
+    else if (layer === LAYER_PLUMTREE) taken = node.bcast !== null && node.bcast.onMessage(node.pt, node.cp, from, type, body);
+    else if (type === INTEREST) {
+      if (interest.onMessage(node.hear, node.ca, from, body)) ae.resync(node.ae, from);
+      taken = true;
+    }
+    else if (layer === LAYER_ANTIENTROPY) taken = ae.onMessage(node.ae, node.ca, node.store, from, inc, type, body);
     if (!taken) drop(node, from, 'type');
   } catch (e) {
     drop(node, from, reasonOf(e));
@@ -324,7 +342,7 @@ export function runCommand(node: PollenNode, c: Command): void {
     if (interest.add(node.hear, c.id)) interest.announceAll(node.hear, node.ca, node.nbrs);
   } else if (c.op === 'update') {
     if (node.flow) node.flow.guard(node, c.id);
-    const delta = update(node.store, c.id, c.mutator, node.id, c.args);
+    const delta = update(node.store, c.id, c.mutator, node.replica, c.args);
     if (delta === null) return;
     share(node, c.id, delta);
     node.ca.emit({ type: 'changed', id: c.id });

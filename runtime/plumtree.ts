@@ -30,7 +30,7 @@
  * collision silently drops a message), deterministic, and names the origin, so bodies need not carry it. The
  * incarnation keeps a restarted node's new messages apart from its earlier life's, which peers may still hold.
  *
- * Bodies (arrays, DESIGN.md §4):
+ * Bodies (arrays, PROTOCOL.md):
  *   GOSSIP [msgId, hops, payload]   hops: links crossed when it arrives (the origin sends 1)
  *   IHAVE  [[msgId, hops], …]       hops: what the receiver's copy would have if grafted from the sender
  *   GRAFT  [msgId] or []            [] only asks to become eager (the optimization)
@@ -53,8 +53,8 @@ import { sortedKeys } from '../crdt/keys.ts';
 import type { Ctx } from './context.ts';
 import { CLS_CONTROL, CLS_PAYLOAD } from './io.ts';
 import type { PeerId } from './io.ts';
-import { GOSSIP, GRAFT, IHAVE, PRUNE } from './messages.ts';
-import { type Range, count, knobs, ms } from './knobs.ts';
+import { GOSSIP, GRAFT, IHAVE, PRUNE, MAX_PEER_ID } from './messages.ts';
+import { knobs } from './knobs.ts';
 import { dict, insertSorted, removeFrom } from './tables.ts';
 
 export interface PlumtreeConfig {
@@ -110,25 +110,27 @@ export const PLUMTREE_DEFAULTS: PlumtreeConfig = {
  *  a queue of at least one IHAVE, at least one GRAFT per missing message, and a hop cap of at least 1 (the
  *  origin sends hops 1, so 0 would forward nothing). No cache, no remembered ids or no tracked missing
  *  messages (0) are handled: every id is then delivered again, and anti-entropy does all repairs. */
-export const PLUMTREE_RANGES: { [knob: string]: Range } = {
-  t1: ms(1),
-  t2: ms(1),
-  ihaveFlush: ms(1),
-  threshold: count(0),
-  cacheSize: count(0),
-  cacheTtl: ms(1),
-  maxIds: count(0),
-  idTtl: ms(1),
-  maxLazyQueue: count(1),
-  maxMissing: count(0),
-  maxGrafts: count(1),
-  maxHops: count(1),
+export const PLUMTREE_RANGES: { [knob: string]: string } = {
+  t1: 'ms 1',
+  t2: 'ms 1',
+  ihaveFlush: 'ms 1',
+  threshold: 'count 0',
+  cacheSize: 'count 0',
+  cacheTtl: 'ms 1',
+  maxIds: 'count 0',
+  idTtl: 'ms 1',
+  maxLazyQueue: 'count 1',
+  maxMissing: 'count 0',
+  maxGrafts: 'count 1',
+  maxHops: 'count 1',
 };
 
 /** Announcers remembered per missing message: more than an active view (5) holds, so none is lost in practice. */
 export const MAX_ANNOUNCERS = 8;
-/** Longest message id accepted from a peer (peer ids are short; this leaves room). */
-export const MAX_MSG_ID = 96;
+/** Longest message id accepted from a peer, in characters: an origin of up to MAX_PEER_ID (runtime/messages.ts,
+ *  where every layer takes its bound), two colons, and an incarnation and a sequence in base 36 (at most 11
+ *  characters each below 2^53). Derived, so a node whose id passes composeNode never has its messages dropped. */
+export const MAX_MSG_ID = MAX_PEER_ID + 2 + 11 + 11;
 
 export const TIMER_FLUSH = 'pt.flush';
 export const TIMER_GC = 'pt.gc';

@@ -1,5 +1,5 @@
 /**
- * The node's seeded random source (shared/DESIGN.md §2): a run is reproducible from its seed, and the board has
+ * The node's seeded random source (ARCHITECTURE.md, "The sans-IO contract"): a run is reproducible from its seed, and the board has
  * no Math.imul, so this is xorshift32 (Marsaglia 2003) on 32-bit shifts and xors only.
  *
  *   const r = rng(42); const i = below(r, 10); // 0..9

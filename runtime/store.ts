@@ -58,7 +58,7 @@ export interface Store {
  * "unknown" (no such variable), "mutator" (no such mutator on the type), "size" (maxStateBytes reached), "part"
  * (runtime/node.ts: the node was composed without the part a command needs). */
 export interface StoreError extends ReasonError {}
-export const StoreError = errorType<StoreError>('StoreError');
+export const StoreError = /* @__PURE__ */ errorType<StoreError>('StoreError');
 
 export function createStore(maxVars: number | undefined, types: Registry, maxStateBytes?: number): Store {
   const mv = maxVars === undefined ? DEFAULT_MAX_VARS : maxVars;
@@ -141,7 +141,7 @@ export function update(store: Store, id: string, mutator: string, replica: Repli
   const delta = v.type.mutators[mutator](v.state, replica, args);
   if (v.type.leq(delta, v.state)) return null;
   const bytes = room(store, v, delta);
-  v.state = v.type.join(v.state, delta);
+  v.state = v.type.joinInto(v.state, delta);
   v.bytes = bytes;
   v.digest = -1;
   return delta;
@@ -163,13 +163,13 @@ export function applyRemote(store: Store, id: string, delta: any): any {
   let any = false;
   for (let i = 0; i < parts.length; i++) {
     if (!t.leq(parts[i], v.state)) {
-      fresh = t.join(fresh, parts[i]);
+      fresh = t.joinInto(fresh, parts[i]);
       any = true;
     }
   }
   // The state takes the whole delta, so convergence never rests on decompose; a decomposition that missed the
   // new part only costs forwarding the whole delta.
-  v.state = t.join(v.state, delta);
+  v.state = t.joinInto(v.state, delta);
   v.bytes = bytes;
   v.digest = -1;
   return any ? fresh : delta;

@@ -1,6 +1,6 @@
 /**
  * The board subset check: bundle an entry the way the board gets it (esbuild, iife, es2015), parse the result
- * and name every construct shared/espruino.md lists as missing, with the source file and line it came from.
+ * and name every construct the board lacks (ARCHITECTURE.md), with the source file and line it came from.
  *
  *   const r = await checkBoard(['crdt/index.ts']);
  *   // r.violations: [{ file: 'crdt/orset.ts', line: 42, construct: 'spread in call (the board has no spread)' }]

@@ -1,5 +1,5 @@
 /**
- * The constructs shared/espruino.md lists as missing on the board, as checks over a parsed bundle. The walk sees
+ * The constructs the board's interpreter lacks (ARCHITECTURE.md), as checks over a parsed bundle. The walk sees
  * esbuild's output, not the source, so it only has to know the shapes esbuild leaves in place at es2015 (plus the
  * few that board-check tells esbuild to leave alone so they can be named here).
  *

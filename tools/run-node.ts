@@ -12,7 +12,9 @@
  *
  * Options: --id (required), --url (default mqtt://127.0.0.1:1883), --root (topic root, default pollen),
  * --mqtt-version 4|5 (default 5; 4 for aedes), --keepalive seconds, --username, --password, --join a,b (contacts),
- * --membership hyparview|full|client-server, --store FILE (keep state across restarts), --seed N,
+ * --membership hyparview|full|client-server, --store FILE (keep state across restarts, crash-safe), --durability
+ * sync|MS (with --store: 'sync', the default, acknowledges an update once it is fsync'd; MS saves within MS ms
+ * and acknowledges then), --store-max BYTES (bound on the store file, default 8 MiB), --seed N,
  * --tcp-listen [HOST:]PORT and --tcp-connect HOST:PORT[,..] (a TCP link beside the MQTT one), --serial PATH
  * (a serial link; repeatable). `--url none` runs without MQTT (then give a TCP or serial link). Links are made in
  * that order, MQTT first: the driver routes a send over the first link that reaches the peer, and falls back to
@@ -20,15 +22,21 @@
  *
  * Commands: `declare VAR TYPE`, `update VAR MUTATOR ARG...` (each ARG is JSON, or a plain string), `join ID...`,
  * `show`, `metrics`, `quit` (leave cleanly; SIGINT and SIGTERM do the same). Events: a "ready" line once its links
- * are up, a "state" line after `show` and (at most every 50 ms) after a change or a neighbour coming or going, an
- * "error" line for a bad command. A state line also carries each link kind's peers (`peers`), so one can tell
+ * are up (with the node's incarnation, epoch and replica id), a "state" line after `show` and (at most every
+ * 50 ms) after a change or a neighbour coming or going, an "ack" line per update once it is durable (with --store;
+ * at once without: then it only means applied), `{"ev":"ack","n":N,"var":..,"mutator":..,"args":[..]}` where N
+ * counts this process's accepted updates from 1, and an "error" line for a bad command or an update whose save
+ * failed (with a `reason`, e.g. "full").
+ *
+ * Exit codes: 0 after quit, 2 for bad options or a link that cannot start, 3 when the store file is damaged (the
+ * message says which file and why; move it away to start empty), 4 when the store cannot be read or written. A state line also carries each link kind's peers (`peers`), so one can tell
  * which link reaches whom, and every peer that was ever a neighbour (`ever`). Link errors go to stderr.
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { mqttLink } from '../transports/mqtt.ts';
 import { tcpLink } from '../transports/tcp.ts';
-import { startNode, fileStore, type PollenDriver } from '../transports/driver.ts';
+import { startNode, fileStore, StoreFileError, DEFAULT_MAX_STORE_BYTES, type PollenDriver } from '../transports/driver.ts';
 import type { Link } from '../transports/link.ts';
 import type { Item } from '../crdt/types.ts';
 
@@ -44,6 +52,8 @@ const { values: a } = parseArgs({
     join: { type: 'string' },
     membership: { type: 'string', default: 'hyparview' },
     store: { type: 'string' },
+    durability: { type: 'string', default: 'sync' },
+    'store-max': { type: 'string' },
     seed: { type: 'string' },
     'tcp-listen': { type: 'string' },
     'tcp-connect': { type: 'string' },
@@ -55,9 +65,14 @@ function out(o: object): void {
   process.stdout.write(JSON.stringify(o) + '\n');
 }
 
-function die(msg: string): never {
+/** Exit codes a supervisor can tell apart: usage or link trouble, a damaged store, a store that fails I/O. */
+const EXIT_USAGE = 2;
+const EXIT_STORE_DAMAGED = 3;
+const EXIT_STORE_IO = 4;
+
+function die(msg: string, code = EXIT_USAGE): never {
   process.stderr.write('run-node: ' + msg + '\n');
-  process.exit(2);
+  process.exit(code);
 }
 
 if (!a.id) die('--id is required');
@@ -65,6 +80,10 @@ const id = a.id;
 const membership = a.membership as 'hyparview' | 'full' | 'client-server';
 if (!['hyparview', 'full', 'client-server'].includes(membership)) die('--membership must be hyparview, full or client-server');
 const noMqtt = a.url === 'none';
+const durability = a.durability === 'sync' ? 'sync' : Number(a.durability);
+if (durability !== 'sync' && !(Number.isInteger(durability) && durability >= 1 && durability <= 3_600_000)) die('--durability takes sync or a whole number of ms (1 to 3600000)');
+const storeMax = a['store-max'] === undefined ? DEFAULT_MAX_STORE_BYTES : Number(a['store-max']);
+if (!(Number.isInteger(storeMax) && storeMax >= 64)) die('--store-max takes a whole number of bytes (at least 64)');
 if (noMqtt && !a['tcp-listen'] && !a['tcp-connect'] && a.serial!.length === 0) die('--url none needs a --tcp-listen, --tcp-connect or --serial link');
 
 const links: Link[] = [];
@@ -72,6 +91,8 @@ let node: PollenDriver | undefined;
 let quitting = false;
 /** Every peer that was ever a neighbour, from the events themselves (a state line may miss a short-lived one). */
 const ever = new Set<string>();
+/** Updates accepted in this process, numbering the "ack" lines. */
+let updates = 0;
 
 async function main(): Promise<void> {
   try {
@@ -109,14 +130,21 @@ async function main(): Promise<void> {
     die((e as Error).message);
   }
   for (const l of links) l.on('error', (e) => process.stderr.write(e.message + '\n'));
-  node = await startNode({
-    id,
-    links,
-    membership,
-    contacts: a.join ? a.join.split(',').filter(Boolean) : undefined,
-    store: a.store ? fileStore(a.store) : undefined,
-    seed: a.seed ? Number(a.seed) : undefined,
-  });
+  try {
+    node = await startNode({
+      id,
+      links,
+      membership,
+      contacts: a.join ? a.join.split(',').filter(Boolean) : undefined,
+      store: a.store ? fileStore(a.store, { maxBytes: storeMax }) : undefined,
+      durability,
+      seed: a.seed ? Number(a.seed) : undefined,
+    });
+  } catch (e) {
+    for (const l of links) await l.close().catch(() => undefined);
+    if (e instanceof StoreFileError) die(e.message, e.reason === 'damaged' ? EXIT_STORE_DAMAGED : EXIT_STORE_IO);
+    die((e as Error).message);
+  }
   let pending: NodeJS.Timeout | undefined;
   const soon = () => {
     if (!pending) pending = setTimeout(() => ((pending = undefined), show()), 50);
@@ -126,7 +154,7 @@ async function main(): Promise<void> {
     if (e.up) ever.add(e.peer);
     soon();
   });
-  out({ ev: 'ready', id, incarnation: node.incarnation, links: links.map((l) => l.kind) });
+  out({ ev: 'ready', id, incarnation: node.incarnation, epoch: node.epoch, replica: node.replica, links: links.map((l) => l.kind) });
   const rl = createInterface({ input: process.stdin });
   rl.on('line', (line) => {
     try {
@@ -162,9 +190,16 @@ function command(line: string): void {
     case 'declare':
       node.declare(w[1], w[2]);
       break;
-    case 'update':
-      node.update(w[1], w[2], w.slice(3).map(arg));
+    case 'update': {
+      const args = w.slice(3).map(arg);
+      const done = node.update(w[1], w[2], args);
+      const n = ++updates;
+      done.then(
+        () => out({ ev: 'ack', n, var: w[1], mutator: w[2], args }),
+        (e: StoreFileError) => out({ ev: 'error', line, n, reason: e.reason, message: e.message }),
+      );
       break;
+    }
     case 'join':
       node.join(w.slice(1));
       break;

@@ -11,6 +11,14 @@
  * fails to import, and hangs on the first handle left open). Files run a few at a time; the output of the
  * file at the head of the queue streams live and the others' is held back and printed whole, in order.
  *
+ * Why uvu under this runner, and not `node --test`: the suites are uvu's (short, direct, one file per module,
+ * several helpers writing more of them at once), and what this file adds is not in either tool as such: a
+ * process group per file, killed whole at its timeout with the brokers, ptys and node children it started; the
+ * two-broker double run (below) counted in one summary; the `ci-only:` lines of suites whose extra component
+ * (tests/support/extras.ts) this machine lacks, gathered above the summary so nothing is skipped unseen; and one
+ * `N passed, N failed` line over all of it, the typecheck included. tests/tools/test-all.test.ts holds it to
+ * that. Moving to `node --test` would mean rewriting every suite for the same result.
+ *
  * Environment: POLLEN_TEST_JOBS (files at once, default min(4, cores)), POLLEN_TEST_TIMEOUT (seconds per file,
  * default 120), POLLEN_TEST_ROOT (the project directory, default this file's parent; its own test points it at
  * a fixture tree), POLLEN_TEST_MQTT_URL (a second broker, e.g. Mosquitto from tools/ci/mosquitto.sh: every file

@@ -29,7 +29,9 @@
  * frame would hold it for tens of seconds, and a board could not hold the reassembly buffer anyway.
  */
 import type { PeerId } from '../runtime/io.ts';
-import { BaseLink, BoundedQueue, LinkError, MAX_ID_BYTES, backoffDelay, helloId, type LinkOptions } from './link.ts';
+import { BaseLink, BoundedQueue, LinkError, backoffDelay, type LinkOptions } from './link.ts';
+import { DATA, HEARD, HELLO, dataFrame, helloFrame, helloId } from './hello.ts';
+import { type Backoff, backoffKnobs, count, linkKnobs, ms } from './options.ts';
 import { Fragmenter, Reassembler, MIN_PAYLOAD, MAX_PAYLOAD, MAX_TOTAL } from './blefrag.ts';
 
 /** Nordic UART Service and its characteristics, in noble's form (lower case, no dashes). */
@@ -39,10 +41,6 @@ export const NUS_RX = '6e400002b5a3f393e0a9e50e24dcca9e';
 /** TX: the board notifies what it sends. */
 export const NUS_TX = '6e400003b5a3f393e0a9e50e24dcca9e';
 
-const T_HELLO = 1;
-const T_DATA = 2;
-const F_HEARD = 1;
-export { MAX_ID_BYTES };
 /**
  * Peripherals whose reconnection backoff is remembered. 64: sixteen times the default maxConnections, so every
  * board near a gateway keeps its backoff, while advertisers with ever new (random) addresses that fail to connect
@@ -111,6 +109,11 @@ export interface BleOptions extends LinkOptions {
   backoff?: { min?: number; max?: number };
 }
 
+/** The defaults of the options above (their reasons are there), and what each may be (transports/options.ts). */
+export const BLE_DEFAULTS = { maxConnections: 4, adapterTimeout: 5000, helloTimeout: 5000 };
+const BLE_RANGES = { maxConnections: count(1), adapterTimeout: ms(1), helloTimeout: ms(1) };
+export const BLE_BACKOFF: Backoff = { min: 500, max: 10000 };
+
 interface Conn {
   p: NoblePeripheral;
   rx?: NobleCharacteristic;
@@ -167,25 +170,26 @@ export class BleLink extends BaseLink {
   private scanning = false;
   private idBytes: Uint8Array;
   private maxConnections: number;
+  private k: typeof BLE_DEFAULTS;
+  private backoff: Backoff;
   private onState = (s: string) => this.stateChanged(s);
   private onDiscover = (p: NoblePeripheral) => this.discovered(p);
 
   constructor(o: BleOptions & { noble: Noble }, ownNoble: boolean) {
-    super({ ...o, maxFrame: Math.min(o.maxFrame ?? 4096, MAX_TOTAL - 1) });
+    super({ ...o, maxFrame: Math.min(o.maxFrame ?? 4096, MAX_TOTAL - 1) }, 'ble');
     this.idBytes = new TextEncoder().encode(o.id);
-    if (this.idBytes.length > MAX_ID_BYTES) {
-      throw new Error('ble link: id "' + o.id + '" is ' + this.idBytes.length + ' bytes, at most ' + MAX_ID_BYTES);
-    }
     this.o = o;
     this.noble = o.noble;
     this.ownNoble = ownNoble;
-    this.maxConnections = o.maxConnections ?? 4;
+    this.k = linkKnobs('ble link', BLE_DEFAULTS, BLE_RANGES, o);
+    this.backoff = backoffKnobs('ble link', BLE_BACKOFF, o.backoff);
+    this.maxConnections = this.k.maxConnections;
   }
 
   /** @internal wait for the adapter, then scan; `bleLink` calls it. */
   async start(): Promise<void> {
     const noble = this.noble;
-    const ms = this.o.adapterTimeout ?? 5000;
+    const wait = this.k.adapterTimeout;
     if (noble.state !== 'poweredOn') {
       await new Promise<void>((resolve, reject) => {
         const why = (s: string) => {
@@ -204,7 +208,7 @@ export class BleLink extends BaseLink {
           if (s === 'poweredOn') done();
           else if (s === 'unsupported' || s === 'unauthorized') done(this.fail('not-found', why(s)));
         };
-        const timer = setTimeout(() => done(this.fail('not-found', why(noble.state) + ' within ' + ms + ' ms')), ms);
+        const timer = setTimeout(() => done(this.fail('not-found', why(noble.state) + ' within ' + wait + ' ms')), wait);
         noble.on('stateChange', on);
         on(noble.state);
       });
@@ -331,10 +335,10 @@ export class BleLink extends BaseLink {
           }
           c.ready = true;
           c.helloTimer = setTimeout(() => {
-            this.fail('protocol', 'no hello from ' + name + ' within ' + (this.o.helloTimeout ?? 5000) + ' ms');
+            this.fail('protocol', 'no hello from ' + name + ' within ' + this.k.helloTimeout + ' ms');
             this.lost(c, 'no hello');
             p.disconnect();
-          }, this.o.helloTimeout ?? 5000);
+          }, this.k.helloTimeout);
           this.hello(c, false);
         });
       });
@@ -350,9 +354,7 @@ export class BleLink extends BaseLink {
       this.retry.set(p.id, r);
     }
     if (r.timer) return;
-    const min = this.o.backoff?.min ?? 500;
-    const max = this.o.backoff?.max ?? 10000;
-    const delay = backoffDelay(r.attempt, min, max);
+    const delay = backoffDelay(r.attempt, this.backoff.min, this.backoff.max);
     r.attempt++;
     r.timer = setTimeout(() => {
       r.timer = undefined;
@@ -400,7 +402,7 @@ export class BleLink extends BaseLink {
 
   private onFrame(c: Conn, f: Uint8Array): void {
     if (f.length === 0) return this.bad(c, 'an empty frame');
-    if (f[0] === T_DATA) {
+    if (f[0] === DATA) {
       if (c.peer === undefined) {
         this.counters.dropped++;
         return this.bad(c, 'a data frame before any hello');
@@ -408,7 +410,7 @@ export class BleLink extends BaseLink {
       this.deliver(c.peer, f.subarray(1));
       return;
     }
-    if (f[0] !== T_HELLO) return this.bad(c, 'a frame of unknown type ' + f[0]);
+    if (f[0] !== HELLO) return this.bad(c, 'a frame of unknown type ' + f[0]);
     const id = helloId(f, 2);
     if (id === '' || id === this.self) return this.bad(c, id === '' ? 'a malformed hello' : 'a hello with our own id');
     clearTimeout(c.helloTimer);
@@ -430,11 +432,11 @@ export class BleLink extends BaseLink {
       clearTimeout(this.retry.get(c.p.id)?.timer);
       this.retry.delete(c.p.id);
       // Answer before announcing the peer: a listener may send at once, and the board must hear who we are first.
-      if ((f[1] & F_HEARD) === 0) this.hello(c, true);
+      if ((f[1] & HEARD) === 0) this.hello(c, true);
       this.peerUp(id);
       return;
     }
-    if ((f[1] & F_HEARD) === 0) this.hello(c, true);
+    if ((f[1] & HEARD) === 0) this.hello(c, true);
   }
 
   private bad(c: Conn, what: string): void {
@@ -442,10 +444,7 @@ export class BleLink extends BaseLink {
   }
 
   private hello(c: Conn, heard: boolean): void {
-    const body = new Uint8Array(2 + this.idBytes.length);
-    body[0] = T_HELLO;
-    body[1] = heard ? F_HEARD : 0;
-    body.set(this.idBytes, 2);
+    const body = helloFrame(this.idBytes, heard);
     // Queued like data, so the fragments of a hello and of a data frame never interleave.
     if (!c.queue.push(body, body.length)) return;
     this.pump(c);
@@ -455,9 +454,7 @@ export class BleLink extends BaseLink {
     if (!this.admit(to, bytes)) return false;
     const c = this.byPeer.get(to);
     if (!c || !c.ready) return this.drop('unreachable', 'no BLE connection to "' + to + '"');
-    const body = new Uint8Array(1 + bytes.length);
-    body[0] = T_DATA;
-    body.set(bytes, 1);
+    const body = dataFrame(bytes);
     if (!c.queue.push(body, body.length)) {
       return this.drop('queue-full', 'send queue to ' + to + ' full (' + c.queue.length + ' frames, ' + c.queue.bytes + ' bytes)');
     }
@@ -485,7 +482,7 @@ export class BleLink extends BaseLink {
       }
       if (i === parts.length) {
         c.writing = false;
-        if (body[0] === T_DATA) this.sent(body.length - 1);
+        if (body[0] === DATA) this.sent(body.length - 1);
         this.pump(c);
         return;
       }

@@ -27,7 +27,7 @@ const TABLE = (() => {
  * unsigned 32-bit integer.
  */
 export function crc32(bytes: Uint8Array, prev?: number, from?: number, to?: number): number {
-  // No default parameters: this file keeps to the board's subset (shared/espruino.md), where E.CRC32 is the same sum.
+  // No default parameters: this file keeps to the board's subset (ARCHITECTURE.md), where E.CRC32 is the same sum.
   let c = ((prev === undefined ? 0 : prev) ^ 0xffffffff) >>> 0;
   const end = to === undefined ? bytes.length : to;
   for (let i = from === undefined ? 0 : from; i < end; i++) c = TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);

@@ -1,7 +1,7 @@
 /**
  * The node driver: runs a sans-IO Pollen node (runtime/node.ts) for real, with real timers and one or more links
  * at once (a gateway may hold MQTT, serial and BLE together; its node sees the peers of all of them). It holds no
- * protocol logic (shared/DESIGN.md §2): a frame from a link goes in as a 'frame' input, a peer coming or going as
+ * protocol logic (ARCHITECTURE.md): a frame from a link goes in as a 'frame' input, a peer coming or going as
  * a 'link' input, an expired timer as a 'timer' input, an application call as a 'command'; and it carries out
  * what `step` returns: sends go to a link, timers are set and cancelled, events reach the application.
  *
@@ -23,61 +23,30 @@
  * Re-entrance: the application may call the node from an event handler. Each step's sends and timers are carried
  * out before its events are emitted, so a nested step never has its timers overwritten by an older step's.
  *
- * Persistence (`store`): the node's snapshot (its variables, not its peers) and its incarnation number are saved
- * every `saveEvery` ms after a change and at close, and loaded at start. The incarnation grows at every start
- * (the larger of the saved one plus one and the seconds since 2020), so peers can tell a restarted node's messages
- * from those of its earlier life; without a store it is the clock's part alone.
+ * Persistence (`store`, transports/filestore.ts; `durability`, transports/durability.ts): the node's snapshot (its
+ * variables, not its peers), its incarnation and its epoch are saved after every change, durably before an
+ * update's promise resolves ('sync', the default) or within `durability` ms, and at close; they are loaded at
+ * start. The incarnation grows at every start (the larger of the saved one plus one and the seconds since 2020),
+ * so peers can tell a restarted node's messages from those of its earlier life; without a store it is the
+ * clock's part alone. The epoch (runtime/replica.ts) names the replica the node issues dots under: with a store
+ * it is the saved one plus one, saved durably before the node starts; without one it is drawn at random from
+ * [2^32, 2^48), so a restart never reissues a dot an earlier life gave out, whatever that life failed to save.
  */
 import { dataflowOf } from '../runtime/dataflow/glue.ts';
-import { rename, readFile, writeFile } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import type { Item } from '../crdt/types.ts';
-import { encode, decode } from '../crdt/codec/cbor.ts';
+import { DecodeError } from '../crdt/errors.ts';
 import { createNode as createRuntimeNode, step, read as valueOf, stateOf, neighbors, metrics, snapshot, type NodeConfig, type PollenNode } from '../runtime/full.ts';
 import type { Command, NodeEvent, Output, PeerId } from '../runtime/io.ts';
 import { register, type Fn } from '../runtime/dataflow.ts';
 import * as api from '../runtime/dataflow/api.ts';
 import * as completion from '../runtime/completion.ts';
 import type { Link, LinkError } from './link.ts';
+import { StoreFileError, MAX_STORE_EPOCH, encodeState, decodeState, type NodeStore } from './filestore.ts';
+import { Saver, checkDurability, type Durability } from './durability.ts';
 
-/** Where a node keeps its state between runs. */
-export interface NodeStore {
-  /** The bytes last saved, or undefined when there are none yet. */
-  load(): Promise<Uint8Array | undefined>;
-  save(bytes: Uint8Array): Promise<void>;
-}
-
-/** A store in one file, replaced atomically (write a temporary file, then rename), so a crash leaves the old one. */
-export function fileStore(path: string): NodeStore {
-  return {
-    async load() {
-      try {
-        return new Uint8Array(await readFile(path));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw new Error('node store: cannot read ' + path + ': ' + (e as Error).message);
-      }
-    },
-    async save(bytes) {
-      const tmp = path + '.tmp';
-      await writeFile(tmp, bytes);
-      await rename(tmp, path);
-    },
-  };
-}
-
-/** A store in memory (tests, and the demo's "restart" of a node inside one process). */
-export function memoryStore(): NodeStore & { bytes?: Uint8Array } {
-  const s: NodeStore & { bytes?: Uint8Array } = {
-    async load() {
-      return s.bytes;
-    },
-    async save(bytes) {
-      s.bytes = bytes.slice();
-    },
-  };
-  return s;
-}
+export { fileStore, memoryStore, StoreFileError, DEFAULT_MAX_STORE_BYTES, type NodeStore } from './filestore.ts';
+export type { Durability } from './durability.ts';
 
 export interface NodeOptions {
   id: PeerId;
@@ -90,7 +59,10 @@ export interface NodeOptions {
   /** Seed of the node's random source (default: a random one; the simulator is where runs are replayed). */
   seed?: number;
   store?: NodeStore;
-  /** ms to wait after a change before saving (default 1000: a burst of updates costs one write). */
+  /** When an update is durable (transports/durability.ts): 'sync' (default) saves at once and resolves the
+   *  update's promise after the save; N (ms) saves N ms after a change, and resolves then. */
+  durability?: Durability;
+  /** Earlier name of a numeric `durability` (ms between a change and its save). */
   saveEvery?: number;
   /** Anything else runtime/node.ts takes (membershipConfig, plumtree, antiEntropy, limits, dataflow, ...). */
   config?: Partial<NodeConfig>;
@@ -106,16 +78,19 @@ export type DriverEvents = {
 
 /** Peers whose last link is remembered for routing: as many as a link holds up (link.ts DEFAULT_MAX_PEERS). */
 const MAX_ROUTES = 1024;
-/** The state format in a store: [version, incarnation, snapshot]. */
-const STORE_VERSION = 1;
 /** 2020-01-01 in ms: incarnations count seconds from here, small enough for a CBOR uint32 for a century. */
-const EPOCH = 1577836800000;
-/** Decoding a saved state: it is our own file, but a bound still keeps a damaged one from taking the process. */
-const STORE_LIMITS = { maxFrame: 64 << 20, maxItems: 1 << 22, maxCount: 1 << 22, maxString: 1 << 20 };
+const CLOCK_ORIGIN = 1577836800000;
+/** A node without a store draws its epoch from [2^32, 2^48): above every store's epochs, and two draws meet
+ *  with a chance of about k^2 / 2^49 over k restarts (under 10^-8 for 1,000). */
+const RANDOM_EPOCH_MIN = 2 ** 32;
+const RANDOM_EPOCH_MAX = 2 ** 48;
 
 export class PollenDriver {
   readonly id: PeerId;
   readonly incarnation: number;
+  /** This life's epoch, and the replica id its dots carry (runtime/replica.ts). */
+  readonly epoch: number;
+  readonly replica: string;
   readonly links: Link[];
   /** The runtime node (for tests and tools that inspect it; do not step it directly). */
   readonly node: PollenNode;
@@ -129,31 +104,53 @@ export class PollenDriver {
   private reads = new Map<string, { resolve: (v: any) => void; reject: (e: Error) => void }>();
   private readSeq = 0;
   private closed = false;
-  private store: NodeStore | undefined;
-  private saveEvery: number;
-  private saveTimer: NodeJS.Timeout | undefined;
-  private saving: Promise<void> = Promise.resolve();
+  private saver: Saver | undefined;
+  private started = false;
   /** Counters of the driver itself. */
-  readonly stats = { noRoute: 0, stepErrors: 0, saves: 0, saveErrors: 0 };
+  readonly stats = { noRoute: 0, stepErrors: 0 };
 
-  constructor(o: NodeOptions, incarnation: number, restore: Item | undefined) {
+  constructor(o: NodeOptions, incarnation: number, epoch: number, restore: Item | undefined) {
     this.id = o.id;
     this.incarnation = incarnation;
+    this.epoch = epoch;
     this.links = o.links.slice();
-    this.store = o.store;
-    this.saveEvery = o.saveEvery ?? 1000;
-    this.node = createRuntimeNode({
-      ...o.config,
-      id: o.id,
-      seed: o.seed ?? randomInt(1, 2 ** 31),
-      incarnation,
-      membership: o.membership ?? o.config?.membership,
-      restore,
-    });
+    try {
+      this.node = createRuntimeNode({
+        ...o.config,
+        id: o.id,
+        seed: o.seed ?? randomInt(1, 2 ** 31),
+        incarnation,
+        epoch,
+        membership: o.membership ?? o.config?.membership,
+        restore,
+      });
+    } catch (e) {
+      // The snapshot's bytes passed the checksum yet do not make a state: a store written by something else.
+      if (restore !== undefined && e instanceof DecodeError) {
+        throw new StoreFileError('damaged', 'node ' + o.id + ': the saved state is damaged (' + e.message + '): move the store away to start empty, or put back a copy');
+      }
+      throw e;
+    }
+    this.replica = this.node.replica;
+    const store = o.store;
+    if (store) {
+      const mode = o.durability ?? o.saveEvery ?? 'sync';
+      const bad = checkDurability(mode);
+      if (bad) throw new Error('node ' + o.id + ': ' + bad);
+      this.saver = new Saver(
+        store,
+        mode,
+        () => encodeState({ epoch: this.epoch, incarnation: this.incarnation, snapshot: snapshot(this.node) }),
+        (e) => {
+          if (this.started && !this.closed) console.error('pollen: node ' + this.id + ' could not save its state: ' + e.message);
+        },
+      );
+    }
   }
 
   /** @internal attach to the links and tell the node who is already up. */
   start(contacts: PeerId[] | undefined): void {
+    this.started = true;
     for (const link of this.links) {
       this.offs.push(
         link.on('frame', (from, bytes) => {
@@ -195,15 +192,34 @@ export class PollenDriver {
   join(contacts: PeerId[]): void {
     this.command({ op: 'join', contacts });
   }
-  declare(id: string, type: string): void {
+  /** Declare a variable; the promise resolves once the declaration is durable (see `update`). */
+  declare(id: string, type: string): Promise<void> {
+    const had = stateOf(this.node, id) !== undefined;
     this.run((n, now) => api.declare(n, id, type, now));
+    if (!had) this.saver?.changed();
+    return this.durable();
   }
-  update(id: string, mutator: string, args: Item[]): void {
+  /**
+   * Apply a mutator. A refusal throws at once; the promise resolves once the update is durable as the
+   * `durability` option asks (at once without a store) and rejects with StoreFileError when its save failed
+   * (the update stays applied in memory and spreads to peers: only its durability here is in doubt).
+   */
+  update(id: string, mutator: string, args: Item[]): Promise<void> {
     this.run((n, now) => api.update(n, id, mutator, args, now));
+    return this.durable();
   }
-  /** Join another replica's state into a variable. */
-  bind(id: string, state: any): void {
+  /** Join another replica's state into a variable; the promise as for `update`. */
+  bind(id: string, state: any): Promise<void> {
     this.run((n, now) => api.bind(n, id, state, now));
+    return this.durable();
+  }
+  /** Resolves once every change so far is durable (at once without a store). */
+  durable(): Promise<void> {
+    return this.saver ? this.saver.durable() : Promise.resolve();
+  }
+  /** Save now, whatever the durability mode; rejects with StoreFileError when the save fails. */
+  save(): Promise<void> {
+    return this.saver ? this.saver.flush() : Promise.resolve();
   }
   broadcast(payload: Item): void {
     this.command({ op: 'broadcast', payload });
@@ -279,12 +295,13 @@ export class PollenDriver {
   }
   /**
    * The node's metrics (runtime/node.ts), the driver's own (`driver.noRoute`, `driver.stepErrors`, `driver.saves`,
-   * `driver.saveErrors`) and each link's counters as `link.<kind>.<counter>` (`link.<kind>.<i>.<counter>` when two
+   * `driver.saveErrors`, `driver.lastSaveMs`, `driver.lastSaveBytes`) and each link's counters as `link.<kind>.<counter>` (`link.<kind>.<i>.<counter>` when two
    * links are of one kind), e.g. `link.mqtt.dropped`.
    */
   metrics(): { [name: string]: number } {
     const m = metrics(this.node);
     for (const [k, v] of Object.entries(this.stats)) m['driver.' + k] = v;
+    if (this.saver) for (const [k, v] of Object.entries(this.saver.stats)) m['driver.' + k] = v;
     this.links.forEach((l, i) => {
       const name = this.links.filter((o) => o.kind === l.kind).length > 1 ? l.kind + '.' + i : l.kind;
       for (const [k, v] of Object.entries(l.counters)) m['link.' + name + '.' + k] = v;
@@ -313,11 +330,13 @@ export class PollenDriver {
     this.closed = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    clearTimeout(this.saveTimer);
     for (const off of this.offs) off();
     for (const r of this.reads.values()) r.reject(new Error('node ' + this.id + ' closed before the read was reached'));
     this.reads.clear();
-    if (this.store) await this.save();
+    if (this.saver) {
+      await this.saver.flush().catch(() => undefined);
+      this.saver.stop();
+    }
     await Promise.all(this.links.map((l) => l.close()));
   }
 
@@ -362,7 +381,7 @@ export class PollenDriver {
         if (o.event.type === 'changed') changed = true;
       }
     }
-    if (changed) this.scheduleSave();
+    if (changed) this.saver?.changed();
     for (const e of events) {
       if (e.type === 'read' && this.reads.has(e.tag)) {
         const r = this.reads.get(e.tag)!;
@@ -412,65 +431,31 @@ export class PollenDriver {
       }
     }
   }
-
-  private scheduleSave(): void {
-    if (!this.store || this.saveTimer || this.closed) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      void this.save();
-    }, this.saveEvery);
-  }
-
-  /** Save now (serialised behind any save in progress). */
-  save(): Promise<void> {
-    const store = this.store;
-    if (!store) return Promise.resolve();
-    const bytes = encode([STORE_VERSION, this.incarnation, snapshot(this.node)], STORE_LIMITS);
-    this.saving = this.saving.then(() =>
-      store.save(bytes).then(
-        () => {
-          this.stats.saves++;
-        },
-        (e) => {
-          this.stats.saveErrors++;
-          console.error('pollen: node ' + this.id + ' could not save its state: ' + (e as Error).message);
-        },
-      ),
-    );
-    return this.saving;
-  }
-}
-
-/** Read a saved state: [incarnation, snapshot], or undefined for an empty store. Throws on a damaged one. */
-async function loadState(store: NodeStore, id: string): Promise<{ incarnation: number; snapshot: Item } | undefined> {
-  const bytes = await store.load();
-  if (!bytes) return undefined;
-  let item: Item;
-  try {
-    item = decode(bytes, STORE_LIMITS);
-  } catch (e) {
-    throw new Error('node ' + id + ': the saved state does not decode (' + (e as Error).message + '); move it away to start empty');
-  }
-  if (!Array.isArray(item) || item.length !== 3 || item[0] !== STORE_VERSION || typeof item[1] !== 'number') {
-    throw new Error('node ' + id + ': the saved state is not a Pollen node state (version ' + STORE_VERSION + ')');
-  }
-  return { incarnation: item[1], snapshot: item[2] };
 }
 
 /**
- * Start a node on its links: load its state (if a store is given), take the next incarnation and save it at once
- * (a crash right after start still counts as a life), tell the node which peers are up, join the contacts.
+ * Start a node on its links: load its state (if a store is given), take the next incarnation and epoch and save
+ * them durably before the node runs (a life whose dots may have reached a peer always has its epoch on disk, so
+ * no later life takes it again), tell the node which peers are up, join the contacts. A store that does not hold
+ * a node state rejects with StoreFileError('damaged'); one that cannot be written, with StoreFileError('io').
  */
 export async function startNode(o: NodeOptions): Promise<PollenDriver> {
   if (!o.links || o.links.length === 0) throw new Error('node ' + o.id + ': give at least one link');
   for (const l of o.links) {
     if (l.self !== o.id) throw new Error('node ' + o.id + ': its ' + l.kind + ' link is for id "' + l.self + '"');
   }
-  const saved = o.store ? await loadState(o.store, o.id) : undefined;
-  const clock = Math.max(0, Math.floor((Date.now() - EPOCH) / 1000));
+  const bytes = o.store ? await o.store.load() : undefined;
+  const saved = bytes ? decodeState(bytes, (o.store?.name ? 'the store ' + o.store.name : 'the store') + ' of node ' + o.id) : undefined;
+  const clock = Math.max(0, Math.floor((Date.now() - CLOCK_ORIGIN) / 1000));
   const incarnation = Math.max(clock, saved ? saved.incarnation + 1 : 0, o.config?.incarnation ?? 0);
-  const d = new PollenDriver(o, incarnation, saved?.snapshot);
-  if (o.store) await d.save();
+  let epoch: number;
+  if (o.config?.epoch !== undefined) epoch = o.config.epoch;
+  else if (o.store) {
+    epoch = (saved ? saved.epoch : 0) + 1;
+    if (epoch > MAX_STORE_EPOCH) throw new StoreFileError('epoch', 'node ' + o.id + ': the store has used all its ' + MAX_STORE_EPOCH + ' epochs: start with a new store');
+  } else epoch = randomInt(RANDOM_EPOCH_MIN, RANDOM_EPOCH_MAX);
+  const d = new PollenDriver(o, incarnation, epoch, saved?.snapshot);
+  await d.save();
   d.start(o.contacts);
   return d;
 }

@@ -1,5 +1,5 @@
 /**
- * The Link contract (shared/DESIGN.md §8): what every transport (memory, TCP, MQTT, serial, BLE, the shaper)
+ * The Link contract (PROTOCOL.md, "Links"): what every transport (memory, TCP, MQTT, serial, BLE, the shaper)
  * gives the node driver. A link carries whole frames (Uint8Array) between this node and peers named by PeerId;
  * it knows nothing of what a frame means. The driver (transports/driver.ts) turns its events into node inputs.
  *
@@ -22,6 +22,9 @@
  * - `close()` is idempotent, releases every socket and timer, and resolves when they are gone.
  */
 import type { PeerId } from '../runtime/io.ts';
+import { MAX_PEER_ID, peerIdProblem } from '../runtime/messages.ts';
+import { backoff } from '../runtime/backoff.ts';
+import { bytes, count, linkKnobs, queueKnobs } from './options.ts';
 
 /** Traffic and trouble seen by one link since it was made. */
 export interface LinkCounters {
@@ -105,30 +108,19 @@ export const DEFAULT_QUEUE = { frames: 256, bytes: 1 << 20 };
  */
 export const DEFAULT_MAX_PEERS = 1024;
 
-/** Longest peer id a hello carries (TCP, serial, BLE), in UTF-8 bytes: ids are short names, and a small bound
- * keeps what a connection holds before its hello tiny. */
-export const MAX_ID_BYTES = 64;
+const BASE_DEFAULTS = { maxFrame: DEFAULT_MAX_FRAME, maxPeers: DEFAULT_MAX_PEERS };
+const BASE_RANGES = { maxFrame: bytes(1), maxPeers: count(1) };
+
+/** The longest peer id, the same bound for every link and layer (runtime/messages.ts). */
+export { MAX_PEER_ID };
 
 /**
- * The id in a hello: `bytes[from..]` as strict UTF-8 of 1..MAX_ID_BYTES bytes, or '' when it is not one (the
- * caller refuses the hello). The one decoder the TCP, serial and BLE links share.
- */
-export function helloId(bytes: Uint8Array, from: number): string {
-  const n = bytes.length - from;
-  if (n < 1 || n > MAX_ID_BYTES) return '';
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(from));
-  } catch {
-    return '';
-  }
-}
-
-/**
- * Delay before reconnection attempt number `attempt` (0 first): `min` doubling to `max`, times a random 0.5..1
- * so links that lost the same broker or port do not all come back in the same instant.
+ * Delay before reconnection attempt number `attempt` (0 first): `min` doubling to `max` (runtime/backoff.ts, the
+ * same backoff the membership managers use), times a random 0.5..1 so links that lost the same broker or port
+ * do not all come back in the same instant.
  */
 export function backoffDelay(attempt: number, min: number, max: number): number {
-  return Math.min(max, min * 2 ** Math.min(attempt, 20)) * (0.5 + Math.random() / 2);
+  return backoff(min, max, attempt) * (0.5 + Math.random() / 2);
 }
 
 export interface LinkOptions {
@@ -201,16 +193,19 @@ export abstract class BaseLink implements Link {
   private upCount = 0;
   private listeners: { [E in keyof LinkEvents]: LinkEvents[E][] } = { frame: [], peer: [], error: [] };
 
-  constructor(o: LinkOptions) {
-    if (typeof o.id !== 'string' || o.id === '') throw new Error('link: id must be a non-empty string');
+  /** `kind` names the link in errors about its options (the subclass's own `kind` is not set yet here). */
+  constructor(o: LinkOptions, kind?: string) {
+    const who = kind ? kind + ' link' : 'link';
+    // The bound every layer accepts: a longer id would be refused later by membership and Plumtree, silently.
+    const bad = peerIdProblem(o.id);
+    if (bad) throw new Error(who + ': ' + bad);
     this.self = o.id;
-    this.maxFrame = o.maxFrame ?? DEFAULT_MAX_FRAME;
-    this.queueFrames = o.queue?.frames ?? DEFAULT_QUEUE.frames;
-    this.queueBytes = o.queue?.bytes ?? DEFAULT_QUEUE.bytes;
-    this.maxPeers = o.maxPeers ?? DEFAULT_MAX_PEERS;
-    for (const [k, v] of [['maxFrame', this.maxFrame], ['queue.frames', this.queueFrames], ['queue.bytes', this.queueBytes], ['maxPeers', this.maxPeers]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error('link: ' + k + ' must be a positive integer, got ' + v);
-    }
+    const k = linkKnobs(who, BASE_DEFAULTS, BASE_RANGES, o);
+    const q = queueKnobs(who, DEFAULT_QUEUE, o.queue);
+    this.maxFrame = k.maxFrame;
+    this.maxPeers = k.maxPeers;
+    this.queueFrames = q.frames;
+    this.queueBytes = q.bytes;
   }
 
   abstract send(to: PeerId, bytes: Uint8Array): boolean;

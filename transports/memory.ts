@@ -44,7 +44,7 @@ export class MemoryLink extends BaseLink {
   private scheduled = false;
 
   constructor(hub: MemoryHub, o: LinkOptions) {
-    super(o);
+    super(o, 'memory');
     this.hub = hub;
     this.q = new BoundedQueue(this.queueFrames, this.queueBytes);
     hub.attach(this);

@@ -1,6 +1,6 @@
 /**
  * The MQTT link: every node is one client of a broker (the embedded aedes, Mosquitto, any MQTT 3.1.1/5 broker),
- * and frames travel as the raw payloads of PUBLISH packets (shared/DESIGN.md §8).
+ * and frames travel as the raw payloads of PUBLISH packets (PROTOCOL.md, "MQTT").
  *
  *   const link = await mqttLink({ id: 'a', url: 'mqtt://pi.local:1883', root: 'pollen/garden' });
  *   link.on('peer', (p, up) => ...);     // from retained presence: every node of the cluster, as it comes and goes
@@ -24,7 +24,7 @@
  * in the client while offline, for nothing the protocol needs. Presence uses QoS 1 with retain: it is the one
  * message that must arrive, since without it a node is never discovered or never mourned.
  *
- * A peer id must be usable as one topic level: 1..128 UTF-8 bytes without '/', '+', '#' or NUL.
+ * A node id must be a peer id (runtime/messages.ts: 1..64 UTF-8 bytes) and one topic level: no '/', '+', '#', NUL.
  *
  * Reconnection: mqtt.js's own fixed-period retry is off; after a lost connection the link retries with
  * exponential backoff and jitter (backoff.min doubling to backoff.max), and on every (re)connection it subscribes
@@ -40,7 +40,9 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { PeerId } from '../runtime/io.ts';
+import { peerIdProblem } from '../runtime/messages.ts';
 import { BaseLink, BoundedQueue, LinkError, backoffDelay, type LinkOptions } from './link.ts';
+import { type Backoff, backoffKnobs, linkKnobs, ms, whole } from './options.ts';
 
 export interface MqttOptions extends LinkOptions {
   /** Broker URL: mqtt://host:1883, mqtts://host:8883, ws://... (default mqtt://127.0.0.1:1883). */
@@ -55,6 +57,12 @@ export interface MqttOptions extends LinkOptions {
   backoff?: { min?: number; max?: number };
   /** Give up on a connection attempt after this many ms (default 5000). */
   connectTimeout?: number;
+  /**
+   * Do not wait for the broker: `mqttLink` resolves at once and a failed first attempt is retried with backoff like
+   * a lost connection, frames waiting in the offline queue meanwhile (default false: `mqttLink` rejects when the
+   * broker cannot be reached). For a browser page that may load without a network and must still start.
+   */
+  offlineStart?: boolean;
   /** Client id (default 'pollen:<root>:<id>', so a restarted node takes over its old session at once). */
   clientId?: string;
   /**
@@ -65,17 +73,25 @@ export interface MqttOptions extends LinkOptions {
   mqtt?: IClientOptions;
 }
 
-const MAX_ID_BYTES = 128;
+/** The defaults of the options above (their reasons are there), and what each may be (transports/options.ts):
+ *  MQTT's keepalive is a 16-bit count of seconds, 0 turning PINGs off. */
+export const MQTT_DEFAULTS = { keepalive: 10, connectTimeout: 5000 };
+const MQTT_RANGES = { keepalive: whole(0, 65535, 'seconds'), connectTimeout: ms(1) };
+export const MQTT_BACKOFF: Backoff = { min: 200, max: 10000 };
+
 /** A presence payload is "1"; anything longer than this is not ours and is ignored (counted). */
 const MAX_PRESENCE = 64;
-const UP = Buffer.from('1');
-const GONE = Buffer.alloc(0);
+// Plain bytes rather than Buffers, so that this file also runs in a browser on mqtt.js's browser build. mqtt.js's
+// types ask for a Buffer, but it writes any Uint8Array (in Node and in its browser build): hence the casts below.
+const UP = new TextEncoder().encode('1');
+const GONE = new Uint8Array(0);
 
-/** Why `id` cannot be a topic level, or undefined when it can. */
+/** Why `id` cannot be a peer id and a topic level, or undefined when it can: the bound every layer accepts
+ *  (runtime/messages.ts), and none of the characters MQTT topics reserve. */
 export function badId(id: string): string | undefined {
-  if (typeof id !== 'string' || id === '') return 'an id must be a non-empty string';
+  const bad = peerIdProblem(id);
+  if (bad) return bad;
   if (/[/+#\u0000]/.test(id)) return 'id "' + id + '" contains one of / + # NUL, which MQTT topics reserve';
-  if (Buffer.byteLength(id) > MAX_ID_BYTES) return 'id "' + id.slice(0, 20) + '..." is longer than ' + MAX_ID_BYTES + ' bytes';
   return undefined;
 }
 
@@ -87,11 +103,13 @@ export class MqttLink extends BaseLink {
   connects = 0;
   private client!: MqttClient;
   private o: MqttOptions;
+  private k: typeof MQTT_DEFAULTS;
+  private backoff: Backoff;
   private offline: BoundedQueue<{ topic: string; bytes: Uint8Array }>;
   private inflightFrames = 0;
   private inflightBytes = 0;
   private attempt = 0;
-  private retry: NodeJS.Timeout | undefined;
+  private retry: ReturnType<typeof setTimeout> | undefined;
   private inboxPrefix: string;
   private presencePrefix: string;
   /** Set when close() starts, so our own GONE coming back is not taken for a stale will. */
@@ -102,7 +120,7 @@ export class MqttLink extends BaseLink {
   private attemptReported = false;
 
   constructor(o: MqttOptions) {
-    super(o);
+    super(o, 'mqtt');
     const bad = badId(o.id);
     if (bad) throw new Error('mqtt link: ' + bad);
     const root = o.root ?? 'pollen';
@@ -110,11 +128,31 @@ export class MqttLink extends BaseLink {
       throw new Error('mqtt link: root "' + root + '" must be a topic prefix without wildcards or a leading/trailing /');
     }
     this.o = o;
+    this.k = linkKnobs('mqtt link', MQTT_DEFAULTS, MQTT_RANGES, o);
+    this.backoff = backoffKnobs('mqtt link', MQTT_BACKOFF, o.backoff);
     this.url = o.url ?? 'mqtt://127.0.0.1:1883';
     this.root = root;
     this.inboxPrefix = root + '/inbox/' + o.id + '/';
     this.presencePrefix = root + '/presence/';
     this.offline = new BoundedQueue(this.queueFrames, this.queueBytes);
+  }
+
+  /** Connected to the broker now (a CONNACK came and the connection has not been lost since). */
+  connected(): boolean {
+    return !this.closed && this.client !== undefined && this.client.connected;
+  }
+
+  /**
+   * Try the broker now instead of at the end of the backoff wait, and start the backoff over: for when the host
+   * says its network is back (a browser's 'online' event). Does nothing while connected or after close.
+   */
+  retryNow(): void {
+    if (this.closed || !this.client || this.client.connected || this.client.reconnecting) return;
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    this.attempt = 0;
+    this.attemptReported = false;
+    this.client.reconnect();
   }
 
   /** @internal connect once; resolves on the first CONNACK, rejects with a LinkError when that fails. */
@@ -125,13 +163,13 @@ export class MqttLink extends BaseLink {
       ...o.mqtt,
       clientId: o.clientId ?? 'pollen:' + this.root + ':' + this.self,
       protocolVersion: o.protocolVersion ?? 5,
-      keepalive: o.keepalive ?? 10,
-      connectTimeout: o.connectTimeout ?? 5000,
+      keepalive: this.k.keepalive,
+      connectTimeout: this.k.connectTimeout,
       clean: true,
       reconnectPeriod: 0,
       resubscribe: false,
       queueQoSZero: false,
-      will: { topic: presence, payload: GONE, qos: 1, retain: true },
+      will: { topic: presence, payload: GONE as Buffer, qos: 1, retain: true },
     };
     if (opts.protocolVersion === 5) {
       // Ask the broker not to send us packets we would drop anyway: the frame plus room for topic and header.
@@ -173,7 +211,8 @@ export class MqttLink extends BaseLink {
         if (first) {
           first = false;
           reject(this.fail('refused', 'cannot reach broker ' + this.url + ': connection closed before CONNACK'));
-          return;
+          if (!o.offlineStart) return;
+          this.attemptReported = true;
         }
         // One report per lost connection or failed attempt: the 'error' before this close may have said why.
         if (!this.attemptReported) {
@@ -188,9 +227,7 @@ export class MqttLink extends BaseLink {
 
   private scheduleRetry(): void {
     if (this.closed || this.retry) return;
-    const min = this.o.backoff?.min ?? 200;
-    const max = this.o.backoff?.max ?? 10_000;
-    const delay = backoffDelay(this.attempt, min, max);
+    const delay = backoffDelay(this.attempt, this.backoff.min, this.backoff.max);
     this.attempt++;
     this.retry = setTimeout(() => {
       this.retry = undefined;
@@ -213,12 +250,12 @@ export class MqttLink extends BaseLink {
   }
 
   private announce(): void {
-    this.client.publish(this.presencePrefix + this.self, UP, { qos: 1, retain: true }, (err) => {
+    this.client.publish(this.presencePrefix + this.self, UP as Buffer, { qos: 1, retain: true }, (err) => {
       if (err && !this.closed && this.client.connected) this.fail('io', 'presence not published: ' + err.message);
     });
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  private onMessage(topic: string, payload: Uint8Array): void {
     if (this.closed) return;
     if (topic.startsWith(this.inboxPrefix)) {
       const from = topic.slice(this.inboxPrefix.length);
@@ -268,8 +305,7 @@ export class MqttLink extends BaseLink {
     const n = bytes.length;
     this.inflightFrames++;
     this.inflightBytes += n;
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, n);
-    this.client.publish(topic, buf, { qos: 0 }, (err) => {
+    this.client.publish(topic, bytes as Buffer, { qos: 0 }, (err) => {
       this.inflightFrames--;
       this.inflightBytes -= n;
       if (err) {
@@ -288,7 +324,7 @@ export class MqttLink extends BaseLink {
     if (c && c.connected) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 2000);
-        c.publish(this.presencePrefix + this.self, GONE, { qos: 1, retain: true }, () => {
+        c.publish(this.presencePrefix + this.self, GONE as Buffer, { qos: 1, retain: true }, () => {
           clearTimeout(t);
           resolve();
         });
@@ -303,6 +339,11 @@ export class MqttLink extends BaseLink {
 /** Connect an MQTT link; rejects with a LinkError ('refused') when the broker cannot be reached or says no. */
 export async function mqttLink(o: MqttOptions): Promise<MqttLink> {
   const link = new MqttLink(o);
+  if (o.offlineStart) {
+    // Failures are counted and reported as 'error' events; the link keeps trying.
+    link.start().catch(() => {});
+    return link;
+  }
   try {
     await link.start();
   } catch (e) {

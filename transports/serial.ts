@@ -8,7 +8,7 @@
  *   link.send('puck1', bytes);
  *   await link.close();
  *
- * Inside each frame the first byte says what it is:
+ * Inside each frame the first byte says what it is (hello.ts, shared with BLE):
  *   HELLO  [1, flags, ...id in UTF-8 (1..64 bytes)]   flags bit 0: "I have heard your hello" (no reply wanted)
  *   DATA   [2, ...payload]                            a frame for the node
  * A serial line does not say who is at the other end, nor when that end went away (a board reset, a cable
@@ -25,14 +25,11 @@
  */
 import { SerialPort } from 'serialport';
 import type { PeerId } from '../runtime/io.ts';
-import { BaseLink, BoundedQueue, LinkError, MAX_ID_BYTES, backoffDelay, helloId, type LinkOptions } from './link.ts';
+import { BaseLink, BoundedQueue, LinkError, MAX_PEER_ID, backoffDelay, type LinkOptions } from './link.ts';
+import { DATA, HEARD, HELLO, dataFrame, helloFrame, helloId } from './hello.ts';
+import { type Backoff, backoffKnobs, linkKnobs, ms, whole } from './options.ts';
 import { Deframer, encodeFrame } from './serialframe.ts';
 
-const T_HELLO = 1;
-const T_DATA = 2;
-const F_HEARD = 1;
-/** Longest id in a hello, in UTF-8 bytes (link.ts, shared with TCP and BLE). */
-export { MAX_ID_BYTES };
 
 export interface SerialOptions extends LinkOptions {
   /** The port: '/dev/ttyACM0', '/dev/ttyUSB0', '/dev/serial0' on a Pi, 'COM3', or a pty's path. */
@@ -58,6 +55,16 @@ export interface SerialOptions extends LinkOptions {
   flushTimeout?: number;
 }
 
+/** The defaults of the options above (their reasons are there), and what each may be (transports/options.ts). */
+export const SERIAL_DEFAULTS = { baudRate: 115200, keepalive: 1000, peerTimeout: 3500, flushTimeout: 500 };
+const SERIAL_RANGES = {
+  baudRate: whole(1, 100000000, 'bit/s'),
+  keepalive: ms(1),
+  peerTimeout: ms(1),
+  flushTimeout: ms(0),
+};
+export const SERIAL_BACKOFF: Backoff = { min: 200, max: 5000 };
+
 interface Out {
   wire: Uint8Array;
   /** Payload bytes, for the counters. */
@@ -80,26 +87,26 @@ export class SerialLink extends BaseLink {
   private reopenTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
   private closing: Promise<void> | undefined;
-  private o: SerialOptions;
   private keepalive: number;
   private peerTimeout: number;
+  private flushTimeout: number;
+  private backoff: Backoff;
   private idBytes: Uint8Array;
 
   constructor(o: SerialOptions) {
-    super(o);
+    super(o, 'serial');
     if (typeof o.path !== 'string' || o.path === '') throw new Error('serial link: path must be a non-empty string');
     this.idBytes = new TextEncoder().encode(o.id);
-    if (this.idBytes.length > MAX_ID_BYTES) {
-      throw new Error('serial link: id "' + o.id + '" is ' + this.idBytes.length + ' bytes, at most ' + MAX_ID_BYTES);
-    }
-    this.o = o;
     this.path = o.path;
-    this.baudRate = o.baudRate ?? 115200;
-    this.keepalive = o.keepalive ?? 1000;
-    this.peerTimeout = o.peerTimeout ?? 3500;
+    const k = linkKnobs('serial link', SERIAL_DEFAULTS, SERIAL_RANGES, o);
+    this.baudRate = k.baudRate;
+    this.keepalive = k.keepalive;
+    this.peerTimeout = k.peerTimeout;
+    this.flushTimeout = k.flushTimeout;
+    this.backoff = backoffKnobs('serial link', SERIAL_BACKOFF, o.backoff);
     this.queue = new BoundedQueue<Out>(this.queueFrames, this.queueBytes);
     // One byte of type in front of the payload; a hello is far smaller than any sane maxFrame.
-    this.deframer = new Deframer({ maxFrame: Math.max(this.maxFrame, 2 + MAX_ID_BYTES) + 1 }, {
+    this.deframer = new Deframer({ maxFrame: Math.max(this.maxFrame, 2 + MAX_PEER_ID) + 1 }, {
       frame: (p) => this.onFrame(p),
       drop: (e) => this.fail('decode', 'from ' + (this.peer ?? this.path) + ': ' + e.message),
     });
@@ -176,9 +183,7 @@ export class SerialLink extends BaseLink {
 
   private scheduleReopen(): void {
     if (this.closed || this.closing || this.reopenTimer) return;
-    const min = this.o.backoff?.min ?? 200;
-    const max = this.o.backoff?.max ?? 5000;
-    const delay = backoffDelay(this.attempt, min, max);
+    const delay = backoffDelay(this.attempt, this.backoff.min, this.backoff.max);
     this.attempt++;
     this.reopenTimer = setTimeout(() => {
       this.reopenTimer = undefined;
@@ -211,17 +216,13 @@ export class SerialLink extends BaseLink {
   private hello(heard: boolean): void {
     const port = this.port;
     if (!port || this.blocked || this.closed) return;
-    const body = new Uint8Array(2 + this.idBytes.length);
-    body[0] = T_HELLO;
-    body[1] = heard ? F_HEARD : 0;
-    body.set(this.idBytes, 2);
     this.lastSent = Date.now();
-    if (!port.write(encodeFrame(body))) this.block(port);
+    if (!port.write(encodeFrame(helloFrame(this.idBytes, heard)))) this.block(port);
   }
 
   private onFrame(p: Uint8Array): void {
     if (p.length === 0) return this.bad('an empty frame');
-    if (p[0] === T_DATA) {
+    if (p[0] === DATA) {
       if (this.peer === undefined) {
         this.counters.dropped++;
         return this.bad('a data frame before any hello');
@@ -229,7 +230,7 @@ export class SerialLink extends BaseLink {
       this.deliver(this.peer, p.subarray(1));
       return;
     }
-    if (p[0] !== T_HELLO) return this.bad('a frame of unknown type ' + p[0]);
+    if (p[0] !== HELLO) return this.bad('a frame of unknown type ' + p[0]);
     const id = helloId(p, 2);
     if (id === '') return this.bad('a malformed hello');
     if (id === this.self) return this.bad('its own hello (is the line looped back?)');
@@ -238,7 +239,7 @@ export class SerialLink extends BaseLink {
     this.peer = id;
     // Answer before announcing the peer: a listener may send at once, and its data must not reach the other end
     // ahead of the hello that tells it who we are.
-    if ((p[1] & F_HEARD) === 0) this.hello(true);
+    if ((p[1] & HEARD) === 0) this.hello(true);
     if (fresh) this.peerUp(id);
   }
 
@@ -253,10 +254,7 @@ export class SerialLink extends BaseLink {
       return this.drop('unreachable', 'no peer "' + to + '" on ' + this.path + ' (' +
         (this.peer === undefined ? 'no hello yet' : 'the peer is "' + this.peer + '"') + ')');
     }
-    const body = new Uint8Array(1 + bytes.length);
-    body[0] = T_DATA;
-    body.set(bytes, 1);
-    const wire = encodeFrame(body);
+    const wire = encodeFrame(dataFrame(bytes));
     if (!this.queue.push({ wire, n: bytes.length }, wire.length)) {
       return this.drop('queue-full', 'send queue on ' + this.path + ' full (' + this.queue.length + ' frames, ' +
         this.queue.bytes + ' bytes)');
@@ -326,7 +324,7 @@ export class SerialLink extends BaseLink {
   private async shutdown(): Promise<void> {
     clearInterval(this.ticker);
     clearTimeout(this.reopenTimer);
-    if (this.port) await this.flush(this.o.flushTimeout ?? 500);
+    if (this.port) await this.flush(this.flushTimeout);
     this.allDown();
     this.peer = undefined;
     this.closed = true;

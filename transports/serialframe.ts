@@ -19,7 +19,7 @@
  *   skipped without being stored, so a stream that never sends a zero costs no memory.
  * Empty frames (two zeros in a row) are the idle fill and the sender's lead byte: ignored, not counted.
  *
- * This file, cobs.ts, crc.ts and blefrag.ts keep to the board's JavaScript subset (shared/espruino.md), so the
+ * This file, cobs.ts, crc.ts, blefrag.ts and hello.ts keep to the board's JavaScript subset (ARCHITECTURE.md), so the
  * Espruino target can frame Serial1 and Bluetooth UART traffic with the same code (`tools/board-check.ts`).
  */
 import { DecodeError } from '../crdt/errors.ts';

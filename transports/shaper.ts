@@ -1,6 +1,6 @@
 /**
  * The link shaper: wraps any link and makes it behave like a worse one, reproducibly. Experiments and tests use
- * it to put a 9600 bit/s UART, a lossy radio or a partitioned network under a real node (shared/DESIGN.md §8).
+ * it to put a 9600 bit/s UART, a lossy radio or a partitioned network under a real node (PROTOCOL.md, "Links").
  *
  *   const slow = shape(await serialLink({ id: 'a', path }), { bitsPerSecond: 9600, latency: 5, seed: 1 });
  *   const radio = shape(memoryLink(hub, { id: 'b' }), { loss: 0.1, duplicate: 0.01, reorder: 0.05, jitter: 20 });
@@ -26,6 +26,7 @@
 import type { PeerId } from '../runtime/io.ts';
 import { rng, float, type Rng } from '../runtime/rng.ts';
 import { BaseLink, BoundedQueue, type Link } from './link.ts';
+import { PROBABILITY, atLeast, linkKnobs } from './options.ts';
 
 export interface Clock {
   now(): number;
@@ -86,17 +87,23 @@ interface Waiting {
   cost: number;
 }
 
-function prob(name: string, v: number | undefined): number {
-  const p = v ?? 0;
-  if (!(p >= 0 && p <= 1)) throw new Error('shaper: ' + name + ' must be a probability in [0, 1], got ' + v);
-  return p;
-}
-
-function nonNeg(name: string, v: number | undefined, d: number): number {
-  const x = v ?? d;
-  if (!(x >= 0 && Number.isFinite(x))) throw new Error('shaper: ' + name + ' must be a finite number >= 0, got ' + v);
-  return x;
-}
+/** The defaults of the options above (their reasons are there), and what each may be (transports/options.ts).
+ *  reorderDelay's default depends on latency and jitter, so it is read after them. */
+export const SHAPE_DEFAULTS = {
+  bitsPerSecond: 0, bitsPerByte: 8, burst: 0, overhead: 0, latency: 0, jitter: 0, loss: 0, duplicate: 0, reorder: 0,
+};
+const SHAPE_RANGES = {
+  bitsPerSecond: atLeast(0, 'bit/s'),
+  bitsPerByte: atLeast(1, 'bits'), // 0 would make every byte free
+  burst: atLeast(0, 'bytes'),
+  overhead: atLeast(0, 'bytes'),
+  latency: atLeast(0, 'ms'),
+  jitter: atLeast(0, 'ms'),
+  loss: PROBABILITY,
+  duplicate: PROBABILITY,
+  reorder: PROBABILITY,
+  reorderDelay: atLeast(0, 'ms'),
+};
 
 export class ShapedLink extends BaseLink {
   readonly kind = 'shaped';
@@ -124,21 +131,21 @@ export class ShapedLink extends BaseLink {
   private offs: (() => void)[] = [];
 
   constructor(inner: Link, o: ShapeOptions = {}) {
-    super({ id: inner.self, maxFrame: inner.maxFrame, queue: o.queue });
+    super({ id: inner.self, maxFrame: inner.maxFrame, queue: o.queue }, 'shaped');
     this.inner = inner;
     this.clock = o.clock ?? realClock;
     this.r = rng(o.seed ?? 1);
-    const bps = nonNeg('bitsPerSecond', o.bitsPerSecond, 0);
-    const bitsPerByte = nonNeg('bitsPerByte', o.bitsPerByte, 8);
-    this.bytesPerMs = bps > 0 ? bps / bitsPerByte / 1000 : 0;
-    this.burst = nonNeg('burst', o.burst, 0);
-    this.overhead = nonNeg('overhead', o.overhead, 0);
-    this.latency = nonNeg('latency', o.latency, 0);
-    this.jitter = nonNeg('jitter', o.jitter, 0);
-    this.loss = prob('loss', o.loss);
-    this.dup = prob('duplicate', o.duplicate);
-    this.reord = prob('reorder', o.reorder);
-    this.reorderDelay = nonNeg('reorderDelay', o.reorderDelay, 2 * (this.latency + this.jitter) + 10);
+    const k = linkKnobs('shaped link', SHAPE_DEFAULTS, SHAPE_RANGES, o);
+    this.bytesPerMs = k.bitsPerSecond > 0 ? k.bitsPerSecond / k.bitsPerByte / 1000 : 0;
+    this.burst = k.burst;
+    this.overhead = k.overhead;
+    this.latency = k.latency;
+    this.jitter = k.jitter;
+    this.loss = k.loss;
+    this.dup = k.duplicate;
+    this.reord = k.reorder;
+    const delay = { reorderDelay: 2 * (this.latency + this.jitter) + 10 };
+    this.reorderDelay = linkKnobs('shaped link', delay, SHAPE_RANGES, o).reorderDelay;
     this.q = new BoundedQueue<Waiting>(this.queueFrames, this.queueBytes);
     this.tokens = this.burst;
     this.filledAt = this.clock.now();

@@ -24,11 +24,11 @@
  */
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import type { PeerId } from '../runtime/io.ts';
-import { BaseLink, MAX_ID_BYTES, backoffDelay, helloId, type LinkOptions } from './link.ts';
+import { BaseLink, MAX_PEER_ID, backoffDelay, type LinkOptions } from './link.ts';
+import { helloId } from './hello.ts';
+import { type Backoff, backoffKnobs, count, linkKnobs, ms } from './options.ts';
 
 const MAGIC = Buffer.from('PLN1');
-/** Longest id in a hello, in UTF-8 bytes (link.ts): ids are short names, and this keeps the pre-hello bound tiny. */
-export { MAX_ID_BYTES };
 
 export interface TcpOptions extends LinkOptions {
   /** Accept connections here. host defaults to 127.0.0.1; give '0.0.0.0' (or an address) to serve a LAN. */
@@ -42,6 +42,11 @@ export interface TcpOptions extends LinkOptions {
   /** Accepted connections at once (default 64: far above HyParView's active view, still a bound on sockets). */
   maxConnections?: number;
 }
+
+/** The defaults of the options above (their reasons are there), and what each may be (transports/options.ts). */
+export const TCP_DEFAULTS = { helloTimeout: 5000, maxConnections: 64 };
+const TCP_RANGES = { helloTimeout: ms(1), maxConnections: count(1) };
+export const TCP_BACKOFF: Backoff = { min: 100, max: 5000 };
 
 /**
  * The stream parser: a state machine that takes bytes as they come, cuts them into frames, and says what broke.
@@ -138,14 +143,14 @@ export class TcpLink extends BaseLink {
   private o: TcpOptions;
 
   constructor(o: TcpOptions) {
-    super(o);
-    const idBytes = Buffer.byteLength(o.id);
-    if (idBytes > MAX_ID_BYTES) throw new Error('tcp link: id "' + o.id + '" is ' + idBytes + ' bytes, at most ' + MAX_ID_BYTES);
+    super(o, 'tcp');
     this.o = o;
-    this.backoffMin = o.backoff?.min ?? 100;
-    this.backoffMax = o.backoff?.max ?? 5000;
-    this.helloTimeout = o.helloTimeout ?? 5000;
-    this.maxConnections = o.maxConnections ?? 64;
+    const b = backoffKnobs('tcp link', TCP_BACKOFF, o.backoff);
+    const k = linkKnobs('tcp link', TCP_DEFAULTS, TCP_RANGES, o);
+    this.backoffMin = b.min;
+    this.backoffMax = b.max;
+    this.helloTimeout = k.helloTimeout;
+    this.maxConnections = k.maxConnections;
     for (const a of o.connect ?? []) this.dialers.push({ ...parseAddr(a), attempt: 0, parked: false });
   }
 
@@ -169,6 +174,21 @@ export class TcpLink extends BaseLink {
       this.port = (server.address() as { port: number }).port;
     }
     for (const d of this.dialers) this.dial(d);
+  }
+
+  /**
+   * Dial one more address and keep it dialled, as discovery (mDNS in `pollen node`) finds listeners. False when
+   * it is known already, the link is closed, or the dialled addresses reach maxConnections (a flood of answers
+   * cannot grow the list without bound).
+   */
+  addAddress(addr: string): boolean {
+    const a = parseAddr(addr);
+    if (this.closed || this.dialers.some((d) => d.host === a.host && d.port === a.port)) return false;
+    if (this.dialers.length >= this.maxConnections) return false;
+    const d: Dialer = { ...a, attempt: 0, parked: false };
+    this.dialers.push(d);
+    this.dial(d);
+    return true;
   }
 
   private accept(s: Socket): void {
@@ -199,7 +219,7 @@ export class TcpLink extends BaseLink {
   }
 
   private setup(s: Socket, dialed: boolean, dialer?: Dialer): Conn {
-    const c: Conn = { socket: s, dialed, dialer, dec: new LengthPrefixDecoder(MAGIC.length + MAX_ID_BYTES), pending: 0 };
+    const c: Conn = { socket: s, dialed, dialer, dec: new LengthPrefixDecoder(MAGIC.length + MAX_PEER_ID), pending: 0 };
     this.conns.add(c);
     s.setNoDelay(true);
     const where = dialer ? dialer.host + ':' + dialer.port : (s.remoteAddress ?? '?') + ':' + (s.remotePort ?? '?');

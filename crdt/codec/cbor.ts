@@ -1,5 +1,5 @@
 /**
- * Pollen's wire codec, the portable one (shared/DESIGN.md §4): deterministic CBOR (RFC 8949 §4.2.1) for exactly
+ * Pollen's wire codec, the portable one (PROTOCOL.md, "CBOR subset"): deterministic CBOR (RFC 8949 §4.2.1) for exactly
  * the subset the wire uses, hand-written for the board's interpreter and dependency-free. Node peers use
  * cborx.ts, which writes the same bytes and accepts the same frames.
  *

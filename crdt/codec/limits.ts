@@ -1,5 +1,5 @@
 /**
- * Bounds for decoding a frame from a peer (shared/DESIGN.md §4). A radio link delivers whatever bytes it likes,
+ * Bounds for decoding a frame from a peer (PROTOCOL.md, "Limits"). A radio link delivers whatever bytes it likes,
  * so every claim a frame makes about itself (a length, a count, a nesting) is checked against these before the
  * decoder acts on it, and anything past them is a DecodeError with a reason, never an allocation or a deep
  * recursion. The defaults suit a Node or Pi peer; a board passes tighter ones.

@@ -6,7 +6,7 @@
  * Interpreters come in two kinds. A "wide" one (Node, browsers, Espruino builds with Unicode) holds a string as
  * UTF-16 code units, so text is converted both ways. An 8-bit Espruino build holds a string as bytes, and a
  * UTF-8 literal in the source is already its UTF-8 bytes: there the codec keeps UTF-8 as bytes, one character
- * per byte, and only checks that they are well-formed (shared/espruino.md, "Traps").
+ * per byte, and only checks that they are well-formed (ARCHITECTURE.md, "What the board's JavaScript lacks").
  *
  *   const n = utf8Length('水', WIDE);          // 3
  *   const out = new Uint8Array(n);

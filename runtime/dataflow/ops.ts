@@ -53,7 +53,7 @@ export const FOLD_REPLICA = 'fold';
 /** Why a derivation was refused or failed: "op" (unknown operation), "type" (inputs it does not apply to),
  *  "arity", "fn" (the function threw or returned something that is not plain data), "size" (MAX_PAIR_ENTRIES). */
 export interface DataflowError extends ReasonError {}
-export const DataflowError = errorType<DataflowError>('DataflowError');
+export const DataflowError = /* @__PURE__ */ errorType<DataflowError>('DataflowError');
 
 /** The operations, with how many inputs each takes (-1: two or more). */
 export const ARITY: { [op: string]: number } = {

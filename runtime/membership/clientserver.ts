@@ -1,5 +1,5 @@
 /**
- * Client-server membership (DESIGN.md §5): a server knows every client that joined it and every other server
+ * Client-server membership (PROTOCOL.md, "Client-server"): a server knows every client that joined it and every other server
  * (the servers form a full mesh among themselves); a client knows only servers, and its neighbours are the
  * servers it can reach. A star (or a few joined stars): a gateway Pi serving battery boards, each board talking
  * to one or two gateways and never to another board.
@@ -17,19 +17,19 @@
  * The protocol:
  * - Joining: a node sends JOIN [role] to every server it knows and has not been accepted by (configured servers,
  *   the contacts of join(), servers named by other servers). A server answers JOIN_REPLY with its list of live
- *   servers; an unanswered JOIN is sent again after `joinTimeout`, doubling up to `joinBackoffMax`. Servers join
+ *   servers; an unanswered JOIN is sent again after `joinTimeout`, doubling up to `backoffMax`. Servers join
  *   each other the same way (role 1), which makes their full mesh.
  * - Liveness, both ways: every `keepalive` a client sends KEEPALIVE to each of its live servers, and a server
  *   sends PEERS (its current list of live servers) to each client and each other server. PEERS doubles as the
  *   server's keepalive, so a client's server list stays fresh under loss at the cost of a few ids per period.
- *   A peer not heard from within `timeout` is down (a client forgotten, a server marked down); a link down or a
+ *   A peer not heard from within `peerTimeout` is down (a client forgotten, a server marked down); a link down or a
  *   suspicion marks it down at once. A client whose servers all went silent retries joining them with backoff;
  *   a server named as live by another server is retried from the short interval again (a healed partition).
  * - A server that restarted has lost its clients: a KEEPALIVE from an unknown client re-registers it.
  * - Incarnations as in full.ts (the gate and the tombstones are in peers.ts): an older one is ignored, a newer one
- *   replaces, DISCONNECT leaves a tombstone that ignores late frames of that life for `timeout`, or until a JOIN.
+ *   replaces, DISCONNECT leaves a tombstone that ignores late frames of that life for `peerTimeout`, or until a JOIN.
  *
- * Bodies (arrays, DESIGN.md §4); a list is [[peerId, incarnation], …] sorted by peer id:
+ * Bodies (arrays, PROTOCOL.md); a list is [[peerId, incarnation], …] sorted by peer id:
  *   JOIN        [role]         role 1 from a server, 0 from a client
  *   JOIN_REPLY  [1, servers]   accepted; servers: the live servers the answering node knows (not itself)
  *               [0, servers]   refused (the server is full, or the answering node is no server): try these
@@ -43,7 +43,7 @@
  *   "cs.refused.sent"), so the client tries the other servers and retries this one with backoff; a KEEPALIVE
  *   from an unknown client past it is ignored ("cs.full").
  * - Known servers: `maxServers`. A server named past it is ignored ("cs.servers.full"); a server learned from
- *   others (not configured, not a contact) that is down and no longer named within `timeout` is forgotten.
+ *   others (not configured, not a contact) that is down and no longer named within `peerTimeout` is forgotten.
  * - Tombstones: at most `maxServers` + `maxClients`, oldest first.
  */
 import type { Item } from '../../crdt/types.ts';
@@ -52,23 +52,23 @@ import { cmpStr, sortedKeys } from '../../crdt/keys.ts';
 import type { Ctx } from '../context.ts';
 import { CLS_CONTROL } from '../io.ts';
 import type { PeerId } from '../io.ts';
-import { DISCONNECT, JOIN, JOIN_REPLY, KEEPALIVE, PEERS } from '../messages.ts';
+import { DISCONNECT, JOIN, JOIN_REPLY, KEEPALIVE, PEERS, MAX_PEER_ID, peerIdBytes } from '../messages.ts';
 import type { Membership, MembershipStats } from './membership.ts';
-import { type Range, IDS, count, knobs, ms } from '../knobs.ts';
+import { knobs } from '../knobs.ts';
 import { dict } from '../tables.ts';
-import { type Named, type Peer, type Tombs, admit, armRetry, heard, isGone, knownInc, peerList, stopRetry, tombs, tombstone, MAX_PEER_ID } from './peers.ts';
+import { type Named, type Peer, type Tombs, admit, armRetry, heard, isGone, knownInc, peerList, stopRetry, tombs, tombstone } from './peers.ts';
 
 export interface CsConfig {
   /** The servers' ids. [] (the default): the contacts of join() are the servers (see Roles above). */
   servers: PeerId[];
   /** ms between keepalives (KEEPALIVE up, PEERS down). 1 s: a frame of a few bytes per second and server is
-   *  cheap even on BLE, and a failure shows within `timeout`; a guess, to be validated. */
+   *  cheap even on BLE, and a failure shows within `peerTimeout`; a guess, to be validated. */
   keepalive: number;
   /** ms of silence after which a peer is down. 8 s = 8 keepalives. Only direct frames count here (a client's
    *  link to a server is its whole path to it), so the bound is against losing n in a row: with 5, a 2-server,
    *  15-client star at 20% loss dropped a live link about once a minute (measured, 10 seeds); with 8 the odds
    *  per window fall to 0.2^8 = 2.6e-6, under one false drop an hour. A guess, to be validated. */
-  timeout: number;
+  peerTimeout: number;
   /** clients one server accepts. 64: a gateway Pi serving a room of boards; a board acting as a server should
    *  set it to a handful. Each costs one PEERS frame per keepalive. */
   maxClients: number;
@@ -77,29 +77,29 @@ export interface CsConfig {
   /** ms before an unanswered JOIN is sent again. 1 s: several round trips of a slow (BLE, MQTT) link. */
   joinTimeout: number;
   /** ms cap on the doubling JOIN retry interval. 16 s: keeps trying a few times a minute without flooding. */
-  joinBackoffMax: number;
+  backoffMax: number;
 }
 
 export const CS_DEFAULTS: CsConfig = {
   servers: [],
   keepalive: 1000,
-  timeout: 8000,
+  peerTimeout: 8000,
   maxClients: 64,
   maxServers: 8,
   joinTimeout: 1000,
-  joinBackoffMax: 16000,
+  backoffMax: 16000,
 };
 
 /** What each knob may be (runtime/knobs.ts): periods and timeouts at least 1 ms (0 would spin the tick), room
  *  for at least one client and one server (a star with none is no star). */
-export const CS_RANGES: { [knob: string]: Range } = {
-  servers: IDS,
-  keepalive: ms(1),
-  timeout: ms(1),
-  maxClients: count(1),
-  maxServers: count(1),
-  joinTimeout: ms(1),
-  joinBackoffMax: ms(1),
+export const CS_RANGES: { [knob: string]: string } = {
+  servers: 'ids',
+  keepalive: 'ms 1',
+  peerTimeout: 'ms 1',
+  maxClients: 'count 1',
+  maxServers: 'count 1',
+  joinTimeout: 'ms 1',
+  backoffMax: 'ms 1',
 };
 
 export const TIMER_TICK = 'cs.tick';
@@ -111,11 +111,11 @@ export interface Server {
   inc: number;
   /** ms it was last heard from directly. */
   at: number;
-  /** Heard from within `timeout` (and accepted this node, for a server it joined). */
+  /** Heard from within `peerTimeout` (and accepted this node, for a server it joined). */
   up: boolean;
   /** Configured or a contact: never forgotten, retried while down. */
   seed: boolean;
-  /** ms it was last named by another server (or heard from): a learned server is forgotten after `timeout`. */
+  /** ms it was last named by another server (or heard from): a learned server is forgotten after `peerTimeout`. */
   seen: number;
 }
 
@@ -212,7 +212,7 @@ function joinRound(s: CsState, ctx: Ctx): void {
   }
   for (let i = 0; i < ps.length; i++) ctx.send(ps[i], JOIN, [s.server ? 1 : 0], CLS_CONTROL);
   ctx.count('cs.join.sent', ps.length);
-  s.joinAt = armRetry(s, ctx, TIMER_JOIN, s.cfg.joinTimeout, s.cfg.joinBackoffMax);
+  s.joinAt = armRetry(s, ctx, TIMER_JOIN, s.cfg.joinTimeout, s.cfg.backoffMax);
 }
 
 function startJoining(s: CsState, ctx: Ctx): void {
@@ -313,7 +313,7 @@ function down(s: CsState, ctx: Ctx, p: PeerId): void {
 /**
  * Servers named (as live) by a server: the unknown ones are joined. One this node is retrying with a long
  * backoff is evidently up (a partition healed, a server restarted): the backoff starts again from the short
- * interval, so a node vouched for is tried at least every 2 × joinTimeout, not every joinBackoffMax.
+ * interval, so a node vouched for is tried at least every 2 × joinTimeout, not every backoffMax.
  */
 function learn(s: CsState, ctx: Ctx, list: Named[]): void {
   let added = false;
@@ -321,7 +321,7 @@ function learn(s: CsState, ctx: Ctx, list: Named[]): void {
   for (let i = 0; i < list.length; i++) {
     const p = list[i].id;
     if (p === s.self) continue;
-    if (isGone(s.gone, p, list[i].inc, ctx.now, s.cfg.timeout)) continue;
+    if (isGone(s.gone, p, list[i].inc, ctx.now, s.cfg.peerTimeout)) continue;
     const known = p in s.servers;
     if (known && !s.servers[p].up) vouched = true;
     if (!addServer(s, p, false, ctx.now)) ctx.count('cs.servers.full', 1);
@@ -365,9 +365,9 @@ export function onMessage(s: CsState, ctx: Ctx, from: PeerId, inc: number, type:
     ctx.count('cs.left', 1);
     return true;
   }
-  if (from === s.self || from.length > MAX_PEER_ID) return true;
+  if (from === s.self || peerIdBytes(from) > MAX_PEER_ID) return true;
   const known = knownInc(s.servers, s.clients, from);
-  if (!admit(ctx, s.gone, known, from, inc, type === JOIN, s.cfg.timeout, 'cs')) return true;
+  if (!admit(ctx, s.gone, known, from, inc, type === JOIN, s.cfg.peerTimeout, 'cs')) return true;
   if (type === DISCONNECT) {
     ctx.count('cs.disconnect', 1);
     down(s, ctx, from);
@@ -403,7 +403,7 @@ function tick(s: CsState, ctx: Ctx): void {
   s.ticking = false;
   const cs = sortedKeys(s.clients);
   for (let i = 0; i < cs.length; i++) {
-    if (s.clients[cs[i]].at + s.cfg.timeout <= ctx.now) {
+    if (s.clients[cs[i]].at + s.cfg.peerTimeout <= ctx.now) {
       ctx.count('cs.timeout', 1);
       down(s, ctx, cs[i]);
     }
@@ -411,10 +411,10 @@ function tick(s: CsState, ctx: Ctx): void {
   const ps = sortedKeys(s.servers);
   for (let i = 0; i < ps.length; i++) {
     const e = s.servers[ps[i]];
-    if (e.up && e.at + s.cfg.timeout <= ctx.now) {
+    if (e.up && e.at + s.cfg.peerTimeout <= ctx.now) {
       ctx.count('cs.timeout', 1);
       down(s, ctx, ps[i]);
-    } else if (!e.up && !e.seed && e.seen + s.cfg.timeout <= ctx.now) {
+    } else if (!e.up && !e.seed && e.seen + s.cfg.peerTimeout <= ctx.now) {
       delete s.servers[ps[i]];
       s.nServers--;
     }

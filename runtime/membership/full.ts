@@ -1,39 +1,39 @@
 /**
- * Full membership (DESIGN.md §5): everyone knows everyone. The simplest manager, for small clusters (a handful
+ * Full membership (PROTOCOL.md, "Full membership"): everyone knows everyone. The simplest manager, for small clusters (a handful
  * of boards and a gateway) where a HyParView overlay would cost more code than it saves messages.
  *
- *   const s = Full.init('a', { period: 500 });
+ *   const s = Full.init('a', { keepalive: 500 });
  *   Full.join(s, ctx, ['seed']);          // ctx.send('seed', JOIN, [], CLS_CONTROL); a retry timer "full.join"
  *   Full.onMessage(s, ctx, 'seed', 0, JOIN_REPLY, [1, [['b', 0, 250]]]); // b: heard by seed 250 ms ago
  *   Full.neighbors(s);                    // ['seed'] now; 'b' too once it is heard from directly
  *
  * The protocol:
  * - join(contacts) sends JOIN to every contact; a member answers JOIN_REPLY with its member list. A JOIN (or its
- *   reply) lost on the way is sent again after `joinTimeout`, doubling up to `joinBackoffMax`, until some member
+ *   reply) lost on the way is sent again after `joinTimeout`, doubling up to `backoffMax`, until some member
  *   is heard from. A node whose members all went silent starts joining its contacts again the same way.
- * - Every `period` a node sends HEARTBEAT to every member, carrying a random sample of at most `sample` of its
+ * - Every `keepalive` a node sends HEARTBEAT to every member, carrying a random sample of at most `sample` of its
  *   members, so knowledge of a newcomer spreads in a few periods even though it joined through one contact.
  * - Only a message straight from a peer makes it a member. A peer heard of second hand is a candidate: it is
  *   sent heartbeats too, and becomes a member when it answers; a candidate never heard from is forgotten after
- *   `timeout`.
+ *   `peerTimeout`.
  * - Liveness: each sample entry carries its age, the ms since the sender last heard that member directly, and a
  *   receiver takes the freshest of its own contact and its members' (gossip-style failure detection, after van
  *   Renesse, Minsky, Hayden 1998). Direct heartbeats alone are not enough under loss: at 20% loss five in a
  *   row are lost with p = 0.2^5, so a 20-node mesh (380 directed links) drops a live link every 8 periods or
  *   so. With hearsay of direct contact, a live member is dropped only when nobody has heard it. A crashed node cannot be kept alive that way, since every age goes back to a real
- *   contact: it leaves every view at most `timeout` + `period` (plus one link latency) after its last frame.
- * - A member not heard of within `timeout` is removed at the next tick; a link down or a suspicion (a layer
+ *   contact: it leaves every view at most `peerTimeout` + `keepalive` (plus one link latency) after its last frame.
+ * - A member not heard of within `peerTimeout` is removed at the next tick; a link down or a suspicion (a layer
  *   above gave up on it) removes it at once. A message from it later brings it back: it was alive after all.
  * - Incarnations: each peer's latest is remembered; a message from an older one is ignored (a late frame of an
  *   earlier life), a newer one replaces it (a restart). DISCONNECT leaves a tombstone with the incarnation it
- *   came from, so for `timeout` a late HEARTBEAT of that life does not re-add the peer; a JOIN clears it.
+ *   came from, so for `peerTimeout` a late HEARTBEAT of that life does not re-add the peer; a JOIN clears it.
  * - Partitions: the two sides of a partition each drop the other as silent, and nothing else would bring them
  *   back together, so every `reconnect` a node sends one JOIN to a peer picked at random among its contacts and
  *   its lost members (removed as silent or suspected) that are not members now. The first answer merges the
  *   two member lists, and heartbeats do the rest within a few periods.
  * - leave() sends DISCONNECT to every member and stops the timers; until the next join() the node stays silent.
  *
- * Bodies (arrays, DESIGN.md §4); a list is [[peerId, incarnation, age ms], …] sorted by peer id:
+ * Bodies (arrays, PROTOCOL.md); a list is [[peerId, incarnation, age ms], …] sorted by peer id:
  *   JOIN        []
  *   JOIN_REPLY  [1, list]   accepted: the member list (without the joiner)
  *               [0, []]     refused: this member has `maxMembers` members already
@@ -56,17 +56,17 @@ import type { PeerId } from '../io.ts';
 import { DISCONNECT, HEARTBEAT, JOIN, JOIN_REPLY } from '../messages.ts';
 import { below, sample } from '../rng.ts';
 import type { Membership, MembershipStats } from './membership.ts';
-import { type Range, count, knobs, ms } from '../knobs.ts';
+import { knobs } from '../knobs.ts';
 import { dict } from '../tables.ts';
 import { type Named, type Peer, type Tombs, admit, armRetry, heard, isGone, knownInc, peerList, stopRetry, tombs, tombstone } from './peers.ts';
 
 export interface FullConfig {
   /** ms between heartbeats to every member. 1 s: one small frame per member per second is affordable on BLE
    *  and MQTT at the cluster sizes full membership is for (a few dozen nodes); a guess, to be validated. */
-  period: number;
+  keepalive: number;
   /** ms without news of a member (its own frame, or a fresher age from another member) after which it is
    *  removed. 5 s = 5 periods: room for a few lost heartbeats on top of the gossiped ages; a guess. */
-  timeout: number;
+  peerTimeout: number;
   /** members named in one heartbeat. 8: each heartbeat reaches every member, so a newcomer is known to all
    *  within about log8(n) + 1 periods, and a frame stays near 100 bytes with short ids; a guess. */
   sample: number;
@@ -77,7 +77,7 @@ export interface FullConfig {
   joinTimeout: number;
   /** ms cap on the doubling JOIN retry interval. 16 s: a node that lost everyone still tries a few times
    *  a minute, without flooding a contact that is down for long. */
-  joinBackoffMax: number;
+  backoffMax: number;
   /** ms between JOINs to one peer picked among the contacts and the lost members that are not members now,
    *  which is how the two sides of a healed partition find each other again (after Serf's reconnect of
    *  failed members, every 30 s there). 10 s: one small frame per node per 10 s; a guess. */
@@ -85,25 +85,25 @@ export interface FullConfig {
 }
 
 export const FULL_DEFAULTS: FullConfig = {
-  period: 1000,
-  timeout: 5000,
+  keepalive: 1000,
+  peerTimeout: 5000,
   sample: 8,
   maxMembers: 32,
   joinTimeout: 1000,
-  joinBackoffMax: 16000,
+  backoffMax: 16000,
   reconnect: 10000,
 };
 
 /** What each knob may be (runtime/knobs.ts): periods and timeouts at least 1 ms (0 would spin the tick), at
  *  least one member (and one named per heartbeat, or newcomers would spread only through JOIN replies). */
-export const FULL_RANGES: { [knob: string]: Range } = {
-  period: ms(1),
-  timeout: ms(1),
-  sample: count(1),
-  maxMembers: count(1),
-  joinTimeout: ms(1),
-  joinBackoffMax: ms(1),
-  reconnect: ms(1),
+export const FULL_RANGES: { [knob: string]: string } = {
+  keepalive: 'ms 1',
+  peerTimeout: 'ms 1',
+  sample: 'count 1',
+  maxMembers: 'count 1',
+  joinTimeout: 'ms 1',
+  backoffMax: 'ms 1',
+  reconnect: 'ms 1',
 };
 
 export const TIMER_TICK = 'full.tick';
@@ -112,7 +112,7 @@ export const TIMER_JOIN = 'full.join';
 export interface FullState {
   self: PeerId;
   cfg: FullConfig;
-  /** Peers heard from directly within `timeout`: the neighbours (null-prototype tables: keys come from peers). */
+  /** Peers heard from directly within `peerTimeout`: the neighbours (null-prototype tables: keys come from peers). */
   members: { [peer: string]: Peer };
   nMembers: number;
   /** Peers named by others, not yet heard from. */
@@ -162,7 +162,7 @@ export function init(self: PeerId, config: any): FullState {
 function ensureTick(s: FullState, ctx: Ctx): void {
   if (s.ticking) return;
   s.ticking = true;
-  ctx.setTimer(TIMER_TICK, ctx.now + s.cfg.period);
+  ctx.setTimer(TIMER_TICK, ctx.now + s.cfg.keepalive);
 }
 
 /** Send a JOIN round to the contacts and set the retry timer. */
@@ -170,7 +170,7 @@ function joinRound(s: FullState, ctx: Ctx): void {
   if (s.contacts.length === 0) return;
   for (let i = 0; i < s.contacts.length; i++) ctx.send(s.contacts[i], JOIN, [], CLS_CONTROL);
   ctx.count('full.join.sent', s.contacts.length);
-  armRetry(s, ctx, TIMER_JOIN, s.cfg.joinTimeout, s.cfg.joinBackoffMax);
+  armRetry(s, ctx, TIMER_JOIN, s.cfg.joinTimeout, s.cfg.backoffMax);
 }
 
 export function join(s: FullState, ctx: Ctx, contacts: PeerId[]): void {
@@ -257,7 +257,7 @@ function learn(s: FullState, ctx: Ctx, list: Named[]): void {
     const m = s.members[e.id];
     if (m && m.inc === e.inc && ctx.now - e.age > m.at) m.at = ctx.now - e.age;
     if (e.id === s.self || m || e.id in s.candidates) continue;
-    if (isGone(s.gone, e.id, e.inc, ctx.now, s.cfg.timeout)) continue;
+    if (isGone(s.gone, e.id, e.inc, ctx.now, s.cfg.peerTimeout)) continue;
     if (s.nMembers + s.nCandidates >= s.cfg.maxMembers) {
       ctx.count('full.candidates.full', 1);
       return;
@@ -299,7 +299,7 @@ export function onMessage(s: FullState, ctx: Ctx, from: PeerId, inc: number, typ
   }
   if (from === s.self) return true;
   const known = knownInc(s.members, s.candidates, from);
-  if (!admit(ctx, s.gone, known, from, inc, type === JOIN, s.cfg.timeout, 'full')) return true;
+  if (!admit(ctx, s.gone, known, from, inc, type === JOIN, s.cfg.peerTimeout, 'full')) return true;
   if (type === DISCONNECT) {
     ctx.count('full.disconnect', 1);
     removeMember(s, ctx, from, false);
@@ -316,19 +316,19 @@ export function onMessage(s: FullState, ctx: Ctx, from: PeerId, inc: number, typ
   return true;
 }
 
-/** Every `period`: drop the silent, heartbeat everyone (members and candidates), then set the next tick. */
+/** Every `keepalive`: drop the silent, heartbeat everyone (members and candidates), then set the next tick. */
 function tick(s: FullState, ctx: Ctx): void {
   s.ticking = false;
   const ms = sortedKeys(s.members);
   for (let i = 0; i < ms.length; i++) {
-    if (s.members[ms[i]].at + s.cfg.timeout <= ctx.now) {
+    if (s.members[ms[i]].at + s.cfg.peerTimeout <= ctx.now) {
       ctx.count('full.timeout', 1);
       removeMember(s, ctx, ms[i], true);
     }
   }
   const cs = sortedKeys(s.candidates);
   for (let i = 0; i < cs.length; i++) {
-    if (s.candidates[cs[i]].at + s.cfg.timeout <= ctx.now) removeMember(s, ctx, cs[i], false);
+    if (s.candidates[cs[i]].at + s.cfg.peerTimeout <= ctx.now) removeMember(s, ctx, cs[i], false);
   }
   const to = sortedKeys(s.members).concat(sortedKeys(s.candidates)).sort(cmpStr);
   if (to.length > 0) {

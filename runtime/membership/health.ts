@@ -2,8 +2,8 @@
  * Overlay health for HyParView (runtime/membership/hyparview.ts), after the seed's Sprinter: probabilistic
  * protocols leave holes, and this is the path that closes them, so that connectivity does not rest on luck.
  *
- * - Liveness. Every `keepalivePeriod` (the tick) each active peer whose link has no up/down is sent KEEPALIVE
- *   when it has been silent for half a period, and is dropped as failed after `deadAfter` of silence. A peer
+ * - Liveness. Every `keepalive` (the tick) each active peer whose link has no up/down is sent KEEPALIVE
+ *   when it has been silent for half a period, and is dropped as failed after `peerTimeout` of silence. A peer
  *   whose link reports up/down is watched by its link and only probed for symmetry, every `probePeriod`.
  * - Symmetry. KEEPALIVE and PROBE are sent only to active peers, so each one says "you are my neighbour"; the
  *   answer (KEEPALIVE_ACK / PROBE_REPLY [held]) says whether that holds both ways. The receiver of a probe from
@@ -14,7 +14,7 @@
  * - Isolation. A member whose active view is empty is isolated: it reports so with an 'isolated' event and
  *   'hv.isolated', promotes passive peers one high-priority NEIGHBOR at a time (hyparview.ts refill), and on
  *   the `hv.join` timer sends JOIN to its contacts in turn, every `joinTimeout` for FIRST_RETRIES retries, then
- *   backing off by doubling up to `maxBackoff` ('hv.rejoin'). Retries never stop (a board keeps looking for its overlay), but their rate is
+ *   backing off by doubling up to `backoffMax` ('hv.rejoin'). Retries never stop (a board keeps looking for its overlay), but their rate is
  *   bounded. The first neighbour cancels the timer and resets the backoff.
  * - Passive checks. An isolated node whose passive view held only dead peers knows no one alive; the live nodes
  *   that still hold it in their passive views are its only way back, and a full view never asks its backups.
@@ -27,7 +27,7 @@
  *   passive peer per shuffle period, so a node isolated long after the failure is still found ('hv.sweep' counts
  *   sweeps, each at most passiveSize checks; a failure during a sweep does not start another).
  *
- *   tick(s, ctx, ops);                     // KEEPALIVE to silent peers, failures after deadAfter
+ *   tick(s, ctx, ops);                     // KEEPALIVE to silent peers, failures after peerTimeout
  *   onProbe(s, ctx, ops, 'b', KEEPALIVE_ACK); // ctx.send('b', KEEPALIVE_ACK, [1], CLS_CONTROL) if b is active
  *
  * It acts on the views only through `Ops`, which hyparview.ts hands in, so the two files do not import each
@@ -38,6 +38,7 @@ import { CLS_CONTROL } from '../io.ts';
 import type { PeerId } from '../io.ts';
 import { KEEPALIVE, PROBE } from '../messages.ts';
 import { below } from '../rng.ts';
+import { backoff } from '../backoff.ts';
 import type { HvState } from './hyparview.ts';
 
 /** The isolation and join-retry timer. */
@@ -74,15 +75,19 @@ export function watchIsolation(s: HvState, ctx: Ctx): void {
     // While joining, join() has armed the timer already; that first wait is not counted as isolation.
     if (s.joining) return;
     ctx.count('hv.isolated', 1);
-    s.backoff = s.cfg.joinTimeout;
     s.retries = 0;
-    ctx.setTimer(TIMER_JOIN, ctx.now + s.backoff);
+    ctx.setTimer(TIMER_JOIN, ctx.now + retryDelay(s));
   } else {
     s.joining = false;
-    s.backoff = s.cfg.joinTimeout;
     s.retries = 0;
     ctx.cancelTimer(TIMER_JOIN);
   }
+}
+
+/** The wait before the next join/isolation retry: joinTimeout for the first FIRST_RETRIES, then doubling up to
+ *  backoffMax (runtime/backoff.ts, the backoff every manager and link uses). */
+export function retryDelay(s: HvState): number {
+  return backoff(s.cfg.joinTimeout, s.cfg.backoffMax, s.retries - FIRST_RETRIES);
 }
 
 /** The join/isolation timer fired: still no neighbour, so JOIN the next contact and wait twice as long. */
@@ -97,8 +102,7 @@ export function retry(s: HvState, ctx: Ctx, ops: Ops): void {
   // The first FIRST_RETRIES go at the base delay: on a lossy link a JOIN or its reply is often just lost, and
   // that is no reason to wait longer. Only a run of failures (contacts gone) doubles the wait.
   s.retries++;
-  if (s.retries > FIRST_RETRIES) s.backoff = s.backoff * 2 > s.cfg.maxBackoff ? s.cfg.maxBackoff : s.backoff * 2;
-  ctx.setTimer(TIMER_JOIN, ctx.now + s.backoff);
+  ctx.setTimer(TIMER_JOIN, ctx.now + retryDelay(s));
 }
 
 /** The periodic tick: keepalives and failure detection for unwatched peers, symmetry probes for watched ones. */
@@ -111,9 +115,9 @@ export function tick(s: HvState, ctx: Ctx, ops: Ops): void {
         s.probed[p] = ctx.now;
         ctx.send(p, PROBE, [], CLS_CONTROL);
       }
-    } else if (ctx.now - s.seen[p] >= s.cfg.deadAfter) {
+    } else if (ctx.now - s.seen[p] >= s.cfg.peerTimeout) {
       ops.failActive(s, ctx, p, 'keepalive', true);
-    } else if (ctx.now - s.seen[p] >= s.cfg.keepalivePeriod / 2) {
+    } else if (ctx.now - s.seen[p] >= s.cfg.keepalive / 2) {
       // Half a period: the peer's own keepalives or answers usually come in between, so a quiet link costs one
       // KEEPALIVE and one answer per period, and a lost one is retried at the next tick.
       ctx.send(p, KEEPALIVE, [], CLS_CONTROL);

@@ -23,7 +23,7 @@
  *   times is dropped from the passive view and another one is asked. A walk that ends at FORWARDJOIN sends NEIGHBOR (high priority) to
  *   the new node, which is how it learns of the link. A SHUFFLE without reply is superseded by the next one.
  * - Liveness. A peer whose link reports up/down (onLink) is watched by its link; any other active peer gets a
- *   KEEPALIVE when it has been silent for `keepalivePeriod`, and is dropped as failed after `deadAfter`.
+ *   KEEPALIVE when it has been silent for `keepalive`, and is dropped as failed after `peerTimeout`.
  * - Incarnations. Each envelope carries the sender's incarnation; a message of an older one is ignored
  *   (counted 'hv.stale'), and a newer one from an active peer means it restarted with empty views: it leaves
  *   the active view (no DISCONNECT: the new life holds nothing) and the message is handled as from a stranger.
@@ -35,7 +35,7 @@
  *   HyParView.onMessage(s, ctx, 'seed', 0, JOIN_REPLY, ['c', 'd']);
  *   HyParView.neighbors(s);                           // ['seed']
  *
- * Bodies (arrays, DESIGN.md §4):
+ * Bodies (arrays, PROTOCOL.md):
  *   JOIN []                    JOIN_REPLY [peer, …]          FORWARD_JOIN [newNode, ttl]
  *   NEIGHBOR [high 0|1]        NEIGHBOR_REPLY [accepted 0|1] DISCONNECT [alive 0|1] (0: leaving for good)
  *   SHUFFLE [origin, ttl, [peer, …]]                         SHUFFLE_REPLY [peer, …]
@@ -43,7 +43,7 @@
  * A malformed body throws DecodeError (runtime/node.ts counts and drops it) before anything changed.
  *
  * Bounds: the views (activeSize, passiveSize); requests in flight (at most the free active slots); lists in a
- * body (MAX_LIST entries, each id at most MAX_PEER_ID characters, or the body is refused); contacts
+ * body (MAX_LIST entries, each id at most MAX_PEER_ID bytes (runtime/messages.ts), or the body is refused); contacts
  * (MAX_CONTACTS, the rest ignored); incarnations and link states remembered (maxKnown: when full, entries of
  * peers in no view are forgotten first, and a peer that cannot be remembered is simply not tracked).
  */
@@ -55,11 +55,11 @@ import { CLS_CONTROL } from '../io.ts';
 import type { PeerId } from '../io.ts';
 import {
   JOIN, JOIN_REPLY, FORWARD_JOIN, NEIGHBOR, NEIGHBOR_REPLY, DISCONNECT, SHUFFLE, SHUFFLE_REPLY, KEEPALIVE,
-  KEEPALIVE_ACK, PROBE, PROBE_REPLY,
+  KEEPALIVE_ACK, PROBE, PROBE_REPLY, MAX_PEER_ID, peerIdBytes,
 } from '../messages.ts';
 import { below, pick, sample } from '../rng.ts';
 import type { Membership, MembershipStats } from './membership.ts';
-import { type Range, count, knobs, ms } from '../knobs.ts';
+import { knobs } from '../knobs.ts';
 import { dict, insertSorted, removeFrom } from '../tables.ts';
 import * as health from './health.ts';
 import { ASK_CHECK, ASK_REPAIR, TIMER_JOIN } from './health.ts';
@@ -91,24 +91,24 @@ export interface HyParViewConfig {
    *  faster than lossy shuffles refill it; two in a row fail one time in eight. A guess. */
   neighborTries: number;
   /** ms to wait for JOIN_REPLY before trying the next contact; also the delay between isolation retries
-   *  until health.ts's backoff starts doubling it (up to `maxBackoff`). 2 s: a JOIN and the walks it starts
+   *  until health.ts's backoff starts doubling it (up to `backoffMax`). 2 s: a JOIN and the walks it starts
    *  take a few hops; a guess. */
   joinTimeout: number;
   /** ms between keepalive rounds (health.ts): an active peer whose link has no up/down and that has been
    *  silent for half of it gets a KEEPALIVE. 2 s: about one tiny frame and its answer per link and period
    *  (measured: 3.3 control frames, ~50 bytes, per node per second at 100 nodes), and a crash is noticed
-   *  within deadAfter + one period; a guess. */
-  keepalivePeriod: number;
+   *  within peerTimeout + one period; a guess. */
+  keepalive: number;
   /** ms of silence after which such a peer is taken as failed (and told so with DISCONNECT, in case it is
    *  alive). 8 s = 4 rounds: measured, a live peer is taken as failed about once per link-hour at 20% loss
    *  and 7 times at 30% (10% duplication, 100 nodes, tests/runtime/net.ts); each costs one refill. A guess. */
-  deadAfter: number;
+  peerTimeout: number;
   /** ms between symmetry probes (PROBE) to a peer whose link has up/down (and so gets no keepalives). 10 s:
    *  asymmetry is rare and costs only a little redundancy while it lasts; a guess. */
   probePeriod: number;
   /** ms, the longest delay between retries of an isolated node. 30 s: bounds the cost of a node whose
    *  contacts are all gone while still finding them soon after they return; a guess. */
-  maxBackoff: number;
+  backoffMax: number;
   /** Incarnations and link states remembered. 96: every peer of both views and the contacts, with room. */
   maxKnown: number;
   /** Passive peers checked at once (health.ts: a low-priority NEIGHBOR each) while sweeping the passive view
@@ -130,10 +130,10 @@ export const HYPARVIEW_DEFAULTS: HyParViewConfig = {
   neighborTimeout: 1000,
   neighborTries: 2,
   joinTimeout: 2000,
-  keepalivePeriod: 2000,
-  deadAfter: 8000,
+  keepalive: 2000,
+  peerTimeout: 8000,
   probePeriod: 10000,
-  maxBackoff: 30000,
+  backoffMax: 30000,
   maxKnown: 96,
   passiveChecks: 2,
 };
@@ -141,28 +141,26 @@ export const HYPARVIEW_DEFAULTS: HyParViewConfig = {
 /** What each knob may be (runtime/knobs.ts). Periods and timeouts at least 1 ms (0 would spin the timer); an
  *  active view of at least 1 (it is the neighbour set); the rest may be 0 (no passive view, walks that stop at
  *  once, no incarnations remembered), which the code handles, if to little purpose. */
-export const HYPARVIEW_RANGES: { [knob: string]: Range } = {
-  activeSize: count(1),
-  passiveSize: count(0),
-  arwl: count(0),
-  prwl: count(0),
-  shuffleActive: count(0),
-  shufflePassive: count(0),
-  shuffleTtl: count(0),
-  shufflePeriod: ms(1),
-  neighborTimeout: ms(1),
-  neighborTries: count(1),
-  joinTimeout: ms(1),
-  keepalivePeriod: ms(1),
-  deadAfter: ms(1),
-  probePeriod: ms(1),
-  maxBackoff: ms(1),
-  maxKnown: count(0),
-  passiveChecks: count(0),
+export const HYPARVIEW_RANGES: { [knob: string]: string } = {
+  activeSize: 'count 1',
+  passiveSize: 'count 0',
+  arwl: 'count 0',
+  prwl: 'count 0',
+  shuffleActive: 'count 0',
+  shufflePassive: 'count 0',
+  shuffleTtl: 'count 0',
+  shufflePeriod: 'ms 1',
+  neighborTimeout: 'ms 1',
+  neighborTries: 'count 1',
+  joinTimeout: 'ms 1',
+  keepalive: 'ms 1',
+  peerTimeout: 'ms 1',
+  probePeriod: 'ms 1',
+  backoffMax: 'ms 1',
+  maxKnown: 'count 0',
+  passiveChecks: 'count 0',
 };
 
-/** Longest peer id accepted from a peer. */
-export const MAX_PEER_ID = 64;
 /** Most peers in one body list: a sample is ka + kp + 1 = 8 by default; this leaves room for bigger knobs. */
 export const MAX_LIST = 32;
 /** Contacts kept from join(). */
@@ -220,8 +218,7 @@ export interface HvState {
   running: boolean;
   /** As last reported with an 'isolated' event. */
   isolated: boolean;
-  /** ms until the next join/isolation retry, and retries since the view was last non-empty. */
-  backoff: number;
+  /** Join/isolation retries since the view was last non-empty (health.ts's retryDelay turns it into a wait). */
   retries: number;
   /** The last SHUFFLE's sample (to drop first when its reply comes), and when it went (-1: none pending). */
   shuffleSent: PeerId[];
@@ -255,7 +252,6 @@ export function init(self: PeerId, config?: Partial<HyParViewConfig>): HvState {
     joining: false,
     running: false,
     isolated: false,
-    backoff: cfg.joinTimeout,
     retries: 0,
     shuffleSent: [],
     shuffleAt: -1,
@@ -402,7 +398,8 @@ export function refill(s: HvState, ctx: Ctx): void {
 
 function peerId(item: Item, what: string): PeerId {
   const p = str(item, what);
-  if (p.length === 0 || p.length > MAX_PEER_ID) fail(what + ': expected a peer id of 1 to ' + MAX_PEER_ID + ' characters');
+  const n = p.length === 0 ? 0 : peerIdBytes(p);
+  if (n < 1 || n > MAX_PEER_ID) fail(what + ': expected a peer id of 1 to ' + MAX_PEER_ID + ' bytes');
   return p;
 }
 
@@ -519,7 +516,7 @@ function start(s: HvState, ctx: Ctx): void {
   if (s.running) return;
   s.running = true;
   // Random phases keep nodes that started together from shuffling and probing in lock step.
-  ctx.setTimer(TIMER_TICK, ctx.now + s.cfg.keepalivePeriod + below(ctx.rng, Math.floor(s.cfg.keepalivePeriod / 4) + 1));
+  ctx.setTimer(TIMER_TICK, ctx.now + s.cfg.keepalive + below(ctx.rng, Math.floor(s.cfg.keepalive / 4) + 1));
   ctx.setTimer(TIMER_SHUFFLE, ctx.now + Math.floor(s.cfg.shufflePeriod / 2) + below(ctx.rng, s.cfg.shufflePeriod + 1));
 }
 
@@ -533,13 +530,12 @@ function join(s: HvState, ctx: Ctx, contacts: PeerId[]): void {
   s.contacts = cs.sort();
   s.nextContact = s.contacts.length > 0 ? below(ctx.rng, s.contacts.length) : 0;
   start(s, ctx);
-  s.backoff = s.cfg.joinTimeout;
   s.retries = 0;
   if (s.contacts.length > 0) {
     s.joining = true;
     sendJoin(s, ctx);
   }
-  ctx.setTimer(TIMER_JOIN, ctx.now + s.backoff);
+  ctx.setTimer(TIMER_JOIN, ctx.now + health.retryDelay(s));
   settle(s, ctx);
 }
 
@@ -757,7 +753,7 @@ function shuffle(s: HvState, ctx: Ctx): void {
 function onTimer(s: HvState, ctx: Ctx, id: string): boolean {
   if (id === TIMER_TICK) {
     if (!s.running) return true;
-    ctx.setTimer(TIMER_TICK, ctx.now + s.cfg.keepalivePeriod);
+    ctx.setTimer(TIMER_TICK, ctx.now + s.cfg.keepalive);
     health.tick(s, ctx, OPS);
   } else if (id === TIMER_SHUFFLE) {
     if (!s.running) return true;

@@ -1,8 +1,8 @@
 /**
- * The membership managers by the name configuration uses (DESIGN.md §5). HyParView is the default.
+ * The membership managers by the name configuration uses (ARCHITECTURE.md). HyParView is the default.
  *
  *   const mem = managerOf('full');
- *   const s = mem.init('a', { period: 500 });     // full's knobs; an unknown one throws (runtime/knobs.ts)
+ *   const s = mem.init('a', { keepalive: 500 });     // full's knobs; an unknown one throws (runtime/knobs.ts)
  */
 import { hasOwn } from '../../crdt/keys.ts';
 import type { Membership } from './membership.ts';

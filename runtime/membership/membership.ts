@@ -1,5 +1,5 @@
 /**
- * One interface, three managers (DESIGN.md §5): full mesh, client-server and HyParView (the default), chosen by
+ * One interface, three managers (PROTOCOL.md, "Membership"): full mesh, client-server and HyParView (the default), chosen by
  * configuration. A manager owns who this node's neighbours are; runtime/node.ts compares `neighbors` before and
  * after every step and tells the dissemination layer about each neighbour that came or went.
  */

@@ -1,22 +1,21 @@
 /**
  * What full membership (full.ts) and client-server (clientserver.ts) do alike with the peers they know: read a
  * peer list from a peer, gate each message on its sender's incarnation and on DISCONNECT tombstones, and retry
- * an unanswered JOIN round with a doubling backoff. HyParView has its own rules for all three (health.ts).
+ * an unanswered JOIN round with the doubling backoff of runtime/backoff.ts. HyParView has its own rules for all three (health.ts).
  *
  *   const gone = tombs();
  *   tombstone(gone, 'b', 3, now, 32);                      // b's life 3 left at `now`
  *   admit(ctx, gone, 3, 'b', 3, false, 5000, 'full');      // false within 5 s: a late frame (counts "full.gone")
  *   admit(ctx, gone, 3, 'b', 3, true, 5000, 'full');       // true: a JOIN clears the tombstone
- *   backoff(1000, 16000, 3);                               // 8000: the wait before JOIN round 4
  */
 import type { Item } from '../../crdt/types.ts';
 import { arr, nat, str, fail } from '../../crdt/check.ts';
 import type { Ctx } from '../context.ts';
 import type { PeerId } from '../io.ts';
 import { dict } from '../tables.ts';
+import { MAX_PEER_ID, peerIdBytes } from '../messages.ts';
+import { backoff } from '../backoff.ts';
 
-/** Longest peer id accepted in a list from a peer (ids are short addresses; this leaves room). */
-export const MAX_PEER_ID = 64;
 
 /** A peer as a manager knows it: its latest incarnation and when it was last heard from, directly or through
  *  a member's age (for a candidate: when it was first heard of). */
@@ -43,7 +42,8 @@ export function peerList(item: Item, what: string, width: number): Named[] {
   for (let i = 0; i < b.length; i++) {
     const e = arr(b[i], what + ' entry', width);
     const id = str(e[0], what + ' peer id');
-    if (id.length === 0 || id.length > MAX_PEER_ID) fail(what + ': peer id of ' + id.length + ' characters (1..' + MAX_PEER_ID + ')');
+    const n = id.length === 0 ? 0 : peerIdBytes(id);
+    if (n < 1 || n > MAX_PEER_ID) fail(what + ': peer id of ' + n + ' bytes (1..' + MAX_PEER_ID + ')');
     out.push({ id: id, inc: nat(e[1], what + ' incarnation'), age: width === 3 ? nat(e[2], what + ' age') : 0 });
   }
   return out;
@@ -119,20 +119,14 @@ export function admit(ctx: Ctx, gone: Tombs, known: number, from: PeerId, inc: n
   return true;
 }
 
-/** The interval before JOIN round number `tries` + 1: joinTimeout doubled per unanswered round, capped. */
-export function backoff(timeout: number, max: number, tries: number): number {
-  let t = timeout;
-  for (let i = 0; i < tries && t < max; i++) t = t * 2;
-  return t < max ? t : max;
-}
-
 /** The JOIN retry state a manager keeps: a retry timer is set, and how many rounds went unanswered. */
 export interface Retrying {
   joining: boolean;
   tries: number;
 }
 
-/** After a JOIN round: set the retry timer `timer` one backoff from now, count the round; returns when it fires. */
+/** After a JOIN round: set the retry timer `timer` one backoff from now (joinTimeout doubled per unanswered
+ *  round, capped at backoffMax), count the round; returns when it fires. */
 export function armRetry(r: Retrying, ctx: Ctx, timer: string, timeout: number, max: number): number {
   const at = ctx.now + backoff(timeout, max, r.tries);
   r.joining = true;

@@ -1,7 +1,8 @@
 /**
- * Both wire codecs against every example of RFC 8949 Appendix A (shared/vectors, see its README): an example
- * inside Pollen's subset decodes to the expected value and, where the RFC's encoding is the deterministic one,
- * encodes back byte for byte; an example outside it is a DecodeError with the reason listed below.
+ * Both wire codecs against every example of RFC 8949 Appendix A (vectors/cbor-rfc-appendix-a.json; its README
+ * names the source and how the file was made): an example inside Pollen's subset decodes to the expected value
+ * and, where the RFC's encoding is the deterministic one, encodes back byte for byte; an example outside it is a
+ * DecodeError with the reason listed below.
  */
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
@@ -19,7 +20,7 @@ interface Vector {
 }
 
 const VECTORS: Vector[] = JSON.parse(
-  readFileSync(new URL('../../../shared/vectors/cbor-rfc-appendix-a.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('./vectors/cbor-rfc-appendix-a.json', import.meta.url), 'utf8'),
 );
 
 const CODECS: [string, { encode(x: Item): Uint8Array; decode(b: Uint8Array): Item }][] = [['cbor.ts', portable], ['cborx.ts', cborx]];

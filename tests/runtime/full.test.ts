@@ -10,7 +10,7 @@ import { Net } from './net.ts';
 const N = 20;
 const IDS: string[] = [];
 for (let i = 0; i < N; i++) IDS.push('f' + String(i).padStart(2, '0'));
-const { period, timeout } = FULL_DEFAULTS;
+const { keepalive: period, peerTimeout: timeout } = FULL_DEFAULTS;
 
 /** 20 full-membership nodes; everyone joins through f00 at the same moment. */
 function mesh(seed: number, loss: number, config?: object): Net {
@@ -123,7 +123,7 @@ test('maxMembers bounds the view: a full node refuses a JOIN with a reply, and t
 
 test('an unanswered JOIN is retried with a doubling, capped interval', () => {
   const net = new Net({ seed: 7 });
-  net.add({ id: 'x', seed: 1, membership: 'full', membershipConfig: { joinTimeout: 100, joinBackoffMax: 800 } });
+  net.add({ id: 'x', seed: 1, membership: 'full', membershipConfig: { joinTimeout: 100, backoffMax: 800 } });
   net.cmd('x', { op: 'join', contacts: ['nobody'] });
   net.run(5000);
   const times = sendTimes(net, 'x', JOIN);

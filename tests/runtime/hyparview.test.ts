@@ -73,7 +73,7 @@ function steady(net: Net, all: string[], lossy: boolean): void {
     return;
   }
   assert.ok(r.components === 1 && r.isolated === 0 && r.stale === 0, JSON.stringify(r));
-  assert.ok(until(net, all, 3 * HYPARVIEW_DEFAULTS.keepalivePeriod) >= 0, JSON.stringify(report(net, all)));
+  assert.ok(until(net, all, 3 * HYPARVIEW_DEFAULTS.keepalive) >= 0, JSON.stringify(report(net, all)));
 }
 
 function crashSome(net: Net, all: string[], share: number, seed: number): string[] {
@@ -128,7 +128,7 @@ test('an active link found one-sided is repaired: taken back where there is room
   net.inject(b, a, encode([VERSION, DISCONNECT, a, 0, [0]]));
   assert.ok(!neighbors(net.nodes[b]).includes(a) && neighbors(net.nodes[a]).includes(b));
   assert.is(report(net, all).asymmetric, 1);
-  net.run(net.now + 2 * HYPARVIEW_DEFAULTS.keepalivePeriod + 500);
+  net.run(net.now + 2 * HYPARVIEW_DEFAULTS.keepalive + 500);
   assert.is(report(net, all).asymmetric, 0, JSON.stringify(report(net, all)));
   const m = metrics(net.nodes[b]);
   const n = metrics(net.nodes[a]);
@@ -275,12 +275,12 @@ test('a failed peer is replaced from the passive view; unanswered NEIGHBORs move
   assert.is(metrics(a)['hv.neighbor.timeout'], 1);
 });
 
-test('liveness: silent peers get KEEPALIVE and fail after deadAfter; link-watched peers get only PROBEs', () => {
+test('liveness: silent peers get KEEPALIVE and fail after peerTimeout; link-watched peers get only PROBEs', () => {
   const a = createNode({ id: 'a', seed: 3 });
   feed(a, 'b', 0, JOIN, [], 0);
   feed(a, 'c', 0, JOIN, [], 0);
   step(a, { kind: 'link', peer: 'c', up: true }, 0);
-  const k = HYPARVIEW_DEFAULTS.keepalivePeriod;
+  const k = HYPARVIEW_DEFAULTS.keepalive;
   let now = 0;
   let kas = 0;
   let probes = 0;
@@ -292,8 +292,8 @@ test('liveness: silent peers get KEEPALIVE and fail after deadAfter; link-watche
     assert.ok(!s.some((x) => x.type === KEEPALIVE && x.to === 'c'), 'no keepalive on a watched link');
     assert.ok(now < 60000);
   }
-  assert.is(now, HYPARVIEW_DEFAULTS.deadAfter);
-  assert.is(kas, HYPARVIEW_DEFAULTS.deadAfter / k - 1);
+  assert.is(now, HYPARVIEW_DEFAULTS.peerTimeout);
+  assert.is(kas, HYPARVIEW_DEFAULTS.peerTimeout / k - 1);
   assert.ok(neighbors(a).includes('c'), 'a watched link stays while it is up');
   assert.is(metrics(a)['hv.failed.keepalive'], 1);
   for (let i = 0; i < 5; i++) {

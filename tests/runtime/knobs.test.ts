@@ -31,7 +31,7 @@ test('knobs: defaults apply where nothing is given, a given knob overrides only 
   assert.equal(pt.init('a').cfg, pt.PLUMTREE_DEFAULTS);
   assert.equal(ae.init(undefined, 0).cfg, ae.AE_DEFAULTS);
   assert.equal(ClientServer.init('a', null).cfg, CS_DEFAULTS);
-  assert.equal(Full.init('a', { period: 250 }).cfg, { ...FULL_DEFAULTS, period: 250 });
+  assert.equal(Full.init('a', { keepalive: 250 }).cfg, { ...FULL_DEFAULTS, keepalive: 250 });
   assert.equal(pt.init('a', { t1: 300, cacheSize: 0 }).cfg, { ...pt.PLUMTREE_DEFAULTS, t1: 300, cacheSize: 0 });
   // The servers list is copied, deduplicated and sorted; the caller's array is left alone.
   const given = ['s2', 's1', 's2'];
@@ -58,7 +58,7 @@ test('knobs: a period of 0 is refused at createNode, naming the layer, the knob,
   assert.is(refusal({ plumtree: { ihaveFlush: 0 } }), 'plumtree: knob ihaveFlush = 0 is out of range ' + MS1);
   assert.is(refusal({ antiEntropy: { period: 0 } }), 'anti-entropy: knob period = 0 is out of range ' + MS1);
   assert.is(refusal({ membershipConfig: { shufflePeriod: 0 } }), 'hyparview: knob shufflePeriod = 0 is out of range ' + MS1);
-  assert.is(refusal({ membership: 'full', membershipConfig: { period: 0 } }), 'full: knob period = 0 is out of range ' + MS1);
+  assert.is(refusal({ membership: 'full', membershipConfig: { keepalive: 0 } }), 'full: knob keepalive = 0 is out of range ' + MS1);
   assert.is(refusal({ membership: 'client-server', membershipConfig: { keepalive: 0 } }), 'client-server: knob keepalive = 0 is out of range ' + MS1);
 });
 
@@ -79,12 +79,22 @@ test('knobs: a negative size, NaN, infinity, a fraction of a count and a string 
 test('knobs: an unknown knob name is refused, with the names the layer has', () => {
   const m = refusal({ membership: 'full', membershipConfig: { heartbeat: 500 } });
   assert.is(m, 'full: unknown knob "heartbeat" (knobs: ' + Object.keys(FULL_DEFAULTS).join(', ') + ')');
-  assert.match(m, 'period, timeout, sample, maxMembers');
+  assert.match(m, 'keepalive, peerTimeout, sample, maxMembers');
   assert.match(refusal({ plumtree: { T1: 400 } }), 'plumtree: unknown knob "T1"');
   // A HyParView knob handed to another manager is unknown there.
   assert.match(refusal({ membership: 'client-server', membershipConfig: { activeSize: 4 } }), 'client-server: unknown knob "activeSize"');
   // Something that is no object of knobs at all.
   assert.is(refusal({ antiEntropy: 1000 }), 'anti-entropy: the configuration is 1000, expected an object of knobs');
+});
+
+test('knobs: the three membership managers name their liveness and retry knobs alike', () => {
+  const alike = ['keepalive', 'peerTimeout', 'joinTimeout', 'backoffMax'];
+  for (const [name, d] of [['hyparview', HYPARVIEW_DEFAULTS], ['full', FULL_DEFAULTS], ['client-server', CS_DEFAULTS]] as const) {
+    for (const k of alike) assert.type((d as unknown as Record<string, unknown>)[k], 'number', name + ' has ' + k);
+    const cfg = d as unknown as { keepalive: number; peerTimeout: number; joinTimeout: number; backoffMax: number };
+    assert.ok(cfg.keepalive < cfg.peerTimeout, name + ': a peer is heard from more than once before it times out');
+    assert.ok(cfg.joinTimeout <= cfg.backoffMax, name + ': the backoff starts below its cap');
+  }
 });
 
 test('knobs: the reader on its own (ranges, a left-out knob keeps its default, lists are copied)', () => {
@@ -116,3 +126,12 @@ test('knobs: a switch takes only true or false, a mode only one of its names', (
 });
 
 test.run();
+
+test('knobs: a range may be written short (the runtime tables are pure strings, dropped from bundles that do not use them)', () => {
+  const R = { period: 'ms 1', size: 'count 0', on: 'flag', peers: 'ids', mode: 'choice delta state' };
+  const D = { period: 50, size: 3, on: true, peers: [] as string[], mode: 'delta' };
+  assert.equal(knobs('x', D, R, { period: 7, mode: 'state' }), { period: 7, size: 3, on: true, peers: [], mode: 'state' });
+  assert.throws(() => knobs('x', D, R, { period: 0 }), /x: knob period = 0 is out of range \(ms, a number from 1 to 2147483647\)/);
+  assert.throws(() => knobs('x', D, R, { mode: 'both' }), /one of "delta", "state"/);
+  assert.throws(() => knobs('x', { a: 1 }, { a: 'nope' }, {}), /no range "nope"/);
+});

@@ -7,6 +7,7 @@ import type { Output } from '../../runtime/io.ts';
 import { typeOf } from '../../crdt/all.ts';
 import { equal } from '../../crdt/types.ts';
 import { Net } from './net.ts';
+import { StoreError } from '../../runtime/store.ts';
 
 const IDS = ['n0', 'n1', 'n2', 'n3', 'n4'];
 
@@ -69,7 +70,6 @@ test('garbage, wrong version, wrong sender, unknown type, bad body and oversized
     [encode([VERSION, 1.5, 'b', 0, []]), 'type'],
     [encode([VERSION, JOIN, 'b', 0]), 'envelope'],
     [encode({ a: 1 }), 'envelope'],
-    [encode([VERSION, DELTA, 'b', 0, [1, [['x', 'nosuchtype', 0]]]]), 'spec'],
     [encode([VERSION, DELTA, 'b', 0, 'nope']), null],
     [encode([VERSION, DELTA, 'b', 0, [1, [['x', 'gcounter', 'x'.repeat(300)]]]]), null],
   ];
@@ -87,10 +87,16 @@ test('garbage, wrong version, wrong sender, unknown type, bad body and oversized
     assert.is.not(rs[0], 'internal', 'case ' + n);
     n++;
   }
+  // An entry of a type this node does not hold is left out, not the frame: the rest applies and is acknowledged.
+  const mixed = step(node, { kind: 'frame', from: 'b', bytes: encode([VERSION, DELTA, 'b', 0, [1, [['w', 'gcounter', ['b', 3]], ['x', 'nosuchtype', 0]]]]) }, 10);
+  assert.is(dropped(mixed).length, 0);
+  assert.is(read(node, 'w'), 3);
+  assert.is(read(node, 'x'), undefined);
   const m = metrics(node);
+  assert.is(m['ae.spec-unknown'], 1);
   assert.is(m.dropped, cases.length);
   assert.is(m['dropped.version'], 1);
-  assert.is(m['store.vars'], 0);
+  assert.is(m['store.vars'], 1);
 });
 
 test('commands: a bad command throws before the node changes; read and snapshot/restore', () => {
@@ -131,6 +137,47 @@ test('crash and restart: without persisted state the node catches up; with it, i
   }
 });
 
+test('suspect: the application (or a driver whose send failed) tells the membership manager a peer is dead', () => {
+  const net = new Net({ seed: 5 });
+  net.add({ id: 'a', seed: 5, membership: 'full' });
+  net.add({ id: 'b', seed: 6, membership: 'full' });
+  net.cmd('b', { op: 'join', contacts: ['a'] });
+  net.run(1000);
+  assert.equal(neighbors(net.nodes.a), ['b']);
+  net.crash('b');
+  const out = net.cmd('a', { op: 'suspect', peer: 'b' });
+  assert.equal(neighbors(net.nodes.a), [], 'a still counts b as a neighbour');
+  assert.ok(out.some((o) => o.kind === 'event' && o.event.type === 'neighbor' && o.event.peer === 'b' && !o.event.up));
+  assert.is(metrics(net.nodes.a)['full.suspect'], 1);
+});
+
+test('size bound: an update or a remote delta that would take a state past maxStateBytes is refused and counted', () => {
+  const a = createNode({ id: 'a', seed: 1, maxStateBytes: 120 });
+  step(a, { kind: 'command', command: { op: 'declare', id: 's', type: 'orset' } }, 0);
+  let refused: unknown = null;
+  let n = 0;
+  for (; n < 50 && refused === null; n++) {
+    try {
+      step(a, { kind: 'command', command: { op: 'update', id: 's', mutator: 'add', args: ['element-' + n] } }, n);
+    } catch (e) {
+      refused = e;
+    }
+  }
+  assert.ok(refused instanceof StoreError && refused.reason === 'size', String(refused));
+  const held = (read(a, 's') as string[]).length;
+  assert.is(held, n - 1, 'the refused update changed the state');
+  assert.ok(encode(typeOf('orset').encode(stateOf(a, 's'))).length <= 120);
+  assert.is(a.store.refused, 1);
+  // A remote delta past the bound: refused, counted, the state as it was.
+  const b = createNode({ id: 'b', seed: 2 });
+  step(b, { kind: 'command', command: { op: 'declare', id: 's', type: 'orset' } }, 0);
+  for (let i = 0; i < 20; i++) step(b, { kind: 'command', command: { op: 'update', id: 's', mutator: 'add', args: ['x' + i] } }, i);
+  const big = typeOf('orset').encode(stateOf(b, 's'));
+  step(a, { kind: 'frame', from: 'b', bytes: encode([VERSION, DELTA, 'b', 0, [20, [['s', 'orset', big]]]]) }, 100);
+  assert.is((read(a, 's') as string[]).length, held);
+  assert.is(metrics(a)['store.refused.size'], 1);
+});
+
 test('the same seeds give the same bytes', () => {
   const run = (): string => {
     const net = cluster(11, { loss: 0.1, dup: 0.1 });
@@ -143,6 +190,13 @@ test('the same seeds give the same bytes', () => {
     return net.sent.map((s) => s.from + '>' + s.to + ':' + Buffer.from((s.out as { bytes: Uint8Array }).bytes).toString('hex')).join('\n');
   };
   assert.is(run(), run());
+});
+
+test('createNode refuses an id no peer would accept (past 64 bytes of UTF-8, or empty), naming the bound', () => {
+  assert.throws(() => createNode({ id: 'n'.repeat(65), seed: 1 }), /node: peer id "n{20}\.\.\." is 65 bytes of UTF-8, at most 64/);
+  assert.throws(() => createNode({ id: '水'.repeat(22), seed: 1 }), /is 66 bytes of UTF-8, at most 64/);
+  assert.throws(() => createNode({ id: '', seed: 1 }), /node: a peer id must be a non-empty string/);
+  assert.is(createNode({ id: 'n'.repeat(64), seed: 1 }).id, 'n'.repeat(64));
 });
 
 test.run();

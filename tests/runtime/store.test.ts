@@ -112,7 +112,7 @@ test('RR property: join(local, fresh) = join(local, remote) and fresh ≤ remote
       }
       const s = createStore(2, ALL);
       declare(s, 'v', 'orset');
-      get(s, 'v')!.state = states[0];
+      get(s, 'v')!.state = O.copy(states[0]); // the store owns its state: joinInto edits it
       const fresh = applyRemote(s, 'v', states[1]);
       const want = O.join(states[0], states[1]);
       assert.ok(equal(O, get(s, 'v')!.state, want));

@@ -1,5 +1,5 @@
 /**
- * Property tests every CRDT type must pass (shared/DESIGN.md §3), written once and run per type:
+ * Property tests every CRDT type must pass (crdt/types.ts), written once and run per type:
  * semilattice laws, leq against join, delta mutators against full mutation and the sequential specification,
  * decomposition, the codec round trip, and convergence of replicas that exchange deltas in random orders with
  * duplicates and drops and finish with a full-state merge.
@@ -83,6 +83,29 @@ export function lawSuite<S, V>(spec: LawSpec<S, V>): void {
       sameState(type, type.join(a, b), type.join(b, a), 'a ⊔ b = b ⊔ a');
       sameState(type, type.join(type.join(a, b), c), type.join(a, type.join(b, c)), '(a ⊔ b) ⊔ c = a ⊔ (b ⊔ c)');
       sameState(type, type.join(a, type.bottom()), a, 'a ⊔ ⊥ = a');
+    }), { numRuns: runs });
+  });
+
+  test('joinInto gives what join gives, changes neither the delta nor a copied state\'s original, and shares nothing it edits later', () => {
+    fc.assert(fc.property(three, ([ss, i, j, k]) => {
+      const a = ss[i], b = ss[j], c = ss[k];
+      const aBytes = bytes(type, a), bBytes = bytes(type, b), cBytes = bytes(type, c);
+      const bSnap = structuredClone(b);
+      // Owned states come from copy() and from decode(); both must work.
+      for (const own of [type.copy(a), type.decode(cborDecode(cborEncode(type.encode(a))))]) {
+        let s = type.joinInto(own, b);
+        sameState(type, s, type.join(a, b), 'joinInto(a, b) = a ⊔ b');
+        assert.equal(b, bSnap, 'the delta is untouched');
+        s = type.joinInto(s, c);
+        sameState(type, s, type.join(type.join(a, b), c), 'joinInto twice = (a ⊔ b) ⊔ c');
+        s = type.joinInto(s, s === b ? type.copy(b) : b);
+        assert.is(bytes(type, b), bBytes, 'a later joinInto does not edit the delta through shared parts');
+        assert.is(bytes(type, c), cBytes, 'nor the second delta');
+      }
+      assert.is(bytes(type, a), aBytes, 'copy() leaves the original alone');
+      // bottom() is owned too, and joinInto of bottom changes nothing.
+      sameState(type, type.joinInto(type.bottom(), a), a, '⊥ ⊔ a = a in place');
+      sameState(type, type.joinInto(type.copy(a), type.bottom()), a, 'a ⊔ ⊥ = a in place');
     }), { numRuns: runs });
   });
 

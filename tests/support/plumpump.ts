@@ -2,7 +2,7 @@
  * A pump for Plumtree alone (no membership, no codec): nodes on a fixed overlay exchange (type, body) items
  * through a seeded event queue with latency, optional loss and dead links. Bodies are deep-copied in flight so
  * aliasing between nodes' states shows up as a bug. It records every delivery and every payload message, which
- * is what RMR, LDH and missed need (DESIGN.md §10).
+ * is what RMR, LDH and missed need (ARCHITECTURE.md, "Where the measures come from").
  *
  *   const p = new PlumPump({ seed: 1 }, ['a', 'b']);
  *   p.link('a', 'b');
@@ -171,7 +171,7 @@ export class PlumPump {
     return m;
   }
 
-  /** RMR = payload messages / (receivers − 1) − 1 (DESIGN.md §10). */
+  /** RMR = payload messages / (receivers − 1) − 1 (ARCHITECTURE.md). */
   rmr(msgId: string): number {
     return (this.payloadMsgs[msgId] || 0) / (this.receivers(msgId) - 1) - 1;
   }

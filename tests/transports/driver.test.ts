@@ -4,7 +4,7 @@ import { decode } from '../../crdt/codec/cbor.ts';
 import { DISCONNECT } from '../../runtime/messages.ts';
 import { MemoryHub, memoryLink } from '../../transports/memory.ts';
 import { tcpLink } from '../../transports/tcp.ts';
-import { startNode, memoryStore, type PollenDriver } from '../../transports/driver.ts';
+import { startNode, memoryStore, StoreFileError, type PollenDriver } from '../../transports/driver.ts';
 import { mqttLink } from '../../transports/mqtt.ts';
 import { testBroker } from '../support/broker.ts';
 import { until } from '../support/wait.ts';
@@ -113,7 +113,9 @@ test('a restarted node keeps its state from the store and takes a larger incarna
     await startNode({ id: 'a', links: [memoryLink(hub, { id: 'a' })], store });
     assert.unreachable();
   } catch (e) {
-    assert.match(String(e), /node a: the saved state does not decode/);
+    assert.instance(e, StoreFileError);
+    assert.is((e as StoreFileError).reason, 'damaged');
+    assert.match(String(e), /the store of node a is damaged \(not a Pollen node state/);
   }
   hub.links['a']?.close();
 });

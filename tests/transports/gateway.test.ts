@@ -1,7 +1,7 @@
 /**
  * A gateway bridges a serial-only node into an MQTT overlay, with real processes (all tools/run-node.ts): a broker
  * (aedes, or MQTT_URL), two MQTT-only nodes m1 and m2, a gateway g holding an MQTT link and a serial link, and a
- * node s on the other end of a socat pty pair with g, which has no other link (`--url none`). All run HyParView.
+ * node s on the other end of a pty pair (ptypair.ts) with g, which has no other link (`--url none`). All run HyParView.
  * Updates made on s reach m1 and m2 and those made on m1 reach s, all through g; then g is killed (SIGKILL, no
  * goodbye) and restarted with its state file, and everything converges again, including what each side did while
  * g was down.
@@ -37,7 +37,7 @@ test('a gateway with MQTT and serial links bridges a serial-only node; kill and 
   const dir = mkdtempSync(join(tmpdir(), 'pollen-gateway-'));
   const procs: NodeProc[] = []; // everything ever started, for the cleanup
   try {
-    pair = await ptyPair(); // fails with "socat is not installed ..." when it is missing
+    pair = await ptyPair(); // fails with "python3 is not installed ..." when it is missing
     b = await testBroker();
     const mqtt = ['--root', b.root, '--mqtt-version', String(b.protocolVersion), '--keepalive', '2'];
     const gArgs = ['--id', 'g', '--url', b.url, ...mqtt, '--serial', pair.a, '--join', 'm1', '--store', join(dir, 'g.pollen'), '--seed', '3'];
@@ -72,7 +72,7 @@ test('a gateway with MQTT and serial links bridges a serial-only node; kill and 
      * s's one neighbour is g, over its serial link, and none other ever was; g reaches s by serial and the MQTT
      * nodes by MQTT only. An MQTT node may hold s in its active view for a while, if a FORWARDJOIN walk for a
      * JOIN of s ends there: its NEIGHBOR to s goes nowhere (s is not on the broker), and keepalives drop the entry
-     * within deadAfter (8 s) plus a period. That is a half-open entry s never hears of, not a relation: the test
+     * within peerTimeout (8 s) plus a period. That is a half-open entry s never hears of, not a relation: the test
      * waits for it to go, and reports whether one was seen.
      */
     const bridged = async (what: string) => {

@@ -1,16 +1,20 @@
 /**
- * A pair of real pseudo-terminals joined by socat, for the serial tests: bytes written to one end come out of the
- * other, as over a null-modem cable. A missing socat is an error that says how to install it (the tests fail,
- * they do not skip).
+ * A pair of real pseudo-terminals joined like a null-modem cable, for the serial tests: bytes written to one end
+ * come out of the other. The pair is made by ptypair.py over python3's os.openpty (python3 is on every machine
+ * that builds Node packages; socat is not), so `npm test` runs the serial suites on a fresh machine, and the same
+ * way everywhere. A missing python3 is an error that says so (the tests fail, they do not skip).
  *
  *   const pair = await ptyPair();        // pair.a, pair.b: paths under a fresh temporary directory
  *   ...
- *   await pair.close();                  // kills socat and waits for it
+ *   await pair.close();                  // ends the helper and waits for it: both paths vanish
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HELPER = fileURLToPath(new URL('./ptypair.py', import.meta.url));
 
 export interface PtyPair {
   a: string;
@@ -20,15 +24,14 @@ export interface PtyPair {
   close(): Promise<void>;
 }
 
-/** Start socat on two fresh paths (or the given ones) and resolve once its transfer loop runs. */
+/** Start the helper on two fresh paths (or the given ones) and resolve once both ptys are linked and copying. */
 export function ptyPair(paths?: { a: string; b: string }, timeoutMs = 5000): Promise<PtyPair> {
   const dir = paths ? '' : mkdtempSync(join(tmpdir(), 'pollen-pty-'));
   const a = paths ? paths.a : join(dir, 'A');
   const b = paths ? paths.b : join(dir, 'B');
   return new Promise((resolve, reject) => {
-    const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const proc = spawn('python3', [HELPER, a, b], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
     let log = '';
     let done = false;
     const exited = new Promise<void>((r) => proc.once('exit', () => r()));
@@ -37,24 +40,27 @@ export function ptyPair(paths?: { a: string; b: string }, timeoutMs = 5000): Pro
       await exited;
       if (dir) rmSync(dir, { recursive: true, force: true });
     };
-    const timer = setTimeout(() => {
-      if (done) return;
-      done = true;
-      void close();
-      reject(new Error('socat did not start its transfer loop within ' + timeoutMs + ' ms; its log:\n' + log));
-    }, timeoutMs);
-    proc.once('error', (e: NodeJS.ErrnoException) => {
+    const fail = (message: string) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      reject(new Error(message));
+    };
+    const timer = setTimeout(() => {
+      if (done) return;
+      void close();
+      fail('the pty pair helper did not start within ' + timeoutMs + ' ms; its log:\n' + log);
+    }, timeoutMs);
+    proc.once('error', (e: NodeJS.ErrnoException) => {
       if (dir) rmSync(dir, { recursive: true, force: true }); // no 'exit' follows a failed spawn: close() would wait forever
-      reject(new Error(e.code === 'ENOENT'
-        ? 'socat is not installed, and the serial tests need a real pty pair from it: apt-get install socat'
-        : 'cannot start socat: ' + e.message));
+      fail(e.code === 'ENOENT'
+        ? 'python3 is not installed, and the serial tests make their real pty pair with it: apt-get install python3'
+        : 'cannot start the pty pair helper: ' + e.message);
     });
-    proc.stderr!.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (!done && log.includes('starting data transfer loop')) {
+    proc.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!done && out.includes('ready\n')) {
         done = true;
         clearTimeout(timer);
         resolve({ a, b, dir, proc, close });
@@ -62,10 +68,8 @@ export function ptyPair(paths?: { a: string; b: string }, timeoutMs = 5000): Pro
     });
     proc.once('exit', (code) => {
       if (done) return;
-      done = true;
-      clearTimeout(timer);
       if (dir) rmSync(dir, { recursive: true, force: true });
-      reject(new Error('socat exited (' + code + ') before its transfer loop started; its log:\n' + log));
+      fail('the pty pair helper exited (' + code + ') before it was ready; its log:\n' + log);
     });
   });
 }

@@ -1,5 +1,5 @@
 /**
- * Two node processes joined by a real pty pair (socat), each link shaped to 9600 bit/s as a UART sends it (8N1:
+ * Two node processes joined by a real pty pair (ptypair.ts), each link shaped to 9600 bit/s as a UART sends it (8N1:
  * ten bits a byte, so 960 bytes/s each way), converge a 200-element OR-Set: each adds 100 elements at once. The
  * test reports the convergence time next to the transmission lower bound: the bytes of the larger of the two
  * halves' encoded state divided by the line rate, i.e. the time the line needs just to carry what must cross it.

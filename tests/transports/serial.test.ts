@@ -195,7 +195,7 @@ test('backpressure: a stalled line fills the bounded queue, tail drop, then the 
     const [la, lb] = await connect({ queue: { frames: 16 }, peerTimeout: 20000 }, { peerTimeout: 20000 });
     const got: number[][] = [];
     lb.on('frame', (_from, bytes) => got.push([...bytes]));
-    mm1.pause(); // the middle stops reading: the pty fills, socat blocks, and a's port stops draining
+    mm1.pause(); // the middle stops reading: the pty fills, the pair helper stops copying, and a's port stops draining
     const accepted: number[][] = [];
     let refused = 0;
     const errs: string[] = [];
@@ -233,7 +233,7 @@ test('the line goes away and comes back: peer down, reopen with backoff, peer up
     la.on('peer', (p, up) => events.push(p + (up ? ' up' : ' down')));
     const errs: string[] = [];
     la.on('error', (e) => errs.push(e.code));
-    await pair.close(); // socat dies: both ptys vanish
+    await pair.close(); // the helper ends: both ptys vanish
     await until(() => events.includes('b down'), 'peer down');
     await until(() => errs.includes('not-found'), 'a failed reopen of the vanished path');
     pair2 = await ptyPair(paths);
@@ -266,7 +266,7 @@ test('close is idempotent, refuses sends, reports the peer down; the far end not
     await a.close();
     assert.equal(events, ['b down']);
     assert.is(a.send('b', new Uint8Array([1])), false);
-    // The pty stays (socat holds it): b learns that a went quiet from the silence alone.
+    // The pty stays (the helper holds it): b learns that a went quiet from the silence alone.
     await until(() => atB.includes('a down'), 'b notices a is gone', 3000);
     await b.close();
   } finally {

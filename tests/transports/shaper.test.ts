@@ -192,8 +192,8 @@ test('the bucket queue is bounded: tail drop, counted, and close clears its time
 test('options are checked', () => {
   const hub = new MemoryHub();
   const l = memoryLink(hub, { id: 'x' });
-  assert.throws(() => shape(l, { loss: 1.5 }), /loss must be a probability/);
-  assert.throws(() => shape(l, { latency: -1 }), /latency must be a finite number/);
+  assert.throws(() => shape(l, { loss: 1.5 }), /shaped link: knob loss = 1.5 is out of range \(probability, a number from 0 to 1\)/);
+  assert.throws(() => shape(l, { latency: -1 }), /shaped link: knob latency = -1 is out of range \(ms, a number from 0/);
   void l.close();
 });
 

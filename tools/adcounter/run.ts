@@ -44,7 +44,7 @@ export interface AdConfig {
    *  ad), or every node (the first to see the minimum removes it: faster, but up to one removal per node). */
   retire: 'server' | 'everyone';
   /** A client back online joins again through the server at once, as an app told by its OS that the network
-   *  is back would. Without it, the client waits for HyParView's isolation retries (up to maxBackoff, 30 s). */
+   *  is back would. Without it, the client waits for HyParView's isolation retries (up to backoffMax, 30 s). */
   rejoin: boolean;
   link?: Partial<LinkConfig>;
 }

@@ -7,15 +7,17 @@
  * the mutator sees is realistic (several replicas, some elements).
  * Table 2: join throughput of large states, e.g. two 10,000-element OR-Sets built on different replicas, and
  * encode/decode of the result.
+ * Table 3: deltas folded one at a time into a large state (join, joinInto, and the store's RR path).
  *
  *   npm run bench                # everything
  *   npm run bench -- --quick     # smaller states (for a smoke run)
  */
 import { performance } from 'node:perf_hooks';
 import { encode, decode } from '../../crdt/codec/cbor.ts';
-import { typeOf } from '../../crdt/all.ts';
+import { typeOf, ALL } from '../../crdt/all.ts';
 import type { Crdt, Item } from '../../crdt/types.ts';
 import { median } from './stats.ts';
+import { applyRemote, createStore, declare } from '../../runtime/store.ts';
 
 type AnyCrdt = Crdt<any, any>;
 
@@ -166,7 +168,79 @@ function table2(n: number): void {
   }
 }
 
+/**
+ * Table 3 (issue 10): deltas folded one at a time into a large state, as a node's store receives them. "join"
+ * is the immutable join (a copy of the state per delta: O(state)); "joinInto" folds in place (O(delta)); "store"
+ * is runtime/store.ts's applyRemote (RR, then joinInto), the path a delta from a peer takes.
+ */
+function table3(n: number, m: number): void {
+  console.log('\nOne delta at a time into a large state: ' + m + ' deltas into a state of ' + n + ' (joins per second, median of 3)\n');
+  console.log(pad('workload', 44, true) + pad('join/s', 12) + pad('joinInto/s', 12) + pad('store/s', 12) + pad('×', 8));
+  const rows: { name: string; spec: string; state: (t: AnyCrdt) => any; deltas: (t: AnyCrdt, s: any) => any[] }[] = [
+    {
+      name: 'awmap(lww): ' + n + ' keys, writes to existing keys',
+      spec: 'awmap(lww)',
+      state: (t) => build(t, 'a', n, (i) => ['apply', ['k' + i, 'set', ['v', i + 1]]]),
+      deltas: (t, s0) => {
+        const out: any[] = [];
+        let s = s0;
+        for (let i = 0; i < m; i++) {
+          const d = t.mutators.apply(s, 'w', ['k' + ((i * 7919) % n), 'set', ['w' + i, n + i + 1]]);
+          s = t.join(s, d);
+          out.push(d);
+        }
+        return out;
+      },
+    },
+    {
+      name: 'gcounter: ' + n + ' replicas, increments',
+      spec: 'gcounter',
+      state: (t) => {
+        const s: any = t.bottom();
+        for (let i = 0; i < n; i++) s['r' + i] = 1 + (i % 5);
+        return s;
+      },
+      deltas: (t, s0) => {
+        const out: any[] = [];
+        let s = s0;
+        for (let i = 0; i < m; i++) {
+          const d = t.mutators.inc(s, 'r' + ((i * 7919) % n), [1]);
+          s = t.join(s, d);
+          out.push(d);
+        }
+        return out;
+      },
+    },
+  ];
+  for (const r of rows) {
+    const t = typeOf(r.spec);
+    const base = r.state(t);
+    const ds = r.deltas(t, base);
+    const join = timeMs(3, () => {
+      let s = base;
+      for (let i = 0; i < ds.length; i++) s = t.join(s, ds[i]);
+      return s;
+    });
+    // The copy is made outside the timed loop's deltas but inside the run: it is one O(state) step per run.
+    const into = timeMs(3, () => {
+      let s = t.copy(base);
+      for (let i = 0; i < ds.length; i++) s = t.joinInto(s, ds[i]);
+      return s;
+    });
+    const store = timeMs(3, () => {
+      const st = createStore(2, ALL);
+      declare(st, 'v', r.spec).state = t.copy(base);
+      for (let i = 0; i < ds.length; i++) applyRemote(st, 'v', ds[i]);
+      return st;
+    });
+    const rate = (ms: number) => Math.round(ds.length / (ms / 1000));
+    console.log(pad(r.name, 44, true) + pad(rate(join).toLocaleString('en-US'), 12) + pad(rate(into).toLocaleString('en-US'), 12) +
+      pad(rate(store).toLocaleString('en-US'), 12) + pad((join / into).toFixed(1), 8));
+  }
+}
+
 const quick = process.argv.includes('--quick');
 console.log('pollen bench: node ' + process.version + ', ' + new Date().toISOString().slice(0, 10) + (quick ? ' (quick)' : '') + '\n');
 table1();
 table2(quick ? 1000 : 10000);
+table3(quick ? 1000 : 10000, quick ? 500 : 2000);

@@ -1,6 +1,6 @@
 /**
  * The demo's closing summary: how long each story took to converge, what every node sent (frames and bytes from
- * its link counters; bytes by message class from the node's own metrics, DESIGN.md §10), what crossed the thin
+ * its link counters; bytes by message class from the node's own metrics, ARCHITECTURE.md), what crossed the thin
  * link, and the verdict. Read before the cluster closes, since closing sends DISCONNECTs of its own.
  *
  *   const r = summary(cluster, ['updates 98 ms'], true);

@@ -1,5 +1,5 @@
 /**
- * The measures of shared/DESIGN.md §10, gathered while a simulation runs: the simulator calls `onSend`,
+ * The measures of ARCHITECTURE.md ("Where the measures come from"), gathered while a simulation runs: the simulator calls `onSend`,
  * `onDeliver`, `onChanged` as outputs come out of `step`, and `sample` every sampling period.
  *
  *   const m = new Measures(ids);
@@ -20,7 +20,7 @@
 import { encode } from '../../crdt/codec/cbor.ts';
 import type { Item } from '../../crdt/types.ts';
 import { fnv1a } from '../../runtime/digest.ts';
-import { GOSSIP } from '../../runtime/messages.ts';
+import { GOSSIP, LAYER_ANTIENTROPY, LAYER_PLUMTREE, layerOf as typeLayer } from '../../runtime/messages.ts';
 import { CLS_CONTROL, CLS_DELTA, CLS_PAYLOAD, CLS_STATE } from '../../runtime/io.ts';
 import type { PollenNode } from '../../runtime/node.ts';
 import { ids as storeIds } from '../../runtime/store.ts';
@@ -165,11 +165,13 @@ export function peekGossipId(b: Uint8Array): string | null {
 
 export const LAYER_NAMES = ['membership', 'plumtree', 'antientropy'] as const;
 
-/** The layer of a frame by its message type (runtime/messages.ts ranges), read from the envelope's third byte. */
+/** The layer of a frame (an index of LAYER_NAMES) by its message type, read from the envelope's third byte and
+ *  placed by runtime/messages.ts's layerOf; a type no layer takes counts as membership. */
 export function layerOf(b: Uint8Array): number {
   // 0x85 (array of 5), 0x01 (VERSION), then the type: one byte below 24, or 0x18 and one byte.
   const t = b[2] < 24 ? b[2] : b[2] === 24 ? b[3] : 0;
-  return t >= 20 && t <= 29 ? 1 : t >= 30 && t <= 39 ? 2 : 0;
+  const l = typeLayer(t);
+  return l === LAYER_PLUMTREE ? 1 : l === LAYER_ANTIENTROPY ? 2 : 0;
 }
 
 /** A digest of all of a node's variables: the basis of divergence samples. */

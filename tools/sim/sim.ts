@@ -1,6 +1,6 @@
 /**
  * The discrete-event run loop: N nodes' `step` functions (runtime/node.ts) driven by one seeded event queue.
- * The simulator is a driver like any other (shared/DESIGN.md §2): it carries out sends through the link model,
+ * The simulator is a driver like any other (ARCHITECTURE.md): it carries out sends through the link model,
  * fires timers, applies churn and workload, and watches outputs for the measures; it holds no protocol logic.
  *
  *   const sim = new Sim({ seed: 1, ids: ['a', 'b', 'c'] });
