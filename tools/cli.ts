@@ -45,6 +45,7 @@ const SUBS: { [name: string]: Sub } = {
   view: { about: 'the live overlay view in a browser, for a simulation or a running cluster', run: async (a) => (await import('./view/cmd.ts')).main(a) },
   adcounter: { about: 'the advertisement counter in the simulator, with its report', run: async (a) => (await import('./adcounter/cli.ts')).main(a) },
   bench: { about: 'CRDT delta bytes (CBOR vs JSON) and join throughput [--quick]', run: (a) => script('./bench/crdt.ts', () => import('./bench/crdt.ts'), a) },
+  flash: { about: 'upload a board bundle to Storage as boot code: flash --port PATH [--run] BUNDLE.js', run: async (a) => (await import('./flash.ts')).main(a) },
   'board-check': {
     about: 'check entries against the Espruino subset: board-check FILE.ts…',
     run: async (a) => (await import('./board-check.ts')).main(a),

@@ -34,7 +34,6 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { mqttLink } from '../transports/mqtt.ts';
 import { tcpLink } from '../transports/tcp.ts';
 import { startNode, fileStore, StoreFileError, DEFAULT_MAX_STORE_BYTES, type PollenDriver } from '../transports/driver.ts';
 import type { Link } from '../transports/link.ts';
@@ -97,6 +96,9 @@ let updates = 0;
 async function main(): Promise<void> {
   try {
     if (!noMqtt) {
+      // Loaded only when asked for, like serial: mqtt.js costs a node on TCP or serial alone (and the crash soak,
+      // which starts one a thousand times) a good part of its start.
+      const { mqttLink } = await import('../transports/mqtt.ts');
       links.push(
         await mqttLink({
           id,

@@ -71,17 +71,20 @@ export interface SoakResult {
 async function bundle(): Promise<string> {
   const dir = join(ROOT, 'node_modules', '.cache', 'pollen-soak');
   mkdirSync(dir, { recursive: true });
-  const out = join(dir, 'run-node-' + process.pid + '.mjs');
+  const out = join(dir, 'run-node-' + process.pid);
+  // Split at run-node's dynamic imports, so the links it does not use (MQTT, serial) are not loaded at each start.
   await build({
     entryPoints: [join(ROOT, 'tools', 'run-node.ts')],
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     packages: 'external',
-    outfile: out,
+    outdir: out,
+    outExtension: { '.js': '.mjs' },
     logLevel: 'warning',
   });
-  return out;
+  return join(out, 'run-node.mjs');
 }
 
 interface Life {
@@ -293,7 +296,7 @@ export async function soak(o: SoakOptions): Promise<SoakResult> {
     await Promise.all(all);
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    rmSync(script, { force: true });
+    rmSync(dirname(script), { recursive: true, force: true });
   }
   res.ms = performance.now() - t0;
   return res;

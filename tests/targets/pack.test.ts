@@ -7,14 +7,20 @@
  * with the same versions and integrity hashes), and `npm ci --offline` takes every package from the npm cache
  * that this repository's `npm ci` filled. So the test needs no network, and installs exactly the versions the
  * other suites ran against.
+ *
+ * pollen-test-timeout: 360 (tools/test-all.mjs: npm pack and npm ci of some 250 packages take minutes on a busy
+ * machine; every step below has its own bound too)
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import { startBroker } from '../../transports/broker.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TMP = mkdtempSync(join(tmpdir(), 'pollen-pack-'));
@@ -142,6 +148,78 @@ test('the installed `pollen` runs a three-node cluster through the embedded brok
   const r = await run(bin, ['demo', '--nodes', '3', '--quiet'], APP);
   assert.is(r.code, 0, r.out);
   assert.match(r.out, 'All 3 nodes hold the same values.');
+});
+
+/** An installed `pollen node` or `pollen bridge` in JSON-lines mode, commands on stdin. */
+class Cmd {
+  readonly child: ChildProcess;
+  readonly events: { ev: string; [k: string]: any }[] = [];
+  out = '';
+  constructor(args: string[]) {
+    this.child = spawn(join(APP, 'node_modules', '.bin', 'pollen'), args.concat(['--json', '--stdin']), { cwd: APP, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr!.on('data', (d) => (this.out += d));
+    createInterface({ input: this.child.stdout! }).on('line', (l) => {
+      this.out += l + '\n';
+      try {
+        this.events.push(JSON.parse(l));
+      } catch {
+        // a line that is not an event: kept in out for the failure message
+      }
+    });
+  }
+  send(line: string): void {
+    this.child.stdin!.write(line + '\n');
+  }
+  async until(what: string, f: () => boolean): Promise<void> {
+    const end = Date.now() + 30_000;
+    while (!f()) {
+      if (Date.now() > end || this.child.exitCode !== null) throw new Error('waiting for ' + what + ':\n' + this.out);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  quit(): Promise<number | null> {
+    if (this.child.exitCode !== null) return Promise.resolve(this.child.exitCode);
+    const gone = new Promise<number | null>((r) => this.child.once('exit', (code) => r(code)));
+    this.send('quit');
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    return gone.finally(() => clearTimeout(t));
+  }
+}
+
+test('the installed `pollen node` and `pollen bridge` converge through a broker; the bridge publishes Homie topics', async () => {
+  const broker = await startBroker();
+  const flags = ['--url', broker.url, '--mqtt-version', '4', '--root', 'packtest', '--var', 'basket:orset'];
+  const node = new Cmd(['node', '--id', 'pi-a'].concat(flags));
+  const bridge = new Cmd(['bridge', '--id', 'gw'].concat(flags));
+  const homie: string[] = [];
+  const watcher = mqtt.connect(broker.url, { protocolVersion: 4 });
+  watcher.on('message', (topic, payload) => homie.push(topic + '=' + payload.toString()));
+  watcher.subscribe('homie/5/#');
+  try {
+    await node.until('pi-a ready', () => node.events.some((e) => e.ev === 'ready'));
+    await bridge.until('gw ready', () => bridge.events.some((e) => e.ev === 'ready'));
+    node.send('update basket add milk');
+    bridge.send('update basket add eggs');
+    const both = (c: Cmd) => c.events.some((e) => e.ev === 'state' && JSON.stringify((e.vars?.basket ?? []).slice().sort()) === '["eggs","milk"]');
+    const poll = setInterval(() => {
+      node.send('show');
+      bridge.send('show');
+    }, 300);
+    try {
+      await node.until('pi-a holds both items', () => both(node));
+      await bridge.until('gw holds both items', () => both(bridge));
+    } finally {
+      clearInterval(poll);
+    }
+    await bridge.until('the bridge publishes its Homie device', () => homie.includes('homie/5/gw/$state=ready'));
+    assert.is(await node.quit(), 0, node.out);
+    assert.is(await bridge.quit(), 0, bridge.out);
+  } finally {
+    node.child.kill('SIGKILL');
+    bridge.child.kill('SIGKILL');
+    await watcher.endAsync(true);
+    await broker.close();
+  }
 });
 
 test('the installed package is importable as a library', async () => {

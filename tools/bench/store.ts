@@ -83,8 +83,22 @@ function stateBytes(adds: number[], epochOf: (life: number) => number | undefine
   return encode(t.encode(s)).length;
 }
 
+/** The floor: fileStore.save of 2 KiB alone (write, fsync, rename, directory fsync), no node. */
+async function rawSave(): Promise<string> {
+  const store = fileStore(join(base, 'raw.pollen'));
+  const bytes = new Uint8Array(2048).fill(7);
+  const ms: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const t0 = performance.now();
+    await store.save(bytes);
+    ms.push(performance.now() - t0);
+  }
+  return 'fileStore.save of 2048 bytes alone: median ' + median(ms).toFixed(2) + ' ms, p99 ' + pct(ms, 0.99).toFixed(2) + ' ms';
+}
+
 async function main(): Promise<void> {
   console.log('## Durable updates (fileStore, durability sync) on ' + base + ' (' + fsType(base) + ')\n');
+  console.log(await rawSave() + '\n');
   console.log('elements held | state file bytes | update ms, median | p99 | burst of ' + N + ': updates/s | saves for the burst');
   console.log('---|---|---|---|---|---');
   for (const e of a.quick ? [10, 1000] : [10, 1000, 10000]) console.log(await latency(e));
