@@ -53,7 +53,7 @@ if (dir) {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pollen-gw-'));
     const code = (await buildBoard('puck', { check: false })).code;
     await writeStorage(it, tmp, [{ name: 'b.js', code }]);
-    pair = await ptyPair();
+    pair = await ptyPair(undefined, 20000);
     gw = await startNode({ id: 'pi', membership: 'client-server', links: [await serialLink({ id: 'pi', path: pair.a, baudRate: 9600 })] });
     gw.declare('hits', 'pncounter');
     gw.declare('seen', 'orset');

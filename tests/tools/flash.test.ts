@@ -1,6 +1,5 @@
 /**
- * `pollen flash` against the real interpreter whose console sits on a pty (socat runs it as a board on a USB
- * port): the bundle lands in Storage as the boot code, verified by CRC, and runs from there; a port where nothing
+ * `pollen flash` against the real interpreter whose console sits on a pty (as a board on a USB port): the bundle lands in Storage as the boot code, verified by CRC, and runs from there; a port where nothing
  * answers fails with an error that says so.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,29 +12,30 @@ import { extra } from '../support/extras.ts';
 import { flash, FlashError } from '../../tools/flash.ts';
 import { buildBoard } from '../../targets/espruino/build.ts';
 import { runStored } from '../../tools/espruino.ts';
-import { ptyPair } from '../transports/ptypair.ts';
+import { ptyPair, type PtyPair } from '../transports/ptypair.ts';
 
 const dir = extra('espruino', 'pollen flash against the Espruino interpreter on a pty');
 
-/** The interpreter on a pty: its console is the board's USB serial port at `port`. */
-function boardOnPty(bin: string, cwd: string): Promise<{ port: string; proc: ChildProcess; child: number }> {
-  const port = path.join(cwd, 'ttyBOARD');
-  const proc = spawn('socat', ['-d', '-d', 'pty,raw,echo=0,link=' + port, 'EXEC:' + bin + ',pty,raw,echo=0'], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let log = '';
-    proc.stderr!.on('data', (d: Buffer) => {
-      log += d.toString();
-      // The interpreter outlives socat's SIGTERM: its pid (from socat's log) is killed by the test itself.
-      const child = /forked off child process (\d+)/.exec(log);
-      if (child && log.includes('starting data transfer loop')) { proc.stderr!.destroy(); resolve({ port, proc, child: Number(child[1]) }); }
-    });
-    proc.once('exit', (c) => reject(new Error('socat exited (' + c + '): ' + log)));
-  });
+/**
+ * The interpreter on a pty, as a board on a USB port: its console (stdin and stdout) is one end of a pty pair,
+ * `port` the other end, where the flash tool talks.
+ */
+async function boardOnPty(bin: string, cwd: string): Promise<{ port: string; proc: ChildProcess; pair: PtyPair; fd: number }> {
+  const pair = await ptyPair(undefined, 20000);
+  // O_NOCTTY: the test's process must not take the pty as its controlling terminal (its hang-up would kill it).
+  const fd = fs.openSync(pair.b, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+  const proc = spawn(bin, [], { cwd, stdio: [fd, fd, 'ignore'] });
+  return { port: pair.a, proc, pair, fd };
 }
 
-function stopBoard(b: { proc: ChildProcess; child: number }): void {
-  try { process.kill(b.child, 'SIGKILL'); } catch { /* already gone */ }
-  b.proc.kill('SIGTERM');
+async function stopBoard(b: { proc: ChildProcess; pair: PtyPair; fd: number }): Promise<void> {
+  if (b.proc.exitCode === null && b.proc.signalCode === null) {
+    const gone = new Promise((r) => b.proc.once('exit', r));
+    b.proc.kill('SIGKILL'); // it hooks SIGTERM
+    await gone;
+  }
+  try { fs.closeSync(b.fd); } catch { /* closed */ }
+  await b.pair.close();
 }
 
 if (dir) {
@@ -49,20 +49,19 @@ if (dir) {
       assert.is(r.bytes, code.length);
       assert.is(seen[seen.length - 1], code.length);
       assert.ok(seen.length >= Math.ceil(code.length / 512), 'progress ' + seen.length);
-      stopBoard(board);
-      await new Promise((r) => (board.proc.exitCode !== null ? r(null) : board.proc.once('exit', r)));
+      await stopBoard(board);
       // The same Storage, booted: the code is there and runs.
       const run = await runStored({ dir, pool: 12000 }, cwd, 'print("profile " + Pollen.profile);', { file: '.bootcde' });
       assert.is(run.failure, undefined, run.raw.slice(-800));
       assert.ok(run.lines.indexOf('profile sensor') >= 0, run.lines.join('\n'));
     } finally {
-      stopBoard(board);
+      await stopBoard(board);
       fs.rmSync(cwd, { recursive: true, force: true });
     }
   });
 
   test('a port where nothing answers fails with a clear error', async () => {
-    const pair = await ptyPair();
+    const pair = await ptyPair(undefined, 20000);
     try {
       await flash({ port: pair.a, code: 'print(1)', timeoutMs: 800 });
       assert.unreachable('flash succeeded with nobody on the line');

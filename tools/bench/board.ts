@@ -43,15 +43,15 @@ async function measure(board: string, pools: number[]): Promise<Row[]> {
   const spec = BOARDS[board];
   const built = await buildBoard(board);
   const big: Interpreter = { dir: DIR, pool: 12000 };
-  const none = await runOnEspruino(big, built.code, sensor(0, ''));
-  const forty = await runOnEspruino(big, built.code, sensor(40, ''));
+  const none = await runOnEspruino(big, built.code, sensor(0, ''), { timeoutMs: 90000 });
+  const forty = await runOnEspruino(big, built.code, sensor(40, ''), { timeoutMs: 90000 });
   if (none.failure || forty.failure) throw new Error(board + ': ' + (none.failure || forty.failure));
   const perElement = Math.round(((forty.memory.filled - none.memory.filled) / 40) * 10) / 10;
   const perPeer = await perPeerOf(built.code, spec.entry.indexOf('puck') >= 0 ? 'client-server' : 'hyparview');
   // Peak: bisection over the cap, between the load figure and the largest pool.
   let lo = none.memory.load;
   let hi = 12000;
-  const fits = async (cap: number): Promise<boolean> => !(await runOnEspruino(big, built.code, sensor(20, 'p.save();'), { cap })).failure;
+  const fits = async (cap: number): Promise<boolean> => !(await runOnEspruino(big, built.code, sensor(20, 'p.save();'), { cap, timeoutMs: 90000 })).failure;
   if (!(await fits(hi))) throw new Error(board + ': the sensor run fails even on 12000 variables');
   while (hi - lo > 10) {
     const mid = Math.floor((lo + hi) / 2);
@@ -67,7 +67,7 @@ async function measure(board: string, pools: number[]): Promise<Row[]> {
 
 /** Variables one gateway peer costs: joined over a pty to a Node gateway, synced, minus before the join. */
 async function perPeerOf(code: string, membership: 'client-server' | 'hyparview'): Promise<number | string> {
-  const pair = await ptyPair();
+  const pair = await ptyPair(undefined, 20000);
   const gw = await startNode({ id: 'pi', membership, links: [await serialLink({ id: 'pi', path: pair.a, baudRate: 9600 })] });
   gw.declare('hits', 'pncounter');
   gw.declare('seen', 'orset');
