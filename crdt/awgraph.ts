@@ -15,7 +15,7 @@
  * only an edge added concurrently with the vertex's removal can reappear with it.
  */
 import {
-  type Context, type Dot, contextOf, copyContext, decodeContext, emptyContext, encodeContext, joinContext, joinContextInto,
+  type Context, type Dot, contextClaims, contextOf, copyContext, decodeContext, emptyContext, encodeContext, joinContext, joinContextInto,
   leqContext, removals, rowContext, sharedBeyond,
 } from './causal.ts';
 import { arr, fail } from './check.ts';
@@ -105,6 +105,7 @@ export const AWGraph: Crdt<AWGraphState, AWGraphValue> = {
     return s;
   },
   copy: (s) => ({ v: copyElems(s.v), e: copyElems(s.e), c: copyContext(s.c) }),
+  claims: (s, out) => contextClaims(s.c, out),
   leq: (a, b) => leqContext(a.c, b.c) && leqElems(a.v, a.c, b.v) && leqElems(a.e, a.c, b.e) &&
     (!sharedBeyond(a.c, b.c, heldUnder(b.e, a.e, heldUnder(b.v, a.v, []))) || (noneSeenBeyond(a.v, a.c, b.v) && noneSeenBeyond(a.e, a.c, b.e))),
   value: (s) => {

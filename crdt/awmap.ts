@@ -30,7 +30,7 @@
  * Map keys are strings ("__proto__" is refused, since `value` returns a plain object).
  */
 import {
-  type Context, type Dot, type Dotted, claimDot, cmpDot, contextOf, copyContext, counter, decodeContext, emptyContext,
+  type Context, type Dot, type DotIndex, type Dotted, cachedIndex, claimDot, cmpDot, contextClaims, dotKey, setIndex, sharedDots, contextOf, copyContext, counter, decodeContext, emptyContext,
   encodeContext, entriesOf, joinContext, joinContextInto, joinDotMap, joinStore, leqContext, leqStore, nextDot,
   removals, rowContext, sharedBeyond, unseen,
 } from './causal.ts';
@@ -38,6 +38,7 @@ import { arr, fail, nat, str } from './check.ts';
 import { MutatorError } from './errors.ts';
 import { replicaItem } from './guards.ts';
 import { hasOwn, keyOf, sortedKeys } from './keys.ts';
+import { listLimit } from './orset.ts';
 import type { Crdt, Item, ReplicaId } from './types.ts';
 
 /** A contribution: the dot it was made under, the replica's epoch for this key, and the nested state. */
@@ -121,6 +122,38 @@ function heldUnder<S>(a: Entries<S>, b: Entries<S>): Dotted[] {
   return out;
 }
 
+/** The index of a map's entries (see DotIndex): O(state), once, then kept by joinInto. */
+function indexOf<S>(s: AWMapState<S>): DotIndex {
+  let ix = cachedIndex(s);
+  if (ix === undefined) {
+    ix = {};
+    const ks = Object.keys(s.m);
+    for (let i = 0; i < ks.length; i++) {
+      const cs = s.m[ks[i]];
+      for (let j = 0; j < cs.length; j++) ix[dotKey(cs[j][0], cs[j][1])] = ks[i];
+    }
+    setIndex(s, ix);
+  }
+  return ix;
+}
+
+/** Set the contributions under k (or drop the key), keeping the index. */
+function put<S>(m: Entries<S>, k: string, cs: Contribution<S>[], ix: DotIndex | undefined): void {
+  if (ix !== undefined) {
+    if (hasOwn(m, k)) for (let i = 0; i < m[k].length; i++) delete ix[dotKey(m[k][i][0], m[k][i][1])];
+    for (let i = 0; i < cs.length; i++) ix[dotKey(cs[i][0], cs[i][1])] = k;
+  }
+  if (cs.length === 0) delete m[k];
+  else m[k] = cs;
+}
+
+function count<S>(m: Entries<S>): number {
+  let n = 0;
+  const ks = Object.keys(m);
+  for (let i = 0; i < ks.length; i++) n += m[ks[i]].length;
+  return n;
+}
+
 /** The map type over a nested value type. */
 export function awmap<S>(t: Crdt<S, any>): Crdt<AWMapState<S>, { [key: string]: any }> {
   // A dot's epoch is fixed when the dot is made, so the two sides agree; ordering (epoch, nested state)
@@ -144,22 +177,35 @@ export function awmap<S>(t: Crdt<S, any>): Crdt<AWMapState<S>, { [key: string]: 
     }),
     // Contribution lists are replaced, never edited, and nested states are joined immutably, so a list or a
     // nested state taken from the delta is safely shared with it.
+    // Removals outside the delta's keys (a key removed, a dot replaced) are found through the index, so they
+    // cost the delta's size too; past listLimit they are found by one walk over the state.
     joinInto: (s, d) => {
-      const reach = sharedBeyond(d.c, s.c, heldUnder(s.m, d.m));
+      const points = heldUnder(s.m, d.m);
+      let ix = cachedIndex(s);
+      let gone: Dot[] | null = [];
+      if (sharedBeyond(d.c, s.c, points)) {
+        gone = sharedDots(d.c, s.c, points, listLimit(points.length + count(d.m), d.c));
+        if (gone !== null && ix === undefined) ix = indexOf(s);
+      }
       const kd = Object.keys(d.m);
       for (let i = 0; i < kd.length; i++) {
         const k = kd[i];
-        const r = hasOwn(s.m, k) ? joinStore(s.m[k], s.c, d.m[k], d.c, both) : unseen(d.m[k], s.c);
-        if (r.length > 0) s.m[k] = r;
-        else delete s.m[k];
+        put(s.m, k, hasOwn(s.m, k) ? joinStore(s.m[k], s.c, d.m[k], d.c, both) : unseen(d.m[k], s.c), ix);
       }
-      if (reach) {
+      if (gone === null) {
         const ks = Object.keys(s.m);
         for (let i = 0; i < ks.length; i++) {
           if (hasOwn(d.m, ks[i])) continue;
           const r = unseen(s.m[ks[i]], d.c);
           if (r.length === 0) delete s.m[ks[i]];
           else s.m[ks[i]] = r;
+        }
+        setIndex(s, undefined);
+      } else {
+        for (let i = 0; i < gone.length; i++) {
+          const at = ix === undefined ? undefined : ix[dotKey(gone[i][0], gone[i][1])];
+          if (at === undefined || !hasOwn(s.m, at)) continue;
+          put(s.m, at, unseen(s.m[at], d.c), ix);
         }
       }
       joinContextInto(s.c, d.c);
@@ -171,13 +217,29 @@ export function awmap<S>(t: Crdt<S, any>): Crdt<AWMapState<S>, { [key: string]: 
       for (let i = 0; i < ks.length; i++) m[ks[i]] = s.m[ks[i]];
       return { m: m, c: copyContext(s.c) };
     },
+    // The map's own dots, and what the nested states claim (under the epoch ids "r.e" their replicas act as).
+    claims: (s, out) => {
+      contextClaims(s.c, out);
+      const ks = Object.keys(s.m);
+      for (let i = 0; i < ks.length; i++) {
+        const cs = s.m[ks[i]];
+        for (let j = 0; j < cs.length; j++) t.claims(cs[j][3], out);
+      }
+    },
     leq: (a, b) => {
       if (!leqContext(a.c, b.c)) return false;
       const ka = Object.keys(a.m);
       for (let i = 0; i < ka.length; i++) {
         if (hasOwn(b.m, ka[i]) && !leqStore(a.m[ka[i]], a.c, b.m[ka[i]], below)) return false;
       }
-      if (!sharedBeyond(a.c, b.c, heldUnder(b.m, a.m))) return true;
+      const points = heldUnder(b.m, a.m);
+      if (!sharedBeyond(a.c, b.c, points)) return true;
+      const xs = sharedDots(a.c, b.c, points, listLimit(points.length + count(a.m), a.c));
+      if (xs !== null) {
+        const ix = indexOf(b);
+        for (let i = 0; i < xs.length; i++) if (hasOwn(ix, dotKey(xs[i][0], xs[i][1]))) return false;
+        return true;
+      }
       const kb = Object.keys(b.m);
       for (let i = 0; i < kb.length; i++) {
         if (!hasOwn(a.m, kb[i]) && unseen(b.m[kb[i]], a.c) !== b.m[kb[i]]) return false;

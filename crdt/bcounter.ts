@@ -20,7 +20,7 @@
  */
 import { arr, ascending, fail } from './check.ts';
 import { MutatorError } from './errors.ts';
-import { bump, copy as copyCounts, countOf, GCounter, type GCounterState, joinInto as countsInto, total } from './gcounter.ts';
+import { bump, claims as countClaims, copy as copyCounts, countOf, GCounter, type GCounterState, joinInto as countsInto, total } from './gcounter.ts';
 import { replicaArg, replicaItem } from './guards.ts';
 import { hasOwn, sortedKeys } from './keys.ts';
 import type { Crdt, Item, ReplicaId } from './types.ts';
@@ -184,6 +184,12 @@ export const BCounter: Crdt<BCounterState, number> = {
   join: join,
   joinInto: joinInto,
   copy: copy,
+  claims: (s, out) => {
+    countClaims(s.p, out);
+    countClaims(s.n, out);
+    const ks = Object.keys(s.t);
+    for (let i = 0; i < ks.length; i++) countClaims(s.t[ks[i]], out);
+  },
   leq: leq,
   value: value,
   decompose: decompose,

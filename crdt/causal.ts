@@ -201,6 +201,19 @@ export function contextDots(c: Context): Dot[] {
   return out;
 }
 
+/** Raise out[r] to the highest counter the context claims for each replica r (Crdt.claims). */
+export function contextClaims(c: Context, out: { [r: string]: number }): void {
+  const vs = Object.keys(c.vv);
+  for (let i = 0; i < vs.length; i++) raise(out, vs[i], c.vv[vs[i]]);
+  const cs = Object.keys(c.cloud);
+  for (let i = 0; i < cs.length; i++) raise(out, cs[i], c.cloud[cs[i]][c.cloud[cs[i]].length - 1]);
+}
+
+/** out[r] = max(out[r], n). */
+export function raise(out: { [r: string]: number }, r: string, n: number): void {
+  if (!hasOwn(out, r) || out[r] < n) out[r] = n;
+}
+
 /** How many dots the context covers, without listing them. */
 export function contextSize(c: Context): number {
   let n = 0;
@@ -340,6 +353,60 @@ export function sharedBeyond(a: Context, b: Context, points: Dotted[]): boolean 
     if (both > (hasOwn(inside, r) ? inside[r] : 0)) return true;
   }
   return false;
+}
+
+/**
+ * The dots of a ∩ b that are not among `points`, listed, or null when there are more than `limit` of them (then
+ * the caller walks its state instead). Costs the size of a's entries plus the dots listed.
+ */
+export function sharedDots(a: Context, b: Context, points: Dotted[], limit: number): Dot[] | null {
+  const skip: { [k: string]: boolean } = {};
+  for (let i = 0; i < points.length; i++) skip[dotKey(points[i][0], points[i][1])] = true;
+  const out: Dot[] = [];
+  const rs = Object.keys(a.vv);
+  const cs = Object.keys(a.cloud);
+  for (let i = 0; i < cs.length; i++) if (!hasOwn(a.vv, cs[i])) rs.push(cs[i]);
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i];
+    const va = vvOf(a, r);
+    const vb = vvOf(b, r);
+    const both = va < vb ? va : vb;
+    if (both - points.length > limit) return null;
+    for (let n = 1; n <= both; n++) if (!hasOwn(skip, dotKey(r, n))) out.push([r, n]);
+    if (hasOwn(a.cloud, r)) {
+      const cl = a.cloud[r];
+      for (let k = 0; k < cl.length; k++) if (has(b, r, cl[k]) && !hasOwn(skip, dotKey(r, cl[k]))) out.push([r, cl[k]]);
+    }
+    if (hasOwn(b.cloud, r)) {
+      const cl = b.cloud[r];
+      for (let k = 0; k < cl.length && cl[k] <= va; k++) if (!hasOwn(skip, dotKey(r, cl[k]))) out.push([r, cl[k]]);
+    }
+    if (out.length > limit) return null;
+  }
+  return out;
+}
+
+/** A dot as one string key (counter first: replica ids may hold any character). */
+export function dotKey(r: string, n: number): string {
+  return n + ':' + r;
+}
+
+/**
+ * Where each held dot lives (dot key → the state's key holding it), kept on a state as a hidden cache: built
+ * once, in O(state), the first time a removal needs it, then kept up to date by joinInto, so that a delta that
+ * removes or replaces dots costs its own size. Only states the caller owns are changed in place, so a cache
+ * never goes stale; copy() and join() make states without one.
+ */
+export interface DotIndex {
+  [dot: string]: string;
+}
+
+export function cachedIndex(s: object): DotIndex | undefined {
+  return (s as { ix?: DotIndex }).ix;
+}
+
+export function setIndex(s: object, ix: DotIndex | undefined): void {
+  Object.defineProperty(s, 'ix', { value: ix, writable: true, enumerable: false, configurable: true });
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import {
   type Context, claimDot, cmpDot, contextOf, counter, decodeContext, dotsOf, emptyContext, encodeContext,
-  joinContext, joinContextInto, joinStore, leqContext, leqStore, nextDot, copyContext, entriesOf, removals, rowContext,
+  joinContext, contextClaims, joinContextInto, joinStore, leqContext, leqStore, nextDot, copyContext, entriesOf, removals, rowContext,
 } from './causal.ts';
 import { arr, bool, fail } from './check.ts';
 import { replicaItem } from './guards.ts';
@@ -60,6 +60,7 @@ export const DWFlag: Crdt<DWFlagState, boolean> = {
     return st;
   },
   copy: (st) => ({ s: st.s, c: copyContext(st.c) }),
+  claims: (st, out) => contextClaims(st.c, out),
   leq: (a, b) => leqContext(a.c, b.c) && leqStore(a.s, a.c, b.s, leqSwitch),
   value: (st) => {
     for (let i = 0; i < st.s.length; i++) if (!st.s[i][2]) return false;

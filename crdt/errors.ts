@@ -38,8 +38,8 @@ export function errorType<E extends ReasonError>(name: string): ReasonErrorType<
 /** Input from a peer (bytes or a decoded item) that is not a well-formed frame or state. */
 export interface DecodeError extends ReasonError {}
 /** reason: a short machine-readable reason, e.g. "frame-size", "depth", "truncated", "type". */
-export const DecodeError = errorType<DecodeError>('DecodeError');
+export const DecodeError = /* @__PURE__ */ errorType<DecodeError>('DecodeError');
 
 /** A mutator called with arguments it cannot apply (e.g. a bounded counter asked to go below zero). */
 export interface MutatorError extends ReasonError {}
-export const MutatorError = errorType<MutatorError>('MutatorError');
+export const MutatorError = /* @__PURE__ */ errorType<MutatorError>('MutatorError');

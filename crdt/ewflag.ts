@@ -9,7 +9,7 @@
  */
 import {
   type Context, type Dot, contextOf, decodeContext, decodeDots, emptyContext, encodeContext, encodeDots,
-  joinContext, joinContextInto, joinStore, leqContext, leqStore, nextDot, copyContext, entriesOf, removals, rowContext,
+  joinContext, contextClaims, joinContextInto, joinStore, leqContext, leqStore, nextDot, copyContext, entriesOf, removals, rowContext,
 } from './causal.ts';
 import { arr } from './check.ts';
 import type { Crdt, ReplicaId } from './types.ts';
@@ -47,6 +47,7 @@ export const EWFlag: Crdt<EWFlagState, boolean> = {
     return st;
   },
   copy: (st) => ({ s: st.s, c: copyContext(st.c) }),
+  claims: (st, out) => contextClaims(st.c, out),
   leq: (a, b) => leqContext(a.c, b.c) && leqStore(a.s, a.c, b.s, null),
   value: (st) => st.s.length > 0,
   decompose: (st) => {

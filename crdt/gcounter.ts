@@ -84,6 +84,12 @@ export function copy(s: GCounterState): GCounterState {
   return joinInto({}, s);
 }
 
+/** Crdt.claims: each entry is its replica's count. */
+export function claims(s: GCounterState, out: { [r: string]: number }): void {
+  const ks = Object.keys(s);
+  for (let i = 0; i < ks.length; i++) if (!hasOwn(out, ks[i]) || out[ks[i]] < s[ks[i]]) out[ks[i]] = s[ks[i]];
+}
+
 function leq(a: GCounterState, b: GCounterState): boolean {
   const ka = Object.keys(a);
   for (let i = 0; i < ka.length; i++) if (a[ka[i]] > countOf(b, ka[i])) return false;
@@ -135,6 +141,7 @@ export const GCounter: Crdt<GCounterState, number> = {
   join: join,
   joinInto: joinInto,
   copy: copy,
+  claims: claims,
   leq: leq,
   value: total,
   decompose: decompose,

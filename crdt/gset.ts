@@ -106,6 +106,7 @@ export const GSet: Crdt<GSetState, Item[]> = {
   join: union,
   joinInto: unionInto,
   copy: (s) => union({}, s),
+  claims: () => undefined,
   leq: leq,
   value: value,
   decompose: decompose,

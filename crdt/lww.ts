@@ -19,7 +19,7 @@
 import { arr, count, fail, MAX_COUNT } from './check.ts';
 import { MutatorError } from './errors.ts';
 import { elementItem, itemArg, replicaArg, replicaItem } from './guards.ts';
-import { cmpStr, keyOf } from './keys.ts';
+import { cmpStr, hasOwn, keyOf } from './keys.ts';
 import type { Crdt, Item, ReplicaId } from './types.ts';
 
 export interface LWWWrite {
@@ -101,6 +101,10 @@ export const LWW: Crdt<LWWState, Item> = {
   join: join,
   joinInto: join,
   copy: (s) => s,
+  // A timestamp is a claim too: a peer that pushes one far ahead makes every local write "stale".
+  claims: (s, out) => {
+    if (s !== null && (!hasOwn(out, s.replica) || out[s.replica] < s.ts)) out[s.replica] = s.ts;
+  },
   leq: leq,
   value: value,
   decompose: decompose,

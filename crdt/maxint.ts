@@ -57,6 +57,7 @@ export const MaxInt: Crdt<MaxIntState, number> = {
   join: join,
   joinInto: join,
   copy: (s) => s,
+  claims: () => undefined,
   leq: leq,
   value: value,
   decompose: decompose,

@@ -12,7 +12,7 @@
  */
 import {
   type Context, claimDot, cmpDot, contextOf, counter, decodeContext, dotsOf, emptyContext, encodeContext,
-  joinContext, joinContextInto, joinStore, leqContext, leqStore, nextDot, copyContext, entriesOf, removals, rowContext,
+  joinContext, contextClaims, joinContextInto, joinStore, leqContext, leqStore, nextDot, copyContext, entriesOf, removals, rowContext,
 } from './causal.ts';
 import { arr, fail } from './check.ts';
 import { elementItem, itemArg, replicaItem } from './guards.ts';
@@ -60,6 +60,7 @@ export const MVRegister: Crdt<MVRegisterState, Item[]> = {
     return st;
   },
   copy: (st) => ({ s: st.s, c: copyContext(st.c) }),
+  claims: (st, out) => contextClaims(st.c, out),
   leq: (a, b) => leqContext(a.c, b.c) && leqStore(a.s, a.c, b.s, leqWrite),
   value: (st) => {
     const seen: { [k: string]: boolean } = {};

@@ -14,7 +14,7 @@
  * add-wins graph, which keeps two such element maps under one context.
  */
 import {
-  type Context, type Dot, type Dotted, contextOf, copyContext, decodeContext, decodeDots, emptyContext, encodeContext,
+  type Context, type Dot, type DotIndex, type Dotted, cachedIndex, contextClaims, contextOf, copyContext, dotKey, setIndex, sharedDots, decodeContext, decodeDots, emptyContext, encodeContext,
   encodeDots, joinContext, joinContextInto, joinDotMap, joinStore, leqContext, leqStore, nextDot, removals,
   rowContext, sharedBeyond, unseen,
 } from './causal.ts';
@@ -79,6 +79,89 @@ export function joinElemsInto(a: Elems, ca: Context, b: Elems, cb: Context, reac
     else a[k] = { e: a[k].e, d: d };
   }
   if (reach) dropSeen(a, b, cb);
+}
+
+/** How many removed dots a delta may make us list (else we walk the state): linear in the delta's size. */
+export function listLimit(held: number, c: Context): number {
+  return 4 * (held + Object.keys(c.vv).length + Object.keys(c.cloud).length) + 64;
+}
+
+/** The index of an element map (see DotIndex): O(state), once. */
+function elemIndex(m: Elems): DotIndex {
+  const ix: DotIndex = {};
+  const ks = Object.keys(m);
+  for (let i = 0; i < ks.length; i++) {
+    const d = m[ks[i]].d;
+    for (let k = 0; k < d.length; k++) ix[dotKey(d[k][0], d[k][1])] = ks[i];
+  }
+  return ix;
+}
+
+function indexOf(s: ORSetState): DotIndex {
+  let ix = cachedIndex(s);
+  if (ix === undefined) {
+    ix = elemIndex(s.m);
+    setIndex(s, ix);
+  }
+  return ix;
+}
+
+/** Set a's entry under k to these dots (or drop it), keeping the index. */
+function putElem(a: Elems, k: string, e: Item, d: Dot[], ix: DotIndex | undefined): void {
+  if (ix !== undefined) {
+    if (hasOwn(a, k)) for (let i = 0; i < a[k].d.length; i++) delete ix[dotKey(a[k].d[i][0], a[k].d[i][1])];
+    for (let i = 0; i < d.length; i++) ix[dotKey(d[i][0], d[i][1])] = k;
+  }
+  if (d.length === 0) delete a[k];
+  else a[k] = { e: e, d: d };
+}
+
+/** joinInto for the OR-Set: per-key merges, then the removals the delta's context makes elsewhere, by index. */
+function orsetInto(s: ORSetState, d: ORSetState): ORSetState {
+  const points = heldUnder(s.m, d.m, []);
+  let ix = cachedIndex(s);
+  let gone: Dot[] | null = [];
+  if (sharedBeyond(d.c, s.c, points)) {
+    gone = sharedDots(d.c, s.c, points, listLimit(points.length + elemCount(d.m), d.c));
+    if (gone !== null && ix === undefined) ix = indexOf(s);
+  }
+  const kd = Object.keys(d.m);
+  for (let i = 0; i < kd.length; i++) {
+    const k = kd[i];
+    const y = d.m[k];
+    if (hasOwn(s.m, k)) putElem(s.m, k, s.m[k].e, joinStore(s.m[k].d, s.c, y.d, d.c, keepFirst), ix);
+    else putElem(s.m, k, y.e, unseen(y.d, s.c), ix);
+  }
+  if (gone === null) {
+    dropSeen(s.m, d.m, d.c);
+    setIndex(s, undefined); // rebuilt when next needed
+  } else {
+    for (let i = 0; i < gone.length; i++) {
+      const at = ix === undefined ? undefined : ix[dotKey(gone[i][0], gone[i][1])];
+      if (at === undefined || !hasOwn(s.m, at)) continue;
+      putElem(s.m, at, s.m[at].e, unseen(s.m[at].d, d.c), ix);
+    }
+  }
+  joinContextInto(s.c, d.c);
+  return s;
+}
+
+/** leq's removal half for the OR-Set: b holds no dot that a has seen under a key a lacks. */
+function noneHeldBeyond(a: ORSetState, b: ORSetState): boolean {
+  const points = heldUnder(b.m, a.m, []);
+  if (!sharedBeyond(a.c, b.c, points)) return true;
+  const xs = sharedDots(a.c, b.c, points, listLimit(points.length + elemCount(a.m), a.c));
+  if (xs === null) return noneSeenBeyond(a.m, a.c, b.m);
+  const ix = indexOf(b);
+  for (let i = 0; i < xs.length; i++) if (hasOwn(ix, dotKey(xs[i][0], xs[i][1]))) return false;
+  return true;
+}
+
+function elemCount(m: Elems): number {
+  let n = 0;
+  const ks = Object.keys(m);
+  for (let i = 0; i < ks.length; i++) n += m[ks[i]].d.length;
+  return n;
 }
 
 /** Drop from a, outside b's keys, every dot the context has seen (a removal's effect on the rest of a). */
@@ -236,14 +319,10 @@ export const ORSet: Crdt<ORSetState, Item[]> = {
   tag: 9,
   bottom: () => ({ m: {}, c: emptyContext() }),
   join: (a, b) => ({ m: joinElems(a.m, a.c, b.m, b.c), c: joinContext(a.c, b.c) }),
-  joinInto: (s, d) => {
-    joinElemsInto(s.m, s.c, d.m, d.c, sharedBeyond(d.c, s.c, heldUnder(s.m, d.m, [])));
-    joinContextInto(s.c, d.c);
-    return s;
-  },
+  joinInto: orsetInto,
   copy: (s) => ({ m: copyElems(s.m), c: copyContext(s.c) }),
-  leq: (a, b) => leqContext(a.c, b.c) && leqElems(a.m, a.c, b.m) &&
-    (!sharedBeyond(a.c, b.c, heldUnder(b.m, a.m, [])) || noneSeenBeyond(a.m, a.c, b.m)),
+  claims: (s, out) => contextClaims(s.c, out),
+  leq: (a, b) => leqContext(a.c, b.c) && leqElems(a.m, a.c, b.m) && noneHeldBeyond(a, b),
   value: (s) => {
     const out: Item[] = [];
     const ks = Object.keys(s.m);

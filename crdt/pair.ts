@@ -43,6 +43,10 @@ export function pair<SA, VA, SB, VB>(A: Crdt<SA, VA>, B: Crdt<SB, VB>): Crdt<Pai
       return s;
     },
     copy: (s) => [A.copy(s[0]), B.copy(s[1])],
+    claims: (s, out) => {
+      A.claims(s[0], out);
+      B.claims(s[1], out);
+    },
     leq: (a, b) => A.leq(a[0], b[0]) && B.leq(a[1], b[1]),
     value: (s) => [A.value(s[0]), B.value(s[1])],
     decompose: (s) => {

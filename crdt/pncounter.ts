@@ -10,7 +10,7 @@
  * Wire: [p, n], each in the G-Counter's form.
  */
 import { arr } from './check.ts';
-import { bump, copy as copyCounts, GCounter, type GCounterState, joinInto as countsInto, total } from './gcounter.ts';
+import { bump, claims as countClaims, copy as copyCounts, GCounter, type GCounterState, joinInto as countsInto, total } from './gcounter.ts';
 import type { Crdt, Item, ReplicaId } from './types.ts';
 
 export interface PNCounterState {
@@ -79,6 +79,10 @@ export const PNCounter: Crdt<PNCounterState, number> = {
   join: join,
   joinInto: joinInto,
   copy: copy,
+  claims: (s, out) => {
+    countClaims(s.p, out);
+    countClaims(s.n, out);
+  },
   leq: leq,
   value: value,
   decompose: decompose,

@@ -107,6 +107,7 @@ export const TwoPSet: Crdt<TwoPSetState, Item[]> = {
   join: join,
   joinInto: joinInto,
   copy: copy,
+  claims: () => undefined,
   leq: leq,
   value: value,
   decompose: decompose,

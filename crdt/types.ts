@@ -61,6 +61,12 @@ export interface Crdt<S, V> {
   encode(state: S): Item;
   /** From a wire item; throws DecodeError for anything that is not a well-formed state of this type. */
   decode(item: Item): S;
+  /**
+   * The highest counter the state claims for each replica, raised into `out` (kept where out is higher): dot
+   * counters for causal types, entries for counters, timestamps for LWW; nothing for types without replicas.
+   * crdt/claims.ts compares a delta's claims with what a node knows (the plausibility check).
+   */
+  claims(state: S, out: { [replica: string]: number }): void;
   /** The delta mutators, by name. */
   readonly mutators: { [name: string]: Mutator<S> };
 }

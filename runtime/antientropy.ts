@@ -41,7 +41,7 @@ import type { PeerId } from './io.ts';
 import { ACK, DELTA, DIGEST, STATE } from './messages.ts';
 import { below } from './rng.ts';
 import { fnv1a } from './digest.ts';
-import { type Range, FLAG, choice, count, knobs, ms } from './knobs.ts';
+import { knobs } from './knobs.ts';
 import { dict } from './tables.ts';
 import { type Store, type Variable, DEFAULT_MAX_VARS, StoreError, applyRemote, declare, get, ids, validId } from './store.ts';
 
@@ -80,15 +80,15 @@ export const AE_DEFAULTS: AeConfig = {
 
 /** What each knob may be (runtime/knobs.ts). The period and the retry at least 1 ms (0 would spin the timer);
  *  the bounds may be 0: an empty buffer sends everything by digest, and a frame always carries one entry. */
-export const AE_RANGES: { [knob: string]: Range } = {
-  period: ms(1),
-  maxEntries: count(0),
-  maxBytes: count(0),
-  maxFrameBytes: count(0),
-  retry: ms(1),
-  mode: choice(['delta', 'state']),
-  bp: FLAG,
-  rr: FLAG,
+export const AE_RANGES: { [knob: string]: string } = {
+  period: 'ms 1',
+  maxEntries: 'count 0',
+  maxBytes: 'count 0',
+  maxFrameBytes: 'count 0',
+  retry: 'ms 1',
+  mode: 'choice delta state',
+  bp: 'flag',
+  rr: 'flag',
 };
 
 export interface AeEntry {

@@ -82,7 +82,7 @@ export interface Dataflow {
   reads: PendingRead[];
 }
 
-const RANGES = { maxFns: kn.count(0), maxDerivations: kn.count(0), maxReads: kn.count(0) };
+const RANGES = { maxFns: 'count 0', maxDerivations: 'count 0', maxReads: 'count 0' };
 
 /** Throws (as every layer's knobs do, runtime/knobs.ts) on an unknown knob or one out of range. */
 export function createDataflow(config: Partial<DataflowConfig> | undefined): Dataflow {

@@ -10,6 +10,11 @@
  *   // Error: plumtree: knob period = 0 is out of range (ms, a number from 1 to 2147483647)
  *
  * Switches and modes have ranges too: `FLAG` takes true or false, `choice(['delta', 'state'])` one of the names.
+ *
+ * A range may also be written as a short string: 'ms 1', 'count 0', 'flag', 'ids', 'choice delta state'. The
+ * layers of runtime/ write their tables that way: a table of string literals is pure data, so a bundle that does
+ * not use a layer drops its table, and on a board it costs a few variables instead of an object per knob (an
+ * Espruino board pays for every object it holds, even one that only describes a knob).
  * A knob left out (or undefined) keeps its default; a name the layer does not have is refused, since it is
  * most likely a typo of one it has.
  */
@@ -55,6 +60,21 @@ export function choice(values: string[]): Range {
   return { min: 0, max: 0, int: false, kind: 'choice', values: values.slice() };
 }
 
+/** A range or its short string form (see the file comment). */
+export type RangeSpec = Range | string;
+
+/** The Range a short string names; throws for one that names none (a bug in a layer's table). */
+function rangeOf(spec: RangeSpec): Range {
+  if (typeof spec !== 'string') return spec;
+  const w = spec.split(' ');
+  if (w[0] === 'ms') return ms(parseInt(w[1], 10));
+  if (w[0] === 'count') return count(parseInt(w[1], 10));
+  if (w[0] === 'flag') return FLAG;
+  if (w[0] === 'ids') return IDS;
+  if (w[0] === 'choice') return choice(w.slice(1));
+  throw new Error('knobs: no range "' + spec + '"');
+}
+
 function describe(r: Range): string {
   if (r.kind === 'ids') return 'a list of peer ids';
   if (r.kind === 'flag') return 'true or false';
@@ -86,7 +106,7 @@ function fits(v: any, r: Range): boolean {
  * `defaults` overridden by `config` (undefined or null: all defaults), every knob of `defaults` checked against
  * `ranges`. Throws an Error naming `who`, the knob, its value and the allowed range. Lists are copied.
  */
-export function knobs<T>(who: string, defaults: T, ranges: { [knob: string]: Range }, config: any): T {
+export function knobs<T>(who: string, defaults: T, ranges: { [knob: string]: RangeSpec }, config: any): T {
   const d = defaults as any;
   if (config !== undefined && config !== null && (typeof config !== 'object' || Array.isArray(config))) {
     throw new Error(who + ': the configuration is ' + show(config) + ', expected an object of knobs');
@@ -100,9 +120,9 @@ export function knobs<T>(who: string, defaults: T, ranges: { [knob: string]: Ran
   const out: any = {};
   for (let i = 0; i < names.length; i++) {
     const k = names[i];
-    const r = ranges[k];
     const v = given[k];
-    if (!r) throw new Error(who + ': knob ' + k + ' has no stated range');
+    if (!ranges[k]) throw new Error(who + ': knob ' + k + ' has no stated range');
+    const r = rangeOf(ranges[k]);
     if (v === undefined) out[k] = Array.isArray(d[k]) ? d[k].slice() : d[k];
     else if (fits(v, r)) out[k] = Array.isArray(v) ? v.slice() : v;
     else throw new Error(who + ': knob ' + k + ' = ' + show(v) + ' is out of range (' + describe(r) + ')');

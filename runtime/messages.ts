@@ -31,7 +31,7 @@ export function layerOf(type: number): number {
 /**
  * The longest peer id, in bytes of UTF-8: 64. Ids are short names (a board's MAC, 'pi-garden'); the bound keeps
  * what a link holds before a hello tiny, and it is what every layer accepts alike, so a node whose own id passes
- * can take part everywhere: links refuse a longer id for themselves and in a hello or topic, createNode refuses
+ * can take part everywhere: links refuse a longer id for themselves and in a hello or topic, composeNode refuses
  * one, membership lists refuse one, and Plumtree's message ids (origin:incarnation:sequence) have room for it.
  */
 export const MAX_PEER_ID = 64;

@@ -54,7 +54,7 @@ import type { Ctx } from './context.ts';
 import { CLS_CONTROL, CLS_PAYLOAD } from './io.ts';
 import type { PeerId } from './io.ts';
 import { GOSSIP, GRAFT, IHAVE, PRUNE, MAX_PEER_ID } from './messages.ts';
-import { type Range, count, knobs, ms } from './knobs.ts';
+import { knobs } from './knobs.ts';
 import { dict, insertSorted, removeFrom } from './tables.ts';
 
 export interface PlumtreeConfig {
@@ -110,26 +110,26 @@ export const PLUMTREE_DEFAULTS: PlumtreeConfig = {
  *  a queue of at least one IHAVE, at least one GRAFT per missing message, and a hop cap of at least 1 (the
  *  origin sends hops 1, so 0 would forward nothing). No cache, no remembered ids or no tracked missing
  *  messages (0) are handled: every id is then delivered again, and anti-entropy does all repairs. */
-export const PLUMTREE_RANGES: { [knob: string]: Range } = {
-  t1: ms(1),
-  t2: ms(1),
-  ihaveFlush: ms(1),
-  threshold: count(0),
-  cacheSize: count(0),
-  cacheTtl: ms(1),
-  maxIds: count(0),
-  idTtl: ms(1),
-  maxLazyQueue: count(1),
-  maxMissing: count(0),
-  maxGrafts: count(1),
-  maxHops: count(1),
+export const PLUMTREE_RANGES: { [knob: string]: string } = {
+  t1: 'ms 1',
+  t2: 'ms 1',
+  ihaveFlush: 'ms 1',
+  threshold: 'count 0',
+  cacheSize: 'count 0',
+  cacheTtl: 'ms 1',
+  maxIds: 'count 0',
+  idTtl: 'ms 1',
+  maxLazyQueue: 'count 1',
+  maxMissing: 'count 0',
+  maxGrafts: 'count 1',
+  maxHops: 'count 1',
 };
 
 /** Announcers remembered per missing message: more than an active view (5) holds, so none is lost in practice. */
 export const MAX_ANNOUNCERS = 8;
 /** Longest message id accepted from a peer, in characters: an origin of up to MAX_PEER_ID (runtime/messages.ts,
  *  where every layer takes its bound), two colons, and an incarnation and a sequence in base 36 (at most 11
- *  characters each below 2^53). Derived, so a node whose id passes createNode never has its messages dropped. */
+ *  characters each below 2^53). Derived, so a node whose id passes composeNode never has its messages dropped. */
 export const MAX_MSG_ID = MAX_PEER_ID + 2 + 11 + 11;
 
 export const TIMER_FLUSH = 'pt.flush';

@@ -58,7 +58,7 @@ export interface Store {
  * "unknown" (no such variable), "mutator" (no such mutator on the type), "size" (maxStateBytes reached), "part"
  * (runtime/node.ts: the node was composed without the part a command needs). */
 export interface StoreError extends ReasonError {}
-export const StoreError = errorType<StoreError>('StoreError');
+export const StoreError = /* @__PURE__ */ errorType<StoreError>('StoreError');
 
 export function createStore(maxVars: number | undefined, types: Registry, maxStateBytes?: number): Store {
   const mv = maxVars === undefined ? DEFAULT_MAX_VARS : maxVars;

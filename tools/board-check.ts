@@ -19,6 +19,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { scanProgram, type Finding } from './board-rules.ts';
+import { typedFindings } from './board-types.ts';
+import { renameReserved } from './board-names.ts';
 import { SourceIndex, type Position } from './source-map.ts';
 
 export interface Violation {
@@ -32,6 +34,8 @@ export interface EntrySize {
   entry: string;
   bytes: number;
   gzipBytes: number;
+  /** The bundle as the board gets it (minified, reserved names renamed). */
+  code: string;
 }
 
 export interface BoardReport {
@@ -45,6 +49,8 @@ export interface BoardReport {
 export interface BoardOptions {
   /** Directory entry points resolve from and file names are reported relative to (default: process.cwd()). */
   cwd?: string;
+  /** esbuild plugins of the target (targets/espruino/build.ts puts the board's own CRC in place). */
+  plugins?: esbuild.Plugin[];
 }
 
 /**
@@ -61,6 +67,14 @@ export const BOARD_BUILD: esbuild.BuildOptions = {
   tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
   legalComments: 'none',
 };
+
+/**
+ * The global a checked library entry's exports land in. esbuild's own export object (globalName) is made of
+ * getters through Object.defineProperty and hands out the wrong export on the board, so the check bundles a small
+ * wrapper that copies each export into a plain object by assignment, as a board entry must do itself.
+ */
+export const BOARD_GLOBAL = 'Pollen';
+const WRAP_NS = 'pollen-board';
 
 /** Forbidden syntax esbuild would lower without a word: kept as written so the check can name it. */
 const KEEP_FORBIDDEN: { [feature: string]: boolean } = {
@@ -82,9 +96,16 @@ const HELPER_HINTS: [RegExp, string][] = [
 
 export async function checkBoard(entryPoints: string[], opts?: BoardOptions): Promise<BoardReport> {
   const cwd = path.resolve(opts && opts.cwd ? opts.cwd : process.cwd());
+  let wrapped: string[];
+  try {
+    wrapped = await wrapEntries(entryPoints, cwd, opts);
+  } catch (err) {
+    return { bytes: 0, gzipBytes: 0, entries: [], violations: buildErrors(err, cwd) };
+  }
   const common: esbuild.BuildOptions = {
     ...BOARD_BUILD,
-    entryPoints,
+    entryPoints: wrapped.map((w, i) => w ? WRAP_NS + ':' + entryPoints[i] : entryPoints[i]),
+    plugins: [wrapPlugin(entryPoints, wrapped, cwd)].concat(opts && opts.plugins ? opts.plugins : []),
     absWorkingDir: cwd,
     outdir: path.join(cwd, '.board-check'),
     write: false,
@@ -104,9 +125,14 @@ export async function checkBoard(entryPoints: string[], opts?: BoardOptions): Pr
 
   const violations: Violation[] = [];
   for (const out of bundles(analysis)) violations.push(...analyse(out, cwd));
+  // Rules that need types (Uint8Array#slice) run over the TypeScript sources that went into the bundles.
+  const sources = Object.keys(analysis.metafile ? analysis.metafile.inputs : {})
+    .filter((f) => /\.ts$/.test(f) && f.indexOf(':') < 0).map((f) => path.resolve(cwd, f));
+  for (const t of typedFindings(sources)) violations.push({ file: displayName(t.file, cwd), line: t.line, construct: t.construct });
   // The minified build only matters once the analysis is clean: before that its lowered forms (an async
   // function turned generator) would name the same fault twice, under a misleading name.
-  const minified = bundles(shipping);
+  // What the board gets: the minified bundle with the names Espruino reserves renamed (tools/board-names.ts).
+  const minified = bundles(shipping, renameReserved);
   if (violations.length === 0) {
     for (const out of minified) {
       for (const v of analyse(out, cwd)) violations.push({ file: v.file, line: v.line, construct: v.construct + ' [introduced by minification]' });
@@ -116,12 +142,42 @@ export async function checkBoard(entryPoints: string[], opts?: BoardOptions): Pr
   const entries: EntrySize[] = [];
   for (const out of minified) {
     const meta = shipping.metafile ? shipping.metafile.outputs[path.relative(cwd, out.path).split(path.sep).join('/')] : undefined;
-    entries.push({ entry: meta && meta.entryPoint ? meta.entryPoint : out.path, bytes: out.bytes.length, gzipBytes: gzipSync(out.bytes, { level: 9 }).length });
+    const ep = meta && meta.entryPoint ? meta.entryPoint.replace(WRAP_NS + ':', '') : out.path;
+    entries.push({ entry: ep, bytes: out.bytes.length, gzipBytes: gzipSync(out.bytes, { level: 9 }).length, code: out.code });
   }
   let bytes = 0;
   let gzipBytes = 0;
   for (const e of entries) { bytes += e.bytes; gzipBytes += e.gzipBytes; }
   return { bytes, gzipBytes, entries, violations: dedupe(violations) };
+}
+
+/** For each entry, the wrapper source that publishes its exports (or '' when it exports nothing: a board entry). */
+async function wrapEntries(entryPoints: string[], cwd: string, opts?: BoardOptions): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of entryPoints) {
+    const r = await esbuild.build({
+      entryPoints: [e], absWorkingDir: cwd, plugins: opts && opts.plugins ? opts.plugins : [], bundle: true, format: 'esm', platform: 'browser', write: false,
+      metafile: true, logLevel: 'silent', outdir: path.join(cwd, '.board-check'),
+    });
+    const outs = r.metafile ? Object.keys(r.metafile.outputs).map((k) => r.metafile!.outputs[k]).filter((o) => o.entryPoint) : [];
+    const names = outs.length > 0 ? outs[0].exports : [];
+    if (names.length === 0) { out.push(''); continue; }
+    const lines = ['import { ' + names.map((n, i) => n + ' as e' + i).join(', ') + ' } from ' + JSON.stringify(path.resolve(cwd, e)) + ';', 'var o = {};'];
+    names.forEach((n, i) => { lines.push('o[' + JSON.stringify(n) + '] = e' + i + ';'); });
+    lines.push('globalThis.' + BOARD_GLOBAL + ' = o;');
+    out.push(lines.join('\n'));
+  }
+  return out;
+}
+
+function wrapPlugin(entryPoints: string[], wrapped: string[], cwd: string): esbuild.Plugin {
+  return {
+    name: 'board-exports',
+    setup(b) {
+      b.onResolve({ filter: new RegExp('^' + WRAP_NS + ':') }, (a) => ({ path: a.path.slice(WRAP_NS.length + 1), namespace: WRAP_NS }));
+      b.onLoad({ filter: /.*/, namespace: WRAP_NS }, (a) => ({ contents: wrapped[entryPoints.indexOf(a.path)], resolveDir: cwd, loader: 'js' }));
+    },
+  };
 }
 
 interface Bundle {
@@ -131,14 +187,16 @@ interface Bundle {
   map: SourceIndex;
 }
 
-function bundles(result: esbuild.BuildResult): Bundle[] {
+function bundles(result: esbuild.BuildResult, transform?: (code: string) => string): Bundle[] {
   const files = result.outputFiles || [];
   const out: Bundle[] = [];
   for (const f of files) {
     if (!f.path.endsWith('.js')) continue;
     const map = files.find((m) => m.path === f.path + '.map');
     if (!map) throw new Error('board-check: esbuild gave no source map for ' + f.path);
-    out.push({ path: f.path, bytes: f.contents, code: f.text, map: new SourceIndex(JSON.parse(map.text)) });
+    const code = transform ? transform(f.text) : f.text;
+    const bytes = code === f.text ? f.contents : new Uint8Array(Buffer.from(code, 'latin1'));
+    out.push({ path: f.path, bytes: bytes, code: code, map: new SourceIndex(JSON.parse(map.text)) });
   }
   return out;
 }

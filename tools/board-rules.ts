@@ -40,6 +40,17 @@ const MISSING_STATICS: { [object: string]: string[] } = {
   Object: ['freeze'],
 };
 
+/**
+ * Words Espruino's lexer makes keywords although JavaScript does not (src/jslex.c of the interpreter): as a name
+ * they are a syntax error on the board ("Got of expected EOF"), the whole bundle fails to load. A minifier picks
+ * two-letter names like `of` freely, so the minified bundle is checked too. `undefined` is a keyword token there
+ * as well: reading it works, binding it does not.
+ */
+const RESERVED_ANYWHERE = ['of', 'static', 'let'];
+const RESERVED_AS_BINDING = ['of', 'static', 'let', 'undefined'];
+/** Built-in error classes: `super(m)` into any of them throws "Calling 'super' outside of class" on the board. */
+const NATIVE_ERRORS = ['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'InternalError', 'EvalError', 'URIError'];
+
 type Node = acorn.AnyNode;
 
 /** Every construct in a parsed bundle that the board cannot run, in bundle order. */
@@ -56,7 +67,20 @@ export function scanProgram(program: acorn.Program): Finding[] {
   };
 
   walk.ancestor(program, {
+    // acorn-walk visits binding names (var, parameters, catch, function and class names) as VariablePattern.
+    VariablePattern(node: acorn.Node) {
+      const id = node as acorn.Identifier;
+      if (id.type === 'Identifier' && RESERVED_AS_BINDING.indexOf(id.name) >= 0) report(id, reservedWord(id.name));
+    },
+    Class(node, _s, ancestors) {
+      const sup = node.superClass;
+      if (sup && sup.type === 'Identifier' && NATIVE_ERRORS.indexOf(sup.name) >= 0 && isGlobal(sup.name, ancestors)) {
+        report(node, 'class extends ' + sup.name + ' (super() into the native ' + sup.name + ' throws "Calling \'super\' outside of class" ' +
+          'on the board: build the error with a function and Object.create(Error.prototype))');
+      }
+    },
     Identifier(node, _s, ancestors) {
+      if (RESERVED_ANYWHERE.indexOf(node.name) >= 0) report(node, reservedWord(node.name));
       if (Object.prototype.hasOwnProperty.call(MISSING_GLOBALS, node.name) && isGlobal(node.name, ancestors)) {
         const hint = MISSING_GLOBALS[node.name];
         report(node, node.name + ' (the board has no ' + node.name + (hint ? '; ' + hint : '') + ')');
@@ -98,6 +122,10 @@ export function scanProgram(program: acorn.Program): Finding[] {
     },
     Property(node, _s, ancestors) {
       const parent = parentOf(ancestors);
+      if ((node.kind === 'get' || node.kind === 'set') && !node.computed && node.key.type === 'Identifier' &&
+          RESERVED_AS_BINDING.indexOf(node.key.name) >= 0) {
+        report(node, node.kind + 'ter named ' + node.key.name + ' (' + reservedWordWhy(node.key.name) + ')');
+      }
       if (node.computed && parent && parent.type === 'ObjectExpression') {
         report(node, 'computed key in object literal (the board has none: assign obj[k] = v after creating it)');
       }
@@ -139,12 +167,23 @@ export function scanProgram(program: acorn.Program): Finding[] {
     Literal(node) {
       if (typeof node.bigint === 'string') report(node, 'BigInt literal (the board has no BigInt)');
     },
-  });
+  } as walk.AncestorVisitors<unknown>);
   found.sort((a, b) => a.start - b.start);
   return found;
 }
 
+function reservedWordWhy(name: string): string {
+  return 'Espruino\'s lexer makes `' + name + '` a keyword: the bundle does not even load';
+}
+
+function reservedWord(name: string): string {
+  return 'identifier ' + name + ' (' + reservedWordWhy(name) + ')';
+}
+
 function classMember(node: acorn.MethodDefinition | acorn.PropertyDefinition, report: (n: acorn.Node, c: string) => void): void {
+  if (!node.computed && node.key.type === 'Identifier' && RESERVED_AS_BINDING.indexOf(node.key.name) >= 0) {
+    report(node, 'class member named ' + node.key.name + ' (' + reservedWordWhy(node.key.name) + ')');
+  }
   if (node.key.type === 'PrivateIdentifier') {
     report(node, 'private class member #' + node.key.name + ' (the board has no private members)');
   } else if (node.computed) {

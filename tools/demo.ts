@@ -113,8 +113,37 @@ try {
 }
 
 const report = cluster?.nodes.length ? summary(cluster, times, converged) : { ok: false, lines: [] };
-await cluster?.close();
-await broker?.close();
 clearTimeout(watchdog);
+if (!f.quiet && report.ok && !f.view) {
+  console.log('\nWhere to look next:');
+  console.log('  npm start -- --view             this cluster kept running, in a live view in your browser');
+  console.log('  npx pollen view --sim tools/sim/scenarios/crdt-lossy.json --nodes 40   a simulation, live');
+  console.log('  npm run report                   the scenario matrix as SVG plots and a Markdown summary (out/report/)');
+  console.log('  npx pollen node --help           one node on real links (MQTT, TCP, serial, BLE), with /metrics');
+}
 for (const line of f.quiet && report.ok ? report.lines.slice(1) : report.lines) console.log(line);
 process.exitCode = report.ok ? 0 : 1;
+if (f.view && report.ok && cluster) await keepViewing(cluster);
+await cluster?.close();
+await broker?.close();
+
+/**
+ * `--view`: the cluster keeps running and a node adds a visit every 2 s (so the picture moves: a node diverges,
+ * then all converge), drawn by the live view until Ctrl-C.
+ */
+async function keepViewing(c: DemoCluster): Promise<void> {
+  const { viewServer } = await import('./view/server.ts');
+  const { driverSource } = await import('./view/sources.ts');
+  const v = await viewServer();
+  const stop = driverSource(() => c.nodes, c.ids, v.push);
+  let k = 0;
+  const tick = setInterval(() => c.nodes[k++ % c.nodes.length].update('visits', 'inc', [1]), 2000);
+  console.log('\nLive view of this cluster: ' + v.url + '  (Ctrl-C to stop)');
+  await new Promise<void>((r) => {
+    process.once('SIGINT', () => r());
+    process.once('SIGTERM', () => r());
+  });
+  clearInterval(tick);
+  stop();
+  await v.close();
+}

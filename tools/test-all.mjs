@@ -11,8 +11,16 @@
  * fails to import, and hangs on the first handle left open). Files run a few at a time; the output of the
  * file at the head of the queue streams live and the others' is held back and printed whole, in order.
  *
+ * Why uvu under this runner, and not `node --test`: the suites are uvu's (short, direct, one file per module,
+ * several helpers writing more of them at once), and what this file adds is not in either tool as such: a
+ * process group per file, killed whole at its timeout with the brokers, ptys and node children it started; the
+ * two-broker double run (below) counted in one summary; the `ci-only:` lines of suites whose extra component
+ * (tests/support/extras.ts) this machine lacks, gathered above the summary so nothing is skipped unseen; and one
+ * `N passed, N failed` line over all of it, the typecheck included. tests/tools/test-all.test.ts holds it to
+ * that. Moving to `node --test` would mean rewriting every suite for the same result.
+ *
  * Environment: POLLEN_TEST_JOBS (files at once, default min(4, cores)), POLLEN_TEST_TIMEOUT (seconds per file,
- * default 120), POLLEN_TEST_ROOT (the project directory, default this file's parent; its own test points it at
+ * default 120; a file may ask for more with a `pollen-test-timeout: SECONDS` comment near its top), POLLEN_TEST_ROOT (the project directory, default this file's parent; its own test points it at
  * a fixture tree), POLLEN_TEST_MQTT_URL (a second broker, e.g. Mosquitto from tools/ci/mosquitto.sh: every file
  * that takes its broker from tests/support/broker.ts runs twice, once on the embedded aedes and once with
  * MQTT_URL set to this, so one summary line counts both).
@@ -110,6 +118,22 @@ async function typecheck() {
 }
 
 /**
+ * A file's time limit in ms: TIMEOUT_MS, or more when the file asks in its first lines with a comment
+ * `pollen-test-timeout: SECONDS` (the packed-install suite runs npm pack and npm ci, which take minutes on a busy
+ * machine). A file can lengthen its limit this way, never shorten it.
+ */
+function fileTimeout(file) {
+  let head = '';
+  try {
+    head = readFileSync(join(ROOT, file), 'utf8').slice(0, 4096);
+  } catch {
+    return TIMEOUT_MS;
+  }
+  const m = /pollen-test-timeout:\s*(\d+)/.exec(head);
+  return m ? Math.max(TIMEOUT_MS, Number(m[1]) * 1000) : TIMEOUT_MS;
+}
+
+/**
  * Run the files JOBS at a time. Output is keyed to the file's index: the lowest unfinished index writes
  * through, the rest buffer until their turn comes.
  */
@@ -140,7 +164,7 @@ async function runFiles(runs) {
       const rel = relative('tests', runs[i].file).split(sep).join('/');
       const args = ['--import', 'tsx', join('node_modules', 'uvu', 'bin.js'), 'tests', '^' + escapeRegex(rel) + '$', '--no-color'];
       if (runs[i].env) write(i, runs[i].label + '\n');
-      slots[i].result = await run(process.execPath, args, (d) => write(i, d), TIMEOUT_MS, runs[i].env);
+      slots[i].result = await run(process.execPath, args, (d) => write(i, d), fileTimeout(runs[i].file), runs[i].env);
       finish(i);
     }
   };

@@ -57,6 +57,12 @@ export interface MqttOptions extends LinkOptions {
   backoff?: { min?: number; max?: number };
   /** Give up on a connection attempt after this many ms (default 5000). */
   connectTimeout?: number;
+  /**
+   * Do not wait for the broker: `mqttLink` resolves at once and a failed first attempt is retried with backoff like
+   * a lost connection, frames waiting in the offline queue meanwhile (default false: `mqttLink` rejects when the
+   * broker cannot be reached). For a browser page that may load without a network and must still start.
+   */
+  offlineStart?: boolean;
   /** Client id (default 'pollen:<root>:<id>', so a restarted node takes over its old session at once). */
   clientId?: string;
   /**
@@ -75,8 +81,10 @@ export const MQTT_BACKOFF: Backoff = { min: 200, max: 10000 };
 
 /** A presence payload is "1"; anything longer than this is not ours and is ignored (counted). */
 const MAX_PRESENCE = 64;
-const UP = Buffer.from('1');
-const GONE = Buffer.alloc(0);
+// Plain bytes rather than Buffers, so that this file also runs in a browser on mqtt.js's browser build. mqtt.js's
+// types ask for a Buffer, but it writes any Uint8Array (in Node and in its browser build): hence the casts below.
+const UP = new TextEncoder().encode('1');
+const GONE = new Uint8Array(0);
 
 /** Why `id` cannot be a peer id and a topic level, or undefined when it can: the bound every layer accepts
  *  (runtime/messages.ts), and none of the characters MQTT topics reserve. */
@@ -101,7 +109,7 @@ export class MqttLink extends BaseLink {
   private inflightFrames = 0;
   private inflightBytes = 0;
   private attempt = 0;
-  private retry: NodeJS.Timeout | undefined;
+  private retry: ReturnType<typeof setTimeout> | undefined;
   private inboxPrefix: string;
   private presencePrefix: string;
   /** Set when close() starts, so our own GONE coming back is not taken for a stale will. */
@@ -129,6 +137,24 @@ export class MqttLink extends BaseLink {
     this.offline = new BoundedQueue(this.queueFrames, this.queueBytes);
   }
 
+  /** Connected to the broker now (a CONNACK came and the connection has not been lost since). */
+  connected(): boolean {
+    return !this.closed && this.client !== undefined && this.client.connected;
+  }
+
+  /**
+   * Try the broker now instead of at the end of the backoff wait, and start the backoff over: for when the host
+   * says its network is back (a browser's 'online' event). Does nothing while connected or after close.
+   */
+  retryNow(): void {
+    if (this.closed || !this.client || this.client.connected || this.client.reconnecting) return;
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    this.attempt = 0;
+    this.attemptReported = false;
+    this.client.reconnect();
+  }
+
   /** @internal connect once; resolves on the first CONNACK, rejects with a LinkError when that fails. */
   start(): Promise<void> {
     const o = this.o;
@@ -143,7 +169,7 @@ export class MqttLink extends BaseLink {
       reconnectPeriod: 0,
       resubscribe: false,
       queueQoSZero: false,
-      will: { topic: presence, payload: GONE, qos: 1, retain: true },
+      will: { topic: presence, payload: GONE as Buffer, qos: 1, retain: true },
     };
     if (opts.protocolVersion === 5) {
       // Ask the broker not to send us packets we would drop anyway: the frame plus room for topic and header.
@@ -185,7 +211,8 @@ export class MqttLink extends BaseLink {
         if (first) {
           first = false;
           reject(this.fail('refused', 'cannot reach broker ' + this.url + ': connection closed before CONNACK'));
-          return;
+          if (!o.offlineStart) return;
+          this.attemptReported = true;
         }
         // One report per lost connection or failed attempt: the 'error' before this close may have said why.
         if (!this.attemptReported) {
@@ -223,12 +250,12 @@ export class MqttLink extends BaseLink {
   }
 
   private announce(): void {
-    this.client.publish(this.presencePrefix + this.self, UP, { qos: 1, retain: true }, (err) => {
+    this.client.publish(this.presencePrefix + this.self, UP as Buffer, { qos: 1, retain: true }, (err) => {
       if (err && !this.closed && this.client.connected) this.fail('io', 'presence not published: ' + err.message);
     });
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  private onMessage(topic: string, payload: Uint8Array): void {
     if (this.closed) return;
     if (topic.startsWith(this.inboxPrefix)) {
       const from = topic.slice(this.inboxPrefix.length);
@@ -278,8 +305,7 @@ export class MqttLink extends BaseLink {
     const n = bytes.length;
     this.inflightFrames++;
     this.inflightBytes += n;
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, n);
-    this.client.publish(topic, buf, { qos: 0 }, (err) => {
+    this.client.publish(topic, bytes as Buffer, { qos: 0 }, (err) => {
       this.inflightFrames--;
       this.inflightBytes -= n;
       if (err) {
@@ -298,7 +324,7 @@ export class MqttLink extends BaseLink {
     if (c && c.connected) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 2000);
-        c.publish(this.presencePrefix + this.self, GONE, { qos: 1, retain: true }, () => {
+        c.publish(this.presencePrefix + this.self, GONE as Buffer, { qos: 1, retain: true }, () => {
           clearTimeout(t);
           resolve();
         });
@@ -313,6 +339,11 @@ export class MqttLink extends BaseLink {
 /** Connect an MQTT link; rejects with a LinkError ('refused') when the broker cannot be reached or says no. */
 export async function mqttLink(o: MqttOptions): Promise<MqttLink> {
   const link = new MqttLink(o);
+  if (o.offlineStart) {
+    // Failures are counted and reported as 'error' events; the link keeps trying.
+    link.start().catch(() => {});
+    return link;
+  }
   try {
     await link.start();
   } catch (e) {

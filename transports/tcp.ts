@@ -176,6 +176,21 @@ export class TcpLink extends BaseLink {
     for (const d of this.dialers) this.dial(d);
   }
 
+  /**
+   * Dial one more address and keep it dialled, as discovery (mDNS in `pollen node`) finds listeners. False when
+   * it is known already, the link is closed, or the dialled addresses reach maxConnections (a flood of answers
+   * cannot grow the list without bound).
+   */
+  addAddress(addr: string): boolean {
+    const a = parseAddr(addr);
+    if (this.closed || this.dialers.some((d) => d.host === a.host && d.port === a.port)) return false;
+    if (this.dialers.length >= this.maxConnections) return false;
+    const d: Dialer = { ...a, attempt: 0, parked: false };
+    this.dialers.push(d);
+    this.dial(d);
+    return true;
+  }
+
   private accept(s: Socket): void {
     if (this.closed) {
       s.destroy();

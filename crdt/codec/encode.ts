@@ -15,7 +15,7 @@ import { WIDE, utf8Invalid, utf8Length, writeUtf8 } from './utf8.ts';
 /** A value handed to encode that is not an Item the wire can carry: a bug in the caller, not in a peer. */
 export interface EncodeError extends ReasonError {}
 /** reason: "type" (not an Item), "text" (no UTF-8 form), "key" (a "__proto__" key), "depth" (past maxDepth). */
-export const EncodeError = errorType<EncodeError>('EncodeError');
+export const EncodeError = /* @__PURE__ */ errorType<EncodeError>('EncodeError');
 
 const TWO32 = 4294967296;
 

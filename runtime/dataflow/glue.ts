@@ -11,6 +11,7 @@ import type { Command } from '../io.ts';
 import { type FlowPart, type PollenNode, count, read, runCommand, share } from '../node.ts';
 import { StoreError, applyRemote, get } from '../store.ts';
 import * as df from '../dataflow.ts';
+import * as interest from '../interest.ts';
 
 /** Bound on propagation rounds per step: a read callback's commands may change variables that fire further
  *  reads; 8 rounds cover any sane chain and stop a callback loop from running forever. */
@@ -40,6 +41,8 @@ function command(node: PollenNode, c: Command): boolean {
     ca.emit({ type: 'changed', id: c.id });
   } else if (c.op === 'derive') {
     const def = df.define(d, node.store, c.id, c.operation, c.inputs, c.fn === undefined ? '' : c.fn, c.init === undefined ? null : c.init, c.share !== false);
+    // Deriving declares the output: with an interest set, the node now hears it too (as a declare does).
+    if (interest.add(node.hear, def.out)) interest.announceAll(node.hear, ca, node.nbrs);
     // Derive once now: the inputs may already hold state. A failure here is the application's (its function).
     const fresh = df.rederive(d, node.store, def);
     if (fresh === null) return true;

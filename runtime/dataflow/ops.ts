@@ -53,7 +53,7 @@ export const FOLD_REPLICA = 'fold';
 /** Why a derivation was refused or failed: "op" (unknown operation), "type" (inputs it does not apply to),
  *  "arity", "fn" (the function threw or returned something that is not plain data), "size" (MAX_PAIR_ENTRIES). */
 export interface DataflowError extends ReasonError {}
-export const DataflowError = errorType<DataflowError>('DataflowError');
+export const DataflowError = /* @__PURE__ */ errorType<DataflowError>('DataflowError');
 
 /** The operations, with how many inputs each takes (-1: two or more). */
 export const ARITY: { [op: string]: number } = {
@@ -238,10 +238,12 @@ function pairContext(ca: Context, cb: Context): Context {
   const rbs = Object.keys(cb.vv);
   const cs = Object.keys(cb.cloud);
   for (let i = 0; i < cs.length; i++) if (!hasOwn(cb.vv, cs[i])) rbs.push(cs[i]);
-  const das = contextDots(ca);
-  if (das.length * rbs.length > MAX_PAIR_ENTRIES) {
-    throw new DataflowError('size', 'a product context of ' + das.length + ' dots × ' + rbs.length + ' replicas passes MAX_PAIR_ENTRIES ' + MAX_PAIR_ENTRIES);
+  // Counted before listed: a peer's context may claim 2^48 dots in a few bytes.
+  const size = contextSize(ca);
+  if (size * rbs.length > MAX_PAIR_ENTRIES) {
+    throw new DataflowError('size', 'a product context of ' + size + ' dots × ' + rbs.length + ' replicas passes MAX_PAIR_ENTRIES ' + MAX_PAIR_ENTRIES);
   }
+  const das = contextDots(ca);
   const vv: { [r: string]: number } = {};
   const cloud: { [r: string]: number[] } = {};
   for (let i = 0; i < das.length; i++) {

@@ -54,7 +54,7 @@ import { CLS_CONTROL } from '../io.ts';
 import type { PeerId } from '../io.ts';
 import { DISCONNECT, JOIN, JOIN_REPLY, KEEPALIVE, PEERS, MAX_PEER_ID, peerIdBytes } from '../messages.ts';
 import type { Membership, MembershipStats } from './membership.ts';
-import { type Range, IDS, count, knobs, ms } from '../knobs.ts';
+import { knobs } from '../knobs.ts';
 import { dict } from '../tables.ts';
 import { type Named, type Peer, type Tombs, admit, armRetry, heard, isGone, knownInc, peerList, stopRetry, tombs, tombstone } from './peers.ts';
 
@@ -92,14 +92,14 @@ export const CS_DEFAULTS: CsConfig = {
 
 /** What each knob may be (runtime/knobs.ts): periods and timeouts at least 1 ms (0 would spin the tick), room
  *  for at least one client and one server (a star with none is no star). */
-export const CS_RANGES: { [knob: string]: Range } = {
-  servers: IDS,
-  keepalive: ms(1),
-  peerTimeout: ms(1),
-  maxClients: count(1),
-  maxServers: count(1),
-  joinTimeout: ms(1),
-  backoffMax: ms(1),
+export const CS_RANGES: { [knob: string]: string } = {
+  servers: 'ids',
+  keepalive: 'ms 1',
+  peerTimeout: 'ms 1',
+  maxClients: 'count 1',
+  maxServers: 'count 1',
+  joinTimeout: 'ms 1',
+  backoffMax: 'ms 1',
 };
 
 export const TIMER_TICK = 'cs.tick';

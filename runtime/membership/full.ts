@@ -56,7 +56,7 @@ import type { PeerId } from '../io.ts';
 import { DISCONNECT, HEARTBEAT, JOIN, JOIN_REPLY } from '../messages.ts';
 import { below, sample } from '../rng.ts';
 import type { Membership, MembershipStats } from './membership.ts';
-import { type Range, count, knobs, ms } from '../knobs.ts';
+import { knobs } from '../knobs.ts';
 import { dict } from '../tables.ts';
 import { type Named, type Peer, type Tombs, admit, armRetry, heard, isGone, knownInc, peerList, stopRetry, tombs, tombstone } from './peers.ts';
 
@@ -96,14 +96,14 @@ export const FULL_DEFAULTS: FullConfig = {
 
 /** What each knob may be (runtime/knobs.ts): periods and timeouts at least 1 ms (0 would spin the tick), at
  *  least one member (and one named per heartbeat, or newcomers would spread only through JOIN replies). */
-export const FULL_RANGES: { [knob: string]: Range } = {
-  keepalive: ms(1),
-  peerTimeout: ms(1),
-  sample: count(1),
-  maxMembers: count(1),
-  joinTimeout: ms(1),
-  backoffMax: ms(1),
-  reconnect: ms(1),
+export const FULL_RANGES: { [knob: string]: string } = {
+  keepalive: 'ms 1',
+  peerTimeout: 'ms 1',
+  sample: 'count 1',
+  maxMembers: 'count 1',
+  joinTimeout: 'ms 1',
+  backoffMax: 'ms 1',
+  reconnect: 'ms 1',
 };
 
 export const TIMER_TICK = 'full.tick';

@@ -59,7 +59,7 @@ import {
 } from '../messages.ts';
 import { below, pick, sample } from '../rng.ts';
 import type { Membership, MembershipStats } from './membership.ts';
-import { type Range, count, knobs, ms } from '../knobs.ts';
+import { knobs } from '../knobs.ts';
 import { dict, insertSorted, removeFrom } from '../tables.ts';
 import * as health from './health.ts';
 import { ASK_CHECK, ASK_REPAIR, TIMER_JOIN } from './health.ts';
@@ -141,24 +141,24 @@ export const HYPARVIEW_DEFAULTS: HyParViewConfig = {
 /** What each knob may be (runtime/knobs.ts). Periods and timeouts at least 1 ms (0 would spin the timer); an
  *  active view of at least 1 (it is the neighbour set); the rest may be 0 (no passive view, walks that stop at
  *  once, no incarnations remembered), which the code handles, if to little purpose. */
-export const HYPARVIEW_RANGES: { [knob: string]: Range } = {
-  activeSize: count(1),
-  passiveSize: count(0),
-  arwl: count(0),
-  prwl: count(0),
-  shuffleActive: count(0),
-  shufflePassive: count(0),
-  shuffleTtl: count(0),
-  shufflePeriod: ms(1),
-  neighborTimeout: ms(1),
-  neighborTries: count(1),
-  joinTimeout: ms(1),
-  keepalive: ms(1),
-  peerTimeout: ms(1),
-  probePeriod: ms(1),
-  backoffMax: ms(1),
-  maxKnown: count(0),
-  passiveChecks: count(0),
+export const HYPARVIEW_RANGES: { [knob: string]: string } = {
+  activeSize: 'count 1',
+  passiveSize: 'count 0',
+  arwl: 'count 0',
+  prwl: 'count 0',
+  shuffleActive: 'count 0',
+  shufflePassive: 'count 0',
+  shuffleTtl: 'count 0',
+  shufflePeriod: 'ms 1',
+  neighborTimeout: 'ms 1',
+  neighborTries: 'count 1',
+  joinTimeout: 'ms 1',
+  keepalive: 'ms 1',
+  peerTimeout: 'ms 1',
+  probePeriod: 'ms 1',
+  backoffMax: 'ms 1',
+  maxKnown: 'count 0',
+  passiveChecks: 'count 0',
 };
 
 /** Most peers in one body list: a sample is ka + kp + 1 = 8 by default; this leaves room for bigger knobs. */

@@ -20,6 +20,7 @@ import { pair } from '../../crdt/pair.ts';
 import { ALL } from '../../crdt/all.ts';
 import { PNCounter } from '../../crdt/pncounter.ts';
 import { MAX_COUNT } from '../../crdt/check.ts';
+import { checkClaims, implausible } from '../../crdt/claims.ts';
 import { maxCounter, nextDot } from '../../crdt/causal.ts';
 import { decode as cborDecode, encode as cborEncode } from '../../crdt/codec/cbor.ts';
 import type { Crdt, Item } from '../../crdt/types.ts';
@@ -137,6 +138,26 @@ test('a delta of thousands of fresh replica ids goes through RR with one part pe
   const fresh = applyRemote(store, 'v', d);
   assert.is(ORSet.value(fresh).length, 4000);
   assert.is(applyRemote(store, 'v', d), null);
+});
+
+test('the plausibility check refuses a delta claiming far past what the node knows, or dots of its own replica', () => {
+  let mine = ORSet.bottom();
+  mine = ORSet.join(mine, orAdd(mine, 'a', 'x'));
+  mine = ORSet.join(mine, orAdd(mine, 'b', 'y'));
+  const p = { self: 'a', slack: 1000 };
+  assert.is(implausible(ORSet, mine, orAdd(mine, 'b', 'z'), p), null, 'a next dot of a peer is plausible');
+  const far = ORSet.decode([[], [['b', 5000], []]]);
+  assert.match(implausible(ORSet, mine, far, p)!, /past the 1 known/);
+  const forged = ORSet.decode([[], [['a', 2], []]]);
+  assert.match(implausible(ORSet, mine, forged, p)!, /this replica/);
+  assert.is(implausible(ORSet, mine, forged, { slack: 1000 }), null, 'without self (no durable state) only slack applies');
+  assert.throws(() => checkClaims(ORSet, mine, far, p), (e: unknown) => e instanceof DecodeError && e.reason === 'claim');
+  // Counters and timestamps are claims too; in a map, epoch ids count as the replica.
+  assert.match(implausible(GCounter, { a: 3 }, { a: 4 }, p)!, /this replica/);
+  assert.match(implausible(LWW, null, { ts: 1e9, replica: 'b', value: 1 }, { slack: 60000 })!, /past the 0 known/);
+  const M = awmap(GCounter);
+  const md = M.decode([['k', ['b', 1, 1, ['a.1', 3]]], [['b', 1], []]]);
+  assert.match(implausible(M, M.bottom(), md, p)!, /this replica \(a\.1\)/);
 });
 
 test.run();

@@ -11,6 +11,8 @@ import type { Item } from '../../crdt/types.ts';
 import { DELTA, DIGEST, STATE, ACK } from '../../runtime/messages.ts';
 import { equal } from '../../crdt/types.ts';
 import { runScenario } from '../../tools/sim/scenario.ts';
+import { DecodeError } from '../../crdt/errors.ts';
+import { type Wire, aeCtx, deliver, handRep, local } from '../support/aehand.ts';
 
 /** One replica: a store and its anti-entropy state, driven directly (no membership, no Plumtree). */
 interface Rep {
@@ -476,6 +478,115 @@ test('in the simulator, with Plumtree carrying no deltas, every mode converges o
   });
   assert.ok(on.crdt && on.crdt.converged);
   assert.ok(on.bytes.total.payload > 0, 'no Plumtree payloads with the default');
+});
+
+// Held by hand (tests/support/aehand.ts): exchanges stopped at a precise step.
+
+test('anti-entropy: a malformed body from a neighbour changes nothing, not even what is known of its incarnation', () => {
+  const wire: Wire[] = [];
+  const a = handRep('a', 8);
+  const b = handRep('b', 8);
+  const reps = { a, b };
+  declare(a.store, 'n', 'gcounter');
+  declare(b.store, 'n', 'gcounter');
+  ae.neighborUp(a.ae, 'b');
+  ae.neighborUp(b.ae, 'a');
+  local(a, 'n', 'inc', [1], wire);
+  // a's digest round with b: offer, request, STATE, ACK.
+  ae.onTimer(a.ae, aeCtx(a, 1000, wire), a.store, ae.TIMER);
+  for (let k = 0; k < 4; k++) deliver(reps, wire, 1000);
+  const p = a.ae.peers.b;
+  assert.is(p.acked, 1, 'the round closed');
+  assert.is(p.inc, 0);
+  // A frame of b's that claims a newer life but whose body is malformed: DecodeError, and a's view of b stands.
+  const bad: [number, Item][] = [[DELTA, [5]], [STATE, [0, 7]], [DIGEST, [1, 0, 0, [3]]], [ACK, [0, 0]]];
+  for (const [type, body] of bad) {
+    assert.throws(() => ae.onMessage(a.ae, aeCtx(a, 1100, wire), a.store, 'b', 3, type, body), (e: unknown) => e instanceof DecodeError);
+    assert.is(p.inc, 0, 'incarnation taken from a malformed frame: ' + JSON.stringify(body));
+    assert.is(p.acked, 1, 'ack reset by a malformed frame: ' + JSON.stringify(body));
+  }
+  // An ACK of received STATEs whose id list goes bad half way leaves the pending list whole.
+  p.mark = 4;
+  p.pending = ['m', 'n'];
+  assert.throws(() => ae.onMessage(a.ae, aeCtx(a, 1100, wire), a.store, 'b', 0, ACK, [1, 0, 4, ['n', 9]]), (e: unknown) => e instanceof DecodeError);
+  assert.equal(p.pending, ['m', 'n']);
+});
+
+test('anti-entropy: a STATE that no longer fits a full store still closes the round, so deltas flow again', () => {
+  // b can hold two variables and holds x. a offers x and z, c offers x and y; both offers arrive while b has
+  // room for one more, so b asks a for z and c for y. z arrives first and fills the store.
+  const wire: Wire[] = [];
+  const a = handRep('a', 8);
+  const b = handRep('b', 2);
+  const c = handRep('c', 8);
+  const reps = { a, b, c };
+  for (const r of [a, b, c]) declare(r.store, 'x', 'gcounter');
+  declare(a.store, 'z', 'gcounter');
+  declare(c.store, 'y', 'gcounter');
+  local(a, 'z', 'inc', [1], wire);
+  local(c, 'y', 'inc', [1], wire);
+  ae.neighborUp(a.ae, 'b');
+  ae.neighborUp(c.ae, 'b');
+  ae.onTimer(a.ae, aeCtx(a, 1000, wire), a.store, ae.TIMER);
+  ae.onTimer(c.ae, aeCtx(c, 1000, wire), c.store, ae.TIMER);
+  deliver(reps, wire, 1000); // the offers: two requests
+  deliver(reps, wire, 1000); // the requests: a STATE each
+  deliver(reps, wire, 1000, (m) => m.from === 'a'); // a's STATE of z first
+  deliver(reps, wire, 1000); // c's STATE of y: the store is full
+  deliver(reps, wire, 1000); // the ACKs
+  assert.is(b.store.count, 2);
+  assert.ok((b.counts['ae.store-full'] || 0) > 0, 'the full store was not hit');
+  assert.is(c.ae.peers.b.mark, -1, 'c\'s round with b is still open');
+  // c's next update of x reaches b as a delta, and c stops sending y's state again and again.
+  local(c, 'x', 'inc', [5], wire);
+  for (let t = 2000; t <= 6000; t += 1000) {
+    ae.onTimer(c.ae, aeCtx(c, t, wire), c.store, ae.TIMER);
+    for (let k = 0; k < 3; k++) deliver(reps, wire, t);
+  }
+  const x = get(b.store, 'x')!;
+  assert.is(x.type.value(x.state), 5);
+  assert.ok((c.counts['ae.states'] || 0) <= 1, 'STATE of y sent ' + c.counts['ae.states'] + ' times');
+});
+
+test('anti-entropy: a neighbour whose id is "__proto__" is synced like any other (peer tables have no prototype)', () => {
+  const wire: Wire[] = [];
+  const a = handRep('a', 8);
+  declare(a.store, 'n', 'gcounter');
+  local(a, 'n', 'inc', [1], wire);
+  ae.neighborUp(a.ae, '__proto__');
+  ae.neighborUp(a.ae, 'b');
+  ae.onTimer(a.ae, aeCtx(a, 1000, wire), a.store, ae.TIMER);
+  assert.equal(wire.map((m) => m.to).sort(), ['__proto__', 'b'], 'not every neighbour was offered a digest');
+  ae.neighborDown(a.ae, '__proto__');
+  assert.equal(Object.keys(a.ae.peers), ['b']);
+});
+
+test('anti-entropy: a node with a small store still syncs with one that holds many variables (offers and DELTAs name them all)', () => {
+  // A Pi holding twelve variables and a board configured for two: the Pi's DIGEST offer and its DELTA frames
+  // name more variables than the board may hold. Refusing those frames whole would leave the round open and the
+  // deltas unacknowledged for ever.
+  const wire: Wire[] = [];
+  const pi = handRep('pi', 64);
+  const board = handRep('board', 2);
+  const reps = { pi, board };
+  const names: string[] = [];
+  for (let i = 0; i < 12; i++) names.push('v' + (i < 10 ? '0' : '') + i);
+  for (const v of names) declare(pi.store, v, 'gcounter');
+  declare(board.store, 'v05', 'gcounter');
+  ae.neighborUp(pi.ae, 'board');
+  ae.onTimer(pi.ae, aeCtx(pi, 1000, wire), pi.store, ae.TIMER);
+  for (let k = 0; k < 4; k++) deliver(reps, wire, 1000);
+  assert.is(pi.ae.peers.board.mark, -1, 'the digest round did not close');
+  assert.is(board.store.count, 2, 'the board took one more variable');
+  for (const v of names) local(pi, v, 'inc', [2], wire);
+  ae.onTimer(pi.ae, aeCtx(pi, 2000, wire), pi.store, ae.TIMER);
+  assert.is(wire.length, 1);
+  assert.is(((wire[0].body as Item[])[1] as Item[]).length, 12, 'one DELTA with the twelve variables');
+  deliver(reps, wire, 2000);
+  const x = get(board.store, 'v05')!;
+  assert.is(x.type.value(x.state), 2);
+  deliver(reps, wire, 2000); // the ACK
+  assert.is(pi.ae.peers.board.acked, pi.ae.seq, 'the DELTA was not acknowledged');
 });
 
 test.run();

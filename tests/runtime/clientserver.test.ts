@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { encode } from '../../crdt/codec/cbor.ts';
 import { metrics, neighbors, membershipStats, read } from '../../runtime/node.ts';
 import { VERSION, JOIN, JOIN_REPLY, PEERS, KEEPALIVE, DISCONNECT } from '../../runtime/messages.ts';
-import { CS_DEFAULTS } from '../../runtime/membership/clientserver.ts';
+import { CS_DEFAULTS, ClientServer } from '../../runtime/membership/clientserver.ts';
+import { rec } from '../support/recordingCtx.ts';
 import type { Item } from '../../crdt/types.ts';
 import { Net } from './net.ts';
 
@@ -219,6 +220,17 @@ test('the same seed gives the same bytes', () => {
     return net.sent.map((s) => s.from + '>' + s.to + ':' + Buffer.from((s.out as { bytes: Uint8Array }).bytes).toString('hex')).join('\n');
   };
   assert.is(run(), run());
+});
+
+test('client-server: a server that sends a client\'s KEEPALIVE (roles configured apart) is not listed twice', () => {
+  const r = rec('s1', 0);
+  const s = ClientServer.init('s1', { servers: ['s1', 's2'] });
+  ClientServer.join(s, r.ctx, []);
+  ClientServer.onMessage(s, r.ctx, 's2', 0, PEERS, [[]]);
+  assert.equal(ClientServer.neighbors(s), ['s2']);
+  ClientServer.onMessage(s, r.ctx, 's2', 0, KEEPALIVE, []);
+  assert.equal(ClientServer.neighbors(s), ['s2'], 'neighbours must be unique');
+  assert.is(r.counts['cs.role.mismatch'], 1);
 });
 
 test.run();

@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Net } from './net.ts';
+import * as lasp from '../../runtime/dataflow/api.ts';
 import { composeNode, metrics, read, step } from '../../runtime/full.ts';
 import { ClientServer } from '../../runtime/membership/clientserver.ts';
 import { registry, register } from '../../crdt/registry.ts';
@@ -116,6 +117,15 @@ test('interest: declaring a variable adds it to the set, and the board then hear
   net.cmd('b', { op: 'declare', id: 'h', type: 'orset' });
   net.run(net.now + 5000);
   assert.is((read(net.nodes.b, 'h') as string[]).length, 4, 'the board did not hear h once it declared it');
+});
+
+test('interest: a derived output joins the set, and the neighbours are told', () => {
+  const net = star(51, ['xs']);
+  net.cmd('b', { op: 'declare', id: 'xs', type: 'orset' });
+  lasp.fn(net.nodes.b, 'even', (x: number) => x % 2 === 0);
+  const out = net.via('b', (now) => lasp.filter(net.nodes.b, 'evens', 'xs', 'even', now));
+  assert.equal(net.nodes.b.hear.own, ['evens', 'xs']);
+  assert.ok(out.some((o) => o.kind === 'send' && o.to === 'g' && typeOf(o.bytes) === INTEREST));
 });
 
 test('interest: a malformed INTEREST is dropped with a reason, before anything changes', () => {

@@ -126,3 +126,12 @@ test('knobs: a switch takes only true or false, a mode only one of its names', (
 });
 
 test.run();
+
+test('knobs: a range may be written short (the runtime tables are pure strings, dropped from bundles that do not use them)', () => {
+  const R = { period: 'ms 1', size: 'count 0', on: 'flag', peers: 'ids', mode: 'choice delta state' };
+  const D = { period: 50, size: 3, on: true, peers: [] as string[], mode: 'delta' };
+  assert.equal(knobs('x', D, R, { period: 7, mode: 'state' }), { period: 7, size: 3, on: true, peers: [], mode: 'state' });
+  assert.throws(() => knobs('x', D, R, { period: 0 }), /x: knob period = 0 is out of range \(ms, a number from 1 to 2147483647\)/);
+  assert.throws(() => knobs('x', D, R, { mode: 'both' }), /one of "delta", "state"/);
+  assert.throws(() => knobs('x', { a: 1 }, { a: 'nope' }, {}), /no range "nope"/);
+});

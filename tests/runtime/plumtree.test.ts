@@ -374,4 +374,50 @@ test('same seed, same run: deliveries and message counts are identical', () => {
   assert.equal(a.p.sentByType, b.p.sentByType);
 });
 
+test('plumtree: a second copy from the peer it came from (a duplicated frame, a repeated GRAFT answer) prunes nothing', () => {
+  // b sits on a line a - b - c: a is its only way to the origin. The link duplicates a's GOSSIP.
+  const s = pt.init('b');
+  const r = rec('b', 0);
+  pt.neighborUp(s, r.ctx, 'a');
+  pt.neighborUp(s, r.ctx, 'c');
+  pt.onMessage(s, r.ctx, 'a', GOSSIP, ['a:0:0', 1, 'x']);
+  pt.onMessage(s, r.ctx, 'a', GOSSIP, ['a:0:0', 1, 'x']);
+  assert.equal(r.sends.filter((m) => m.type === PRUNE), [], 'no PRUNE to the parent');
+  assert.equal(pt.eagerPeers(s), ['a', 'c'], 'a stays eager');
+  assert.is(r.events.length, 1, 'delivered once');
+  // A copy from another peer is a second path: that one is pruned, as the paper says.
+  pt.onMessage(s, r.ctx, 'c', GOSSIP, ['a:0:0', 2, 'x']);
+  assert.equal(r.sends.filter((m) => m.type === PRUNE).map((m) => m.to), ['c']);
+  assert.equal(pt.eagerPeers(s), ['a']);
+});
+
+test('plumtree: a payload the delivery rejects (emit throws DecodeError) is neither remembered nor forwarded', () => {
+  const s = pt.init('b');
+  const r = rec('b', 0);
+  pt.neighborUp(s, r.ctx, 'a');
+  pt.neighborUp(s, r.ctx, 'c');
+  pt.neighborUp(s, r.ctx, 'd');
+  pt.onMessage(s, r.ctx, 'd', PRUNE, []);
+  // Announced by c first, so the id is missing with a graft timer.
+  pt.onMessage(s, r.ctx, 'c', IHAVE, [['a:0:0', 2]]);
+  assert.ok(pt.TIMER_GRAFT + 'a:0:0' in r.timers);
+  const strict = rec('b', 10);
+  strict.ctx.emit = (e) => {
+    if (e.type === 'deliver' && e.payload === 'garbage') throw new DecodeError('type', 'bad payload');
+    strict.events.push(e);
+  };
+  strict.timers = r.timers;
+  assert.throws(() => pt.onMessage(s, strict.ctx, 'a', GOSSIP, ['a:0:0', 1, 'garbage']), (e: unknown) => e instanceof DecodeError);
+  assert.equal(strict.sends, [], 'garbage was forwarded');
+  assert.not.ok(pt.has(s, 'a:0:0'), 'garbage was remembered: the good copy would be taken for a duplicate');
+  assert.is(pt.stats(s).missing, 1, 'the missing entry (and its graft timer) must stay');
+  assert.ok(pt.TIMER_GRAFT + 'a:0:0' in strict.timers);
+  // The good copy is still delivered and forwarded.
+  pt.onMessage(s, strict.ctx, 'c', GOSSIP, ['a:0:0', 2, 'fine']);
+  assert.equal(strict.events.map((e) => (e as any).payload), ['fine']);
+  assert.equal(strict.sends.map((m) => [m.to, m.type]), [['a', GOSSIP]]);
+  assert.is(pt.stats(s).queued, 1, 'an IHAVE for the lazy d');
+  assert.is(pt.stats(s).missing, 0);
+});
+
 test.run();

@@ -36,6 +36,14 @@ const FAMILIES: { name: string; plant: string; construct: RegExp }[] = [
   { name: 'truncate', plant: 'export function clear(xs: number[]) { xs.length = 0; }', construct: /^assignment to \.length/ },
   { name: 'mathtrunc', plant: 'export function cut(n: number) { return Math.trunc(n) + Math.imul(n, 3); }', construct: /^Math\.(trunc|imul)/ },
   { name: 'symbol', plant: 'export const tag = Symbol("tag");', construct: /^Symbol \(/ },
+  { name: 'errorclass', plant: 'export class Oops extends Error { constructor(m: string) { super(m); } }', construct: /^class extends Error/ },
+  { name: 'rangeerror', plant: 'export class Range extends RangeError { constructor(m: string) { super(m); } }', construct: /^class extends RangeError/ },
+  { name: 'u8slice', plant: 'export function head(b: Uint8Array | number[]) { return b.slice(0, 2); }', construct: /^Uint8Array#slice/ },
+  { name: 'bufslice', plant: 'export function tail(b: Float64Array) { return b.slice(1); }', construct: /^Float64Array#slice/ },
+  { name: 'ofname', plant: 'export function next(of: number) { return of + 1; }', construct: /^identifier of \(Espruino/ },
+  { name: 'undefinedname', plant: 'export function h(x: number) { var undefined = x; return undefined; }', construct: /^identifier undefined/ },
+  { name: 'ofgetter', plant: 'export const o = { get of() { return 1; } };', construct: /^getter named of/ },
+  { name: 'ofmethod', plant: 'export class K { of() { return 1; } }', construct: /^class member named of/ },
   { name: 'textcodec', plant: 'export function utf8(s: string) { return new TextEncoder().encode(s); }', construct: /^TextEncoder/ },
 ];
 
@@ -100,6 +108,24 @@ test('the CLI prints file:line: construct and exits 1', async () => {
   });
   assert.is(result.code, 1);
   assert.match(result.out, /^spread\.ts:3: spread in call/m);
+});
+
+test('a string slice and an Error made by a function pass', async () => {
+  fs.writeFileSync(path.join(dir, 'fine.ts'), [
+    'export function cut(s: string, xs: number[]) { return s.slice(1) + xs.slice(1).length; }',
+    'export function Oops(this: { message: string }, m: string) { this.message = m; }',
+    'Oops.prototype = Object.create(Error.prototype);',
+    'export const o = { of: 1, static: 2, get undefinedish() { return 3; } };',
+    'export function f(x: { of: number }) { return x.of; }',
+  ].join('\n'));
+  const r = await checkBoard(['fine.ts'], { cwd: dir });
+  assert.equal(r.violations.map(formatViolation), []);
+});
+
+test('the checked bundle publishes the exports in a plain object, without getters', async () => {
+  const r = await checkBoard(['clean.ts'], { cwd: dir });
+  assert.match(r.entries[0].code, /globalThis\.Pollen=/);
+  assert.not.match(r.entries[0].code, /defineProperty/);
 });
 
 test('the board entry crdt/index.ts keeps to the subset', async () => {

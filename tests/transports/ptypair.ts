@@ -24,8 +24,12 @@ export interface PtyPair {
   close(): Promise<void>;
 }
 
-/** Start the helper on two fresh paths (or the given ones) and resolve once both ptys are linked and copying. */
-export function ptyPair(paths?: { a: string; b: string }, timeoutMs = 5000): Promise<PtyPair> {
+/**
+ * Start the helper on two fresh paths (or the given ones) and resolve once both ptys are linked and copying.
+ * The wait bounds a start and measures nothing: 30 s, because python3 reached through a version manager's shim
+ * (pyenv) took 2.5 s just to start at a load average of 33, and two pairs in a row missed a 5 s bound there.
+ */
+export function ptyPair(paths?: { a: string; b: string }, timeoutMs = 30000): Promise<PtyPair> {
   const dir = paths ? '' : mkdtempSync(join(tmpdir(), 'pollen-pty-'));
   const a = paths ? paths.a : join(dir, 'A');
   const b = paths ? paths.b : join(dir, 'B');

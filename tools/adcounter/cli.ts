@@ -14,6 +14,7 @@
  * Exit status: 0 after a run (1 if the run did not converge), 2 for a usage error.
  */
 import { pathToFileURL } from 'node:url';
+import { parseArgs as nodeParseArgs } from 'node:util';
 import { AD_DEFAULTS, runAdCounter, type AdConfig, type AdReport } from './run.ts';
 
 const USAGE =
@@ -29,48 +30,62 @@ function range(s: string | undefined): [number, number] | null {
   return a <= b ? [a, b] : null;
 }
 
-/** Parse argv into a config, or an error message. */
+const OPTIONS = {
+  seed: { type: 'string' },
+  clients: { type: 'string' },
+  ads: { type: 'string' },
+  period: { type: 'string' },
+  offline: { type: 'string' },
+  min: { type: 'string' },
+  away: { type: 'string' },
+  retire: { type: 'string' },
+  membership: { type: 'string' },
+  'no-rejoin': { type: 'boolean' },
+  baseline: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+/** Parse argv (node:util parseArgs, strict) into a config, or an error message. */
 export function parseArgs(argv: string[]): { cfg: Partial<AdConfig>; baseline: boolean; json: boolean } | string {
-  const cfg: Partial<AdConfig> = {};
-  let baseline = false;
-  let json = false;
-  const offline = { ...AD_DEFAULTS.offline };
-  for (let k = 0; k < argv.length; k++) {
-    const a = argv[k];
-    const v = argv[k + 1];
-    const num = (): number | null => {
-      k++;
-      return v !== undefined && v !== '' && Number.isFinite(Number(v)) && Number(v) >= 0 ? Number(v) : null;
-    };
-    if (a === '--json') json = true;
-    else if (a === '--no-rejoin') cfg.rejoin = false;
-    else if (a === '--baseline') baseline = true;
-    else if (a === '--seed' || a === '--clients' || a === '--ads' || a === '--period') {
-      const x = num();
-      if (x === null || (a !== '--seed' && (Math.floor(x) !== x || x < 1))) return a + ' needs a positive integer';
-      (cfg as Record<string, number>)[a.slice(2)] = x;
-    } else if (a === '--offline') {
-      const x = num();
-      if (x === null || x > 1) return '--offline needs a probability in [0, 1]';
-      offline.p = x;
-    } else if (a === '--min' || a === '--away') {
-      k++;
-      const r = range(v);
-      if (!r) return a + ' needs LO,HI (integers, LO ≤ HI)';
-      if (a === '--min') cfg.min = r;
-      else offline.away = r;
-    } else if (a === '--retire') {
-      k++;
-      if (v !== 'server' && v !== 'everyone') return '--retire is server or everyone';
-      cfg.retire = v;
-    } else if (a === '--membership') {
-      k++;
-      if (v !== 'hyparview' && v !== 'full' && v !== 'client-server') return '--membership is hyparview, full or client-server';
-      cfg.membership = v;
-    } else return 'unexpected argument ' + a;
+  let v: { [k: string]: string | boolean | undefined };
+  try {
+    v = nodeParseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true }).values;
+  } catch (e) {
+    return (e as Error).message;
   }
+  const cfg: Partial<AdConfig> = {};
+  const offline = { ...AD_DEFAULTS.offline };
+  for (const k of ['seed', 'clients', 'ads', 'period'] as const) {
+    const s = v[k] as string | undefined;
+    if (s === undefined) continue;
+    const x = Number(s);
+    const ok = s !== '' && Number.isFinite(x) && x >= 0 && (k === 'seed' || (Math.floor(x) === x && x >= 1));
+    if (!ok) return '--' + k + ' needs a positive integer';
+    (cfg as Record<string, number>)[k] = x;
+  }
+  if (v.offline !== undefined) {
+    const x = Number(v.offline);
+    if (v.offline === '' || !Number.isFinite(x) || x < 0 || x > 1) return '--offline needs a probability in [0, 1]';
+    offline.p = x;
+  }
+  for (const k of ['min', 'away'] as const) {
+    if (v[k] === undefined) continue;
+    const r = range(v[k] as string);
+    if (!r) return '--' + k + ' needs LO,HI (integers, LO ≤ HI)';
+    if (k === 'min') cfg.min = r;
+    else offline.away = r;
+  }
+  if (v.retire !== undefined) {
+    if (v.retire !== 'server' && v.retire !== 'everyone') return '--retire is server or everyone';
+    cfg.retire = v.retire;
+  }
+  if (v.membership !== undefined) {
+    if (v.membership !== 'hyparview' && v.membership !== 'full' && v.membership !== 'client-server') return '--membership is hyparview, full or client-server';
+    cfg.membership = v.membership;
+  }
+  if (v['no-rejoin']) cfg.rejoin = false;
   cfg.offline = offline;
-  return { cfg, baseline, json };
+  return { cfg, baseline: v.baseline === true, json: v.json === true };
 }
 
 function kb(x: number): string {

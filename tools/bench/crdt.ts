@@ -7,15 +7,20 @@
  * the mutator sees is realistic (several replicas, some elements).
  * Table 2: join throughput of large states, e.g. two 10,000-element OR-Sets built on different replicas, and
  * encode/decode of the result.
+ * Table 3: deltas folded one at a time into a large state (join, joinInto, and the store's RR path).
  *
  *   npm run bench                # everything
  *   npm run bench -- --quick     # smaller states (for a smoke run)
+ *   npm run bench -- --deltas    # table 3 only
  */
 import { performance } from 'node:perf_hooks';
 import { encode, decode } from '../../crdt/codec/cbor.ts';
-import { typeOf } from '../../crdt/all.ts';
+import { typeOf, ALL } from '../../crdt/all.ts';
 import type { Crdt, Item } from '../../crdt/types.ts';
 import { median } from './stats.ts';
+import { applyRemote, createStore, declare } from '../../runtime/store.ts';
+import { parse } from '../cli/args.ts';
+import { table, type Cell } from '../cli/table.ts';
 
 type AnyCrdt = Crdt<any, any>;
 
@@ -74,14 +79,9 @@ function mutate(t: AnyCrdt, s: any, replica: string, name: string, args: Item[])
   return { s: t.join(s, d), d: d };
 }
 
-function pad(s: string | number, n: number, right?: boolean): string {
-  const x = String(s);
-  return right ? x.padEnd(n) : x.padStart(n);
-}
-
 function table1(): void {
   console.log('Deltas: bytes of the delta one mutator call returns (after a short warm-up on 3 replicas)\n');
-  console.log(pad('type', 20, true) + pad('mutator', 14, true) + pad('delta CBOR', 11) + pad('delta JSON', 11) + pad('state CBOR', 11) + pad('state JSON', 11));
+  const out: Cell[][] = [];
   for (const c of CASES) {
     const t = typeOf(c.spec);
     let s = t.bottom();
@@ -94,8 +94,9 @@ function table1(): void {
     // Round trip through the codec, so a figure never stands for bytes that would not decode.
     const back = t.decode(decode(encode(dItem)));
     if (!t.leq(back, r.d) || !t.leq(r.d, back)) throw new Error(c.spec + ' ' + c.mutator + ': delta does not survive the codec');
-    console.log(pad(c.spec, 20, true) + pad(c.mutator, 14, true) + pad(encode(dItem).length, 11) + pad(jsonBytes(r.d), 11) + pad(encode(sItem).length, 11) + pad(jsonBytes(r.s), 11));
+    out.push([c.spec, c.mutator, encode(dItem).length, jsonBytes(r.d), encode(sItem).length, jsonBytes(r.s)]);
   }
+  console.log(table(['type', 'mutator', 'delta CBOR', 'delta JSON', 'state CBOR', 'state JSON'], out));
 }
 
 /** Median wall time in ms of `f` over `reps` runs, after one warm-up run. */
@@ -122,7 +123,7 @@ function build(t: AnyCrdt, replica: string, n: number, op: (i: number) => [strin
 
 function table2(n: number): void {
   console.log('\nLarge states: join of two states built on different replicas, and codec of the result (median of 5)\n');
-  console.log(pad('workload', 44, true) + pad('join ms', 10) + pad('elems/s', 12) + pad('bytes', 10) + pad('enc ms', 9) + pad('dec ms', 9));
+  const out: Cell[][] = [];
   const rows: { name: string; spec: string; a: (t: AnyCrdt) => any; b: (t: AnyCrdt) => any; elems: number }[] = [
     {
       name: 'orset: ' + n + ' + ' + n + ' elements (disjoint)',
@@ -162,11 +163,91 @@ function table2(n: number): void {
     const bytes = encode(t.encode(j));
     const enc = timeMs(5, () => encode(t.encode(j)));
     const dec = timeMs(5, () => t.decode(decode(bytes, { maxFrame: bytes.length, maxItems: 1e7, maxCount: 1e7 })));
-    console.log(pad(r.name, 44, true) + pad(ms.toFixed(2), 10) + pad(Math.round(r.elems / (ms / 1000)).toLocaleString('en-US'), 12) + pad(bytes.length, 10) + pad(enc.toFixed(2), 9) + pad(dec.toFixed(2), 9));
+    out.push([r.name, ms.toFixed(2), Math.round(r.elems / (ms / 1000)).toLocaleString('en-US'), bytes.length, enc.toFixed(2), dec.toFixed(2)]);
   }
+  console.log(table(['workload', 'join ms', 'elems/s', 'bytes', 'enc ms', 'dec ms'], out));
 }
 
-const quick = process.argv.includes('--quick');
+/**
+ * Table 3 (issue 10): deltas folded one at a time into a large state, as a node's store receives them. "join"
+ * is the immutable join (a copy of the state per delta: O(state)); "joinInto" folds in place (O(delta)); "store"
+ * is runtime/store.ts's applyRemote (RR, then joinInto), the path a delta from a peer takes.
+ */
+function table3(n: number, m: number): void {
+  console.log('\nOne delta at a time into a large state: ' + m + ' deltas into a state of ' + n + ' (joins per second, median of 3)\n');
+  const out: Cell[][] = [];
+  const rows: { name: string; spec: string; state: (t: AnyCrdt) => any; deltas: (t: AnyCrdt, s: any) => any[] }[] = [
+    {
+      name: 'awmap(lww): ' + n + ' keys, 3 writers on 100 of them',
+      spec: 'awmap(lww)',
+      state: (t) => build(t, 'a', n, (i) => ['apply', ['k' + i, 'set', ['v', i + 1]]]),
+      deltas: (t, s0) => {
+        const out: any[] = [];
+        let s = s0;
+        for (let i = 0; i < m; i++) {
+          // Three writers over a hundred hot keys: most writes replace a dot (a removal outside nothing new).
+          const d = t.mutators.apply(s, 'w' + (i % 3), ['k' + ((i * 7919) % 100), 'set', ['w' + i, n + i + 1]]);
+          s = t.join(s, d);
+          out.push(d);
+        }
+        return out;
+      },
+    },
+    {
+      name: 'gcounter: ' + n + ' replicas, increments',
+      spec: 'gcounter',
+      state: (t) => {
+        const s: any = t.bottom();
+        for (let i = 0; i < n; i++) s['r' + i] = 1 + (i % 5);
+        return s;
+      },
+      deltas: (t, s0) => {
+        const out: any[] = [];
+        let s = s0;
+        for (let i = 0; i < m; i++) {
+          const d = t.mutators.inc(s, 'r' + ((i * 7919) % n), [1]);
+          s = t.join(s, d);
+          out.push(d);
+        }
+        return out;
+      },
+    },
+  ];
+  for (const r of rows) {
+    const t = typeOf(r.spec);
+    const base = r.state(t);
+    const ds = r.deltas(t, base);
+    const join = timeMs(3, () => {
+      let s = base;
+      for (let i = 0; i < ds.length; i++) s = t.join(s, ds[i]);
+      return s;
+    });
+    // The copy is made outside the timed loop's deltas but inside the run: it is one O(state) step per run.
+    const into = timeMs(3, () => {
+      let s = t.copy(base);
+      for (let i = 0; i < ds.length; i++) s = t.joinInto(s, ds[i]);
+      return s;
+    });
+    const store = timeMs(3, () => {
+      const st = createStore(2, ALL);
+      declare(st, 'v', r.spec).state = t.copy(base);
+      for (let i = 0; i < ds.length; i++) applyRemote(st, 'v', ds[i]);
+      return st;
+    });
+    const rate = (ms: number) => Math.round(ds.length / (ms / 1000));
+    out.push([r.name, rate(join).toLocaleString('en-US'), rate(into).toLocaleString('en-US'), rate(store).toLocaleString('en-US'), (join / into).toFixed(1)]);
+  }
+  console.log(table(['workload', 'join/s', 'joinInto/s', 'store/s', '×'], out));
+}
+
+const args = parse(process.argv.slice(2), { quick: { type: 'boolean' } }, 'usage: npm run bench -- [--quick]\n', false);
+if (typeof args === 'number') process.exit(args);
+const quick = args.values.quick === true;
 console.log('pollen bench: node ' + process.version + ', ' + new Date().toISOString().slice(0, 10) + (quick ? ' (quick)' : '') + '\n');
-table1();
-table2(quick ? 1000 : 10000);
+if (process.argv.includes('--deltas')) {
+  table3(quick ? 1000 : 10000, quick ? 500 : 2000);
+} else {
+  table1();
+  table2(quick ? 1000 : 10000);
+  table3(quick ? 1000 : 10000, quick ? 500 : 2000);
+}

@@ -34,6 +34,7 @@ import { machine, ROOT, version, writeSection } from './peers/report.ts';
 import { median } from './stats.ts';
 import { yjs } from './peers/yjs.ts';
 import { encode } from '../../crdt/codec/cbor.ts';
+import { parse, num } from '../cli/args.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -410,10 +411,10 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--memory') return memoryProbe(args[1], args[2] as Kind, args[3]);
   if (!(globalThis as { gc?: unknown }).gc) throw new Error('run with node --expose-gc (npm run bench:peers does)');
-  const quick = args.includes('--quick');
-  const at = args.indexOf('--reps');
-  const reps = at >= 0 ? Number(args[at + 1]) : quick ? 1 : DEFAULT_REPS;
-  if (!(reps >= 1)) throw new Error('--reps needs a positive number');
+  const a = parse(args, { quick: { type: 'boolean' }, reps: { type: 'string' } }, 'usage: npm run bench:peers -- [--quick] [--reps N]\n', false);
+  if (typeof a === 'number') process.exit(a);
+  const quick = a.values.quick === true;
+  const reps = num(a.values.reps, '--reps', quick ? 1 : DEFAULT_REPS, 1);
   const s = quick ? QUICK : FULL;
   const settle = churnScript(s, SEED).settle;
   const dir = mkdtempSync(join(tmpdir(), 'pollen-peers-'));

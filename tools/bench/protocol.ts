@@ -21,6 +21,7 @@ import { machine, ROOT, version, writeSection } from './peers/report.ts';
 import { runScenario } from '../sim/scenario.ts';
 import { encode } from '../../crdt/codec/cbor.ts';
 import { ORSet } from '../../crdt/orset.ts';
+import { parse } from '../cli/args.ts';
 
 const SIM_BENCH = join(ROOT, 'tools', 'bench', 'sim.ts');
 const NAME = 'bench:protocol';
@@ -102,6 +103,9 @@ export function section(tables: string, thin: string, args: string[], date: stri
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  // Checked here with the sim bench's options, so a typo fails before minutes of running rather than after.
+  const a = parse(args, { quick: { type: 'boolean' }, json: { type: 'boolean' }, only: { type: 'string' }, jobs: { type: 'string' } }, 'usage: npm run bench:protocol -- [--quick] [--only SECTIONS] [--jobs N]\n', false);
+  if (typeof a === 'number') process.exit(a);
   const tables = await runSimBench(args);
   const text = section(tables, thinLink(), args, new Date().toISOString());
   console.log(text);

@@ -28,17 +28,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runScenario, type Scenario, type ScenarioResult } from '../sim/scenario.ts';
 import { mesh, opBound, syncModel, tree, type SyncAlgo } from '../sim/syncmodel.ts';
 import { mean } from './stats.ts';
+import { fmt, table } from '../cli/table.ts';
+import { parse, num } from '../cli/args.ts';
 
 const WARM = 20000;
 
-function fmt(x: number, d = 2): string {
-  return Number.isFinite(x) ? x.toFixed(d) : '–';
-}
-
-function table(head: string[], rows: (string | number)[][]): string {
-  const line = (r: (string | number)[]) => '| ' + r.join(' | ') + ' |';
-  return [line(head), line(head.map(() => '---')), ...rows.map(line)].join('\n');
-}
 
 function log(msg: string): void {
   process.stderr.write(msg + '\n');
@@ -347,6 +341,13 @@ async function pool<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> 
 
 // ---- main -------------------------------------------------------------------------------------------------
 
+const USAGE = 'usage: npm run bench:sim -- [--quick] [--only broadcast,crash,sync,big] [--jobs N] [--json]\n';
+
+function usageError(msg: string): number {
+  process.stderr.write(msg + '\n\n' + USAGE);
+  return 2;
+}
+
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--child') {
     const job = argv[1];
@@ -358,12 +359,18 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(r) + '\n');
     return 0;
   }
-  const quick = argv.includes('--quick');
-  const json = argv.includes('--json');
-  const k = argv.indexOf('--only');
-  const only = k >= 0 ? (argv[k + 1] ?? '').split(',') : ['broadcast', 'crash', 'sync', 'big'];
-  const j = argv.indexOf('--jobs');
-  const width = j >= 0 ? Math.max(1, Number(argv[j + 1]) || 1) : 2;
+  const a = parse(argv, { quick: { type: 'boolean' }, json: { type: 'boolean' }, only: { type: 'string' }, jobs: { type: 'string' } }, USAGE, false);
+  if (typeof a === 'number') return a;
+  const quick = a.values.quick === true;
+  const json = a.values.json === true;
+  const only = typeof a.values.only === 'string' ? a.values.only.split(',') : ['broadcast', 'crash', 'sync', 'big'];
+  for (const o of only) if (!['broadcast', 'crash', 'sync', 'big'].includes(o)) return usageError('--only takes broadcast, crash, sync, big; got ' + o);
+  let width: number;
+  try {
+    width = Math.floor(num(a.values.jobs, '--jobs', 2, 1));
+  } catch (e) {
+    return usageError((e as Error).message);
+  }
   const seeds = quick ? [1, 2] : [1, 2, 3, 4];
   const t0 = Date.now();
   const out: Record<string, unknown> = { quick };

@@ -57,8 +57,8 @@ interface PReplica {
 }
 
 /**
- * How the receiver merges a batch: 'fold' joins each decoded message into its state in turn (what the runtime
- * does with deltas as they arrive); 'tree' joins the decoded messages pairwise, level by level, and the result
+ * How the receiver merges a batch: 'fold' joins each decoded message into its state in turn, in place (joinInto:
+ * what the runtime's store does with deltas as they arrive); 'tree' joins the decoded messages pairwise, level by level, and the result
  * into the state once (the same joins in another order, which join's associativity allows: each level copies
  * the growing version vector or counter map once per pair instead of once per message).
  */
@@ -67,14 +67,15 @@ export type Merge = 'fold' | 'tree';
 export function pollen(codec: 'portable' | 'cbor-x', merge: Merge = 'fold'): Peer<PReplica> {
   const c = codec === 'portable' ? portable : cborx;
   const send = (r: PReplica, delta: any): Uint8Array => {
-    r.s = r.type.join(r.s, delta);
+    r.s = r.type.joinInto(r.s, delta);
     return c.encode(r.type.encode(delta));
   };
   const joinAll = (r: PReplica, ms: Uint8Array[]): void => {
     const t = r.type;
     if (merge === 'fold') {
       let s = r.s;
-      for (const m of ms) s = t.join(s, t.decode(c.decode(m) as Item));
+      // In place, as the node's store does: each delta costs its own size, not the state's.
+      for (const m of ms) s = t.joinInto(s, t.decode(c.decode(m) as Item));
       r.s = s;
       return;
     }
@@ -85,7 +86,7 @@ export function pollen(codec: 'portable' | 'cbor-x', merge: Merge = 'fold'): Pee
       if (level.length % 2 === 1) next.push(level[level.length - 1]);
       level = next;
     }
-    if (level.length === 1) r.s = t.join(r.s, level[0]);
+    if (level.length === 1) r.s = t.joinInto(r.s, level[0]);
   };
   const replica = (i: number, kind: Kind): PReplica => ({ id: pollenId(i), type: TYPES[kind], s: TYPES[kind].bottom() });
   return {
@@ -113,10 +114,10 @@ export function pollen(codec: 'portable' | 'cbor-x', merge: Merge = 'fold'): Pee
     counterInc: (r) => send(r, inc(r.s, r.id, 1)),
     counterValue: (r) => GCounter.value(r.s),
     setAdd: (r, key) => {
-      r.s = ORSet.join(r.s, add(r.s, r.id, key));
+      r.s = ORSet.joinInto(r.s, add(r.s, r.id, key));
     },
     setRemove: (r, key) => {
-      r.s = ORSet.join(r.s, remove(r.s, key));
+      r.s = ORSet.joinInto(r.s, remove(r.s, key));
     },
     setValue: (r) => (ORSet.value(r.s) as string[]).slice().sort(),
   };

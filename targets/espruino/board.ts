@@ -1,0 +1,143 @@
+/**
+ * The board's driver and its API for sensor code: a Pollen node run on Espruino's own timers, links and Storage.
+ * It does what transports/driver.ts does on Node (sends to a link, timers set and cancelled, events out) with the
+ * board's APIs and nothing else, so that each function here is one a Puck.js can afford.
+ *
+ *   var p = Pollen.start({ id: 'puck1', gateway: 'pi', vars: { hits: 'pncounter', seen: 'orset', mode: 'lww' },
+ *                          serial: { baud: 9600 } });
+ *   p.on('changed', function (id) { print(id, p.query(id)); });
+ *   p.update('hits', 'inc', [1]);
+ *
+ * Memory: running out of variables cannot be caught on the board, so the node is built with bounds for the
+ * board's pool (maxVariables = the variables of the config, maxStateBytes, small frame limits), and a link frame
+ * is refused by size before it is decoded. Timers: one Espruino timeout per node timer id (the node has a few).
+ */
+import type { Registry } from '../../crdt/registry.ts';
+import { composeNode, step, read, stateOf, snapshot, type NodeParts, type PollenNode, type CoreConfig } from '../../runtime/node.ts';
+import type { Input, Output, PeerId } from '../../runtime/io.ts';
+import type { Membership } from '../../runtime/membership/membership.ts';
+import { BOARD_KNOBS } from './knobs.ts';
+import { openStore, type BoardStore } from './storage.ts';
+
+/** A link on the board: it delivers frames and peer changes through `input`, and sends what the node says. */
+export interface BoardLink {
+  /** True when this link reaches `to` now (the first such link carries the frame). */
+  has(to: PeerId): boolean;
+  send(to: PeerId, bytes: Uint8Array): void;
+}
+
+export interface BoardConfig {
+  id: PeerId;
+  /** Seed of the node's random draws (default: from the clock and E.hwRand where there is one). */
+  seed?: number;
+  /** The gateway a sensor node joins (client-server) or the contacts a HyParView node joins through. */
+  contacts?: PeerId[];
+  /** Variables and their type specs; the node hears of these and nothing else (selective hearing). */
+  vars: { [id: string]: string };
+  /** Keep state in Storage under this name (two slots: name + '.0', name + '.1'), or '' for none. */
+  persist?: string;
+  /** Knobs of the node core (CoreConfig), over the board's defaults (targets/espruino/knobs.ts). */
+  core?: Partial<CoreConfig>;
+}
+
+export interface Parts {
+  membership: Membership<unknown>;
+  plumtree: NodeParts['plumtree'];
+  types: Registry;
+}
+
+export interface Board {
+  node: PollenNode;
+  /** Apply a mutator to a variable (e.g. update('hits', 'inc', [1])). Throws on an unknown variable or mutator. */
+  update(id: string, mutator: string, args: unknown[]): void;
+  /** The variable's value. */
+  query(id: string): unknown;
+  /** 'changed' (id), 'neighbor' (peer, up), 'dropped' (from, reason). One handler per event name. */
+  on(event: string, fn: (a: unknown, b?: unknown) => void): void;
+  /** Feed an input (links call it; a test may too). */
+  input(i: Input): void;
+  addLink(l: BoardLink): void;
+  /** Join through cfg.contacts (the entry calls it once its links are attached). */
+  join(): void;
+  /** Write the state now (the store also writes by itself, debounced, after changes). */
+  save(): void;
+}
+
+declare const E: { hwRand?: () => number };
+
+export function start(cfg: BoardConfig, parts: Parts): Board {
+  const store: BoardStore | null = cfg.persist ? openStore(cfg.persist) : null;
+  const saved = store ? store.load() : null;
+  const ids = Object.keys(cfg.vars);
+  const core: CoreConfig = {
+    id: cfg.id,
+    seed: cfg.seed !== undefined ? cfg.seed : seedOf(),
+    // A restart is a new life: peers must tell its frames from the old one's, so the saved incarnation grows.
+    incarnation: saved ? saved.incarnation + 1 : 0,
+    restore: saved ? saved.state : undefined,
+    interest: ids,
+    maxVariables: ids.length,
+    maxStateBytes: BOARD_KNOBS.maxStateBytes,
+    limits: BOARD_KNOBS.limits,
+  };
+  if (cfg.core) Object.keys(cfg.core).forEach(function (k) { (core as any)[k] = (cfg.core as any)[k]; });
+  const node = composeNode(core, { membership: parts.membership, plumtree: parts.plumtree, dataflow: null, types: parts.types });
+  const links: BoardLink[] = [];
+  const timers: { [id: string]: any } = {};
+  const handlers: { [ev: string]: (a: unknown, b?: unknown) => void } = {};
+  let dirty = false;
+
+  function carry(out: Output[]): void {
+    for (let i = 0; i < out.length; i++) {
+      const o = out[i];
+      if (o.kind === 'send') {
+        for (let j = 0; j < links.length; j++) if (links[j].has(o.to)) { links[j].send(o.to, o.bytes); break; }
+      } else if (o.kind === 'timer') {
+        if (timers[o.id] !== undefined) clearTimeout(timers[o.id]);
+        timers[o.id] = setTimeout(fire, Math.max(0, o.at - Date.now()), o.id);
+      } else if (o.kind === 'cancel') {
+        if (timers[o.id] !== undefined) { clearTimeout(timers[o.id]); delete timers[o.id]; }
+      } else {
+        const e = o.event as any;
+        if (e.type === 'changed') dirty = true;
+        const h = handlers[e.type];
+        if (h) {
+          if (e.type === 'changed') h(e.id);
+          else if (e.type === 'neighbor') h(e.peer, e.up);
+          else if (e.type === 'dropped') h(e.from, e.reason);
+          else h(e);
+        }
+      }
+    }
+    if (dirty && store) { dirty = false; store.touch(function () { return snapshot(node); }, node.incarnation); }
+  }
+  function fire(id: string): void {
+    delete timers[id];
+    carry(step(node, { kind: 'timer', id: id }, Date.now()));
+  }
+  const board: Board = {
+    node: node,
+    update: function (id, mutator, args) {
+      carry(step(node, { kind: 'command', command: { op: 'update', id: id, mutator: mutator, args: args as any } }, Date.now()));
+    },
+    query: function (id) { return read(node, id); },
+    on: function (ev, fn) { handlers[ev] = fn; },
+    input: function (i) { carry(step(node, i, Date.now())); },
+    addLink: function (l) { links.push(l); },
+    join: function () {
+      if (cfg.contacts && cfg.contacts.length > 0) carry(step(node, { kind: 'command', command: { op: 'join', contacts: cfg.contacts } }, Date.now()));
+    },
+    save: function () { if (store) store.write(snapshot(node), node.incarnation); },
+  };
+  for (let i = 0; i < ids.length; i++) {
+    if (!stateOf(node, ids[i])) carry(step(node, { kind: 'command', command: { op: 'declare', id: ids[i], type: cfg.vars[ids[i]] } }, Date.now()));
+  }
+  // The new incarnation is written at once: a board that resets in a loop still counts its lives up.
+  if (store) store.write(snapshot(node), node.incarnation);
+  return board;
+}
+
+function seedOf(): number {
+  const r = typeof E !== 'undefined' && E.hwRand ? E.hwRand() : Math.random() * 4294967296;
+  return (r ^ Date.now()) >>> 0;
+}
