@@ -62,6 +62,8 @@ export class Saver {
   durable(): Promise<void> {
     if (this.saved >= this.seq) return Promise.resolve();
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ seq: this.seq, resolve, reject }));
+    // After a failed save nothing is scheduled until the next change: a caller waiting now gets a try of its own.
+    this.schedule();
     // An application that ignores the promise must not take the process down on a rejection it never awaited.
     p.catch(() => undefined);
     return p;

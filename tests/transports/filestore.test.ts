@@ -160,6 +160,11 @@ test('durability in ms: the save waits that long, the update resolves after it; 
   assert.ok(held(store.bytes).includes('"x"'));
   assert.is(a.query('xs').length, 41, 'the updates stay applied in memory');
   assert.ok(a.metrics()['driver.saveErrors'] >= 1);
+  // An update that changes nothing still waits for the earlier, unsaved ones: refused too, never left hanging.
+  await a.update('xs', 'add', ['x']).then(
+    () => assert.unreachable('acknowledged over a full store'),
+    (e: StoreFileError) => assert.is(e.reason, 'full'),
+  );
   await a.close();
   hub.links['a']?.close();
 });
