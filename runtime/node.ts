@@ -35,6 +35,7 @@ import * as plumtree from './plumtree.ts';
 import * as ae from './antientropy.ts';
 import { type Store, StoreError, createStore, declare, update, applyRemote, get, ids, validId } from './store.ts';
 import * as df from './dataflow.ts';
+import * as auth from './auth.ts';
 
 export interface NodeConfig {
   id: PeerId;
@@ -61,6 +62,8 @@ export interface NodeConfig {
   restore?: Item;
   /** Dataflow bounds (runtime/dataflow.ts DATAFLOW_DEFAULTS when omitted). */
   dataflow?: Partial<df.DataflowConfig>;
+  /** The cluster key (runtime/auth.ts): frames are sealed and checked with it. None: frames go as they are. */
+  auth?: auth.AuthConfig;
 }
 
 export interface PollenNode {
@@ -83,6 +86,8 @@ export interface PollenNode {
   rngAe: Rng;
   /** Derived variables, registered functions and pending threshold reads (runtime/dataflow.ts). */
   df: df.Dataflow;
+  /** The cluster key's state (runtime/auth.ts), or null without one. */
+  auth: auth.Auth | null;
 }
 
 /** Traffic class names by CLS_* number, for the byte and message counters. */
@@ -112,7 +117,7 @@ class StepCtx implements Ctx {
     this.from = from;
   }
   send(to: PeerId, type: number, body: Item, cls: number): void {
-    const bytes = encode([VERSION, type, this.self, this.incarnation, body]);
+    const bytes = auth.seal(this.node.auth, this.self, to, encode([VERSION, type, this.self, this.incarnation, body]));
     const name = CLASSES[cls] || 'control';
     count(this.node, 'bytes.' + name, bytes.length);
     count(this.node, 'msgs.' + name, 1);
@@ -161,6 +166,7 @@ export function createNode(config: NodeConfig): PollenNode {
     rngPt: fork(r, 2),
     rngAe: fork(r, 3),
     df: df.createDataflow(config.dataflow),
+    auth: config.auth ? auth.init(config.auth) : null,
   };
   if (config.restore !== undefined) restore(node, config.restore);
   return node;
@@ -197,9 +203,12 @@ function reasonOf(e: unknown): string {
 function onFrame(node: PollenNode, cm: StepCtx, cp: StepCtx, ca: StepCtx, from: PeerId, bytes: Uint8Array): void {
   count(node, 'frames.in', 1);
   count(node, 'bytes.in', bytes.length);
+  // The tag is checked before anything of the body is decoded.
+  const opened = auth.open(node.auth, node.id, from, bytes);
+  if (typeof opened === 'string') return drop(cm, from, opened);
   let item: Item;
   try {
-    item = decode(bytes, node.limits);
+    item = decode(opened, node.limits);
   } catch (e) {
     drop(cm, from, reasonOf(e));
     return;

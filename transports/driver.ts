@@ -38,6 +38,8 @@ import { register, type Fn } from '../runtime/dataflow.ts';
 import * as api from '../runtime/dataflow/api.ts';
 import * as completion from '../runtime/completion.ts';
 import type { Link, LinkError } from './link.ts';
+import { setKeys as setAuthKeys, keyIds, type AuthConfig } from '../runtime/auth.ts';
+import { epochFor, keyBytes, nodeCrypto } from './crypto.ts';
 
 /** Where a node keeps its state between runs. */
 export interface NodeStore {
@@ -91,6 +93,13 @@ export interface NodeOptions {
   store?: NodeStore;
   /** ms to wait after a change before saving (default 1000: a burst of updates costs one write). */
   saveEvery?: number;
+  /** The cluster key (hex, at least 32 digits, or bytes): every frame is sealed with it and checked against it
+   *  (runtime/auth.ts). Shorthand for keys: [{ id: 0, key }]. */
+  key?: string | Uint8Array;
+  /** Cluster keys with their ids: the first seals, all are accepted (rotation; see setKeys). */
+  keys?: { id: number; key: string | Uint8Array }[];
+  /** Encrypt frames with the cluster key as well (AES-128-CTR, then the tag); default false. */
+  encrypt?: boolean;
   /** Anything else runtime/node.ts takes (membershipConfig, plumtree, antiEntropy, limits, dataflow, ...). */
   config?: Partial<NodeConfig>;
 }
@@ -143,6 +152,7 @@ export class PollenDriver {
     this.saveEvery = o.saveEvery ?? 1000;
     this.node = createRuntimeNode({
       ...o.config,
+      auth: authOf(o, incarnation) ?? o.config?.auth,
       id: o.id,
       seed: o.seed ?? randomInt(1, 2 ** 31),
       incarnation,
@@ -275,6 +285,18 @@ export class PollenDriver {
   }
   neighbors(): PeerId[] {
     return neighbors(this.node);
+  }
+  /**
+   * Key rotation without a restart: seal with keys[0] from now on, accept all of them. Throws (changing nothing)
+   * on a bad key, and when the node was started without a key.
+   */
+  setKeys(keys: { id: number; key: string | Uint8Array }[]): void {
+    if (!this.node.auth) throw new Error('node ' + this.id + ' has no cluster key: give key or keys at start');
+    setAuthKeys(this.node.auth, keys.map((k) => ({ id: k.id, key: keyBytes(k.key, 'key ' + k.id) })));
+  }
+  /** Ids of the cluster keys held, the sealing one first ([] without a key). */
+  keyIds(): number[] {
+    return this.node.auth ? keyIds(this.node.auth) : [];
   }
   /**
    * The node's metrics (runtime/node.ts), the driver's own (`driver.noRoute`, `driver.stepErrors`, `driver.saves`,
@@ -438,6 +460,18 @@ export class PollenDriver {
     );
     return this.saving;
   }
+}
+
+/** The runtime's auth config from the driver's key options, or undefined when none is given. */
+function authOf(o: NodeOptions, incarnation: number): AuthConfig | undefined {
+  if (o.key !== undefined && o.keys !== undefined) throw new Error('node ' + o.id + ': give key or keys, not both');
+  const given = o.keys ?? (o.key !== undefined ? [{ id: 0, key: o.key }] : undefined);
+  if (given === undefined) {
+    if (o.encrypt) throw new Error('node ' + o.id + ': encrypt needs a key');
+    return undefined;
+  }
+  const keys = given.map((k) => ({ id: k.id, key: keyBytes(k.key, 'node ' + o.id + ' key ' + k.id) }));
+  return { keys, primitives: nodeCrypto, epoch: epochFor(incarnation), encrypt: o.encrypt === true };
 }
 
 /** Read a saved state: [incarnation, snapshot], or undefined for an empty store. Throws on a damaged one. */
