@@ -14,7 +14,9 @@
  * --mqtt-version 4|5 (default 5; 4 for aedes), --keepalive seconds, --username, --password, --join a,b (contacts),
  * --membership hyparview|full|client-server, --store FILE (keep state across restarts), --seed N,
  * --tcp-listen [HOST:]PORT and --tcp-connect HOST:PORT[,..] (a TCP link beside the MQTT one), --serial PATH
- * (a serial link; repeatable). `--url none` runs without MQTT (then give a TCP or serial link). Links are made in
+ * (a serial link; repeatable), --key-file FILE (the cluster key: `ID HEX` lines, the first seals, all are accepted;
+see transports/crypto.ts; SIGHUP reads the file again, which is how a key is rotated without a restart),
+--encrypt (encrypt frames with it too). `--url none` runs without MQTT (then give a TCP or serial link). Links are made in
  * that order, MQTT first: the driver routes a send over the first link that reaches the peer, and falls back to
  * the first link for a peer no link reports (MQTT can reach a node it has not seen present yet; serial cannot).
  *
@@ -31,6 +33,7 @@ import { tcpLink } from '../transports/tcp.ts';
 import { createNode, fileStore, type PollenDriver } from '../transports/driver.ts';
 import type { Link } from '../transports/link.ts';
 import type { Item } from '../crdt/types.ts';
+import { readKeyFile } from '../transports/crypto.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -48,6 +51,8 @@ const { values: a } = parseArgs({
     'tcp-listen': { type: 'string' },
     'tcp-connect': { type: 'string' },
     serial: { type: 'string', multiple: true, default: [] },
+    'key-file': { type: 'string' },
+    encrypt: { type: 'boolean', default: false },
   },
 });
 
@@ -74,6 +79,13 @@ let quitting = false;
 const ever = new Set<string>();
 
 async function main(): Promise<void> {
+  if (a.encrypt && !a['key-file']) die('--encrypt needs --key-file');
+  let keys: Awaited<ReturnType<typeof readKeyFile>> | undefined;
+  try {
+    if (a['key-file']) keys = await readKeyFile(a['key-file']);
+  } catch (e) {
+    die((e as Error).message);
+  }
   try {
     if (!noMqtt) {
       links.push(
@@ -116,7 +128,22 @@ async function main(): Promise<void> {
     contacts: a.join ? a.join.split(',').filter(Boolean) : undefined,
     store: a.store ? fileStore(a.store) : undefined,
     seed: a.seed ? Number(a.seed) : undefined,
+    keys,
+    encrypt: a.encrypt,
   });
+  // Rotation: the key file is read again on SIGHUP; a bad file keeps the keys held (and says why, keys unshown).
+  const keyFile = a['key-file'];
+  if (keyFile) {
+    process.on('SIGHUP', () => {
+      readKeyFile(keyFile).then(
+        (ks) => {
+          node!.setKeys(ks);
+          out({ ev: 'keys', id, ids: node!.keyIds() });
+        },
+        (e) => out({ ev: 'error', line: 'SIGHUP', message: (e as Error).message }),
+      );
+    });
+  }
   let pending: NodeJS.Timeout | undefined;
   const soon = () => {
     if (!pending) pending = setTimeout(() => ((pending = undefined), show()), 50);
