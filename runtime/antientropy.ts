@@ -41,8 +41,9 @@ import type { PeerId } from './io.ts';
 import { ACK, DELTA, DIGEST, STATE } from './messages.ts';
 import { below } from './rng.ts';
 import { fnv1a } from './digest.ts';
-import { type Range, FLAG, choice, count, knobs, ms } from './knobs.ts';
+import { type Range, FLAG, MAX_COUNT, choice, count, knobs, ms } from './knobs.ts';
 import { dict } from './tables.ts';
+import * as admission from './admission.ts';
 import { type Store, type Variable, DEFAULT_MAX_VARS, applyRemote, declare, get, ids, validId } from './store.ts';
 
 export interface AeConfig {
@@ -130,16 +131,20 @@ export interface AeState {
   /** No neighbour was behind when last looked (so `arm` need not look again): cleared by whatever can put one
    *  behind (a new entry, a new neighbour, a restarted one). Saves a walk over the peers on every step. */
   calm: boolean;
+  /** Which variables peers may introduce (runtime/admission.ts). */
+  adm: admission.Admission;
 }
 
 export const TIMER = 'ae.sync';
 
 /** `config` may set any knob of AeConfig (others keep AE_DEFAULTS); a bad one throws (runtime/knobs.ts). */
-export function init(config: Partial<AeConfig> | undefined, incarnation: number): AeState {
+/** `adm`: the node's admission policy; without one (the module used alone) every variable is taken while the
+ *  store has room, as before admission existed. */
+export function init(config: Partial<AeConfig> | undefined, incarnation: number, adm?: admission.Admission): AeState {
   const cfg = knobs('anti-entropy', AE_DEFAULTS, AE_RANGES, config);
   // Peer ids come from links: a table without a prototype holds "__proto__" like any other key.
   const peers = dict<AePeer>();
-  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false, calm: false };
+  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false, calm: false, adm: adm || admission.init({ reserve: 0, perPeer: MAX_COUNT }, DEFAULT_MAX_VARS) };
 }
 
 function freshPeer(): AePeer {
@@ -363,14 +368,18 @@ function applyEntries(ae: AeState, ctx: Ctx, store: Store, from: PeerId, es: Inc
       done.push(e.id);
       continue;
     }
-    if (!v && store.count >= store.maxVars) {
-      // Cannot hold it, now or later (variables are never dropped): taken as done, as a DELTA's ack takes it,
-      // or the sender's digest round would stay open, resending this STATE and holding back its deltas.
-      ctx.count('ae.store-full', 1);
+    const refused = v ? '' : admission.refusal(ae.adm, store, e.id, e.spec, from);
+    if (refused !== '') {
+      // Not taken (policy, budget, or the room left is the application's): taken as done, as a DELTA's ack takes
+      // it, or the sender's digest round would stay open, resending this STATE and holding back its deltas.
+      ctx.count('admit.' + refused, 1);
       done.push(e.id);
       continue;
     }
-    if (!v) declare(store, e.id, e.spec);
+    if (!v) {
+      declare(store, e.id, e.spec);
+      admission.taken(ae.adm, from);
+    }
     const fresh = applyRemote(store, e.id, e.delta);
     done.push(e.id);
     if (fresh === null) {
@@ -482,7 +491,7 @@ export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc
     const done = applyEntries(ae, ctx, store, from, m.entries);
     ctx.send(from, ACK, [1, inc, m.n, done], CLS_CONTROL);
   } else if (type === DIGEST) {
-    if (m.kind === 0) onOffer(ctx, store, from, inc, m);
+    if (m.kind === 0) onOffer(ae, ctx, store, from, inc, m);
     else onRequest(ae, ctx, store, from, p, m);
   } else {
     onAck(ae, p, m);
@@ -490,24 +499,34 @@ export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc
   return true;
 }
 
-function onOffer(ctx: Ctx, store: Store, from: PeerId, inc: number, m: Body): void {
+function onOffer(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc: number, m: Body): void {
   const need: string[] = [];
-  let room = store.maxVars - store.count;
+  let room = store.maxVars - ae.adm.reserve - store.count;
   for (let i = 0; i < m.offers.length; i++) {
     const id = m.offers[i][0] as string;
     const v = get(store, id);
     if (v) {
       if (v.spec !== m.offers[i][1]) ctx.count('ae.spec-mismatch', 1);
       else if (digestOf(v) !== m.offers[i][2]) need.push(id);
-    } else if (room > 0) {
-      need.push(id);
-      room--;
     } else {
-      ctx.count('ae.store-full', 1);
+      const why = room > 0 ? admission.refusal(ae.adm, store, id, canonicalSpecOr(m.offers[i][1] as string), from) : 'full';
+      if (why === '') {
+        need.push(id);
+        room--;
+      } else ctx.count('admit.' + why, 1);
     }
   }
   if (need.length === 0) ctx.send(from, ACK, [1, inc, m.n, []], CLS_CONTROL);
   else ctx.send(from, DIGEST, [1, inc, m.n, need], CLS_CONTROL);
+}
+
+/** An offered spec in canonical form, or '' when it is not one (then the STATE would be refused anyway). */
+function canonicalSpecOr(spec: string): string {
+  try {
+    return canonicalSpec(spec);
+  } catch (e) {
+    return '';
+  }
 }
 
 function onRequest(ae: AeState, ctx: Ctx, store: Store, from: PeerId, p: AePeer | undefined, m: Body): void {

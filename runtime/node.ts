@@ -33,9 +33,10 @@ import type { Membership, MembershipStats } from './membership/membership.ts';
 import { managerOf } from './membership/index.ts';
 import * as plumtree from './plumtree.ts';
 import * as ae from './antientropy.ts';
-import { type Store, StoreError, createStore, declare, update, applyRemote, get, ids, validId } from './store.ts';
+import { type Store, StoreError, DEFAULT_MAX_VARS, createStore, declare, update, applyRemote, get, ids, validId } from './store.ts';
 import * as df from './dataflow.ts';
 import * as auth from './auth.ts';
+import * as admission from './admission.ts';
 
 export interface NodeConfig {
   id: PeerId;
@@ -62,6 +63,9 @@ export interface NodeConfig {
   restore?: Item;
   /** Dataflow bounds (runtime/dataflow.ts DATAFLOW_DEFAULTS when omitted). */
   dataflow?: Partial<df.DataflowConfig>;
+  /** Which variables peers may introduce (runtime/admission.ts; default: any, within a per-peer budget, never
+   *  the store's reserve for the application). */
+  admission?: admission.AdmissionConfig;
   /** The cluster key (runtime/auth.ts): frames are sealed and checked with it. None: frames go as they are. */
   auth?: auth.AuthConfig;
 }
@@ -158,7 +162,7 @@ export function createNode(config: NodeConfig): PollenNode {
     ms: mem.init(config.id, config.membershipConfig),
     pt: plumtree.init(config.id, config.plumtree),
     store: createStore(config.maxVariables),
-    ae: ae.init(config.antiEntropy, inc),
+    ae: ae.init(config.antiEntropy, inc, admission.init(config.admission, config.maxVariables === undefined ? DEFAULT_MAX_VARS : config.maxVariables)),
     ptDeltas: ptDeltas !== false,
     nbrs: [],
     metrics: {},
@@ -370,11 +374,13 @@ function onDeliver(cp: StepCtx, ev: NodeEvent): void {
     return;
   }
   if (!v) {
-    if (node.store.count >= node.store.maxVars) {
-      count(node, 'ae.store-full', 1);
+    const refused = admission.refusal(node.ae.adm, node.store, id, spec, peer);
+    if (refused !== '') {
+      count(node, 'admit.' + refused, 1);
       return;
     }
     v = declare(node.store, id, spec);
+    admission.taken(node.ae.adm, peer);
   }
   const fresh = applyRemote(node.store, id, delta);
   if (fresh === null) {
