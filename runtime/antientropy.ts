@@ -41,8 +41,9 @@ import type { PeerId } from './io.ts';
 import { ACK, DELTA, DIGEST, STATE } from './messages.ts';
 import { below } from './rng.ts';
 import { fnv1a } from './digest.ts';
-import { knobs } from './knobs.ts';
+import { MAX_COUNT, knobs } from './knobs.ts';
 import { dict } from './tables.ts';
+import * as admission from './admission.ts';
 import { type Store, type Variable, DEFAULT_MAX_VARS, StoreError, applyRemote, declare, get, ids, validId } from './store.ts';
 
 export interface AeConfig {
@@ -130,16 +131,20 @@ export interface AeState {
   /** No neighbour was behind when last looked (so `arm` need not look again): cleared by whatever can put one
    *  behind (a new entry, a new neighbour, a restarted one). Saves a walk over the peers on every step. */
   calm: boolean;
+  /** Which variables peers may introduce (runtime/admission.ts). */
+  adm: admission.Admission;
 }
 
 export const TIMER = 'ae.sync';
 
 /** `config` may set any knob of AeConfig (others keep AE_DEFAULTS); a bad one throws (runtime/knobs.ts). */
-export function init(config: Partial<AeConfig> | undefined, incarnation: number): AeState {
+/** `adm`: the node's admission policy; without one (the module used alone) every variable is taken while the
+ *  store has room, as before admission existed. */
+export function init(config: Partial<AeConfig> | undefined, incarnation: number, adm?: admission.Admission): AeState {
   const cfg = knobs('anti-entropy', AE_DEFAULTS, AE_RANGES, config);
   // Peer ids come from links: a table without a prototype holds "__proto__" like any other key.
   const peers = dict<AePeer>();
-  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false, calm: false };
+  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false, calm: false, adm: adm || admission.init({ reserve: 0, perPeer: MAX_COUNT }, DEFAULT_MAX_VARS) };
 }
 
 function freshPeer(): AePeer {
@@ -398,11 +403,17 @@ export function receive(ae: AeState, ctx: Ctx, store: Store, from: PeerId, id: s
     ctx.count('ae.spec-mismatch', 1);
     return false;
   }
-  if (!v && store.count >= store.maxVars) {
-    ctx.count('ae.store-full', 1);
-    return false;
+  if (!v) {
+    // A variable this node does not hold yet comes in only within the admission policy (runtime/admission.ts),
+    // never from the room kept for the application's own declare.
+    const refused = admission.refusal(ae.adm, store, id, spec, from);
+    if (refused !== '') {
+      ctx.count('admit.' + refused, 1);
+      return false;
+    }
+    declare(store, id, spec);
+    admission.taken(ae.adm, from);
   }
-  if (!v) declare(store, id, spec);
   let fresh: unknown;
   try {
     fresh = applyRemote(store, id, delta);
@@ -539,7 +550,7 @@ export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc
     const done = applyEntries(ae, ctx, store, from, m.entries);
     ctx.send(from, ACK, [1, inc, m.n, done], CLS_CONTROL);
   } else if (type === DIGEST) {
-    if (m.kind === 0) onOffer(ctx, store, from, inc, m);
+    if (m.kind === 0) onOffer(ae, ctx, store, from, inc, m);
     else onRequest(ae, ctx, store, from, p, m);
   } else {
     onAck(ae, p, m);
@@ -547,9 +558,9 @@ export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc
   return true;
 }
 
-function onOffer(ctx: Ctx, store: Store, from: PeerId, inc: number, m: Body): void {
+function onOffer(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc: number, m: Body): void {
   const need: string[] = [];
-  let room = store.maxVars - store.count;
+  let room = store.maxVars - ae.adm.reserve - store.count;
   for (let i = 0; i < m.offers.length; i++) {
     const id = m.offers[i][0] as string;
     const v = get(store, id);
@@ -558,13 +569,14 @@ function onOffer(ctx: Ctx, store: Store, from: PeerId, inc: number, m: Body): vo
       else if (digestOf(v) !== m.offers[i][2]) need.push(id);
     } else if (ctx.wants && !ctx.wants(id)) {
       // Not asked for: never requested, so never held (selective hearing).
-    } else if (held(store.types, m.offers[i][1] as string) === null) {
-      ctx.count('ae.spec-unknown', 1);
-    } else if (room > 0) {
-      need.push(id);
-      room--;
     } else {
-      ctx.count('ae.store-full', 1);
+      const spec = held(store.types, m.offers[i][1] as string);
+      const why = spec === null ? 'spec-unknown' : room > 0 ? admission.refusal(ae.adm, store, id, spec, from) : 'full';
+      if (why === 'spec-unknown') ctx.count('ae.spec-unknown', 1);
+      else if (why === '') {
+        need.push(id);
+        room--;
+      } else ctx.count('admit.' + why, 1);
     }
   }
   if (need.length === 0) ctx.send(from, ACK, [1, inc, m.n, []], CLS_CONTROL);

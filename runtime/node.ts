@@ -51,6 +51,8 @@ import * as ae from './antientropy.ts';
 import * as interest from './interest.ts';
 import { replicaOf, validEpoch } from './replica.ts';
 import { type Store, StoreError, createStore, declare, update, get, ids, validId, applyRemote } from './store.ts';
+import * as auth from './auth.ts';
+import * as admission from './admission.ts';
 
 /** What a node is made of, chosen by its profile (see the file comment). */
 export interface NodeParts {
@@ -110,6 +112,11 @@ export interface CoreConfig {
   restore?: Item;
   /** Dataflow bounds (runtime/dataflow.ts DATAFLOW_DEFAULTS when omitted); ignored without dataflow. */
   dataflow?: Partial<DataflowConfig>;
+  /** Which variables peers may introduce (runtime/admission.ts; default: any, within a per-peer budget, never
+   *  the store's reserve for the application). */
+  admission?: admission.AdmissionConfig;
+  /** The cluster key (runtime/auth.ts): frames are sealed and checked with it. None: frames go as they are. */
+  auth?: auth.AuthConfig;
 }
 
 export interface PollenNode {
@@ -141,6 +148,8 @@ export interface PollenNode {
   cm: StepCtx;
   cp: StepCtx;
   ca: StepCtx;
+  /** The cluster key's state (runtime/auth.ts), or null without one. */
+  auth: auth.Auth | null;
 }
 
 /** Traffic class names by CLS_* number, for the byte and message counters. */
@@ -170,7 +179,7 @@ export class StepCtx implements Ctx {
     this.from = '';
   }
   send(to: PeerId, type: number, body: Item, cls: number): void {
-    const bytes = encode([VERSION, type, this.self, this.incarnation, body]);
+    const bytes = auth.seal(this.node.auth, this.self, to, encode([VERSION, type, this.self, this.incarnation, body]));
     const name = CLASSES[cls] || 'control';
     count(this.node, 'bytes.' + name, bytes.length);
     count(this.node, 'msgs.' + name, 1);
@@ -236,13 +245,14 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     bcast: parts.plumtree,
     pt: parts.plumtree ? parts.plumtree.init(config.id, config.plumtree) : null,
     store: store,
-    ae: ae.init(config.antiEntropy, inc),
+    ae: ae.init(config.antiEntropy, inc, admission.init(config.admission, store.maxVars)),
     flow: parts.dataflow,
     df: parts.dataflow ? parts.dataflow.init(config.dataflow) : null,
     hear: interest.init(config.interest, config.maxInterestPeers, store.maxVars),
     ptDeltas: ptDeltas !== false,
     nbrs: [],
     metrics: {},
+    auth: config.auth ? auth.init(config.auth) : null,
   } as unknown as PollenNode;
   node.cm = new StepCtx(node, fork(r, 1), false);
   node.cp = new StepCtx(node, fork(r, 2), true);
@@ -293,9 +303,12 @@ function reasonOf(e: unknown): string {
 function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
   count(node, 'frames.in', 1);
   count(node, 'bytes.in', bytes.length);
+  // The tag is checked before anything of the body is decoded.
+  const opened = auth.open(node.auth, node.id, from, bytes);
+  if (typeof opened === 'string') return drop(node, from, opened);
   let item: Item;
   try {
-    item = decode(bytes, node.limits);
+    item = decode(opened, node.limits);
   } catch (e) {
     drop(node, from, reasonOf(e));
     return;

@@ -16,7 +16,9 @@
  * sync|MS (with --store: 'sync', the default, acknowledges an update once it is fsync'd; MS saves within MS ms
  * and acknowledges then), --store-max BYTES (bound on the store file, default 8 MiB), --seed N,
  * --tcp-listen [HOST:]PORT and --tcp-connect HOST:PORT[,..] (a TCP link beside the MQTT one), --serial PATH
- * (a serial link; repeatable). `--url none` runs without MQTT (then give a TCP or serial link). Links are made in
+ * (a serial link; repeatable), --key-file FILE (the cluster key: `ID HEX` lines, the first seals, all are accepted;
+see transports/crypto.ts; SIGHUP reads the file again, which is how a key is rotated without a restart),
+--encrypt (encrypt frames with it too). `--url none` runs without MQTT (then give a TCP or serial link). Links are made in
  * that order, MQTT first: the driver routes a send over the first link that reaches the peer, and falls back to
  * the first link for a peer no link reports (MQTT can reach a node it has not seen present yet; serial cannot).
  *
@@ -38,6 +40,7 @@ import { tcpLink } from '../transports/tcp.ts';
 import { startNode, fileStore, StoreFileError, DEFAULT_MAX_STORE_BYTES, type PollenDriver } from '../transports/driver.ts';
 import type { Link } from '../transports/link.ts';
 import type { Item } from '../crdt/types.ts';
+import { readKeyFile } from '../transports/crypto.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -57,6 +60,8 @@ const { values: a } = parseArgs({
     'tcp-listen': { type: 'string' },
     'tcp-connect': { type: 'string' },
     serial: { type: 'string', multiple: true, default: [] },
+    'key-file': { type: 'string' },
+    encrypt: { type: 'boolean', default: false },
   },
 });
 
@@ -94,6 +99,13 @@ const ever = new Set<string>();
 let updates = 0;
 
 async function main(): Promise<void> {
+  if (a.encrypt && !a['key-file']) die('--encrypt needs --key-file');
+  let keys: Awaited<ReturnType<typeof readKeyFile>> | undefined;
+  try {
+    if (a['key-file']) keys = await readKeyFile(a['key-file']);
+  } catch (e) {
+    die((e as Error).message);
+  }
   try {
     if (!noMqtt) {
       // Loaded only when asked for, like serial: mqtt.js costs a node on TCP or serial alone (and the crash soak,
@@ -141,11 +153,26 @@ async function main(): Promise<void> {
       store: a.store ? fileStore(a.store, { maxBytes: storeMax }) : undefined,
       durability,
       seed: a.seed ? Number(a.seed) : undefined,
+      keys,
+      encrypt: a.encrypt,
     });
   } catch (e) {
     for (const l of links) await l.close().catch(() => undefined);
     if (e instanceof StoreFileError) die(e.message, e.reason === 'damaged' ? EXIT_STORE_DAMAGED : EXIT_STORE_IO);
     die((e as Error).message);
+  }
+  // Rotation: the key file is read again on SIGHUP; a bad file keeps the keys held (and says why, keys unshown).
+  const keyFile = a['key-file'];
+  if (keyFile) {
+    process.on('SIGHUP', () => {
+      readKeyFile(keyFile).then(
+        (ks) => {
+          node!.setKeys(ks);
+          out({ ev: 'keys', id, ids: node!.keyIds() });
+        },
+        (e) => out({ ev: 'error', line: 'SIGHUP', message: (e as Error).message }),
+      );
+    });
   }
   let pending: NodeJS.Timeout | undefined;
   const soon = () => {

@@ -44,6 +44,8 @@ import * as completion from '../runtime/completion.ts';
 import type { Link, LinkError } from './link.ts';
 import { StoreFileError, MAX_STORE_EPOCH, encodeState, decodeState, type NodeStore } from './filestore.ts';
 import { Saver, checkDurability, type Durability } from './durability.ts';
+import { setKeys as setAuthKeys, keyIds, type AuthConfig } from '../runtime/auth.ts';
+import { epochFor, keyBytes, nodeCrypto } from './crypto.ts';
 
 export { fileStore, memoryStore, StoreFileError, DEFAULT_MAX_STORE_BYTES, type NodeStore } from './filestore.ts';
 export type { Durability } from './durability.ts';
@@ -64,6 +66,13 @@ export interface NodeOptions {
   durability?: Durability;
   /** Earlier name of a numeric `durability` (ms between a change and its save). */
   saveEvery?: number;
+  /** The cluster key (hex, at least 32 digits, or bytes): every frame is sealed with it and checked against it
+   *  (runtime/auth.ts). Shorthand for keys: [{ id: 0, key }]. */
+  key?: string | Uint8Array;
+  /** Cluster keys with their ids: the first seals, all are accepted (rotation; see setKeys). */
+  keys?: { id: number; key: string | Uint8Array }[];
+  /** Encrypt frames with the cluster key as well (AES-128-CTR, then the tag); default false. */
+  encrypt?: boolean;
   /** Anything else runtime/node.ts takes (membershipConfig, plumtree, antiEntropy, limits, dataflow, ...). */
   config?: Partial<NodeConfig>;
 }
@@ -117,6 +126,7 @@ export class PollenDriver {
     try {
       this.node = createRuntimeNode({
         ...o.config,
+        auth: authOf(o, incarnation) ?? o.config?.auth,
         id: o.id,
         seed: o.seed ?? randomInt(1, 2 ** 31),
         incarnation,
@@ -294,6 +304,18 @@ export class PollenDriver {
     return neighbors(this.node);
   }
   /**
+   * Key rotation without a restart: seal with keys[0] from now on, accept all of them. Throws (changing nothing)
+   * on a bad key, and when the node was started without a key.
+   */
+  setKeys(keys: { id: number; key: string | Uint8Array }[]): void {
+    if (!this.node.auth) throw new Error('node ' + this.id + ' has no cluster key: give key or keys at start');
+    setAuthKeys(this.node.auth, keys.map((k) => ({ id: k.id, key: keyBytes(k.key, 'key ' + k.id) })));
+  }
+  /** Ids of the cluster keys held, the sealing one first ([] without a key). */
+  keyIds(): number[] {
+    return this.node.auth ? keyIds(this.node.auth) : [];
+  }
+  /**
    * The node's metrics (runtime/node.ts), the driver's own (`driver.noRoute`, `driver.stepErrors`, `driver.saves`,
    * `driver.saveErrors`, `driver.lastSaveMs`, `driver.lastSaveBytes`) and each link's counters as `link.<kind>.<counter>` (`link.<kind>.<i>.<counter>` when two
    * links are of one kind), e.g. `link.mqtt.dropped`.
@@ -431,6 +453,18 @@ export class PollenDriver {
       }
     }
   }
+}
+
+/** The runtime's auth config from the driver's key options, or undefined when none is given. */
+function authOf(o: NodeOptions, incarnation: number): AuthConfig | undefined {
+  if (o.key !== undefined && o.keys !== undefined) throw new Error('node ' + o.id + ': give key or keys, not both');
+  const given = o.keys ?? (o.key !== undefined ? [{ id: 0, key: o.key }] : undefined);
+  if (given === undefined) {
+    if (o.encrypt) throw new Error('node ' + o.id + ': encrypt needs a key');
+    return undefined;
+  }
+  const keys = given.map((k) => ({ id: k.id, key: keyBytes(k.key, 'node ' + o.id + ' key ' + k.id) }));
+  return { keys, primitives: nodeCrypto, epoch: epochFor(incarnation), encrypt: o.encrypt === true };
 }
 
 /**

@@ -39,13 +39,19 @@ export interface TcpOptions extends LinkOptions {
   backoff?: { min?: number; max?: number };
   /** A connection that has not said hello after this many ms is closed (default 5000: generous for a slow Pi). */
   helloTimeout?: number;
-  /** Accepted connections at once (default 64: far above HyParView's active view, still a bound on sockets). */
+  /** Connections with a peer at once (default 64: far above HyParView's active view, still a bound on sockets). */
   maxConnections?: number;
+  /** Accepted connections still without a hello, bounded apart from the established ones so strangers that
+   *  connect and say nothing cannot take the room of peers (default 16; one more is closed at once). */
+  maxPending?: number;
+  /** A connection that delivered no whole frame for this many ms is closed: idle, or sending a frame byte by
+   *  byte (default 30000). Each side sends an empty frame (a link keepalive) after idleTimeout / 3 of silence. */
+  idleTimeout?: number;
 }
 
 /** The defaults of the options above (their reasons are there), and what each may be (transports/options.ts). */
-export const TCP_DEFAULTS = { helloTimeout: 5000, maxConnections: 64 };
-const TCP_RANGES = { helloTimeout: ms(1), maxConnections: count(1) };
+export const TCP_DEFAULTS = { helloTimeout: 5000, maxConnections: 64, maxPending: 16, idleTimeout: 30000 };
+const TCP_RANGES = { helloTimeout: ms(1), maxConnections: count(1), maxPending: count(1), idleTimeout: ms(30) };
 export const TCP_BACKOFF: Backoff = { min: 100, max: 5000 };
 
 /**
@@ -107,6 +113,9 @@ interface Conn {
   /** Frames handed to the socket and not yet flushed. */
   pending: number;
   helloTimer?: NodeJS.Timeout;
+  /** When the last whole frame arrived and the last frame left (ms, Date.now()). */
+  heard: number;
+  said: number;
 }
 
 interface Dialer {
@@ -140,6 +149,9 @@ export class TcpLink extends BaseLink {
   private backoffMax: number;
   private helloTimeout: number;
   private maxConnections: number;
+  private maxPending: number;
+  private idleTimeout: number;
+  private idleTimer: NodeJS.Timeout | undefined;
   private o: TcpOptions;
 
   constructor(o: TcpOptions) {
@@ -151,6 +163,8 @@ export class TcpLink extends BaseLink {
     this.backoffMax = b.max;
     this.helloTimeout = k.helloTimeout;
     this.maxConnections = k.maxConnections;
+    this.maxPending = k.maxPending;
+    this.idleTimeout = k.idleTimeout;
     for (const a of o.connect ?? []) this.dialers.push({ ...parseAddr(a), attempt: 0, parked: false });
   }
 
@@ -161,7 +175,7 @@ export class TcpLink extends BaseLink {
       const port = typeof l === 'number' ? l : l.port;
       const host = typeof l === 'number' ? '127.0.0.1' : l.host ?? '127.0.0.1';
       const server = createServer((s) => this.accept(s));
-      server.maxConnections = this.maxConnections;
+      server.maxConnections = this.maxConnections + this.maxPending;
       await new Promise<void>((resolve, reject) => {
         server.once('error', (e: NodeJS.ErrnoException) => {
           const err = this.fail(e.code === 'EADDRNOTAVAIL' ? 'not-found' : 'refused', 'cannot listen on ' + host + ':' + port + ': ' + (e.code || e.message));
@@ -174,6 +188,23 @@ export class TcpLink extends BaseLink {
       this.port = (server.address() as { port: number }).port;
     }
     for (const d of this.dialers) this.dial(d);
+    const every = Math.max(10, Math.floor(this.idleTimeout / 3));
+    this.idleTimer = setInterval(() => this.sweep(), every);
+    this.idleTimer.unref();
+  }
+
+  /** Close connections silent past idleTimeout; keep our side of quiet ones alive with an empty frame. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const c of this.conns) {
+      if (c.socket.destroyed) continue;
+      if (now - c.heard > this.idleTimeout) {
+        this.fail('protocol', 'no whole frame from ' + (c.peer ?? 'a connection') + ' in ' + this.idleTimeout + ' ms (idle or half-sent); closing it');
+        c.socket.destroy();
+      } else if (c.peer !== undefined && now - c.said > this.idleTimeout / 3) {
+        this.write(c, Buffer.alloc(0), () => {});
+      }
+    }
   }
 
   /**
@@ -193,6 +224,13 @@ export class TcpLink extends BaseLink {
 
   private accept(s: Socket): void {
     if (this.closed) {
+      s.destroy();
+      return;
+    }
+    let waiting = 0;
+    for (const c of this.conns) if (c.peer === undefined && !c.dialed) waiting++;
+    if (waiting >= this.maxPending) {
+      this.fail('refused', waiting + ' connections have not said hello yet (maxPending ' + this.maxPending + '); closing a new one');
       s.destroy();
       return;
     }
@@ -219,7 +257,7 @@ export class TcpLink extends BaseLink {
   }
 
   private setup(s: Socket, dialed: boolean, dialer?: Dialer): Conn {
-    const c: Conn = { socket: s, dialed, dialer, dec: new LengthPrefixDecoder(MAGIC.length + MAX_PEER_ID), pending: 0 };
+    const c: Conn = { socket: s, dialed, dialer, dec: new LengthPrefixDecoder(MAGIC.length + MAX_PEER_ID), pending: 0, heard: Date.now(), said: Date.now() };
     this.conns.add(c);
     s.setNoDelay(true);
     const where = dialer ? dialer.host + ':' + dialer.port : (s.remoteAddress ?? '?') + ':' + (s.remotePort ?? '?');
@@ -253,7 +291,9 @@ export class TcpLink extends BaseLink {
 
   private onFrame(c: Conn, f: Buffer, where: string): void {
     if (c.socket.destroyed) return;
+    c.heard = Date.now();
     if (c.peer !== undefined) {
+      if (f.length === 0) return; // a link keepalive
       this.deliver(c.peer, new Uint8Array(f.buffer, f.byteOffset, f.length));
       return;
     }
@@ -265,6 +305,13 @@ export class TcpLink extends BaseLink {
       return;
     }
     clearTimeout(c.helloTimer);
+    let established = 0;
+    for (const x of this.conns) if (x.peer !== undefined) established++;
+    if (established >= this.maxConnections) {
+      this.fail('refused', 'hello from ' + id + ' refused: ' + established + ' connections are up (maxConnections ' + this.maxConnections + ')');
+      c.socket.destroy();
+      return;
+    }
     c.peer = id;
     c.dec.limit = this.maxFrame;
     if (c.dialer) {
@@ -314,6 +361,7 @@ export class TcpLink extends BaseLink {
     const head = Buffer.allocUnsafe(4);
     head.writeUInt32BE(payload.length, 0);
     c.pending++;
+    c.said = Date.now();
     c.socket.write(Buffer.concat([head, payload]), (err) => {
       c.pending--;
       done(!err);
@@ -339,6 +387,7 @@ export class TcpLink extends BaseLink {
     this.allDown();
     this.closed = true;
     for (const d of this.dialers) clearTimeout(d.timer);
+    clearInterval(this.idleTimer);
     const waits: Promise<void>[] = [];
     for (const c of this.conns) {
       clearTimeout(c.helloTimer);

@@ -202,6 +202,8 @@ export interface HvState {
   /** Latest incarnation seen per peer. */
   inc: { [peer: string]: number };
   incCount: number;
+  /** When the incarnation in `inc` was last heard, per peer (the plausibility rule in fresh()). */
+  incAt: { [peer: string]: number };
   /** Peers whose link reported up (and not down since): their liveness comes from the link. */
   watched: { [peer: string]: boolean };
   watchedCount: number;
@@ -243,6 +245,7 @@ export function init(self: PeerId, config?: Partial<HyParViewConfig>): HvState {
     askingCount: 0,
     inc: dict<number>(),
     incCount: 0,
+    incAt: dict<number>(),
     watched: dict<boolean>(),
     watchedCount: 0,
     contacts: [],
@@ -471,9 +474,20 @@ function fresh(s: HvState, ctx: Ctx, from: PeerId, inc: number): boolean {
   if (from in s.inc) {
     const known = s.inc[from];
     if (inc < known) {
-      ctx.count('hv.stale', 1);
-      return false;
+      // Without a cluster key anyone can claim a huge incarnation "from" a peer, after which every real frame of
+      // the peer would be stale for good. So a newer life must keep proving itself: once it has been silent for
+      // peerTimeout (when an active peer would be declared dead) while the older one still talks, the older one
+      // is believed again. A real restart is unaffected: the old life is gone and stays silent.
+      if (from in s.incAt && ctx.now - s.incAt[from] < s.cfg.peerTimeout) {
+        ctx.count('hv.stale', 1);
+        return false;
+      }
+      ctx.count('hv.inc.revert', 1);
+      s.inc[from] = inc;
+      s.incAt[from] = ctx.now;
+      return true;
     }
+    s.incAt[from] = ctx.now;
     if (inc > known) {
       s.inc[from] = inc;
       // A restart: the new life holds no view, so this node's links to the old one are gone.
@@ -485,9 +499,13 @@ function fresh(s: HvState, ctx: Ctx, from: PeerId, inc: number): boolean {
     }
     return true;
   }
-  if (s.incCount >= s.cfg.maxKnown) s.incCount = prune(s, s.inc);
+  if (s.incCount >= s.cfg.maxKnown) {
+    s.incCount = prune(s, s.inc);
+    prune(s, s.incAt);
+  }
   if (s.incCount < s.cfg.maxKnown) {
     s.inc[from] = inc;
+    s.incAt[from] = ctx.now;
     s.incCount++;
   }
   return true;

@@ -535,7 +535,7 @@ test('anti-entropy: a STATE that no longer fits a full store still closes the ro
   deliver(reps, wire, 1000); // c's STATE of y: the store is full
   deliver(reps, wire, 1000); // the ACKs
   assert.is(b.store.count, 2);
-  assert.ok((b.counts['ae.store-full'] || 0) > 0, 'the full store was not hit');
+  assert.ok((b.counts['admit.full'] || 0) > 0, 'the full store was not hit');
   assert.is(c.ae.peers.b.mark, -1, 'c\'s round with b is still open');
   // c's next update of x reaches b as a delta, and c stops sending y's state again and again.
   local(c, 'x', 'inc', [5], wire);
