@@ -10,6 +10,7 @@
  * - peak: the smallest pool (found by bisection with ballast, tools/espruino.ts `cap`) in which the sensor run
  *   (three variables, a 20-element OR-Set, then a save, which encodes the state) completes;
  * - largest OR-Set: elements added on the board's own pool before it runs out or the state bound refuses one.
+ * `--progress` draws the progress bar on stderr even when it is not a terminal.
  */
 import * as path from 'node:path';
 import { buildBoard, BOARDS } from '../../targets/espruino/build.ts';
@@ -18,6 +19,8 @@ import { startNode } from '../../transports/driver.ts';
 import { serialLink } from '../../transports/serial.ts';
 import { ptyPair } from '../../tests/transports/ptypair.ts';
 import { machine, ROOT, writeSection } from './peers/report.ts';
+import { parse } from '../cli/args.ts';
+import { progress } from '../cli/progress.ts';
 
 const DIR = process.env.POLLEN_ESPRUINO_DIR || path.join(ROOT, 'node_modules/.cache/espruino');
 const VARS = '{ hits: "pncounter", seen: "orset", mode: "lww" }';
@@ -39,15 +42,21 @@ interface Row {
   largest: string;
 }
 
-async function measure(board: string, pools: number[]): Promise<Row[]> {
+/** Steps measure() reports to `step` for the progress bar: build, load, per peer, peak, then one per pool. */
+const STEPS = 4;
+
+async function measure(board: string, pools: number[], step: (label: string) => void): Promise<Row[]> {
   const spec = BOARDS[board];
   const built = await buildBoard(board);
+  step(board + ' built');
   const big: Interpreter = { dir: DIR, pool: 12000 };
   const none = await runOnEspruino(big, built.code, sensor(0, ''), { timeoutMs: 90000 });
   const forty = await runOnEspruino(big, built.code, sensor(40, ''), { timeoutMs: 90000 });
   if (none.failure || forty.failure) throw new Error(board + ': ' + (none.failure || forty.failure));
+  step(board + ' load');
   const perElement = Math.round(((forty.memory.filled - none.memory.filled) / 40) * 10) / 10;
   const perPeer = await perPeerOf(built.code, spec.entry.indexOf('puck') >= 0 ? 'client-server' : 'hyparview');
+  step(board + ' per peer');
   // Peak: bisection over the cap, between the load figure and the largest pool.
   let lo = none.memory.load;
   let hi = 12000;
@@ -57,9 +66,11 @@ async function measure(board: string, pools: number[]): Promise<Row[]> {
     const mid = Math.floor((lo + hi) / 2);
     if (await fits(mid)) hi = mid; else lo = mid;
   }
+  step(board + ' peak');
   const rows: Row[] = [];
   for (const pool of pools) {
     const largest = await largestOrSet({ dir: DIR, pool }, built.code);
+    step(board + ' largest OR-Set on ' + pool);
     rows.push({ board: board, pool, bytes: built.bytes, load: none.memory.load, perElement, perPeer, peak: hi, largest });
   }
   return rows;
@@ -99,7 +110,15 @@ async function largestOrSet(it: Interpreter, code: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const rows = (await measure('puck', [2630, 12000])).concat(await measure('pico', [5100, 12000]));
+  const a = parse(process.argv.slice(2), { progress: { type: 'boolean' } }, 'usage: npm run bench:board -- [--progress]\n', false);
+  if (typeof a === 'number') {
+    process.exitCode = a;
+    return;
+  }
+  const bar = progress('bench:board', 2 * (STEPS + 2), { force: a.values.progress === true });
+  const step = (label: string) => bar.tick(label);
+  const rows = (await measure('puck', [2630, 12000], step)).concat(await measure('pico', [5100, 12000], step));
+  bar.done();
   const table = [
     '| profile (board) | pool | bundle bytes | variables after load | free after load | per OR-Set element | per peer (one gateway) | peak, 3 variables + 20-element OR-Set + save | largest OR-Set on this pool |',
     '|---|---|---|---|---|---|---|---|---|',

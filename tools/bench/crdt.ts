@@ -12,6 +12,7 @@
  *   npm run bench                # everything
  *   npm run bench -- --quick     # smaller states (for a smoke run)
  *   npm run bench -- --deltas    # table 3 only
+ *   npm run bench -- --progress  # a progress bar on stderr even when it is not a terminal
  */
 import { performance } from 'node:perf_hooks';
 import { encode, decode } from '../../crdt/codec/cbor.ts';
@@ -21,6 +22,7 @@ import { median } from './stats.ts';
 import { applyRemote, createStore, declare } from '../../runtime/store.ts';
 import { parse } from '../cli/args.ts';
 import { table, type Cell } from '../cli/table.ts';
+import { progress } from '../cli/progress.ts';
 
 type AnyCrdt = Crdt<any, any>;
 
@@ -240,14 +242,18 @@ function table3(n: number, m: number): void {
   console.log(table(['workload', 'join/s', 'joinInto/s', 'store/s', '×'], out));
 }
 
-const args = parse(process.argv.slice(2), { quick: { type: 'boolean' } }, 'usage: npm run bench -- [--quick]\n', false);
+const USAGE = 'usage: npm run bench -- [--quick] [--deltas] [--progress]\n';
+const args = parse(process.argv.slice(2), { quick: { type: 'boolean' }, deltas: { type: 'boolean' }, progress: { type: 'boolean' } }, USAGE, false);
 if (typeof args === 'number') process.exit(args);
 const quick = args.values.quick === true;
 console.log('pollen bench: node ' + process.version + ', ' + new Date().toISOString().slice(0, 10) + (quick ? ' (quick)' : '') + '\n');
-if (process.argv.includes('--deltas')) {
-  table3(quick ? 1000 : 10000, quick ? 500 : 2000);
-} else {
-  table1();
-  table2(quick ? 1000 : 10000);
-  table3(quick ? 1000 : 10000, quick ? 500 : 2000);
+const tables: [string, () => void][] = [];
+if (args.values.deltas !== true) tables.push(['delta sizes', table1], ['large states', () => table2(quick ? 1000 : 10000)]);
+tables.push(['deltas into a large state', () => table3(quick ? 1000 : 10000, quick ? 500 : 2000)]);
+const bar = progress('bench', tables.length, { force: args.values.progress === true });
+for (let i = 0; i < tables.length; i++) {
+  bar.set(i, tables[i][0]);
+  tables[i][1]();
+  bar.tick();
 }
+bar.done();

@@ -6,6 +6,7 @@
  *   node --expose-gc --import tsx tools/bench/peers.ts              # the issue's sizes, 7 repetitions
  *   node --expose-gc --import tsx tools/bench/peers.ts --reps 9     # more repetitions
  *   node --expose-gc --import tsx tools/bench/peers.ts --quick      # tiny sizes, prints only (a smoke run)
+ *   node --expose-gc --import tsx tools/bench/peers.ts --progress   # a progress bar on stderr even when it is not a terminal
  *
  * Per workload (tools/bench/peers/workload.ts) and library: the messages' total bytes, the final document's
  * bytes, the merge time (a fresh receiver, or for the set workload each replica, applies everything), save and
@@ -35,6 +36,7 @@ import { median } from './stats.ts';
 import { yjs } from './peers/yjs.ts';
 import { encode } from '../../crdt/codec/cbor.ts';
 import { parse, num } from '../cli/args.ts';
+import { progress } from '../cli/progress.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -411,7 +413,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--memory') return memoryProbe(args[1], args[2] as Kind, args[3]);
   if (!(globalThis as { gc?: unknown }).gc) throw new Error('run with node --expose-gc (npm run bench:peers does)');
-  const a = parse(args, { quick: { type: 'boolean' }, reps: { type: 'string' } }, 'usage: npm run bench:peers -- [--quick] [--reps N]\n', false);
+  const a = parse(args, { quick: { type: 'boolean' }, reps: { type: 'string' }, progress: { type: 'boolean' } }, 'usage: npm run bench:peers -- [--quick] [--reps N] [--progress]\n', false);
   if (typeof a === 'number') process.exit(a);
   const quick = a.values.quick === true;
   const reps = num(a.values.reps, '--reps', quick ? 1 : DEFAULT_REPS, 1);
@@ -422,12 +424,19 @@ async function main(): Promise<void> {
   const load = (): string => loadavg()[0].toFixed(1);
   const loadStart = load();
   const main = allPeers();
+  // One step per kind of variable, and one for the bundle sizes.
+  const bar = progress('bench:peers', KINDS.length + 1, { force: a.values.progress === true });
   try {
-    results = measureAll(main.concat(variants()), s, reps, SEED, dir, (p) => main.includes(p), (l) => console.error(l));
+    results = measureAll(main.concat(variants()), s, reps, SEED, dir, (p) => main.includes(p), (l) => {
+      console.error(l);
+      bar.tick(l);
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const bundles = await bundleSizes();
+  bar.tick('bundle sizes');
+  bar.done();
   const loadNote = '1-minute load average ' + loadStart + ' at the start, ' + load() + ' at the end (the machine is shared: times carry that noise; bytes do not)';
   const section = report(results, bundles, s, reps, settle, new Date().toISOString(), loadNote);
   console.log(section);

@@ -6,6 +6,7 @@
  *   node --import tsx tools/bench/protocol.ts                 # full sizes (10,000-node runs: long on 2 cores)
  *   node --import tsx tools/bench/protocol.ts --quick         # the sim bench's smaller sizes; prints only
  *   node --import tsx tools/bench/protocol.ts --jobs 1        # passed through to the sim bench
+ *   node --import tsx tools/bench/protocol.ts --progress      # progress bars on stderr even when it is not a terminal
  *
  * What the scoreboard asks for and where it comes from: RMR / LDH / missed at 20, 100 and 1,000 nodes × 4 seeds
  * for single, random and all senders (the sim bench's broadcast section); delivery after a mass crash at 10,000
@@ -22,6 +23,7 @@ import { runScenario } from '../sim/scenario.ts';
 import { encode } from '../../crdt/codec/cbor.ts';
 import { ORSet } from '../../crdt/orset.ts';
 import { parse } from '../cli/args.ts';
+import { progress } from '../cli/progress.ts';
 
 const SIM_BENCH = join(ROOT, 'tools', 'bench', 'sim.ts');
 const NAME = 'bench:protocol';
@@ -50,7 +52,7 @@ const THIN_ADDS = 200;
  * receive the elements the other added, in their shortest encoding (an OR-Set state of just those, in CBOR), at
  * the link's rate, both directions at once; the larger of the two. A markdown table of seeds 1–4.
  */
-export function thinLink(): string {
+export function thinLink(onSeed: (seed: number) => void = () => {}): string {
   const rows: string[] = ['| seed | converged | bytes sent (all classes) | time to converge | lower bound | × bound |', '|---|---|---:|---:|---:|---:|'];
   for (let seed = 1; seed <= 4; seed++) {
     const r = runScenario({
@@ -74,6 +76,7 @@ export function thinLink(): string {
     const t = c.convergenceTime === null ? NaN : c.lastUpdate - c.firstUpdate + c.convergenceTime;
     const b = c.bytesToConverge;
     const sent = b.state + b.delta + b.payload + b.control;
+    onSeed(seed);
     rows.push('| ' + seed + ' | ' + (c.converged && els.length === THIN_ADDS ? 'yes' : 'NO') + ' | ' + sent + ' | ' + (t / 1000).toFixed(2) + ' s | ' + (bound / 1000).toFixed(2) + ' s | ' + (t / bound).toFixed(1) + ' |');
   }
   return ['### Convergence over a 9600 bit/s link', '',
@@ -104,10 +107,15 @@ export function section(tables: string, thin: string, args: string[], date: stri
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   // Checked here with the sim bench's options, so a typo fails before minutes of running rather than after.
-  const a = parse(args, { quick: { type: 'boolean' }, json: { type: 'boolean' }, only: { type: 'string' }, jobs: { type: 'string' } }, 'usage: npm run bench:protocol -- [--quick] [--only SECTIONS] [--jobs N]\n', false);
+  const a = parse(args, { quick: { type: 'boolean' }, json: { type: 'boolean' }, only: { type: 'string' }, jobs: { type: 'string' }, progress: { type: 'boolean' } }, 'usage: npm run bench:protocol -- [--quick] [--only SECTIONS] [--jobs N] [--progress]\n', false);
   if (typeof a === 'number') process.exit(a);
+  // The sim bench draws its own bar (it shares this stderr, and gets --progress passed through); this one follows
+  // the thin-link runs, one step per seed.
   const tables = await runSimBench(args);
-  const text = section(tables, thinLink(), args, new Date().toISOString());
+  const bar = progress('bench:protocol thin link', 4, { force: a.values.progress === true });
+  const thin = thinLink((seed) => bar.tick('seed ' + seed));
+  bar.done();
+  const text = section(tables, thin, args.filter((x) => x !== '--progress'), new Date().toISOString());
   console.log(text);
   if (!args.includes('--quick') && !args.includes('--only')) writeSection(join(ROOT, 'BENCHMARKS.md'), NAME, text);
 }

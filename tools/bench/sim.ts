@@ -7,6 +7,7 @@
  *   npm run bench:sim -- --only sync,big # some sections: broadcast, crash, sync, big
  *   npm run bench:sim -- --json          # the results as JSON after the tables
  *   npm run bench:sim -- --jobs 1        # child processes at once (default 2, for a 2-core machine)
+ *   npm run bench:sim -- --progress      # a progress bar on stderr even when it is not a terminal
  *
  * Sections:
  * - broadcast: RMR, LDH, missed and bytes per node at 20, 100, 1,000 nodes over HyParView, for one sender, a
@@ -30,6 +31,7 @@ import { mesh, opBound, syncModel, tree, type SyncAlgo } from '../sim/syncmodel.
 import { mean } from './stats.ts';
 import { fmt, table } from '../cli/table.ts';
 import { parse, num } from '../cli/args.ts';
+import { progress } from '../cli/progress.ts';
 
 const WARM = 20000;
 
@@ -341,7 +343,7 @@ async function pool<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> 
 
 // ---- main -------------------------------------------------------------------------------------------------
 
-const USAGE = 'usage: npm run bench:sim -- [--quick] [--only broadcast,crash,sync,big] [--jobs N] [--json]\n';
+const USAGE = 'usage: npm run bench:sim -- [--quick] [--only broadcast,crash,sync,big] [--jobs N] [--json] [--progress]\n';
 
 function usageError(msg: string): number {
   process.stderr.write(msg + '\n\n' + USAGE);
@@ -359,7 +361,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(r) + '\n');
     return 0;
   }
-  const a = parse(argv, { quick: { type: 'boolean' }, json: { type: 'boolean' }, only: { type: 'string' }, jobs: { type: 'string' } }, USAGE, false);
+  const a = parse(argv, { quick: { type: 'boolean' }, json: { type: 'boolean' }, only: { type: 'string' }, jobs: { type: 'string' }, progress: { type: 'boolean' } }, USAGE, false);
   if (typeof a === 'number') return a;
   const quick = a.values.quick === true;
   const json = a.values.json === true;
@@ -380,7 +382,10 @@ export async function main(argv: string[]): Promise<number> {
   const bcastJobs = only.includes('broadcast') ? broadcastCases(quick ? [20, 100] : [20, 100, 1000], seeds).map((c) => () => child(['bcast', JSON.stringify(c)]) as Promise<BcastRow>) : [];
   const crashN = quick ? 1000 : 10000;
   const crashJobs = only.includes('crash') ? [0.1, 0.5, 0.8, 0.9, 0.95].map((f) => () => child(['crash', String(crashN), String(f), '1']).then((r: CrashRow) => (log('crash ' + crashN + ' ' + f * 100 + '%: right after ' + fmt(r.rightAfter, 3) + ', after repair ' + fmt(r.afterRepair, 3) + ' (' + r.wallMs + ' ms)'), r))) : [];
-  const all = await pool<unknown>([...crashJobs, ...bcastJobs], width);
+  const steps = crashJobs.length + bcastJobs.length + (only.includes('sync') ? 1 : 0) + (only.includes('big') ? 1 : 0);
+  const bar = progress('bench:sim', steps, { force: a.values.progress === true });
+  const ticked = (j: () => Promise<unknown>, label: string) => () => j().then((r) => (bar.tick(label), r));
+  const all = await pool<unknown>([...crashJobs.map((j) => ticked(j, 'crash')), ...bcastJobs.map((j) => ticked(j, 'broadcast'))], width);
   const crashRows = all.slice(0, crashJobs.length) as CrashRow[];
   const bcastRows = all.slice(crashJobs.length) as BcastRow[];
   if (only.includes('broadcast')) {
@@ -408,6 +413,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (only.includes('sync')) {
     const rows = syncTable();
+    bar.tick('sync');
     out.sync = rows;
     lines.push('\n### Bytes to converge: 15 nodes, 10 G-Set adds per node\n');
     lines.push(
@@ -430,6 +436,7 @@ export async function main(argv: string[]): Promise<number> {
     const n = quick ? 2000 : 10000;
     log('big run: ' + n + ' nodes × 30 rounds (child process) …');
     const row = (await child(['big', String(n)])) as BigRow;
+    bar.tick('big');
     out.big = row;
     lines.push('\n### ' + n + ' nodes × 30 rounds (single sender, 20 s warm-up), one child process\n');
     lines.push(
@@ -439,6 +446,7 @@ export async function main(argv: string[]): Promise<number> {
       ),
     );
   }
+  bar.done();
   lines.push('\n(total bench time ' + Math.round((Date.now() - t0) / 1000) + ' s)');
   process.stdout.write(lines.join('\n') + '\n');
   if (json) process.stdout.write(JSON.stringify(out, null, 2) + '\n');

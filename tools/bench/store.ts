@@ -10,6 +10,7 @@
  *   npm run bench:store                    # files under the OS temporary directory
  *   npm run bench:store -- --dir /mnt/sd   # on the file system you mean to deploy on
  *   npm run bench:store -- --quick
+ *   npm run bench:store -- --progress      # a progress bar on stderr even when it is not a terminal
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,8 +23,9 @@ import { createNode, step, stateOf } from '../../runtime/full.ts';
 import { typeOf } from '../../crdt/all.ts';
 import { encode } from '../../crdt/codec/cbor.ts';
 import { median } from './stats.ts';
+import { progress } from '../cli/progress.ts';
 
-const { values: a } = parseArgs({ options: { dir: { type: 'string' }, quick: { type: 'boolean', default: false } } });
+const { values: a } = parseArgs({ options: { dir: { type: 'string' }, quick: { type: 'boolean', default: false }, progress: { type: 'boolean', default: false } } });
 const base = mkdtempSync(join(a.dir ?? tmpdir(), 'pollen-bench-store-'));
 const N = a.quick ? 30 : 200;
 
@@ -97,11 +99,18 @@ async function rawSave(): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  const sizes = a.quick ? [10, 1000] : [10, 1000, 10000];
+  // One step for the raw save, one per state size, one for the restart table.
+  const bar = progress('bench:store', sizes.length + 2, { force: a.progress });
   console.log('## Durable updates (fileStore, durability sync) on ' + base + ' (' + fsType(base) + ')\n');
   console.log(await rawSave() + '\n');
+  bar.tick('raw save');
   console.log('elements held | state file bytes | update ms, median | p99 | burst of ' + N + ': updates/s | saves for the burst');
   console.log('---|---|---|---|---|---');
-  for (const e of a.quick ? [10, 1000] : [10, 1000, 10000]) console.log(await latency(e));
+  for (const e of sizes) {
+    console.log(await latency(e));
+    bar.tick(e + ' elements');
+  }
   console.log('\n## Bytes a restart adds (an OR-Set, one node "node-7", its state encoded)\n');
   console.log('replica ids | 100 adds, one life | 101 adds, one life | 100 adds, a restart, 1 add | bytes the restart added | 100 lives of 1 add | per life');
   console.log('---|---|---|---|---|---|---');
@@ -125,6 +134,8 @@ async function main(): Promise<void> {
     const per = Number.isNaN(lives) ? '–' : ((lives - oneMore) / 99).toFixed(1);
     console.log([name, one, oneMore, restarted, restarted - oneMore, Number.isNaN(lives) ? '–' : lives, per].join(' | '));
   }
+  bar.tick('restarts');
+  bar.done();
   rmSync(base, { recursive: true, force: true });
 }
 
