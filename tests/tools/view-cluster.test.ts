@@ -31,7 +31,7 @@ if (exe) {
       procs.push(view);
       const { url } = await view.event((e) => e.ev === 'view', 'the view serves');
       await b.page.goto(url);
-      await until(b.page, (p) => Object.keys(p.nodes).join() === 'a,b,c' && p.eager.length >= 2 && Object.values(p.nodes).every((s) => s === 'converged'), 'a, b, c joined by eager edges, converged');
+      await until(b.page, (p) => Object.keys(p.nodes).sort().join() === 'a,b,c' && p.eager.length >= 2 && Object.values(p.nodes).every((s) => s === 'converged'), 'a, b, c joined by eager edges, converged');
       procs[0].send('update hits inc 7');
       await b.page.dispatchEvent('circle[data-id="c"]', 'click');
       await b.page.waitForFunction(`(document.getElementById('detail-vars') || {}).textContent === 'hits7'`, undefined, { timeout: 20_000 });
