@@ -7,6 +7,7 @@
  *   plumtree     Plumtree (runtime/plumtree.ts)
  *   dataflow     Dataflow (runtime/dataflow/glue.ts)
  *   types        ALL, every CRDT type (crdt/all.ts)
+ *   auth         the cluster key's sealing and checking (runtime/auth.ts), used when config.auth is given
  *
  * A board profile does not import this file: it calls composeNode with the few parts it uses (runtime/lean.ts
  * lists them), so what it leaves out stays out of its bundle.
@@ -20,6 +21,7 @@ import { type CoreConfig, type PollenNode, composeNode } from './node.ts';
 import { type ManagerName, managerOf } from './membership/index.ts';
 import { Plumtree } from './plumtree.ts';
 import { Dataflow } from './dataflow/glue.ts';
+import * as Auth from './auth.ts';
 
 export interface NodeConfig extends CoreConfig {
   /** Membership manager (default 'hyparview'). */
@@ -33,6 +35,7 @@ export function createNode(config: NodeConfig): PollenNode {
     plumtree: Plumtree,
     dataflow: Dataflow,
     types: ALL,
+    auth: Auth,
   };
   // The manager's name is this entry's knob, not the core's.
   const core: CoreConfig = Object.assign({}, config);

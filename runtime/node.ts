@@ -51,7 +51,7 @@ import * as ae from './antientropy.ts';
 import * as interest from './interest.ts';
 import { replicaOf, validEpoch } from './replica.ts';
 import { type Store, StoreError, createStore, declare, update, get, ids, validId, applyRemote } from './store.ts';
-import * as auth from './auth.ts';
+import type { Auth, AuthConfig } from './auth.ts';
 import * as admission from './admission.ts';
 
 /** What a node is made of, chosen by its profile (see the file comment). */
@@ -64,6 +64,16 @@ export interface NodeParts {
   dataflow: FlowPart | null;
   /** The CRDT types this node holds (crdt/registry.ts): a variable of another type is refused. */
   types: Registry;
+  /** The cluster key's sealing and checking (runtime/auth.ts), or omitted: such a node cannot be
+   *  given a key (`config.auth`), and a profile that leaves it out carries none of its code. */
+  auth?: AuthPart | null;
+}
+
+/** Frame authentication as the node calls it (implemented by runtime/auth.ts). */
+export interface AuthPart {
+  init(c: AuthConfig): Auth;
+  seal(a: Auth | null, self: string, to: string, envelope: Uint8Array): Uint8Array;
+  open(a: Auth | null, self: string, from: string, frame: Uint8Array): Uint8Array | string;
 }
 
 /** The dataflow part as the node calls it (implemented by runtime/dataflow/glue.ts). */
@@ -116,7 +126,7 @@ export interface CoreConfig {
    *  the store's reserve for the application). */
   admission?: admission.AdmissionConfig;
   /** The cluster key (runtime/auth.ts): frames are sealed and checked with it. None: frames go as they are. */
-  auth?: auth.AuthConfig;
+  auth?: AuthConfig;
 }
 
 export interface PollenNode {
@@ -148,8 +158,9 @@ export interface PollenNode {
   cm: StepCtx;
   cp: StepCtx;
   ca: StepCtx;
-  /** The cluster key's state (runtime/auth.ts), or null without one. */
-  auth: auth.Auth | null;
+  /** The cluster key's state (runtime/auth.ts), or null without one; `sealer` is the part that uses it. */
+  auth: Auth | null;
+  sealer: AuthPart | null;
 }
 
 /** Traffic class names by CLS_* number, for the byte and message counters. */
@@ -179,7 +190,8 @@ export class StepCtx implements Ctx {
     this.from = '';
   }
   send(to: PeerId, type: number, body: Item, cls: number): void {
-    const bytes = auth.seal(this.node.auth, this.self, to, encode([VERSION, type, this.self, this.incarnation, body]));
+    const plain = encode([VERSION, type, this.self, this.incarnation, body]);
+    const bytes = this.node.sealer !== null ? this.node.sealer.seal(this.node.auth, this.self, to, plain) : plain;
     const name = CLASSES[cls] || 'control';
     count(this.node, 'bytes.' + name, bytes.length);
     count(this.node, 'msgs.' + name, 1);
@@ -220,6 +232,12 @@ export function count(node: PollenNode, name: string, n: number): void {
   node.metrics[name] = (node.metrics[name] || 0) + n;
 }
 
+/** The auth part for a node given a cluster key; a profile built without it cannot take one. */
+function sealerOf(parts: NodeParts): AuthPart {
+  if (!parts.auth) throw new Error('node: a cluster key (auth) was given, but this node was composed without the auth part');
+  return parts.auth;
+}
+
 /** A node of the given parts (see the file comment). Throws Error for a bad knob, DecodeError for a bad restore. */
 export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
   // The one bound every link and layer accepts: a longer id would be refused by peers' membership and Plumtree.
@@ -252,7 +270,8 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     ptDeltas: ptDeltas !== false,
     nbrs: [],
     metrics: {},
-    auth: config.auth ? auth.init(config.auth) : null,
+    auth: config.auth ? sealerOf(parts).init(config.auth) : null,
+    sealer: parts.auth || null,
   } as unknown as PollenNode;
   node.cm = new StepCtx(node, fork(r, 1), false);
   node.cp = new StepCtx(node, fork(r, 2), true);
@@ -304,7 +323,7 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
   count(node, 'frames.in', 1);
   count(node, 'bytes.in', bytes.length);
   // The tag is checked before anything of the body is decoded.
-  const opened = auth.open(node.auth, node.id, from, bytes);
+  const opened = node.sealer !== null ? node.sealer.open(node.auth, node.id, from, bytes) : bytes;
   if (typeof opened === 'string') return drop(node, from, opened);
   let item: Item;
   try {

@@ -20,3 +20,13 @@ export function randomInt(min: number, max: number): number {
     if (x < limit) return min + (x % range);
   }
 }
+
+/** The cluster key's primitives (transports/crypto.ts) are Node's; the page API takes no key yet, so a call is a
+ *  mistake worth a clear message rather than a missing export at build time. */
+export function createHmac(): never {
+  throw new Error('pollen in the browser: cluster keys are not supported yet (no HMAC here)');
+}
+
+export function createCipheriv(): never {
+  throw new Error('pollen in the browser: cluster keys are not supported yet (no AES here)');
+}
