@@ -5,21 +5,10 @@
  */
 declare const E: { CRC32(data: Uint8Array): number };
 
-export const CRC_BYTES = 4;
+export { CRC_BYTES, putCrc, getCrc } from '../../transports/crcbytes.ts';
 
 /** The CRC-32 of bytes[from, to). The board never continues a CRC (`prev`), so that is refused, not ignored. */
 export function crc32(bytes: Uint8Array, prev?: number, from?: number, to?: number): number {
   if (prev) throw new Error('crc32: no running CRC on the board');
   return E.CRC32(bytes.subarray(from || 0, to === undefined ? bytes.length : to)) >>> 0;
-}
-
-export function putCrc(out: Uint8Array, at: number, crc: number): void {
-  out[at] = crc & 0xff;
-  out[at + 1] = (crc >>> 8) & 0xff;
-  out[at + 2] = (crc >>> 16) & 0xff;
-  out[at + 3] = (crc >>> 24) & 0xff;
-}
-
-export function getCrc(src: Uint8Array, at: number): number {
-  return (src[at] | (src[at + 1] << 8) | (src[at + 2] << 16) | (src[at + 3] << 24)) >>> 0;
 }
