@@ -18,7 +18,8 @@
  * --tcp-listen [HOST:]PORT and --tcp-connect HOST:PORT[,..] (a TCP link beside the MQTT one), --serial PATH
  * (a serial link; repeatable), --key-file FILE (the cluster key: `ID HEX` lines, the first seals, all are accepted;
 see transports/crypto.ts; SIGHUP reads the file again, which is how a key is rotated without a restart),
---encrypt (encrypt frames with it too). `--url none` runs without MQTT (then give a TCP or serial link). Links are made in
+--encrypt (encrypt frames with it too), --rate BITS_PER_SECOND (the line's rate: every link paces and batches
+ * to it, transports/pace.ts, and the node's periods are scaled to it; without it links still read batches). `--url none` runs without MQTT (then give a TCP or serial link). Links are made in
  * that order, MQTT first: the driver routes a send over the first link that reaches the peer, and falls back to
  * the first link for a peer no link reports (MQTT can reach a node it has not seen present yet; serial cannot).
  *
@@ -41,6 +42,7 @@ import { startNode, fileStore, StoreFileError, DEFAULT_MAX_STORE_BYTES, type Pol
 import type { Link } from '../transports/link.ts';
 import type { Item } from '../crdt/types.ts';
 import { readKeyFile } from '../transports/crypto.ts';
+import { LINK_OVERHEAD, pace, thinConfig } from '../transports/pace.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -62,6 +64,7 @@ const { values: a } = parseArgs({
     serial: { type: 'string', multiple: true, default: [] },
     'key-file': { type: 'string' },
     encrypt: { type: 'boolean', default: false },
+    rate: { type: 'string' },
   },
 });
 
@@ -143,6 +146,10 @@ async function main(): Promise<void> {
     for (const l of links) await l.close();
     die((e as Error).message);
   }
+  // Paced to the line's rate when told it; otherwise still wrapped (rate 0) so batches from paced peers are read.
+  const rate = a.rate === undefined ? 0 : Number(a.rate);
+  if (!(rate >= 0 && rate <= 1e9)) die('--rate takes bits per second (0 or more)');
+  for (let i = 0; i < links.length; i++) links[i] = pace(links[i], { bitsPerSecond: rate, overhead: LINK_OVERHEAD[links[i].kind] ?? 0 });
   for (const l of links) l.on('error', (e) => process.stderr.write(e.message + '\n'));
   try {
     node = await startNode({
@@ -155,6 +162,7 @@ async function main(): Promise<void> {
       seed: a.seed ? Number(a.seed) : undefined,
       keys,
       encrypt: a.encrypt,
+      config: thinConfig(rate, membership),
     });
   } catch (e) {
     for (const l of links) await l.close().catch(() => undefined);

@@ -29,7 +29,7 @@ import { thinNet, NetnsError, THIN_MTU, type ThinNet } from './thin/netns.ts';
 import { startNode, type PollenDriver } from '../../transports/driver.ts';
 import { MemoryHub, memoryLink } from '../../transports/memory.ts';
 import { shape } from '../../transports/shaper.ts';
-import { pacedLinks, rateArgs } from './thin/pacing.ts';
+import { nodeConfig, pacedLinks, rateArgs } from './thin/pacing.ts';
 
 const NAME = 'bench:thin';
 const BEFORE = join(ROOT, 'tools', 'bench', 'thin', 'before.json');
@@ -74,8 +74,8 @@ async function inproc(bps: number, seed: number): Promise<Row> {
   };
   cleanups.add(stop);
   try {
-    nodes.push(await startNode({ id: 'a', links: [mk('a')], membership: 'full', seed }));
-    nodes.push(await startNode({ id: 'b', links: [mk('b')], membership: 'full', seed: seed + 1, contacts: ['a'] }));
+    nodes.push(await startNode({ id: 'a', links: [mk('a')], membership: 'full', seed, config: nodeConfig(bps) }));
+    nodes.push(await startNode({ id: 'b', links: [mk('b')], membership: 'full', seed: seed + 1, contacts: ['a'], config: nodeConfig(bps) }));
     for (const n of nodes) await n.declare(VAR, 'orset');
     await until(() => nodes[0].neighbors().includes('b') && nodes[1].neighbors().includes('a'), JOIN_MS, 'in-process nodes to join');
     await sleep(500);
