@@ -11,7 +11,7 @@
  *   npx tsx tools/run-node.ts --id s --url none --serial /dev/ttyUSB0 --join g   # a serial-only node
  *
  * Options: --id (required), --url (default mqtt://127.0.0.1:1883), --root (topic root, default pollen),
- * --mqtt-version 4|5 (default 5; 4 for aedes), --keepalive seconds, --username, --password, --join a,b (contacts),
+ * --mqtt-version 4|5 (default 5; 4 for aedes), --keepalive seconds (default 10, longer on a slow --rate), --username, --password, --join a,b (contacts),
  * --membership hyparview|full|client-server, --store FILE (keep state across restarts, crash-safe), --durability
  * sync|MS (with --store: 'sync', the default, acknowledges an update once it is fsync'd; MS saves within MS ms
  * and acknowledges then), --store-max BYTES (bound on the store file, default 8 MiB), --seed N,
@@ -42,7 +42,7 @@ import { startNode, fileStore, StoreFileError, DEFAULT_MAX_STORE_BYTES, type Pol
 import type { Link } from '../transports/link.ts';
 import type { Item } from '../crdt/types.ts';
 import { readKeyFile } from '../transports/crypto.ts';
-import { LINK_OVERHEAD, pace, thinConfig } from '../transports/pace.ts';
+import { LINK_OVERHEAD, lineTimeouts, pace, thinConfig } from '../transports/pace.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -50,7 +50,7 @@ const { values: a } = parseArgs({
     url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
     root: { type: 'string', default: 'pollen' },
     'mqtt-version': { type: 'string', default: '5' },
-    keepalive: { type: 'string', default: '10' },
+    keepalive: { type: 'string' },
     username: { type: 'string' },
     password: { type: 'string' },
     join: { type: 'string' },
@@ -102,6 +102,10 @@ const ever = new Set<string>();
 let updates = 0;
 
 async function main(): Promise<void> {
+  const rate = a.rate === undefined ? 0 : Number(a.rate);
+  if (!(rate >= 0 && rate <= 1e9)) die('--rate takes bits per second (0 or more)');
+  // The links' own timeouts outlast a batch on the line (transports/pace.ts).
+  const line = lineTimeouts(rate);
   if (a.encrypt && !a['key-file']) die('--encrypt needs --key-file');
   let keys: Awaited<ReturnType<typeof readKeyFile>> | undefined;
   try {
@@ -120,7 +124,7 @@ async function main(): Promise<void> {
           url: a.url,
           root: a.root,
           protocolVersion: a['mqtt-version'] === '4' ? 4 : 5,
-          keepalive: Number(a.keepalive),
+          keepalive: a.keepalive !== undefined ? Number(a.keepalive) : line.mqttKeepalive,
           mqtt: { username: a.username, password: a.password },
         }),
       );
@@ -134,21 +138,20 @@ async function main(): Promise<void> {
           id,
           listen: m ? { host: m[1] || '0.0.0.0', port: Number(m[2]) } : undefined,
           connect: a['tcp-connect'] ? a['tcp-connect'].split(',') : [],
+          idleTimeout: line.tcpIdleTimeout,
         }),
       );
     }
     if (a.serial!.length) {
       // Loaded only when asked for: serialport's native binding would slow every MQTT-only node's start.
       const { serialLink } = await import('../transports/serial.ts');
-      for (const path of a.serial!) links.push(await serialLink({ id, path }));
+      for (const path of a.serial!) links.push(await serialLink({ id, path, peerTimeout: line.serialPeerTimeout }));
     }
   } catch (e) {
     for (const l of links) await l.close();
     die((e as Error).message);
   }
   // Paced to the line's rate when told it; otherwise still wrapped (rate 0) so batches from paced peers are read.
-  const rate = a.rate === undefined ? 0 : Number(a.rate);
-  if (!(rate >= 0 && rate <= 1e9)) die('--rate takes bits per second (0 or more)');
   for (let i = 0; i < links.length; i++) links[i] = pace(links[i], { bitsPerSecond: rate, overhead: LINK_OVERHEAD[links[i].kind] ?? 0 });
   for (const l of links) l.on('error', (e) => process.stderr.write(e.message + '\n'));
   try {

@@ -47,8 +47,10 @@ export interface PaceOptions {
   /** Most bytes of frames in one batch before packing (default: what the line carries in `batchMs`, times 4 for
    *  deflate, at least 512 and at most 32 KiB). */
   maxBatch?: number;
-  /** Line time one batch should take, ms (default 2000): a peer hears something at least this often, which
-   *  keeps its liveness checks fed, and one batch never holds the line for long. */
+  /** Line time one batch should take, ms (default batchMsFor(bitsPerSecond): 2 s at 9600 bit/s and above, up to
+   *  10 s on slower lines, where a batch must be larger to deflate well). A peer hears something at least this
+   *  often, and control traffic of the inner link (MQTT PINGREQ, TCP keepalives) waits at most this long behind
+   *  a batch on the line: keep their timeouts above it (lineTimeouts). */
   batchMs?: number;
   /** Deflate batches when that makes them smaller (default true). */
   compress?: boolean;
@@ -58,7 +60,7 @@ export interface PaceOptions {
   clock?: Clock;
 }
 
-export const PACE_DEFAULTS = { bitsPerByte: 8, overhead: 0, share: 0.9, burst: 0, batchMs: 2000 };
+export const PACE_DEFAULTS = { bitsPerByte: 8, overhead: 0, share: 0.9, burst: 0 };
 const PACE_RANGES = {
   bitsPerSecond: atLeast(0, 'bit/s'),
   bitsPerByte: atLeast(1, 'bits'),
@@ -111,7 +113,8 @@ export class PacedLink extends BaseLink {
     this.kind = inner.kind;
     this.inner = inner;
     this.clock = o.clock ?? realClock;
-    const k = linkKnobs('paced link', { bitsPerSecond: 0, ...PACE_DEFAULTS }, PACE_RANGES, o);
+    const k = linkKnobs('paced link', { bitsPerSecond: 0, ...PACE_DEFAULTS, batchMs: 0 }, PACE_RANGES, o);
+    if (k.batchMs === 0) k.batchMs = batchMsFor(k.bitsPerSecond);
     this.bitsPerSecond = k.bitsPerSecond;
     this.bytesPerMs = (k.bitsPerSecond * k.share) / k.bitsPerByte / 1000;
     this.overhead = k.overhead;
@@ -261,6 +264,23 @@ export class PacedLink extends BaseLink {
 /** Wrap `link` so it paces its sends to `bitsPerSecond` and batches what waits (see the header). */
 export function pace(link: Link, o: PaceOptions): PacedLink {
   return new PacedLink(link, o);
+}
+
+/** A batch's line time: 2 s at 9600 bit/s, growing as the line slows (a batch needs about 1 KB of frames to
+ *  deflate well), capped at 10 s. */
+export function batchMsFor(bitsPerSecond: number): number {
+  if (!(bitsPerSecond > 0)) return 2000;
+  return Math.min(10000, Math.max(2000, Math.round((2000 * 9600) / bitsPerSecond)));
+}
+
+/**
+ * The inner links' own timeouts on a line of this rate, so that none fires while a batch is on the line: MQTT
+ * keepalive (s; the broker allows 1.5 × it), the TCP link's idleTimeout (ms) and the serial link's peerTimeout
+ * (ms). Each is the link's default or a few batch times, whichever is longer.
+ */
+export function lineTimeouts(bitsPerSecond: number): { mqttKeepalive: number; tcpIdleTimeout: number; serialPeerTimeout: number } {
+  const b = batchMsFor(bitsPerSecond);
+  return { mqttKeepalive: Math.max(10, Math.ceil((3 * b) / 1000)), tcpIdleTimeout: Math.max(30000, 4 * b), serialPeerTimeout: Math.max(3500, 3 * b) };
 }
 
 /**
