@@ -45,6 +45,7 @@ export type LinkErrorCode =
   | 'unreachable' // no route to that peer right now
   | 'closed' // the link was closed
   | 'refused' // the other end (broker, listener) refused or could not be reached
+  | 'timeout' // the other end did not answer in time (MQTT CONNACK or PINGRESP): not a refusal
   | 'not-found' // a port path, a device or an adapter that does not exist
   | 'decode' // framing of the incoming byte stream is broken
   | 'protocol' // the peer broke the link's own protocol (e.g. no hello)

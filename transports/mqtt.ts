@@ -30,7 +30,9 @@
  * exponential backoff and jitter (backoff.min doubling to backoff.max), and on every (re)connection it subscribes
  * again and re-publishes its presence (clean sessions: the broker keeps nothing for us between connections).
  * While disconnected every peer is down (we cannot reach them) and frames wait in the bounded offline queue.
- * A lost connection and each failed attempt count under errors and are reported ('io' or 'refused').
+ * A lost connection and each failed attempt count under errors and are reported ('io', 'refused', or 'timeout'
+ * when the broker did not answer a CONNECT or PINGREQ in time). Frames the client had not written when the
+ * connection went go back to the offline queue.
  * Frames published to our inbox while we are away are lost (clean sessions); anti-entropy re-sends them.
  * If the broker publishes our own will after we reconnected (a takeover race), we see our presence cleared and
  * publish it again.
@@ -194,11 +196,16 @@ export class MqttLink extends BaseLink {
       client.on('error', (e: Error & { code?: string | number }) => {
         if (this.closed) return;
         this.attemptReported = true;
-        // A string code is the network's (ECONNREFUSED, ENOTFOUND, a TLS check); a number is the broker's CONNACK.
-        const msg = typeof e.code === 'string'
+        // A string code is the network's (ECONNREFUSED, ENOTFOUND, a TLS check); a number is the broker's CONNACK;
+        // none at all is mqtt.js's own timer ('connack timeout', 'Keepalive timeout'): the broker did not answer
+        // in time, which on a slow or busy line is no refusal.
+        const timedOut = e.code === undefined && /timeout/i.test(e.message);
+        const msg = timedOut
+          ? (this.wasConnected ? 'lost broker ' : 'no answer from broker ') + this.url + ' in time (timeout: ' + e.message + '); reconnecting with backoff'
+          : typeof e.code === 'string'
           ? (first ? 'cannot reach broker ' : 'lost broker ') + this.url + ': ' + e.code + (e.message.includes(e.code) ? '' : ' (' + e.message + ')')
           : 'broker ' + this.url + ' refused the connection: ' + e.message;
-        const code = typeof e.code !== 'string' ? 'refused' : /^E(NOTFOUND|AI_AGAIN)$/.test(e.code) ? 'not-found' : this.wasConnected ? 'io' : 'refused';
+        const code = timedOut ? 'timeout' : typeof e.code !== 'string' ? 'refused' : /^E(NOTFOUND|AI_AGAIN)$/.test(e.code) ? 'not-found' : this.wasConnected ? 'io' : 'refused';
         const err = this.fail(code, msg);
         if (first) {
           first = false;
@@ -309,7 +316,11 @@ export class MqttLink extends BaseLink {
       this.inflightFrames--;
       this.inflightBytes -= n;
       if (err) {
-        if (!this.closed) this.drop('io', 'frame to ' + topic + ' not written: ' + err.message);
+        if (this.closed) return;
+        // Lost with the connection: back to the offline queue (bounded, tail drop), so a reconnection does not
+        // throw the backlog away; it goes out again after the next CONNACK.
+        if (!this.client.connected && this.offline.push({ topic, bytes }, n)) return;
+        this.drop('io', 'frame to ' + topic + ' not written: ' + err.message);
       } else this.sent(n);
     });
   }
