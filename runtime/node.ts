@@ -340,6 +340,8 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
   const inc = item[3];
   if (typeof inc !== 'number' || inc < 0 || Math.floor(inc) !== inc) return drop(node, from, 'envelope');
   const body = item[4];
+  // Liveness from any traffic: a frame of any layer shows the sender alive (a manager may take that into account).
+  if (node.mem.heard !== undefined) node.mem.heard(node.ms, node.cm, from, inc);
   try {
     let taken = false;
     const layer = layerOf(type);

@@ -382,6 +382,13 @@ export function neighbors(s: FullState): PeerId[] {
   return sortedKeys(s.members);
 }
 
+/** Any frame from a member of the life we know refreshes it: a heartbeat stuck behind a backlog of deltas on a
+ *  thin link must not get a live member removed. Other lives and strangers still go through onMessage's checks. */
+export function heardFrom(s: FullState, ctx: Ctx, from: PeerId, inc: number): void {
+  const m = s.members[from];
+  if (m && m.inc === inc) m.at = ctx.now;
+}
+
 export function stats(s: FullState): MembershipStats {
   return { active: s.nMembers, passive: 0, isolated: s.joined && s.nMembers === 0 };
 }
@@ -395,6 +402,7 @@ export const Full: Membership<FullState> = {
   onTimer: onTimer,
   onLink: onLink,
   suspect: suspect,
+  heard: heardFrom,
   neighbors: neighbors,
   stats: stats,
 };

@@ -32,6 +32,9 @@ export interface Membership<S> {
   onLink(s: S, ctx: Ctx, peer: PeerId, up: boolean): void;
   /** A send to this peer failed or a layer above saw it as dead (e.g. Plumtree gave up on it). */
   suspect(s: S, ctx: Ctx, peer: PeerId): void;
+  /** Optional: any valid frame from `from` arrived (any layer's), so it is alive now, whatever its replies wait
+   *  behind on a busy link. A manager that has it refreshes its liveness of a known peer of that life. */
+  heard?(s: S, ctx: Ctx, from: PeerId, incarnation: number): void;
   /** The current neighbours, sorted ascending (so iteration order never depends on insertion). */
   neighbors(s: S): PeerId[];
   stats(s: S): MembershipStats;
