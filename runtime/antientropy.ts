@@ -44,6 +44,7 @@ import { fnv1a } from './digest.ts';
 import { MAX_COUNT, knobs } from './knobs.ts';
 import { dict } from './tables.ts';
 import * as admission from './admission.ts';
+import type { PollenNode, SyncPart } from './node.ts';
 import { type Store, type Variable, DEFAULT_MAX_VARS, StoreError, applyRemote, declare, get, ids, validId } from './store.ts';
 
 export interface AeConfig {
@@ -653,3 +654,31 @@ function onAck(ae: AeState, p: AePeer | undefined, m: Body): void {
   }
   if (p.pending.length === 0) finishRound(ae, p);
 }
+
+/** The full algorithm as a node part (runtime/node.ts's NodeParts.sync), with the admission policy of
+ *  runtime/admission.ts for variables peers introduce (config.admission). */
+export const AntiEntropy: SyncPart = {
+  init: function (node: PollenNode, c): AeState {
+    return init(c.antiEntropy as Partial<AeConfig> | undefined, node.incarnation, admission.init(c.admission, node.store.maxVars));
+  },
+  onMessage: function (node: PollenNode, from: PeerId, inc: number, type: number, body: Item): boolean {
+    return onMessage(node.ae, node.ca, node.store, from, inc, type, body);
+  },
+  onTimer: function (node: PollenNode, id: string): boolean {
+    return onTimer(node.ae, node.ca, node.store, id);
+  },
+  receive: function (node: PollenNode, from: PeerId, id: string, spec: string, delta: unknown, via: string): boolean {
+    return receive(node.ae, node.ca, node.store, from, id, spec, delta, via);
+  },
+  peer: function (node: PollenNode, peer: PeerId, how: number): void {
+    if (how === 1) neighborUp(node.ae, peer);
+    else if (how === 0) neighborDown(node.ae, peer);
+    else resync(node.ae, peer);
+  },
+  arm: function (node: PollenNode): void {
+    arm(node.ae, node.ca);
+  },
+  record: function (node: PollenNode, id: string, delta: unknown, origin: PeerId): void {
+    record(node.ae, node.ca, node.store, id, delta, origin);
+  },
+};

@@ -47,12 +47,14 @@ import { type Rng, rng, fork } from './rng.ts';
 import type { Membership, MembershipStats } from './membership/membership.ts';
 import type { PlumtreeConfig, PlumtreePart, PlumtreeState } from './plumtree.ts';
 import type { Dataflow, DataflowConfig } from './dataflow.ts';
-import * as ae from './antientropy.ts';
+import type { AeConfig } from './antientropy.ts';
+import type { SyncConfig } from './deltasync.ts';
 import * as interest from './interest.ts';
 import { replicaOf, validEpoch } from './replica.ts';
 import { type Store, StoreError, createStore, declare, update, get, ids, validId, applyRemote } from './store.ts';
+import { typeOf } from '../crdt/registry.ts';
 import type { Auth, AuthConfig } from './auth.ts';
-import * as admission from './admission.ts';
+import type { AdmissionConfig } from './admission.ts';
 
 /** What a node is made of, chosen by its profile (see the file comment). */
 export interface NodeParts {
@@ -64,9 +66,36 @@ export interface NodeParts {
   dataflow: FlowPart | null;
   /** The CRDT types this node holds (crdt/registry.ts): a variable of another type is refused. */
   types: Registry;
+  /** Anti-entropy: runtime/antientropy.ts's `AntiEntropy` (the full algorithm: redundancy removal, digests,
+   *  admission of peers' variables) or runtime/deltasync.ts's `DeltaSync` (a client's: fewer functions, see there
+   *  what it leaves out). */
+  sync: SyncPart;
   /** The cluster key's sealing and checking (runtime/auth.ts), or omitted: such a node cannot be
    *  given a key (`config.auth`), and a profile that leaves it out carries none of its code. */
   auth?: AuthPart | null;
+}
+
+/** Anti-entropy as the node calls it (runtime/antientropy.ts, runtime/deltasync.ts); its state is node.ae. */
+export interface SyncPart {
+  /** The part's state; `config` is the node's (antiEntropy, admission). Throws Error for a bad knob. */
+  init(node: PollenNode, config: CoreConfig): SyncState;
+  /** DELTA, ACK, DIGEST or STATE; false for another type. Throws DecodeError before changing anything. */
+  onMessage(node: PollenNode, from: PeerId, inc: number, type: number, body: Item): boolean;
+  onTimer(node: PollenNode, id: string): boolean;
+  /** A remote delta of a declared type (anti-entropy's own, or a Plumtree delivery, `via` 'pt'); false: refused. */
+  receive(node: PollenNode, from: PeerId, id: string, spec: string, delta: unknown, via: string): boolean;
+  /** Neighbour `peer` came up (1), went down (0), or now hears more variables than before (2). */
+  peer(node: PollenNode, peer: PeerId, how: number): void;
+  /** After every step: set the sync timer if a neighbour is behind. */
+  arm(node: PollenNode): void;
+  /** A delta that inflated a local variable, from `origin` (this node for an update). */
+  record(node: PollenNode, id: string, delta: unknown, origin: PeerId): void;
+}
+
+/** What every anti-entropy state shows (metrics). */
+export interface SyncState {
+  bytes: number;
+  buf: unknown[];
 }
 
 /** Frame authentication as the node calls it (implemented by runtime/auth.ts). */
@@ -103,7 +132,7 @@ export interface CoreConfig {
   /** Plumtree's knobs (runtime/plumtree.ts); ignored without Plumtree. */
   plumtree?: Partial<PlumtreeConfig>;
   /** Anti-entropy's knobs (runtime/antientropy.ts). */
-  antiEntropy?: Partial<ae.AeConfig>;
+  antiEntropy?: Partial<AeConfig> | Partial<SyncConfig>;
   /** Do CRDT deltas also travel through Plumtree (default true)? False leaves them to anti-entropy alone:
    *  slower, but it measures anti-entropy on its own (tools/bench/sim.ts's sync table). */
   plumtreeDeltas?: boolean;
@@ -124,7 +153,7 @@ export interface CoreConfig {
   dataflow?: Partial<DataflowConfig>;
   /** Which variables peers may introduce (runtime/admission.ts; default: any, within a per-peer budget, never
    *  the store's reserve for the application). */
-  admission?: admission.AdmissionConfig;
+  admission?: AdmissionConfig;
   /** The cluster key (runtime/auth.ts): frames are sealed and checked with it. None: frames go as they are. */
   auth?: AuthConfig;
 }
@@ -142,7 +171,9 @@ export interface PollenNode {
   bcast: PlumtreePart | null;
   pt: PlumtreeState | null;
   store: Store;
-  ae: ae.AeState;
+  /** Anti-entropy (NodeParts.sync) and its state. */
+  sync: SyncPart;
+  ae: any;
   /** The dataflow part and its state (derived variables, registered functions, pending reads), or null. */
   flow: FlowPart | null;
   df: Dataflow | null;
@@ -263,7 +294,7 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     bcast: parts.plumtree,
     pt: parts.plumtree ? parts.plumtree.init(config.id, config.plumtree) : null,
     store: store,
-    ae: ae.init(config.antiEntropy, inc, admission.init(config.admission, store.maxVars)),
+    sync: parts.sync,
     flow: parts.dataflow,
     df: parts.dataflow ? parts.dataflow.init(config.dataflow) : null,
     hear: interest.init(config.interest, config.maxInterestPeers, store.maxVars),
@@ -276,6 +307,7 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
   node.cm = new StepCtx(node, fork(r, 1), false);
   node.cp = new StepCtx(node, fork(r, 2), true);
   node.ca = new StepCtx(node, fork(r, 3), false);
+  node.ae = parts.sync.init(node, config);
   if (config.restore !== undefined) restore(node, config.restore);
   return node;
 }
@@ -302,7 +334,7 @@ export function step(node: PollenNode, input: Input, now: number): Output[] {
     else if (input.kind === 'command') runCommand(node, input.command);
     if (node.flow) node.flow.afterStep(node);
     syncNeighbors(node);
-    ae.arm(node.ae, node.ca);
+    node.sync.arm(node);
   } finally {
     begin(node, was, wasNow, wasFrom);
   }
@@ -346,10 +378,10 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
     if (layer === LAYER_MEMBERSHIP) taken = node.mem.onMessage(node.ms, node.cm, from, inc, type, body);
     else if (layer === LAYER_PLUMTREE) taken = node.bcast !== null && node.bcast.onMessage(node.pt, node.cp, from, type, body);
     else if (type === INTEREST) {
-      if (interest.onMessage(node.hear, node.ca, from, body)) ae.resync(node.ae, from);
+      if (interest.onMessage(node.hear, node.ca, from, body)) node.sync.peer(node, from, 2);
       taken = true;
     }
-    else if (layer === LAYER_ANTIENTROPY) taken = ae.onMessage(node.ae, node.ca, node.store, from, inc, type, body);
+    else if (layer === LAYER_ANTIENTROPY) taken = node.sync.onMessage(node, from, inc, type, body);
     if (!taken) drop(node, from, 'type');
   } catch (e) {
     drop(node, from, reasonOf(e));
@@ -357,7 +389,7 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
 }
 
 function onTimer(node: PollenNode, id: string): void {
-  if (ae.onTimer(node.ae, node.ca, node.store, id)) return;
+  if (node.sync.onTimer(node, id)) return;
   if (node.mem.onTimer(node.ms, node.cm, id)) return;
   if (node.bcast !== null && node.bcast.onTimer(node.pt, node.cp, id)) return;
   count(node, 'timers.unknown', 1);
@@ -390,7 +422,7 @@ export function runCommand(node: PollenNode, c: Command): void {
 export function share(node: PollenNode, id: string, fresh: unknown): void {
   const v = get(node.store, id);
   if (!v) return;
-  ae.record(node.ae, node.ca, node.store, id, fresh, node.id);
+  node.sync.record(node, id, fresh, node.id);
   if (node.ptDeltas && node.bcast !== null) node.bcast.broadcast(node.pt, node.cp, [1, id, v.spec, v.type.encode(fresh)]);
 }
 
@@ -419,10 +451,10 @@ function onDeliver(node: PollenNode, ev: NodeEvent): void {
   const spec = canonicalSpec(node.store.types, str(b[2], 'spec'));
   // Our own broadcast, delivered at once: already applied. (An earlier life's message is not: apply it.)
   const own = ev.hops === 0 && ev.origin === node.id;
-  const delta = own ? null : ae.decodeDelta(node.store, spec, b[3]);
+  const delta = own ? null : typeOf(node.store.types, spec).decode(b[3]);
   out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: [b[1], b[2], b[3]] } });
   if (own) return;
-  ae.receive(node.ae, node.ca, node.store, from !== '' ? from : ev.origin, id, spec, delta, 'pt');
+  node.sync.receive(node, from !== '' ? from : ev.origin, id, spec, delta, 'pt');
 }
 
 /** Compare the manager's neighbours with the last step's and tell the layers above about each change. */
@@ -435,13 +467,13 @@ function syncNeighbors(node: PollenNode): void {
   while (i < before.length || j < now.length) {
     if (j >= now.length || (i < before.length && before[i] < now[j])) {
       if (node.bcast !== null) node.bcast.neighborDown(node.pt, cp, before[i]);
-      ae.neighborDown(node.ae, before[i]);
+      node.sync.peer(node, before[i], 0);
       interest.neighborDown(node.hear, before[i]);
       cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: before[i], up: false } });
       i++;
     } else if (i >= before.length || now[j] < before[i]) {
       if (node.bcast !== null) node.bcast.neighborUp(node.pt, cp, now[j]);
-      ae.neighborUp(node.ae, now[j]);
+      node.sync.peer(node, now[j], 1);
       interest.neighborUp(node.hear, node.ca, now[j]);
       cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: now[j], up: true } });
       j++;

@@ -139,12 +139,22 @@ export function update(store: Store, id: string, mutator: string, replica: Repli
     throw new StoreError('mutator', v.spec + ' has no mutator ' + mutator + ' (it has ' + sortedKeys(v.type.mutators).join(', ') + ')');
   }
   const delta = v.type.mutators[mutator](v.state, replica, args);
-  if (v.type.leq(delta, v.state)) return null;
+  return absorb(store, id, delta) ? delta : null;
+}
+
+/**
+ * Join a delta (or a state) into variable `id` in place, without redundancy removal: true when it inflated the
+ * state, false when it was already below it. Throws StoreError "size" (and changes nothing) past maxStateBytes.
+ */
+export function absorb(store: Store, id: string, delta: any): boolean {
+  const v = get(store, id);
+  if (!v) throw new StoreError('unknown', 'no variable ' + id);
+  if (v.type.leq(delta, v.state)) return false;
   const bytes = room(store, v, delta);
   v.state = v.type.joinInto(v.state, delta);
   v.bytes = bytes;
   v.digest = -1;
-  return delta;
+  return true;
 }
 
 /**
