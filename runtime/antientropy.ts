@@ -44,6 +44,7 @@ import { fnv1a } from './digest.ts';
 import { MAX_COUNT, knobs } from './knobs.ts';
 import { dict } from './tables.ts';
 import * as admission from './admission.ts';
+import * as interest from './interest.ts';
 import type { PollenNode, SyncPart } from './node.ts';
 import { type Store, type Variable, DEFAULT_MAX_VARS, StoreError, applyRemote, declare, get, ids, validId } from './store.ts';
 
@@ -659,6 +660,7 @@ function onAck(ae: AeState, p: AePeer | undefined, m: Body): void {
  *  runtime/admission.ts for variables peers introduce (config.admission). */
 export const AntiEntropy: SyncPart = {
   init: function (node: PollenNode, c): AeState {
+    interest.attach(node.ca, node.cp);
     return init(c.antiEntropy as Partial<AeConfig> | undefined, node.incarnation, admission.init(c.admission, node.store.maxVars));
   },
   onMessage: function (node: PollenNode, from: PeerId, inc: number, type: number, body: Item): boolean {

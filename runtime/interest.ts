@@ -26,6 +26,7 @@ import { CLS_CONTROL } from './io.ts';
 import type { PeerId } from './io.ts';
 import { INTEREST } from './messages.ts';
 import { dict, insertSorted } from './tables.ts';
+import type { StepCtx } from './node.ts';
 
 /** Neighbours whose interest sets are kept: a gateway's clients. 64: as many as a client-server gateway takes. */
 export const DEFAULT_MAX_PEERS = 64;
@@ -129,4 +130,33 @@ export function onMessage(h: Hearing, ctx: Ctx, from: PeerId, body: Item): boole
   if (old === undefined) return false;
   for (let i = 0; i < list.length; i++) if (old[list[i] as string] !== true) return true;
   return false;
+}
+
+// Selective hearing as the full layers ask it (runtime/context.ts), set on a node's Ctx by `attach`.
+function ctxHears(this: StepCtx, peer: PeerId, id: string): boolean {
+  return hears(this.node.hear, peer, id);
+}
+function ctxWants(this: StepCtx, id: string): boolean {
+  return wants(this.node.hear, id);
+}
+function ctxAccepts(this: StepCtx, from: PeerId, id: string): boolean {
+  if (wants(this.node.hear, id)) return true;
+  refused(this.node.hear, this, from);
+  return false;
+}
+/** A CRDT payload [1, varId, spec, delta] goes only where its variable is heard; anything else goes anywhere. */
+function ctxCarries(this: StepCtx, peer: PeerId, payload: Item): boolean {
+  return !(Array.isArray(payload) && payload[0] === 1 && typeof payload[1] === 'string') || hears(this.node.hear, peer, payload[1]);
+}
+
+/**
+ * Give a node's Ctx the selective-hearing questions the full layers ask: `hears`, `wants` and `accepts` for
+ * antientropy.ts (on the anti-entropy Ctx), `carries` for Plumtree (on its Ctx). AntiEntropy calls it when a node
+ * is composed; a profile without those layers carries none of this code.
+ */
+export function attach(ca: StepCtx, cp: StepCtx): void {
+  ca.hears = ctxHears;
+  ca.wants = ctxWants;
+  ca.accepts = ctxAccepts;
+  cp.carries = ctxCarries;
 }

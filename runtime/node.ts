@@ -42,7 +42,7 @@ import { limits, type Limits } from '../crdt/codec/limits.ts';
 import { type Registry, canonicalSpec } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import type { Command, Input, NodeEvent, Output, PeerId } from './io.ts';
-import { VERSION, INTEREST, LAYER_ANTIENTROPY, LAYER_MEMBERSHIP, LAYER_PLUMTREE, layerOf, peerIdProblem } from './messages.ts';
+import { VERSION, INTEREST, peerIdProblem } from './messages.ts';
 import { type Rng, rng, fork } from './rng.ts';
 import type { Membership, MembershipStats } from './membership/membership.ts';
 import type { PlumtreeConfig, PlumtreePart, PlumtreeState } from './plumtree.ts';
@@ -51,7 +51,7 @@ import type { AeConfig } from './antientropy.ts';
 import type { SyncConfig } from './deltasync.ts';
 import * as interest from './interest.ts';
 import { replicaOf, validEpoch } from './replica.ts';
-import { type Store, StoreError, createStore, declare, update, get, ids, validId, applyRemote } from './store.ts';
+import { type Store, StoreError, createStore, declare, update, get, ids, validId, absorb } from './store.ts';
 import { typeOf } from '../crdt/registry.ts';
 import type { Auth, AuthConfig } from './auth.ts';
 import type { AdmissionConfig } from './admission.ts';
@@ -241,32 +241,17 @@ export class StepCtx implements Ctx {
   count(name: string, n: number): void {
     count(this.node, name, n);
   }
-  hears(peer: PeerId, id: string): boolean {
-    return interest.hears(this.node.hear, peer, id);
-  }
-  wants(id: string): boolean {
-    return interest.wants(this.node.hear, id);
-  }
-  accepts(from: PeerId, id: string): boolean {
-    if (interest.wants(this.node.hear, id)) return true;
-    interest.refused(this.node.hear, this, from);
-    return false;
-  }
-  carries(peer: PeerId, payload: Item): boolean {
-    // A CRDT payload [1, varId, spec, delta] goes only where its variable is heard; anything else goes anywhere.
-    return !(Array.isArray(payload) && payload[0] === 1 && typeof payload[1] === 'string') || interest.hears(this.node.hear, peer, payload[1]);
-  }
+  // Selective hearing as the full layers ask it (Ctx): set by the part that uses them (runtime/interest.ts's
+  // `attach`, called by AntiEntropy), so a profile without those layers carries none of it.
+  hears?(peer: PeerId, id: string): boolean;
+  wants?(id: string): boolean;
+  accepts?(from: PeerId, id: string): boolean;
+  carries?(peer: PeerId, payload: Item): boolean;
 }
 
 /** Add to a named counter in the node's metrics. */
 export function count(node: PollenNode, name: string, n: number): void {
   node.metrics[name] = (node.metrics[name] || 0) + n;
-}
-
-/** The auth part for a node given a cluster key; a profile built without it cannot take one. */
-function sealerOf(parts: NodeParts): AuthPart {
-  if (!parts.auth) throw new Error('node: a cluster key (auth) was given, but this node was composed without the auth part');
-  return parts.auth;
 }
 
 /** A node of the given parts (see the file comment). Throws Error for a bad knob, DecodeError for a bad restore. */
@@ -281,6 +266,7 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     throw new Error('node: plumtreeDeltas = ' + String(ptDeltas) + ' is out of range (true or false)');
   }
   const store = createStore(config.maxVariables, parts.types, config.maxStateBytes);
+  if (config.auth && !parts.auth) throw new Error('node: a cluster key (auth) was given, but this node was composed without the auth part');
   if (config.epoch !== undefined && !validEpoch(config.epoch)) {
     throw new Error('node: epoch = ' + String(config.epoch) + ' is out of range (an integer from 0 to 2^53 - 1)');
   }
@@ -301,98 +287,93 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     ptDeltas: ptDeltas !== false,
     nbrs: [],
     metrics: {},
-    auth: config.auth ? sealerOf(parts).init(config.auth) : null,
+    auth: config.auth && parts.auth ? parts.auth.init(config.auth) : null,
     sealer: parts.auth || null,
   } as unknown as PollenNode;
   node.cm = new StepCtx(node, fork(r, 1), false);
   node.cp = new StepCtx(node, fork(r, 2), true);
   node.ca = new StepCtx(node, fork(r, 3), false);
   node.ae = parts.sync.init(node, config);
-  if (config.restore !== undefined) restore(node, config.restore);
+  if (config.restore === undefined) return node;
+  // A snapshot(node) taken before a crash; DecodeError when it is not one.
+  const b = arr(config.restore, 'snapshot', 2);
+  if (b[0] !== SNAPSHOT_VERSION) throw new DecodeError('version', 'snapshot version ' + String(b[0]) + ' is not ' + SNAPSHOT_VERSION);
+  const vars = arr(b[1], 'snapshot variables');
+  for (let i = 0; i < vars.length; i++) {
+    const e = arr(vars[i], 'snapshot variable', 3);
+    const v = declare(node.store, str(e[0], 'variable id'), str(e[1], 'spec'));
+    interest.add(node.hear, v.id);
+    absorb(node.store, v.id, v.type.decode(e[2]));
+  }
   return node;
-}
-
-/** Point the node's three Ctx at this step's output, time and sender. */
-function begin(node: PollenNode, out: Output[], now: number, from: PeerId): void {
-  node.cm.out = node.cp.out = node.ca.out = out;
-  node.cm.now = node.cp.now = node.ca.now = now;
-  node.cm.from = node.cp.from = node.ca.from = from;
 }
 
 /** Feed one input; returns what the driver must do, in order. */
 export function step(node: PollenNode, input: Input, now: number): Output[] {
   const out: Output[] = [];
-  // A step run from inside another (an event handler calling back) must leave the outer one's Ctx as it was.
-  const was = node.cm.out;
-  const wasNow = node.cm.now;
-  const wasFrom = node.cm.from;
-  begin(node, out, now, input.kind === 'frame' ? input.from : '');
+  // The node's three Ctx point at this step's output, time and sender; a step run from inside another (an event
+  // handler calling back) must leave the outer one's Ctx as it was.
+  const cs = [node.cm, node.cp, node.ca];
+  const was = [node.cm.out, node.cm.now, node.cm.from];
+  for (let i = 0; i < 3; i++) {
+    cs[i].out = out;
+    cs[i].now = now;
+    cs[i].from = input.kind === 'frame' ? input.from : '';
+  }
   try {
     if (input.kind === 'frame') onFrame(node, input.from, input.bytes);
-    else if (input.kind === 'timer') onTimer(node, input.id);
-    else if (input.kind === 'link') node.mem.onLink(node.ms, node.cm, input.peer, input.up);
+    else if (input.kind === 'timer') {
+      const id = input.id;
+      if (!node.sync.onTimer(node, id) && !node.mem.onTimer(node.ms, node.cm, id) && !(node.bcast !== null && node.bcast.onTimer(node.pt, node.cp, id))) {
+        count(node, 'timers.unknown', 1);
+      }
+    } else if (input.kind === 'link') node.mem.onLink(node.ms, node.cm, input.peer, input.up);
     else if (input.kind === 'command') runCommand(node, input.command);
     if (node.flow) node.flow.afterStep(node);
     syncNeighbors(node);
     node.sync.arm(node);
   } finally {
-    begin(node, was, wasNow, wasFrom);
+    for (let i = 0; i < 3; i++) {
+      cs[i].out = was[0] as Output[];
+      cs[i].now = was[1] as number;
+      cs[i].from = was[2] as string;
+    }
   }
   return out;
 }
 
-function drop(node: PollenNode, from: PeerId, reason: string): void {
-  count(node, 'dropped', 1);
-  count(node, 'dropped.' + reason, 1);
-  node.cm.out.push({ kind: 'event', event: { type: 'dropped', from: from, reason: reason } });
-}
-
-function reasonOf(e: unknown): string {
-  return e instanceof DecodeError ? e.reason : 'internal';
-}
-
+/** A frame from a peer: its tag checked before anything of the body is decoded, then decoded with limits, its
+ *  envelope checked, and its body handed to the layer of its type. Anything wrong is dropped with a reason. */
 function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
   count(node, 'frames.in', 1);
   count(node, 'bytes.in', bytes.length);
-  // The tag is checked before anything of the body is decoded.
-  const opened = node.sealer !== null ? node.sealer.open(node.auth, node.id, from, bytes) : bytes;
-  if (typeof opened === 'string') return drop(node, from, opened);
-  let item: Item;
+  let why = '';
   try {
-    item = decode(opened, node.limits);
+    const opened = node.sealer !== null ? node.sealer.open(node.auth, node.id, from, bytes) : bytes;
+    const item = typeof opened === 'string' ? null : decode(opened, node.limits);
+    const type = Array.isArray(item) ? item[1] : -1;
+    const inc = Array.isArray(item) ? item[3] : -1;
+    if (typeof opened === 'string') why = opened;
+    else if (!Array.isArray(item) || item.length !== 5) why = 'envelope';
+    else if (item[0] !== VERSION) why = 'version';
+    else if (typeof type !== 'number' || Math.floor(type) !== type) why = 'type';
+    else if (item[2] !== from) why = 'sender';
+    else if (typeof inc !== 'number' || inc < 0 || Math.floor(inc) !== inc) why = 'envelope';
+    // Membership 1-19 and overlay health 40-49, Plumtree 20-29, anti-entropy 30-39 (INTEREST among them).
+    else if ((type >= 1 && type <= 19) || (type >= 40 && type <= 49)) {
+      if (!node.mem.onMessage(node.ms, node.cm, from, inc, type, item[4])) why = 'type';
+    } else if (type >= 20 && type <= 29) {
+      if (node.bcast === null || !node.bcast.onMessage(node.pt, node.cp, from, type, item[4])) why = 'type';
+    } else if (type === INTEREST) {
+      if (interest.onMessage(node.hear, node.ca, from, item[4])) node.sync.peer(node, from, 2);
+    } else if (!(type >= 30 && type <= 39 && node.sync.onMessage(node, from, inc, type, item[4]))) why = 'type';
   } catch (e) {
-    drop(node, from, reasonOf(e));
-    return;
+    why = e instanceof DecodeError ? e.reason : 'internal';
   }
-  if (!Array.isArray(item) || item.length !== 5) return drop(node, from, 'envelope');
-  if (item[0] !== VERSION) return drop(node, from, 'version');
-  const type = item[1];
-  if (typeof type !== 'number' || Math.floor(type) !== type) return drop(node, from, 'type');
-  if (item[2] !== from) return drop(node, from, 'sender');
-  const inc = item[3];
-  if (typeof inc !== 'number' || inc < 0 || Math.floor(inc) !== inc) return drop(node, from, 'envelope');
-  const body = item[4];
-  try {
-    let taken = false;
-    const layer = layerOf(type);
-    if (layer === LAYER_MEMBERSHIP) taken = node.mem.onMessage(node.ms, node.cm, from, inc, type, body);
-    else if (layer === LAYER_PLUMTREE) taken = node.bcast !== null && node.bcast.onMessage(node.pt, node.cp, from, type, body);
-    else if (type === INTEREST) {
-      if (interest.onMessage(node.hear, node.ca, from, body)) node.sync.peer(node, from, 2);
-      taken = true;
-    }
-    else if (layer === LAYER_ANTIENTROPY) taken = node.sync.onMessage(node, from, inc, type, body);
-    if (!taken) drop(node, from, 'type');
-  } catch (e) {
-    drop(node, from, reasonOf(e));
-  }
-}
-
-function onTimer(node: PollenNode, id: string): void {
-  if (node.sync.onTimer(node, id)) return;
-  if (node.mem.onTimer(node.ms, node.cm, id)) return;
-  if (node.bcast !== null && node.bcast.onTimer(node.pt, node.cp, id)) return;
-  count(node, 'timers.unknown', 1);
+  if (why === '') return;
+  count(node, 'dropped', 1);
+  count(node, 'dropped.' + why, 1);
+  node.cm.out.push({ kind: 'event', event: { type: 'dropped', from: from, reason: why } });
 }
 
 /** Run an application command (also the commands a dataflow read callback returns). */
@@ -541,17 +522,4 @@ export function snapshot(node: PollenNode): Item {
     vars.push([v.id, v.spec, v.type.encode(v.state)]);
   }
   return [SNAPSHOT_VERSION, vars];
-}
-
-/** Load a snapshot into a fresh node; throws DecodeError when the snapshot is not one. */
-function restore(node: PollenNode, item: Item): void {
-  const b = arr(item, 'snapshot', 2);
-  if (b[0] !== SNAPSHOT_VERSION) throw new DecodeError('version', 'snapshot version ' + String(b[0]) + ' is not ' + SNAPSHOT_VERSION);
-  const vars = arr(b[1], 'snapshot variables');
-  for (let i = 0; i < vars.length; i++) {
-    const e = arr(vars[i], 'snapshot variable', 3);
-    const v = declare(node.store, str(e[0], 'variable id'), str(e[1], 'spec'));
-    interest.add(node.hear, v.id);
-    applyRemote(node.store, v.id, v.type.decode(e[2]));
-  }
 }
