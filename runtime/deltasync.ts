@@ -36,7 +36,7 @@ import { fnv1a } from './digest.ts';
 import { knobs } from './knobs.ts';
 import { dict } from './tables.ts';
 import * as interest from './interest.ts';
-import { type Variable, StoreError, absorb, get, ids, sizeOf } from './store.ts';
+import { type Variable, StoreError, absorb, get, sizeOf } from './store.ts';
 import type { PollenNode, SyncPart } from './node.ts';
 
 export interface SyncConfig {
@@ -232,7 +232,7 @@ function onTimer(node: PollenNode, id: string): boolean {
   const ae = node.ae as SyncState;
   ae.armed = false;
   const ps = sortedKeys(ae.peers);
-  const names = ids(node.store);
+  const names = sortedKeys(node.store.vars);
   for (let k = 0; k < ps.length; k++) {
     const peer = ps[k];
     const p = ae.peers[peer];
@@ -289,7 +289,6 @@ const DeltaSync: SyncPart = {
   },
   onMessage: onMessage,
   onTimer: onTimer,
-  receive: receive,
   /** A neighbour came up (1), went down (0) or hears more than before (2: bring it up to date). */
   peer: function (node: PollenNode, peer: PeerId, how: number): void {
     const ae = node.ae as SyncState;

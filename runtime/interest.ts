@@ -5,7 +5,7 @@
  * everything (and says nothing). A gateway relays for everyone; each of its neighbours may hear differently.
  *
  *   const h = init(['temp', 'light'], undefined, 64);   // this node hears temp and light (and what it declares)
- *   neighborUp(h, ctx, 'pi');        // ctx.send('pi', INTEREST, [['light', 'temp']], CLS_CONTROL)
+ *   announceAll(h, ctx, ['pi']);     // ctx.send('pi', INTEREST, [['light', 'temp']], CLS_CONTROL)
  *   // on the Pi: onMessage(hp, ctx, 'tag', [['light', 'temp']]); hears(hp, 'tag', 'hum') is then false
  *
  * The message, in the anti-entropy range (messages.ts): INTEREST [[varId, …]], ids sorted, at most the
@@ -77,17 +77,9 @@ export function hears(h: Hearing, peer: PeerId, id: string): boolean {
   return set === undefined || set[id] === true;
 }
 
-function announce(h: Hearing, ctx: Ctx, peer: PeerId): void {
-  if (h.own !== null) ctx.send(peer, INTEREST, [h.own], CLS_CONTROL);
-}
-
-/** Tell every neighbour (after the set grew). */
+/** Tell these neighbours this node's set (a new neighbour; all of them after the set grew). */
 export function announceAll(h: Hearing, ctx: Ctx, nbrs: PeerId[]): void {
-  for (let i = 0; i < nbrs.length; i++) announce(h, ctx, nbrs[i]);
-}
-
-export function neighborUp(h: Hearing, ctx: Ctx, peer: PeerId): void {
-  announce(h, ctx, peer);
+  for (let i = 0; i < nbrs.length; i++) if (h.own !== null) ctx.send(nbrs[i], INTEREST, [h.own], CLS_CONTROL);
 }
 
 export function neighborDown(h: Hearing, peer: PeerId): void {
@@ -100,7 +92,7 @@ export function neighborDown(h: Hearing, peer: PeerId): void {
 /** A variable outside the set came from `from`: count it and tell `from` the set again. */
 export function refused(h: Hearing, ctx: Ctx, from: PeerId): void {
   ctx.count('interest.refused', 1);
-  if (from !== '' && from !== ctx.self) announce(h, ctx, from);
+  if (from !== '' && from !== ctx.self) announceAll(h, ctx, [from]);
 }
 
 /** INTEREST from a peer: checked whole, then its set replaces the one kept. Returns true when the peer now

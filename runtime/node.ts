@@ -36,10 +36,10 @@
  */
 import type { Item } from '../crdt/types.ts';
 import { DecodeError } from '../crdt/errors.ts';
-import { arr, str, nat } from '../crdt/check.ts';
+import { arr, str } from '../crdt/check.ts';
 import { encode, decode } from '../crdt/codec/cbor.ts';
 import { limits, type Limits } from '../crdt/codec/limits.ts';
-import { type Registry, canonicalSpec } from '../crdt/registry.ts';
+import type { Registry } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import type { Command, Input, NodeEvent, Output, PeerId } from './io.ts';
 import { VERSION, INTEREST, peerIdProblem } from './messages.ts';
@@ -51,8 +51,8 @@ import type { AeConfig } from './antientropy.ts';
 import type { SyncConfig } from './deltasync.ts';
 import * as interest from './interest.ts';
 import { replicaOf, validEpoch } from './replica.ts';
-import { type Store, StoreError, createStore, declare, update, get, ids, validId, absorb } from './store.ts';
-import { typeOf } from '../crdt/registry.ts';
+import { type Store, StoreError, createStore, declare, update, get, absorb } from './store.ts';
+import { sortedKeys } from '../crdt/keys.ts';
 import type { Auth, AuthConfig } from './auth.ts';
 import type { AdmissionConfig } from './admission.ts';
 
@@ -82,8 +82,9 @@ export interface SyncPart {
   /** DELTA, ACK, DIGEST or STATE; false for another type. Throws DecodeError before changing anything. */
   onMessage(node: PollenNode, from: PeerId, inc: number, type: number, body: Item): boolean;
   onTimer(node: PollenNode, id: string): boolean;
-  /** A remote delta of a declared type (anti-entropy's own, or a Plumtree delivery, `via` 'pt'); false: refused. */
-  receive(node: PollenNode, from: PeerId, id: string, spec: string, delta: unknown, via: string): boolean;
+  /** A Plumtree delivery (a node with Plumtree needs a part that has it): an application payload is passed on
+   *  unwrapped, a CRDT delta [1, varId, spec, delta] joined as anti-entropy's own. Throws DecodeError. */
+  deliver?(node: PollenNode, ev: NodeEvent): void;
   /** Neighbour `peer` came up (1), went down (0), or now hears more variables than before (2). */
   peer(node: PollenNode, peer: PeerId, how: number): void;
   /** After every step: set the sync timer if a neighbour is behind. */
@@ -235,7 +236,7 @@ export class StepCtx implements Ctx {
     this.out.push({ kind: 'cancel', id: id });
   }
   emit(event: NodeEvent): void {
-    if (this.intercept && event.type === 'deliver') onDeliver(this.node, event);
+    if (this.intercept && event.type === 'deliver') (this.node.sync.deliver as SyncPart['deliver'] & {})(this.node, event);
     else this.out.push({ kind: 'event', event: event });
   }
   count(name: string, n: number): void {
@@ -266,6 +267,7 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     throw new Error('node: plumtreeDeltas = ' + String(ptDeltas) + ' is out of range (true or false)');
   }
   const store = createStore(config.maxVariables, parts.types, config.maxStateBytes);
+  if (parts.plumtree && !parts.sync.deliver) throw new Error('node: Plumtree needs an anti-entropy part that joins its deliveries (AntiEntropy)');
   if (config.auth && !parts.auth) throw new Error('node: a cluster key (auth) was given, but this node was composed without the auth part');
   if (config.epoch !== undefined && !validEpoch(config.epoch)) {
     throw new Error('node: epoch = ' + String(config.epoch) + ' is out of range (an integer from 0 to 2^53 - 1)');
@@ -407,37 +409,6 @@ export function share(node: PollenNode, id: string, fresh: unknown): void {
   if (node.ptDeltas && node.bcast !== null) node.bcast.broadcast(node.pt, node.cp, [1, id, v.spec, v.type.encode(fresh)]);
 }
 
-/** A Plumtree delivery: an application payload is passed on unwrapped; a CRDT delta is joined through RR. */
-function onDeliver(node: PollenNode, ev: NodeEvent): void {
-  if (ev.type !== 'deliver') return;
-  const out = node.cp.out;
-  const p = ev.payload;
-  if (Array.isArray(p) && p.length === 2 && p[0] === 0) {
-    out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: p[1] } });
-    return;
-  }
-  const from = node.cp.from;
-  // Checked whole first: a DecodeError goes back through Plumtree, which then neither remembers nor forwards the
-  // payload, and the frame is counted as dropped by onFrame. Nothing is declared for a delta that does not decode.
-  const b = arr(p, 'payload', 4);
-  if (nat(b[0], 'payload kind') !== 1) throw new DecodeError('type', 'unknown payload kind');
-  const id = str(b[1], 'variable id');
-  if (!validId(id)) throw new DecodeError('type', 'bad variable id');
-  // Not asked for: refused before it is decoded, remembered or forwarded (a DecodeError, so Plumtree drops it),
-  // and the sender is told again what this node hears.
-  if (!interest.wants(node.hear, id)) {
-    interest.refused(node.hear, node.ca, from !== '' ? from : ev.origin);
-    throw new DecodeError('interest', 'variable ' + id + ' is not in this node\'s interest set');
-  }
-  const spec = canonicalSpec(node.store.types, str(b[2], 'spec'));
-  // Our own broadcast, delivered at once: already applied. (An earlier life's message is not: apply it.)
-  const own = ev.hops === 0 && ev.origin === node.id;
-  const delta = own ? null : typeOf(node.store.types, spec).decode(b[3]);
-  out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: [b[1], b[2], b[3]] } });
-  if (own) return;
-  node.sync.receive(node, from !== '' ? from : ev.origin, id, spec, delta, 'pt');
-}
-
 /** Compare the manager's neighbours with the last step's and tell the layers above about each change. */
 function syncNeighbors(node: PollenNode): void {
   const now = node.mem.neighbors(node.ms);
@@ -455,7 +426,7 @@ function syncNeighbors(node: PollenNode): void {
     } else if (i >= before.length || now[j] < before[i]) {
       if (node.bcast !== null) node.bcast.neighborUp(node.pt, cp, now[j]);
       node.sync.peer(node, now[j], 1);
-      interest.neighborUp(node.hear, node.ca, now[j]);
+      interest.announceAll(node.hear, node.ca, [now[j]]);
       cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: now[j], up: true } });
       j++;
     } else {
@@ -515,7 +486,7 @@ export function metrics(node: PollenNode): { [name: string]: number } {
 
 /** What to persist for a restart with state: [1, [[varId, spec, state], …]]. Peers and buffers are not kept. */
 export function snapshot(node: PollenNode): Item {
-  const names = ids(node.store);
+  const names = sortedKeys(node.store.vars);
   const vars: Item[] = [];
   for (let i = 0; i < names.length; i++) {
     const v = node.store.vars[names[i]];
