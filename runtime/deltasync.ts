@@ -118,32 +118,7 @@ function gc(ae: SyncState): void {
   if (floor > ae.low) ae.low = floor;
 }
 
-/** A remote delta (or state) for variable `id`: joined in place when declared and wanted; false when refused. */
-function receive(node: PollenNode, from: PeerId, id: string, spec: string, delta: unknown, via: string): boolean {
-  const v = get(node.store, id);
-  if (!interest.wants(node.hear, id)) {
-    interest.refused(node.hear, node.ca, from);
-    return false;
-  }
-  if (!v || v.spec !== spec) {
-    node.ca.count(v ? 'ae.spec-mismatch' : 'ae.undeclared', 1);
-    return false;
-  }
-  try {
-    if (!absorb(node.store, id, delta)) {
-      node.ca.count(via + '.redundant', 1);
-      return true;
-    }
-  } catch (e) {
-    if (!(e instanceof StoreError)) throw e;
-    node.ca.count('store.refused.' + e.reason, 1);
-    return false;
-  }
-  node.ca.emit({ type: 'changed', id: id });
-  return true;
-}
-
-/** A DELTA or STATE frame's entries, checked whole, then joined; returns their ids (every one counts as taken). */
+/** A DELTA or STATE frame's entries, checked whole, then joined; returns their ids. */
 function take(node: PollenNode, from: PeerId, item: Item): string[] {
   const list = arr(item, 'entries');
   if (list.length > 4 * node.store.maxVars + 4) throw new DecodeError('count', 'entries: ' + list.length + ' are too many');
@@ -158,11 +133,24 @@ function take(node: PollenNode, from: PeerId, item: Item): string[] {
     // nothing else is held even for a moment.
     got.push([id, spec, v && spec === v.spec && interest.wants(node.hear, id) ? v.type.decode(e[2]) : null]);
   }
+  // Each joined in place when declared and wanted; anything else is refused and counted (one outside the interest
+  // set also re-announces it). Every entry counts as taken: one refused here never will be taken.
   const done: string[] = [];
   for (let i = 0; i < got.length; i++) {
-    if (got[i][2] !== null) receive(node, from, got[i][0], got[i][1], got[i][2], 'ae');
-    else receive(node, from, got[i][0], '?', null, 'ae');
-    done.push(got[i][0]);
+    const id = got[i][0];
+    const v = get(node.store, id);
+    done.push(id);
+    if (!interest.wants(node.hear, id)) interest.refused(node.hear, node.ca, from);
+    else if (got[i][2] === null) node.ca.count(v ? 'ae.spec-mismatch' : 'ae.undeclared', 1);
+    else {
+      try {
+        if (absorb(node.store, id, got[i][2])) node.ca.emit({ type: 'changed', id: id });
+        else node.ca.count('ae.redundant', 1);
+      } catch (e) {
+        if (!(e instanceof StoreError)) throw e;
+        node.ca.count('store.refused.' + e.reason, 1);
+      }
+    }
   }
   return done;
 }
