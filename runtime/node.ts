@@ -6,12 +6,15 @@
  * gained or lost during the step.
  *
  * Composition by injection: `composeNode(config, parts)` takes the membership manager, Plumtree (or null), the
- * dataflow part (or null) and the registry of CRDT types as values; this file imports none of them, so a bundle
- * holds only what its profile passes. Anti-entropy is always there (it is what makes loss and restarts converge).
+ * dataflow part (or null), the registry of CRDT types and the anti-entropy part as values; this file imports none
+ * of them, so a bundle holds only what its profile passes. Anti-entropy is always there (it is what makes loss
+ * and restarts converge), as the full algorithm with admission (AntiEntropy) or a client's (DeltaSync).
+ * Written in few functions with few parameters: on a board every function object costs variables.
  *
- *   import { ClientServer } from './membership/clientserver.ts';
+ *   import { Client } from './membership/client.ts';
+ *   import { DeltaSync } from './deltasync.ts';
  *   const types = register(register(register(registry(), PNCounter), ORSet), LWW);
- *   const n = composeNode({ id: 'tag1', seed: 1 }, { membership: ClientServer, plumtree: null, dataflow: null, types });
+ *   const n = composeNode({ id: 'tag1', seed: 1 }, { membership: Client, plumtree: null, dataflow: null, types, sync: DeltaSync });
  *   step(n, { kind: 'command', command: { op: 'declare', id: 'hits', type: 'pncounter' } }, 0);
  *   step(n, { kind: 'command', command: { op: 'update', id: 'hits', mutator: 'inc', args: [1] } }, 5);
  *   read(n, 'hits'); // 1
@@ -27,7 +30,7 @@
  * CRDT updates go out twice: at once through Plumtree (when composed) as the payload [1, varId, spec, delta] (the
  * fast path), and through the anti-entropy buffer (the backstop for loss, partitions and restarts; without
  * Plumtree, or with plumtreeDeltas off, the only path). A remote delta from either path is joined by one
- * function, antientropy.ts's `receive`. An application's own broadcast travels as [0, payload] and is delivered
+ * function, antientropy.ts's `receive` (Plumtree composes with AntiEntropy, whose `deliver` takes its payloads). An application's own broadcast travels as [0, payload] and is delivered
  * unwrapped.
  *
  * Selective hearing: a node composed with `interest` (a list of variable ids) tells each neighbour the list
