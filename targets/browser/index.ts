@@ -26,8 +26,10 @@ import { registry, register, type Registry } from '../../crdt/registry.ts';
 import { mqttLink, badId, type MqttLink } from '../../transports/mqtt.ts';
 import { startPage, type PageEvents, type PageNode } from './page.ts';
 import { idbStore } from './idb.ts';
+import type { PageKey } from './key.ts';
 
 export { idbStore } from './idb.ts';
+export { clusterKey, type PageKey } from './key.ts';
 export { registry, register, registerFactory } from '../../crdt/registry.ts';
 export { ORSet } from '../../crdt/orset.ts';
 export { PNCounter } from '../../crdt/pncounter.ts';
@@ -60,6 +62,8 @@ export interface ConnectOptions {
    * Wi-Fi) notices after about 1.5 × this, and the broker announces it gone after the same time.
    */
   keepalive?: number;
+  /** The cluster key, clusterKey(hex) (targets/browser/key.ts): frames are tagged and checked (not encrypted). */
+  key?: PageKey;
   /** Username and password for the broker, if it asks. */
   username?: string;
   password?: string;
@@ -150,6 +154,7 @@ export async function connect(o: ConnectOptions): Promise<PollenPage> {
       // issues the dots an earlier load gave out.
       store: o.db === false ? undefined : idbStore(id, o.db ?? 'pollen'),
       durability: o.durability ?? 'sync',
+      key: o.key,
     });
   } catch (e) {
     await link.close();

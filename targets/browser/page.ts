@@ -20,6 +20,7 @@ import type { Command, Input, NodeEvent, Output, PeerId } from '../../runtime/io
 import type { Link } from '../../transports/link.ts';
 import { StoreFileError, MAX_STORE_EPOCH, encodeState, decodeState, type NodeStore } from '../../transports/filestore.ts';
 import { Saver, checkDurability, type Durability } from '../../transports/durability.ts';
+import type { PageKey } from './key.ts';
 
 export interface PageNodeOptions {
   id: PeerId;
@@ -31,6 +32,8 @@ export interface PageNodeOptions {
   contacts?: PeerId[];
   store?: NodeStore;
   durability?: Durability;
+  /** The cluster key (targets/browser/key.ts's clusterKey): frames are tagged and checked with it. */
+  key?: PageKey;
   /** Knobs of the node core (runtime/node.ts CoreConfig), e.g. clientserver's membershipConfig. */
   config?: Partial<CoreConfig>;
 }
@@ -40,6 +43,8 @@ export type PageEvents = { [T in NodeEvent['type']]: (e: Extract<NodeEvent, { ty
 
 /** 2020-01-01 in ms: incarnations count seconds from here (as transports/driver.ts). */
 const CLOCK_ORIGIN = 1577836800000;
+/** Milliseconds per incarnation second: a life's key epoch is past every earlier life's (transports/crypto.ts). */
+const EPOCH_PER_INCARNATION = 1000;
 /** Without a store the epoch is drawn from [2^32, 2^48), as transports/driver.ts does and for the same reason. */
 const RANDOM_EPOCH_BITS_HIGH = 0x10000;
 
@@ -73,9 +78,12 @@ export class PageNode {
     this.link = o.link;
     this.epoch = epoch;
     try {
+      const k = o.key;
+      // The key's epoch, as transports/crypto.ts's epochFor: later than any earlier life's, for the replay window.
+      const auth = k ? { keys: k.keys, primitives: k.primitives, epoch: Math.max(Date.now() - CLOCK_ORIGIN, incarnation * EPOCH_PER_INCARNATION) } : undefined;
       this.node = composeNode(
-        { ...o.config, id: o.id, seed: randomU32() >>> 1, incarnation, epoch, restore },
-        { membership: ClientServer, plumtree: null, dataflow: null, types: o.types },
+        { ...o.config, id: o.id, seed: randomU32() >>> 1, incarnation, epoch, restore, auth },
+        { membership: ClientServer, plumtree: null, dataflow: null, types: o.types, auth: k ? k.part : null },
       );
     } catch (e) {
       if (restore !== undefined && e instanceof DecodeError) {

@@ -32,6 +32,10 @@ export interface GatewayOptions {
   protocolVersion?: 4 | 5;
   /** Where the cluster node keeps its state (the pages' node keeps none: it holds what the cluster holds). */
   store?: NodeStore;
+  /** The cluster's key (startNode's `key`), for the cluster node. */
+  key?: string | Uint8Array;
+  /** The pages' key, for the pages' node: tags only, no `encrypt` (a page cannot decrypt; targets/browser/key.ts). */
+  pagesKey?: string | Uint8Array;
   /** Options both MQTT links take (username, password, TLS...). */
   mqtt?: MqttOptions['mqtt'];
 }
@@ -77,10 +81,10 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const pagesRoot = o.pagesRoot ?? root + '/pages';
   if (pagesRoot === root) throw new Error('gateway ' + o.id + ': the pages need a topic root of their own (pagesRoot), not the cluster\'s');
   const common = { id: o.id, url: o.url, protocolVersion: o.protocolVersion ?? 4, mqtt: o.mqtt };
-  const cluster = await startNode({ id: o.id, links: [await mqttLink({ ...common, root })], contacts: o.contacts, store: o.store });
+  const cluster = await startNode({ id: o.id, links: [await mqttLink({ ...common, root })], contacts: o.contacts, store: o.store, key: o.key });
   let pages: PollenDriver;
   try {
-    pages = await startNode({ id: o.id, links: [await mqttLink({ ...common, root: pagesRoot })], membership: 'client-server' });
+    pages = await startNode({ id: o.id, links: [await mqttLink({ ...common, root: pagesRoot })], membership: 'client-server', key: o.pagesKey });
   } catch (e) {
     await cluster.close();
     throw e;
