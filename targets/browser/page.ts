@@ -15,7 +15,7 @@
 import type { Item } from '../../crdt/types.ts';
 import type { Registry } from '../../crdt/registry.ts';
 import { DecodeError } from '../../crdt/errors.ts';
-import { composeNode, step, read, stateOf, neighbors, metrics, snapshot, ClientServer, type CoreConfig, type PollenNode } from '../../runtime/lean.ts';
+import { composeNode, step, read, stateOf, neighbors, metrics, snapshot, Client, DeltaSync, type CoreConfig, type PollenNode } from '../../runtime/lean.ts';
 import type { Command, Input, NodeEvent, Output, PeerId } from '../../runtime/io.ts';
 import type { Link } from '../../transports/link.ts';
 import { StoreFileError, MAX_STORE_EPOCH, encodeState, decodeState, type NodeStore } from '../../transports/filestore.ts';
@@ -83,7 +83,7 @@ export class PageNode {
       const auth = k ? { keys: k.keys, primitives: k.primitives, epoch: Math.max(Date.now() - CLOCK_ORIGIN, incarnation * EPOCH_PER_INCARNATION) } : undefined;
       this.node = composeNode(
         { ...o.config, id: o.id, seed: randomU32() >>> 1, incarnation, epoch, restore, auth },
-        { membership: ClientServer, plumtree: null, dataflow: null, types: o.types, auth: k ? k.part : null },
+        { membership: Client, sync: DeltaSync, plumtree: null, dataflow: null, types: o.types, auth: k ? k.part : null },
       );
     } catch (e) {
       if (restore !== undefined && e instanceof DecodeError) {
