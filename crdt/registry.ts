@@ -16,7 +16,7 @@
  */
 import { DecodeError } from './errors.ts';
 import { hasOwn } from './keys.ts';
-import type { Crdt } from './types.ts';
+import type { Core } from './types.ts';
 
 /** Longest spec accepted (a spec travels in deltas and digests). */
 export const MAX_SPEC_LENGTH = 128;
@@ -25,7 +25,7 @@ export const MAX_SPEC_DEPTH = 4;
 /** Parameterised types built from specs are kept for reuse, up to this many (then built afresh each time). */
 const MAX_CACHED = 32;
 
-type AnyCrdt = Crdt<any, any>;
+type AnyCrdt = Core<any, any>;
 
 /** The wire tags, fixed once released (PROTOCOL.md, "Type specs"): never reuse a number for another type. */
 export const TAGS: { [name: string]: number } = {
@@ -46,7 +46,7 @@ export const TAGS: { [name: string]: number } = {
 };
 
 /** A factory: builds a type from `arity` argument types (e.g. pair, awmap). */
-export type Make = (args: AnyCrdt[]) => AnyCrdt;
+export type Make = (args: any[]) => AnyCrdt;
 
 export interface Registry {
   /** Base types by name. Null-prototype tables: names come from peers. */

@@ -4,12 +4,12 @@
  * types (PN-Counter, OR-Set, LWW register) and Serial1 framed as transports/serial.ts. Pixl.js and MDBT42Q share it.
  */
 import { registry, register } from '../../crdt/registry.ts';
-import { PNCounter } from '../../crdt/pncounter.ts';
-import { ORSet } from '../../crdt/orset.ts';
-import { LWW } from '../../crdt/lww.ts';
+import { PNCounterCore } from '../../crdt/pncounter.ts';
+import { ORSetCore } from '../../crdt/orset.ts';
+import { LWWCore } from '../../crdt/lww.ts';
 import { ClientServer } from '../../runtime/membership/clientserver.ts';
 import { publish } from './profile.ts';
 
 publish(function () {
-  return { membership: ClientServer, plumtree: null, types: register(register(register(registry(), PNCounter), ORSet), LWW) };
+  return { membership: ClientServer, plumtree: null, types: register(register(register(registry(), PNCounterCore), ORSetCore), LWWCore) };
 }, 'sensor');
