@@ -99,5 +99,5 @@ export function copy<S, V>(t: Core<S, V>, s: S): S {
 /** join(a, b) as a new state, a and b left as they were: the type's own join where it has one. */
 export function join<S, V>(t: Core<S, V>, a: S, b: S): S {
   const own = (t as Crdt<S, V>).join;
-  return own ? own(a, b) : t.joinInto(copy(t, a), b);
+  return own ? own(a, b) : t.joinInto(t.decode(t.encode(a)), b);
 }

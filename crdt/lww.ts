@@ -16,7 +16,7 @@
  *
  * Wire: [] for bottom, else [timestamp, replica, value].
  */
-import { arr, count, fail, MAX_COUNT } from './check.ts';
+import { arr, fail, MAX_COUNT, nat } from './check.ts';
 import { core, full } from './core.ts';
 import { MutatorError } from './errors.ts';
 import { elementItem, itemArg, replicaArg, replicaItem } from './guards.ts';
@@ -46,6 +46,13 @@ function cmpWrite(a: LWWWrite, b: LWWWrite): number {
 
 /** Delta of replica r writing v at timestamp ts: the write itself; MutatorError "stale" unless it would win. */
 export function set(s: LWWState, r: ReplicaId, v: Item, ts: number): LWWState {
+  return setArgs(s, r, [v, ts]);
+}
+
+/** The mutator itself, with its arguments as the store passes them ([value, timestamp]). */
+function setArgs(s: LWWState, r: ReplicaId, args: any[]): LWWState {
+  const v = args[0];
+  const ts = args[1];
   replicaArg(r, 'lww set');
   itemArg(v, 'lww set');
   if (typeof ts !== 'number' || ts < 0 || ts > MAX_COUNT || Math.floor(ts) !== ts || (ts === 0 && 1 / ts < 0)) {
@@ -76,15 +83,13 @@ function op(k: number, a: any, b: any): any {
       const xs = arr(a, 'lww');
       if (xs.length === 0) return null;
       if (xs.length !== 3) fail('lww: expected [] or [timestamp, replica, value], got ' + xs.length + ' items');
-      return { ts: count(xs[0], 'lww timestamp'), replica: replicaItem(xs[1], 'lww replica'), value: elementItem(xs[2], 'lww value') };
+      return { ts: nat(xs[0], 'lww timestamp', true), replica: replicaItem(xs[1], 'lww replica'), value: elementItem(xs[2], 'lww value') };
     }
   }
 }
 
 /** What a board registers: the core operations (see op). */
-export const LWWCore: Core<LWWState, Item> = /* @__PURE__ */ core('lww', 8, op, {
-  set: (s: LWWState, r: ReplicaId, a: any[]) => set(s, r, a[0], a[1]),
-});
+export const LWWCore: Core<LWWState, Item> = /* @__PURE__ */ core('lww', 8, op, { set: setArgs });
 
 /** The full table for Node: join is joinInto (writes are never edited), copy shares, and claims. */
 export const LWW: Crdt<LWWState, Item> = /* @__PURE__ */ full(LWWCore, {

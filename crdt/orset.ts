@@ -14,12 +14,12 @@
  * add-wins graph, which keeps two such element maps under one context.
  */
 import {
-  type Context, type Dot, type DotIndex, type Dotted, cachedIndex, cmpDot, contains, contextClaims, contextOf, copyContext, dotKey, setIndex, sharedDots, decodeContext, decodeDots,
+  type Context, type Dot, type DotIndex, type Dotted, cachedIndex, cmpDot, contains, contextClaims, contextOf, copyContext, dotKey, setIndex, sharedDots, decodeContext,
   encodeContext, encodeDots, joinContext, joinContextInto, joinDotMap, joinStore, leqContext, leqStore, nextDot, removals, sharedBeyond, unseen,
 } from './causal.ts';
 import { core, full } from './core.ts';
-import { arr, fail } from './check.ts';
-import { elementItem, itemArg } from './guards.ts';
+import { arr, fail, nat } from './check.ts';
+import { elementItem, itemArg, replicaItem } from './guards.ts';
 import { hasOwn, keyOf, sortedKeys } from './keys.ts';
 import { cmpItem } from './order.ts';
 import type { Core, Crdt, Item, ReplicaId } from './types.ts';
@@ -249,7 +249,7 @@ export function addElem(m: Elems, c: Context, replica: ReplicaId, item: Item): {
   const dot = nextDot(c, replica);
   const out: Elems = {};
   out[key] = { e: item, d: [dot] };
-  return { m: out, c: contextOf(dotsAt(m, key).concat([dot])) };
+  return { m: out, c: contextOf((hasOwn(m, key) ? m[key].d : []).concat([dot])) };
 }
 
 /** One element map per (element, dot), for decompose. */
@@ -288,7 +288,20 @@ export function decodeElems(item: Item, c: Context, seen: { [k: string]: boolean
     const k = keyOf(e);
     if (prev !== undefined && !(prev < k)) fail(what + ': elements must be in strictly ascending key order, without repeats');
     prev = k;
-    m[k] = { e: e, d: decodeDots(items[i + 1], c, seen, what + ' dots') };
+    // the element's dots: [r, n, …], non-empty, strictly ascending, each in the context and made for one entry
+    const ds = arr(items[i + 1], what + ' dots');
+    if (ds.length === 0 || ds.length % 2 !== 0) fail(what + ' dots: expected one or more replica/counter pairs');
+    const d: Dot[] = [];
+    for (let j = 0; j < ds.length; j += 2) {
+      const dot: Dot = [replicaItem(ds[j], what + ' dots'), nat(ds[j + 1], what + ' dots', true)];
+      if (dot[1] < 1) fail(what + ' dots: dot counters start at 1');
+      if (d.length > 0 && cmpDot(d[d.length - 1], dot) >= 0) fail(what + ' dots: dots must be strictly ascending');
+      if (!contains(c, dot)) fail(what + ' dots: dot (' + dot[0] + ', ' + dot[1] + ') is not in the causal context');
+      if (hasOwn(seen, dot[1] + ':' + dot[0])) fail(what + ' dots: dot (' + dot[0] + ', ' + dot[1] + ') appears twice');
+      seen[dot[1] + ':' + dot[0]] = true;
+      d.push(dot);
+    }
+    m[k] = { e: e, d: d };
   }
   return m;
 }
@@ -297,28 +310,36 @@ export function decodeElems(item: Item, c: Context, seen: { [k: string]: boolean
 
 /** Add (or re-add) an element: one fresh dot, replacing the element's observed dots. */
 export function add(s: ORSetState, replica: ReplicaId, item: Item): ORSetState {
-  return addElem(s.m, s.c, replica, itemArg(item, 'orset add'));
+  return MUTATORS.add(s, replica, [item]);
 }
 
 /** Remove what this replica has observed of the element; a concurrent add survives. */
 export function remove(s: ORSetState, item: Item): ORSetState {
-  return { m: {}, c: contextOf(dotsAt(s.m, keyOf(itemArg(item, 'orset remove')))) };
+  return MUTATORS.remove(s, '', [item]);
 }
 
 /** Remove every observed element. */
 export function clear(s: ORSetState): ORSetState {
-  return { m: {}, c: contextOf(elemDots(s.m)) };
+  return MUTATORS.clear(s);
 }
 
 export function has(s: ORSetState, item: Item): boolean {
   return hasOwn(s.m, keyOf(item));
 }
 
-/** The core mutators, shared by the board's table and the full one. */
+/** The core mutators, shared by the board's table and the full one (add, remove and clear above call them). */
 const MUTATORS = {
-  add: (s: ORSetState, r: ReplicaId, args: any[]) => add(s, r, args[0]),
-  remove: (s: ORSetState, _r: ReplicaId, args: any[]) => remove(s, args[0]),
-  clear: (s: ORSetState) => clear(s),
+  add: (s: ORSetState, r: ReplicaId, args: any[]): ORSetState => addElem(s.m, s.c, r, itemArg(args[0], 'orset add')),
+  remove: (s: ORSetState, _r: ReplicaId, args: any[]): ORSetState => {
+    const k = keyOf(itemArg(args[0], 'orset remove'));
+    return { m: {}, c: contextOf(hasOwn(s.m, k) ? s.m[k].d : []) };
+  },
+  clear: (s: ORSetState): ORSetState => {
+    const all: Dot[] = [];
+    const ks = Object.keys(s.m);
+    for (let i = 0; i < ks.length; i++) for (let k = 0; k < s.m[ks[i]].d.length; k++) all.push(s.m[ks[i]].d[k]);
+    return { m: {}, c: contextOf(all) };
+  },
 };
 
 /**

@@ -9,7 +9,7 @@
  *
  * Wire: [p, n], each in the G-Counter's form.
  */
-import { arr, fail, count, MAX_COUNT, MAX_SAFE } from './check.ts';
+import { arr, fail, nat, MAX_COUNT, MAX_SAFE } from './check.ts';
 import { core, full } from './core.ts';
 import { MutatorError } from './errors.ts';
 import { claims as countClaims, copy as copyCounts, GCounter, type GCounterState } from './gcounter.ts';
@@ -69,7 +69,7 @@ function op(k: number, a: any, b: any): any {
       for (let i = 0; i < flat.length; i += 2) {
         const r = replicaItem(flat[i], what + ' replica');
         if (i > 0 && !((flat[i - 2] as string) < r)) fail(what + ' replicas: keys must be strictly ascending');
-        const n = count(flat[i + 1], what + ' count of ' + r);
+        const n = nat(flat[i + 1], what + ' count of ' + r, true);
         if (n === 0) fail(what + ' count of ' + r + ': a zero entry is left out, not sent');
         half[r] = n;
         sum += n;
