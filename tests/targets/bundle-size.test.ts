@@ -24,8 +24,10 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * Ceilings in gzip -9 bytes. Pollen's part was 37,891 on the first build and 43,436 after main brought the
  * composed node, the crash-safe store and interest sets; the whole bundle 149,684. The room above (about 10% and
  * 4%) is for the work still being merged (cluster keys), not for drift: past it, decide and change the number.
+ * 49,000 (was 48,000, at 47,362): the board's core tables of the PN-Counter, OR-Set and LWW (crdt/core.ts) sit
+ * beside the full ones the browser registers, about 1,400 bytes.
  */
-const POLLEN_GZIP_MAX = 48_000;
+const POLLEN_GZIP_MAX = 49_000;
 const TOTAL_GZIP_MAX = 156_000;
 /** The aim: Pollen's part at most this fraction of Yjs's bundle for the same job (reported, not yet met). */
 const AIM = 1 / 3;
