@@ -43,9 +43,9 @@ export interface Core<S, V> {
    * join(state, delta), written into `state` and returned (use the return value: a type whose state is a number
    * or null returns a new one). The caller must own `state`: made by bottom(), decode() or copy(), and changed
    * since only by joinInto. `delta` is left as it was and may be used again; the state never shares anything
-   * with it that a later joinInto edits. Costs O(size of the delta) (times a log of the state's size); a causal
-   * delta whose context covers dots the state holds outside the keys the delta carries (a remove) costs one walk
-   * over the state's keys on top.
+   * with it that a later joinInto edits. In the full tables it costs O(size of the delta) (times a log of the
+   * state's size); a causal delta whose context covers dots the state holds outside the keys the delta carries (a
+   * remove) costs one walk over the state's keys on top. The board's OR-Set core always walks its (small) state.
    */
   joinInto(state: S, delta: S): S;
   /** a ≤ b in the lattice order, i.e. join(a, b) equals b. */
