@@ -9,8 +9,9 @@ import { ORSetCore } from '../../crdt/orset.ts';
 import { LWWCore } from '../../crdt/lww.ts';
 import { HyParView } from '../../runtime/membership/hyparview.ts';
 import { Plumtree } from '../../runtime/plumtree.ts';
+import { AntiEntropy } from '../../runtime/antientropy.ts';
 import { publish } from './profile.ts';
 
 publish(function () {
-  return { membership: HyParView, plumtree: Plumtree, types: register(register(register(registry(), PNCounterCore), ORSetCore), LWWCore) };
+  return { membership: HyParView, plumtree: Plumtree, sync: AntiEntropy, types: register(register(register(registry(), PNCounterCore), ORSetCore), LWWCore) };
 }, 'peer');
