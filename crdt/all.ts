@@ -38,7 +38,7 @@ export const ALL: reg.Registry = allTypes();
 
 /** typeOf over ALL. */
 export function typeOf(spec: string): Crdt<any, any> {
-  return reg.typeOf(ALL, spec);
+  return reg.typeOf(ALL, spec) as Crdt<any, any>;
 }
 
 /** specOf over ALL. */

@@ -16,7 +16,7 @@
  * adds payload slots ([r, n, v]); a DotMap is a plain object of inner stores keyed by a canonical key. Every
  * store is sorted by dot (replica, then counter) so joins are merges and equal states encode to equal bytes.
  */
-import { arr, count, fail, MAX_COUNT } from './check.ts';
+import { arr, count, fail, MAX_COUNT, nat } from './check.ts';
 import { MutatorError } from './errors.ts';
 import { replicaArg, replicaItem } from './guards.ts';
 import { cmpStr, hasOwn, sortedKeys } from './keys.ts';
@@ -65,7 +65,8 @@ export function maxCounter(c: Context, r: ReplicaId): number {
 
 /** The dot replica r makes next: one past everything of r's the context has seen, so a dot is never reused. */
 export function nextDot(c: Context, r: ReplicaId): Dot {
-  const n = maxCounter(c, replicaArg(r, 'new dot')) + 1;
+  replicaArg(r, 'new dot');
+  const n = (hasOwn(c.cloud, r) ? c.cloud[r][c.cloud[r].length - 1] : hasOwn(c.vv, r) ? c.vv[r] : 0) + 1;
   // A peer may have claimed r's counters up to the bound (decode allows it); r then cannot make a new dot, and
   // says so, rather than minting one that every decoder refuses.
   if (n > MAX_COUNT) throw new MutatorError('overflow', 'new dot: replica ' + r + ' has used every counter up to 2^48; use a new replica id');
@@ -75,7 +76,7 @@ export function nextDot(c: Context, r: ReplicaId): Dot {
 export function contains(c: Context, d: Dotted): boolean {
   const r = d[0];
   const n = d[1];
-  if (n <= vvOf(c, r)) return true;
+  if (hasOwn(c.vv, r) && n <= c.vv[r]) return true;
   if (!hasOwn(c.cloud, r)) return false;
   const cl = c.cloud[r];
   let lo = 0;
@@ -169,7 +170,7 @@ export function contextOf(dots: Dotted[]): Context {
 /** Is every dot of a also in b? Relies on b being compacted: b never holds vv[r] + 1 in its cloud. */
 export function leqContext(a: Context, b: Context): boolean {
   const va = Object.keys(a.vv);
-  for (let i = 0; i < va.length; i++) if (a.vv[va[i]] > vvOf(b, va[i])) return false;
+  for (let i = 0; i < va.length; i++) if (!hasOwn(b.vv, va[i]) || a.vv[va[i]] > b.vv[va[i]]) return false;
   const ca = Object.keys(a.cloud);
   for (let i = 0; i < ca.length; i++) {
     const r = ca[i];
@@ -271,7 +272,7 @@ export function removals(c: Context, held: Dotted[]): Removals {
   for (let i = 0; i < rs.length; i++) {
     const r = rs[i];
     const hs = hasOwn(per, r) ? per[r].sort((x, y) => x - y) : [];
-    const top = vvOf(c, r);
+    const top = hasOwn(c.vv, r) ? c.vv[r] : 0;
     const cl = hasOwn(c.cloud, r) ? c.cloud[r] : [];
     const gone = top + cl.length - hs.length;
     if (gone <= 0) continue;
@@ -430,7 +431,24 @@ export function joinContextInto(a: Context, b: Context): Context {
   const cb = Object.keys(b.cloud);
   for (let i = 0; i < cb.length; i++) {
     const r = cb[i];
-    const ns = hasOwn(a.cloud, r) ? mergeCounters(a.cloud[r], b.cloud[r]) : b.cloud[r];
+    let ns = b.cloud[r];
+    if (hasOwn(a.cloud, r)) {
+      // the two ascending lists merged, without duplicates (mergeCounters, written out: a board pays per function)
+      const x = a.cloud[r];
+      ns = [];
+      let k = 0;
+      let j = 0;
+      while (k < x.length || j < b.cloud[r].length) {
+        const y = j < b.cloud[r].length ? b.cloud[r][j] : Infinity;
+        if (k < x.length && x[k] <= y) {
+          if (x[k] === y) j++;
+          ns.push(x[k++]);
+        } else {
+          ns.push(y);
+          j++;
+        }
+      }
+    }
     delete a.cloud[r];
     settle(a.vv, a.cloud, r, ns);
   }
@@ -570,14 +588,15 @@ export function decodeContext(item: Item, what: string): Context {
     const r = replicaItem(vvItems[i], what + ' vector');
     if (prev !== undefined && !(prev < r)) fail(what + ' vector: replicas must be strictly ascending');
     prev = r;
-    vv[r] = counter(vvItems[i + 1], what + ' vector ' + r);
+    vv[r] = nat(vvItems[i + 1], what + ' vector ' + r, true);
+    if (vv[r] < 1) fail(what + ' vector ' + r + ': dot counters start at 1');
   }
   const cloudItems = arr(pair[1], what + ' cloud');
   if (cloudItems.length % 2 !== 0) fail(what + ' cloud: expected replica/counter pairs');
   const cloud: { [r: string]: number[] } = {};
   let last: Dot | null = null;
   for (let i = 0; i < cloudItems.length; i += 2) {
-    const d: Dot = [replicaItem(cloudItems[i], what + ' cloud'), counter(cloudItems[i + 1], what + ' cloud')];
+    const d: Dot = [replicaItem(cloudItems[i], what + ' cloud'), nat(cloudItems[i + 1], what + ' cloud', true)];
     if (last !== null && cmpDot(last, d) >= 0) fail(what + ' cloud: dots must be strictly ascending');
     last = d;
     if (d[1] <= (hasOwn(vv, d[0]) ? vv[d[0]] : 0) + 1) {

@@ -27,13 +27,17 @@ export function arr(item: Item, what: string, length?: number): Item[] {
   return item;
 }
 
-/** A non-negative safe integer (a counter, a sequence number). */
-export function nat(item: Item, what: string): number {
+/**
+ * A non-negative safe integer (a counter, a sequence number); with `claim`, a counter a peer claims (a dot
+ * counter, a G-Counter entry, a timestamp), refused past MAX_COUNT with reason "claim".
+ */
+export function nat(item: Item, what: string, claim?: boolean): number {
   // -0 passes every comparison with 0 yet encodes differently, so two replicas would hold "equal" states with
   // different bytes and digests forever: it is refused like NaN and the infinities.
   if (typeof item !== 'number' || item < 0 || item > MAX_SAFE || Math.floor(item) !== item || (item === 0 && 1 / item < 0)) {
     fail(what + ': expected a non-negative integer (not -0)');
   }
+  if (claim && item > MAX_COUNT) throw new DecodeError('claim', what + ': ' + item + ' is past the largest counter a peer may claim (2^48)');
   return item;
 }
 
@@ -57,9 +61,7 @@ export function bool(item: Item, what: string): boolean {
 
 /** A counter a peer claims (a dot counter, a G-Counter entry, a timestamp): a natural number up to MAX_COUNT. */
 export function count(item: Item, what: string): number {
-  const n = nat(item, what);
-  if (n > MAX_COUNT) throw new DecodeError('claim', what + ': ' + n + ' is past the largest counter a peer may claim (2^48)');
-  return n;
+  return nat(item, what, true);
 }
 
 /** A plain map item (not an array, not bytes, not null). */

@@ -21,13 +21,13 @@ export function isReplicaId(x: unknown): x is ReplicaId {
 /** A replica id from the wire. */
 export function replicaItem(item: Item, what: string): ReplicaId {
   const r = str(item, what);
-  if (!isReplicaId(r)) fail(what + ': replica id must be a non-empty string other than "__proto__"');
+  if (r.length === 0 || r === '__proto__') fail(what + ': replica id must be a non-empty string other than "__proto__"');
   return r;
 }
 
 /** A replica id passed to a mutator. */
 export function replicaArg(x: unknown, what: string): ReplicaId {
-  if (!isReplicaId(x)) throw new MutatorError('args', what + ': replica id must be a non-empty string other than "__proto__", got ' + String(x));
+  if (typeof x !== 'string' || x.length === 0 || x === '__proto__') throw new MutatorError('args', what + ': replica id must be a non-empty string other than "__proto__", got ' + String(x));
   return x;
 }
 

@@ -24,19 +24,6 @@ export function hasOwn(o: object, k: string): boolean {
 
 const HEX = '0123456789abcdef';
 
-function hexByte(b: number): string {
-  return HEX.charAt(b >> 4) + HEX.charAt(b & 15);
-}
-
-/** The exact bits of a float, as 16 hex digits (numbers printed as decimals differ on the board). */
-function floatKey(n: number): string {
-  const dv = new DataView(new ArrayBuffer(8));
-  dv.setFloat64(0, n);
-  let s = '';
-  for (let i = 0; i < 8; i++) s += hexByte(dv.getUint8(i));
-  return s;
-}
-
 /**
  * A canonical string for an element item: equal items give equal keys and different items different keys.
  * Strings are the common case and stay cheap ("s" + text); integers print exactly; everything else is spelled
@@ -48,15 +35,20 @@ export function keyOf(item: Item): string {
     if (Math.floor(item) === item && item <= 9007199254740991 && item >= -9007199254740991 && !(item === 0 && 1 / item < 0)) {
       return 'i' + String(item);
     }
-    return 'f' + floatKey(item);
+    // The exact bits of the float, as 16 hex digits (numbers printed as decimals differ on the board).
+    const dv = new DataView(new ArrayBuffer(8));
+    dv.setFloat64(0, item);
+    let f = 'f';
+    for (let i = 0; i < 8; i++) f += HEX.charAt(dv.getUint8(i) >> 4) + HEX.charAt(dv.getUint8(i) & 15);
+    return f;
   }
   if (item === null) return 'z';
   if (item === true) return 't';
   if (item === false) return 'u';
   if (item instanceof Uint8Array) {
-    let s = 'b';
-    for (let i = 0; i < item.length; i++) s += hexByte(item[i]);
-    return s;
+    let b = 'b';
+    for (let i = 0; i < item.length; i++) b += HEX.charAt(item[i] >> 4) + HEX.charAt(item[i] & 15);
+    return b;
   }
   if (Array.isArray(item)) {
     let s = 'a' + item.length + '(';

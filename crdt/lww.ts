@@ -16,11 +16,12 @@
  *
  * Wire: [] for bottom, else [timestamp, replica, value].
  */
-import { arr, count, fail, MAX_COUNT } from './check.ts';
+import { arr, fail, MAX_COUNT, nat } from './check.ts';
+import { core, full } from './core.ts';
 import { MutatorError } from './errors.ts';
 import { elementItem, itemArg, replicaArg, replicaItem } from './guards.ts';
-import { cmpStr, hasOwn, keyOf } from './keys.ts';
-import type { Crdt, Item, ReplicaId } from './types.ts';
+import { hasOwn, keyOf } from './keys.ts';
+import type { Core, Crdt, Item, ReplicaId } from './types.ts';
 
 export interface LWWWrite {
   ts: number;
@@ -31,86 +32,71 @@ export interface LWWWrite {
 /** null is bottom: nothing written yet. */
 export type LWWState = LWWWrite | null;
 
-function cmpStamp(a: LWWWrite, b: LWWWrite): number {
-  if (a.ts !== b.ts) return a.ts < b.ts ? -1 : 1;
-  return cmpStr(a.replica, b.replica);
-}
-
-/** A total order on writes, so join is a lattice even for two writes with one stamp. */
+/**
+ * A total order on writes, by (timestamp, replica) and then by the value's canonical key, so join is a lattice
+ * even for two writes with one stamp. Not a.value === b.value: 0 and -0 are === yet different items.
+ */
 function cmpWrite(a: LWWWrite, b: LWWWrite): number {
-  const c = cmpStamp(a, b);
-  // Not a.value === b.value: 0 and -0 are === yet different items, and must not tie.
-  if (c !== 0) return c;
-  return cmpStr(keyOf(a.value), keyOf(b.value));
+  if (a.ts !== b.ts) return a.ts < b.ts ? -1 : 1;
+  if (a.replica !== b.replica) return a.replica < b.replica ? -1 : 1;
+  const x = keyOf(a.value);
+  const y = keyOf(b.value);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** Delta of replica r writing v at timestamp ts: the write itself; MutatorError "stale" unless it would win. */
 export function set(s: LWWState, r: ReplicaId, v: Item, ts: number): LWWState {
+  return setArgs(s, r, [v, ts]);
+}
+
+/** The mutator itself, with its arguments as the store passes them ([value, timestamp]). */
+function setArgs(s: LWWState, r: ReplicaId, args: any[]): LWWState {
+  const v = args[0];
+  const ts = args[1];
   replicaArg(r, 'lww set');
   itemArg(v, 'lww set');
   if (typeof ts !== 'number' || ts < 0 || ts > MAX_COUNT || Math.floor(ts) !== ts || (ts === 0 && 1 / ts < 0)) {
     throw new MutatorError('args', 'lww set: the timestamp must be an integer from 0 to 2^48 (the most a peer accepts), got ' + String(ts));
   }
-  const w: LWWWrite = { ts: ts, replica: r, value: v };
-  if (s !== null && cmpStamp(w, s) <= 0) {
+  if (s !== null && (ts < s.ts || (ts === s.ts && r <= s.replica))) {
     throw new MutatorError('stale', 'lww set: timestamp ' + ts + ' at replica ' + r + ' does not beat the held write (' + s.ts + ' at ' + s.replica + '); use a later timestamp');
   }
-  return w;
+  return { ts: ts, replica: r, value: v };
 }
 
-function bottom(): LWWState {
-  return null;
+/** Every core operation in one function (crdt/core.ts says why). */
+function op(k: number, a: any, b: any): any {
+  switch (k) {
+    case 0:
+      return null;
+    case 1: // join, which needs no copy: a write is never edited
+      return a === null ? b : b === null ? a : cmpWrite(a, b) < 0 ? b : a;
+    case 2:
+      return a === null ? true : b === null ? false : cmpWrite(a, b) <= 0;
+    case 3: // the winning value, or null before any write
+      return a === null ? null : a.value;
+    case 4:
+      return a === null ? [] : [a];
+    case 5:
+      return a === null ? [] : [a.ts, a.replica, a.value];
+    default: {
+      const xs = arr(a, 'lww');
+      if (xs.length === 0) return null;
+      if (xs.length !== 3) fail('lww: expected [] or [timestamp, replica, value], got ' + xs.length + ' items');
+      return { ts: nat(xs[0], 'lww timestamp', true), replica: replicaItem(xs[1], 'lww replica'), value: elementItem(xs[2], 'lww value') };
+    }
+  }
 }
 
-function join(a: LWWState, b: LWWState): LWWState {
-  if (a === null) return b;
-  if (b === null) return a;
-  return cmpWrite(a, b) < 0 ? b : a;
-}
+/** What a board registers: the core operations (see op). */
+export const LWWCore: Core<LWWState, Item> = /* @__PURE__ */ core('lww', 8, op, { set: setArgs });
 
-function leq(a: LWWState, b: LWWState): boolean {
-  if (a === null) return true;
-  if (b === null) return false;
-  return cmpWrite(a, b) <= 0;
-}
-
-/** The winning value, or null before any write. */
-function value(s: LWWState): Item {
-  return s === null ? null : s.value;
-}
-
-function decompose(s: LWWState): LWWState[] {
-  return s === null ? [] : [s];
-}
-
-function encode(s: LWWState): Item {
-  return s === null ? [] : [s.ts, s.replica, s.value];
-}
-
-function decode(item: Item): LWWState {
-  const xs = arr(item, 'lww');
-  if (xs.length === 0) return null;
-  if (xs.length !== 3) fail('lww: expected [] or [timestamp, replica, value], got ' + xs.length + ' items');
-  return { ts: count(xs[0], 'lww timestamp'), replica: replicaItem(xs[1], 'lww replica'), value: elementItem(xs[2], 'lww value') };
-}
-
-export const LWW: Crdt<LWWState, Item> = {
-  name: 'lww',
-  tag: 8,
-  bottom: bottom,
-  join: join,
-  joinInto: join,
+/** The full table for Node: join is joinInto (writes are never edited), copy shares, and claims. */
+export const LWW: Crdt<LWWState, Item> = /* @__PURE__ */ full(LWWCore, {
+  join: (a, b) => op(1, a, b),
   copy: (s) => s,
   // A timestamp is a claim too: a peer that pushes one far ahead makes every local write "stale".
   claims: (s, out) => {
     if (s !== null && (!hasOwn(out, s.replica) || out[s.replica] < s.ts)) out[s.replica] = s.ts;
   },
-  leq: leq,
-  value: value,
-  decompose: decompose,
-  encode: encode,
-  decode: decode,
-  mutators: {
-    set: (s, r, a) => set(s, r, a[0], a[1]),
-  },
-};
+});

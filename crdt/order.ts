@@ -9,14 +9,10 @@
 import { cmpStr, keyOf } from './keys.ts';
 import type { Item } from './types.ts';
 
-function rank(x: Item): number {
-  if (typeof x === 'number') return x === x ? 0 : 2; // NaN has no numeric place: order it by its key
-  return typeof x === 'string' ? 1 : 2;
-}
-
 export function cmpItem(a: Item, b: Item): number {
-  const ra = rank(a);
-  const rb = rank(b);
+  // rank: numbers, strings, the rest; NaN has no numeric place: order it by its key
+  const ra = typeof a === 'number' && a === a ? 0 : typeof a === 'string' ? 1 : 2;
+  const rb = typeof b === 'number' && b === b ? 0 : typeof b === 'string' ? 1 : 2;
   if (ra !== rb) return ra - rb;
   if (ra === 0) {
     const x = a as number;

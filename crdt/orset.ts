@@ -14,15 +14,15 @@
  * add-wins graph, which keeps two such element maps under one context.
  */
 import {
-  type Context, type Dot, type DotIndex, type Dotted, cachedIndex, contextClaims, contextOf, copyContext, dotKey, setIndex, sharedDots, decodeContext, decodeDots, emptyContext, encodeContext,
-  encodeDots, joinContext, joinContextInto, joinDotMap, joinStore, leqContext, leqStore, nextDot, removals,
-  rowContext, sharedBeyond, unseen,
+  type Context, type Dot, type DotIndex, type Dotted, cachedIndex, cmpDot, contains, contextClaims, contextOf, copyContext, dotKey, setIndex, sharedDots, decodeContext,
+  encodeContext, encodeDots, joinContext, joinContextInto, joinDotMap, joinStore, leqContext, leqStore, nextDot, removals, sharedBeyond, unseen,
 } from './causal.ts';
-import { arr, fail } from './check.ts';
-import { elementItem, itemArg } from './guards.ts';
+import { core, full } from './core.ts';
+import { arr, fail, nat } from './check.ts';
+import { elementItem, itemArg, replicaItem } from './guards.ts';
 import { hasOwn, keyOf, sortedKeys } from './keys.ts';
-import { sortItems } from './order.ts';
-import type { Crdt, Item, ReplicaId } from './types.ts';
+import { cmpItem } from './order.ts';
+import type { Core, Crdt, Item, ReplicaId } from './types.ts';
 
 /** One element: the item and the dots (sorted) of the adds that keep it present. */
 export interface Elem {
@@ -249,7 +249,7 @@ export function addElem(m: Elems, c: Context, replica: ReplicaId, item: Item): {
   const dot = nextDot(c, replica);
   const out: Elems = {};
   out[key] = { e: item, d: [dot] };
-  return { m: out, c: contextOf(dotsAt(m, key).concat([dot])) };
+  return { m: out, c: contextOf((hasOwn(m, key) ? m[key].d : []).concat([dot])) };
 }
 
 /** One element map per (element, dot), for decompose. */
@@ -288,7 +288,20 @@ export function decodeElems(item: Item, c: Context, seen: { [k: string]: boolean
     const k = keyOf(e);
     if (prev !== undefined && !(prev < k)) fail(what + ': elements must be in strictly ascending key order, without repeats');
     prev = k;
-    m[k] = { e: e, d: decodeDots(items[i + 1], c, seen, what + ' dots') };
+    // the element's dots: [r, n, …], non-empty, strictly ascending, each in the context and made for one entry
+    const ds = arr(items[i + 1], what + ' dots');
+    if (ds.length === 0 || ds.length % 2 !== 0) fail(what + ' dots: expected one or more replica/counter pairs');
+    const d: Dot[] = [];
+    for (let j = 0; j < ds.length; j += 2) {
+      const dot: Dot = [replicaItem(ds[j], what + ' dots'), nat(ds[j + 1], what + ' dots', true)];
+      if (dot[1] < 1) fail(what + ' dots: dot counters start at 1');
+      if (d.length > 0 && cmpDot(d[d.length - 1], dot) >= 0) fail(what + ' dots: dots must be strictly ascending');
+      if (!contains(c, dot)) fail(what + ' dots: dot (' + dot[0] + ', ' + dot[1] + ') is not in the causal context');
+      if (hasOwn(seen, dot[1] + ':' + dot[0])) fail(what + ' dots: dot (' + dot[0] + ', ' + dot[1] + ') appears twice');
+      seen[dot[1] + ':' + dot[0]] = true;
+      d.push(dot);
+    }
+    m[k] = { e: e, d: d };
   }
   return m;
 }
@@ -297,56 +310,182 @@ export function decodeElems(item: Item, c: Context, seen: { [k: string]: boolean
 
 /** Add (or re-add) an element: one fresh dot, replacing the element's observed dots. */
 export function add(s: ORSetState, replica: ReplicaId, item: Item): ORSetState {
-  return addElem(s.m, s.c, replica, itemArg(item, 'orset add'));
+  return MUTATORS.add(s, replica, [item]);
 }
 
 /** Remove what this replica has observed of the element; a concurrent add survives. */
 export function remove(s: ORSetState, item: Item): ORSetState {
-  return { m: {}, c: contextOf(dotsAt(s.m, keyOf(itemArg(item, 'orset remove')))) };
+  return MUTATORS.remove(s, '', [item]);
 }
 
 /** Remove every observed element. */
 export function clear(s: ORSetState): ORSetState {
-  return { m: {}, c: contextOf(elemDots(s.m)) };
+  return MUTATORS.clear(s);
 }
 
 export function has(s: ORSetState, item: Item): boolean {
   return hasOwn(s.m, keyOf(item));
 }
 
-export const ORSet: Crdt<ORSetState, Item[]> = {
-  name: 'orset',
-  tag: 9,
-  bottom: () => ({ m: {}, c: emptyContext() }),
+/** The core mutators, shared by the board's table and the full one (add, remove and clear above call them). */
+const MUTATORS = {
+  add: (s: ORSetState, r: ReplicaId, args: any[]): ORSetState => addElem(s.m, s.c, r, itemArg(args[0], 'orset add')),
+  remove: (s: ORSetState, _r: ReplicaId, args: any[]): ORSetState => {
+    const k = keyOf(itemArg(args[0], 'orset remove'));
+    return { m: {}, c: contextOf(hasOwn(s.m, k) ? s.m[k].d : []) };
+  },
+  clear: (s: ORSetState): ORSetState => {
+    const all: Dot[] = [];
+    const ks = Object.keys(s.m);
+    for (let i = 0; i < ks.length; i++) for (let k = 0; k < s.m[ks[i]].d.length; k++) all.push(s.m[ks[i]].d[k]);
+    return { m: {}, c: contextOf(all) };
+  },
+};
+
+/**
+ * Every core operation of the OR-Set in one function (crdt/core.ts says why). Its joinInto and leq walk the
+ * state, which on a board of a few dozen elements costs less than an index would; the full table below keeps
+ * the index and the bounded-by-the-delta versions for Node.
+ */
+function op(k: number, a: any, b: any): any {
+  switch (k) {
+    case 0:
+      return { m: {}, c: { vv: {}, cloud: {} } };
+    case 1: {
+      // joinInto: per key, a's dots against the delta's context and the delta's against a's; then, the delta
+      // possibly removing dots elsewhere, the rest of a against the delta's context.
+      const s = a as ORSetState;
+      const d = b as ORSetState;
+      const ks = Object.keys(d.m);
+      for (let i = 0; i < ks.length; i++) {
+        const x = hasOwn(s.m, ks[i]) ? s.m[ks[i]] : null;
+        const ds = mergeDots(x === null ? [] : x.d, s.c, d.m[ks[i]].d, d.c);
+        if (ds.length === 0) delete s.m[ks[i]];
+        else if (x === null || ds !== x.d) s.m[ks[i]] = { e: x === null ? d.m[ks[i]].e : x.e, d: ds };
+      }
+      const rest = Object.keys(s.m);
+      for (let i = 0; i < rest.length; i++) {
+        if (hasOwn(d.m, rest[i])) continue;
+        const x = s.m[rest[i]];
+        const ds = mergeDots(x.d, s.c, [], d.c);
+        if (ds.length === 0) delete s.m[rest[i]];
+        else if (ds !== x.d) s.m[rest[i]] = { e: x.e, d: ds };
+      }
+      joinContextInto(s.c, d.c);
+      return s;
+    }
+    case 2: {
+      // leq: a's context within b's, and every dot b holds that a has seen still held by a under that key.
+      if (!leqContext(a.c, b.c)) return false;
+      const ks = Object.keys(b.m);
+      for (let i = 0; i < ks.length; i++) {
+        const y: Dot[] = b.m[ks[i]].d;
+        const x: Dot[] = hasOwn(a.m, ks[i]) ? a.m[ks[i]].d : [];
+        let at = 0;
+        for (let j = 0; j < y.length; j++) {
+          if (!contains(a.c, y[j])) continue;
+          while (at < x.length && cmpDot(x[at], y[j]) < 0) at++;
+          if (at >= x.length || cmpDot(x[at], y[j]) !== 0) return false;
+        }
+      }
+      return true;
+    }
+    case 3: {
+      const out: Item[] = [];
+      const ks = Object.keys(a.m);
+      for (let i = 0; i < ks.length; i++) out.push(a.m[ks[i]].e);
+      return out.sort(cmpItem);
+    }
+    case 4: {
+      // decompose: one part per (element, dot), one per removed dot, one per replica whose removals are many.
+      const s = a as ORSetState;
+      const out: ORSetState[] = [];
+      const held: Dot[] = [];
+      const ks = sortedKeys(s.m);
+      for (let i = 0; i < ks.length; i++) {
+        const el = s.m[ks[i]];
+        for (let j = 0; j < el.d.length; j++) {
+          const one: Elems = {};
+          one[ks[i]] = { e: el.e, d: [el.d[j]] };
+          out.push({ m: one, c: contextOf([el.d[j]]) });
+          held.push(el.d[j]);
+        }
+      }
+      const gone = removals(s.c, held);
+      for (let i = 0; i < gone.dots.length; i++) out.push({ m: {}, c: contextOf([gone.dots[i]]) });
+      for (let i = 0; i < gone.rows.length; i++) {
+        const r = gone.rows[i];
+        const m: Elems = {};
+        for (let j = 0; j < ks.length; j++) {
+          const mine: Dot[] = [];
+          const all = s.m[ks[j]].d;
+          for (let n = 0; n < all.length; n++) if (all[n][0] === r) mine.push(all[n]);
+          if (mine.length > 0) m[ks[j]] = { e: s.m[ks[j]].e, d: mine };
+        }
+        const c: Context = { vv: {}, cloud: {} };
+        if (hasOwn(s.c.vv, r)) c.vv[r] = s.c.vv[r];
+        if (hasOwn(s.c.cloud, r)) c.cloud[r] = s.c.cloud[r];
+        out.push({ m: m, c: c });
+      }
+      return out;
+    }
+    case 5: {
+      // encode: [[item, [r, n, …], …] in key order, context]
+      const out: Item[] = [];
+      const ks = sortedKeys(a.m);
+      for (let i = 0; i < ks.length; i++) {
+        const d: Dot[] = a.m[ks[i]].d;
+        const ds: Item[] = [];
+        for (let j = 0; j < d.length; j++) ds.push(d[j][0], d[j][1]);
+        out.push(a.m[ks[i]].e, ds);
+      }
+      return [out, encodeContext(a.c)];
+    }
+    default: {
+      const top = arr(a, 'orset', 2);
+      const c = decodeContext(top[1], 'orset context');
+      return { m: decodeElems(top[0], c, {}, 'orset elements', null), c: c };
+    }
+  }
+}
+
+/**
+ * The DotSet join of one element's dots: x under context cx (the state's) with y under cy (the delta's); x
+ * itself when nothing changes, so a caller can tell.
+ */
+function mergeDots(x: Dot[], cx: Context, y: Dot[], cy: Context): Dot[] {
+  const out: Dot[] = [];
+  let same = true;
+  let i = 0;
+  let j = 0;
+  while (i < x.length || j < y.length) {
+    const c = i >= x.length ? 1 : j >= y.length ? -1 : cmpDot(x[i], y[j]);
+    if (c === 0) {
+      out.push(x[i++]);
+      j++;
+    } else if (c < 0) {
+      if (contains(cy, x[i])) same = false;
+      else out.push(x[i]);
+      i++;
+    } else {
+      if (!contains(cx, y[j])) {
+        out.push(y[j]);
+        same = false;
+      }
+      j++;
+    }
+  }
+  return same ? x : out;
+}
+
+/** What a board registers: the core operations (see op). */
+export const ORSetCore: Core<ORSetState, Item[]> = /* @__PURE__ */ core('orset', 9, op, MUTATORS);
+
+/** The full table for Node: joins bounded by the delta (with the hidden dot index), the immutable join, claims. */
+export const ORSet: Crdt<ORSetState, Item[]> = /* @__PURE__ */ full(ORSetCore, {
   join: (a, b) => ({ m: joinElems(a.m, a.c, b.m, b.c), c: joinContext(a.c, b.c) }),
   joinInto: orsetInto,
   copy: (s) => ({ m: copyElems(s.m), c: copyContext(s.c) }),
   claims: (s, out) => contextClaims(s.c, out),
   leq: (a, b) => leqContext(a.c, b.c) && leqElems(a.m, a.c, b.m) && noneHeldBeyond(a, b),
-  value: (s) => {
-    const out: Item[] = [];
-    const ks = Object.keys(s.m);
-    for (let i = 0; i < ks.length; i++) out.push(s.m[ks[i]].e);
-    return sortItems(out);
-  },
-  decompose: (s) => {
-    const out: ORSetState[] = [];
-    const parts = elemParts(s.m);
-    for (let i = 0; i < parts.length; i++) out.push({ m: parts[i], c: contextOf(elemDots(parts[i])) });
-    const gone = removals(s.c, elemDots(s.m));
-    for (let i = 0; i < gone.dots.length; i++) out.push({ m: {}, c: contextOf([gone.dots[i]]) });
-    for (let i = 0; i < gone.rows.length; i++) out.push({ m: elemsOf(s.m, gone.rows[i]), c: rowContext(s.c, gone.rows[i]) });
-    return out;
-  },
-  encode: (s) => [encodeElems(s.m), encodeContext(s.c)],
-  decode: (item) => {
-    const top = arr(item, 'orset', 2);
-    const c = decodeContext(top[1], 'orset context');
-    return { m: decodeElems(top[0], c, {}, 'orset elements', null), c: c };
-  },
-  mutators: {
-    add: (s, r, args) => add(s, r, args[0]),
-    remove: (s, _r, args) => remove(s, args[0]),
-    clear: (s) => clear(s),
-  },
-};
+});

@@ -16,7 +16,7 @@
  */
 import { DecodeError } from './errors.ts';
 import { hasOwn } from './keys.ts';
-import type { Crdt } from './types.ts';
+import type { Core } from './types.ts';
 
 /** Longest spec accepted (a spec travels in deltas and digests). */
 export const MAX_SPEC_LENGTH = 128;
@@ -25,7 +25,7 @@ export const MAX_SPEC_DEPTH = 4;
 /** Parameterised types built from specs are kept for reuse, up to this many (then built afresh each time). */
 const MAX_CACHED = 32;
 
-type AnyCrdt = Crdt<any, any>;
+type AnyCrdt = Core<any, any>;
 
 /** The wire tags, fixed once released (PROTOCOL.md, "Type specs"): never reuse a number for another type. */
 export const TAGS: { [name: string]: number } = {
@@ -46,7 +46,7 @@ export const TAGS: { [name: string]: number } = {
 };
 
 /** A factory: builds a type from `arity` argument types (e.g. pair, awmap). */
-export type Make = (args: AnyCrdt[]) => AnyCrdt;
+export type Make = (args: any[]) => AnyCrdt;
 
 export interface Registry {
   /** Base types by name. Null-prototype tables: names come from peers. */
@@ -77,10 +77,10 @@ export function registerFactory(r: Registry, name: string, arity: number, make: 
   return r;
 }
 
-/** A parsed spec: a name and, for a factory, its arguments. */
-interface Node {
-  name: string;
-  args: Node[] | null;
+/** A parsed spec: its canonical form and the type it names. */
+interface Parsed {
+  s: string;
+  t: AnyCrdt;
 }
 
 /** Parser position, passed along instead of closed over (a closure per call costs memory on a board). */
@@ -93,14 +93,13 @@ function bad(spec: string, why: string): never {
   throw new DecodeError('spec', 'type spec "' + spec + '": ' + why);
 }
 
-function skip(p: Cursor): void {
-  while (p.i < p.s.length && p.s.charAt(p.i) === ' ') p.i++;
-}
-
-/** Recursive descent over `name | name "(" spec ("," spec)* ")"`, spaces allowed between tokens. */
-function one(r: Registry, p: Cursor, depth: number): Node {
+/**
+ * Recursive descent over `name | name "(" spec ("," spec)* ")"`, spaces allowed between tokens: the canonical
+ * spec and the type, built as it goes (one function: a board pays per function object).
+ */
+function one(r: Registry, p: Cursor, depth: number): Parsed {
   const spec = p.s;
-  skip(p);
+  while (p.i < spec.length && spec.charAt(p.i) === ' ') p.i++;
   const start = p.i;
   for (;;) {
     const c = spec.charAt(p.i);
@@ -109,56 +108,45 @@ function one(r: Registry, p: Cursor, depth: number): Node {
   }
   const name = spec.slice(start, p.i);
   if (name.length === 0) bad(spec, 'expected a type name at ' + start);
-  skip(p);
-  if (hasOwn(r.arity, name)) {
-    const arity = r.arity[name];
-    if (depth >= MAX_SPEC_DEPTH) bad(spec, 'nested deeper than ' + MAX_SPEC_DEPTH);
-    if (spec.charAt(p.i) !== '(') bad(spec, name + ' needs ' + arity + ' type argument(s) in parentheses');
-    p.i++;
-    const args: Node[] = [];
-    for (;;) {
-      args.push(one(r, p, depth + 1));
-      const c = spec.charAt(p.i);
-      p.i++;
-      if (c === ')') break;
-      if (c !== ',') bad(spec, 'expected "," or ")" at ' + (p.i - 1));
-    }
-    if (args.length !== arity) bad(spec, name + ' takes ' + arity + ' type argument(s), got ' + args.length);
-    skip(p);
-    return { name: name, args: args };
+  while (p.i < spec.length && spec.charAt(p.i) === ' ') p.i++;
+  if (!hasOwn(r.arity, name)) {
+    if (!hasOwn(r.base, name)) bad(spec, 'unknown type "' + name + '" (known: ' + Object.keys(r.base).concat(Object.keys(r.arity)).sort().join(', ') + ')');
+    return { s: name, t: r.base[name] };
   }
-  if (!hasOwn(r.base, name)) bad(spec, 'unknown type "' + name + '" (known: ' + known(r).join(', ') + ')');
-  return { name: name, args: null };
+  const arity = r.arity[name];
+  if (depth >= MAX_SPEC_DEPTH) bad(spec, 'nested deeper than ' + MAX_SPEC_DEPTH);
+  if (spec.charAt(p.i) !== '(') bad(spec, name + ' needs ' + arity + ' type argument(s) in parentheses');
+  p.i++;
+  const args: AnyCrdt[] = [];
+  let canon = name + '(';
+  for (;;) {
+    const a = one(r, p, depth + 1);
+    canon += (args.length > 0 ? ',' : '') + a.s;
+    args.push(a.t);
+    const c = spec.charAt(p.i);
+    p.i++;
+    if (c === ')') break;
+    if (c !== ',') bad(spec, 'expected "," or ")" at ' + (p.i - 1));
+  }
+  if (args.length !== arity) bad(spec, name + ' takes ' + arity + ' type argument(s), got ' + args.length);
+  while (p.i < spec.length && spec.charAt(p.i) === ' ') p.i++;
+  canon += ')';
+  if (hasOwn(r.cache, canon)) return { s: canon, t: r.cache[canon] };
+  const t = r.make[name](args);
+  if (r.cached < MAX_CACHED) {
+    r.cache[canon] = t;
+    r.cached++;
+  }
+  return { s: canon, t: t };
 }
 
-function parse(r: Registry, spec: string): Node {
+function parse(r: Registry, spec: string): Parsed {
   if (typeof spec !== 'string') bad(String(spec), 'not a string');
   if (spec.length === 0 || spec.length > MAX_SPEC_LENGTH) bad(spec.slice(0, 32), 'length must be 1..' + MAX_SPEC_LENGTH);
   const p: Cursor = { s: spec, i: 0 };
   const n = one(r, p, 0);
   if (p.i !== spec.length) bad(spec, 'unexpected "' + spec.charAt(p.i) + '" at ' + p.i);
   return n;
-}
-
-function canonical(n: Node): string {
-  if (n.args === null) return n.name;
-  let s = n.name + '(';
-  for (let i = 0; i < n.args.length; i++) s += (i > 0 ? ',' : '') + canonical(n.args[i]);
-  return s + ')';
-}
-
-function build(r: Registry, n: Node): AnyCrdt {
-  if (n.args === null) return r.base[n.name];
-  const spec = canonical(n);
-  if (hasOwn(r.cache, spec)) return r.cache[spec];
-  const args: AnyCrdt[] = [];
-  for (let i = 0; i < n.args.length; i++) args.push(build(r, n.args[i]));
-  const t = r.make[n.name](args);
-  if (r.cached < MAX_CACHED) {
-    r.cache[spec] = t;
-    r.cached++;
-  }
-  return t;
 }
 
 /** Every name the registry's parser accepts, sorted: base types and factories. */
@@ -168,7 +156,7 @@ export function known(r: Registry): string[] {
 
 /** The type a spec names. Throws DecodeError (reason "spec") for anything malformed, unknown or too long. */
 export function typeOf(r: Registry, spec: string): AnyCrdt {
-  return build(r, parse(r, spec));
+  return parse(r, spec).t;
 }
 
 /** The canonical spec of a type built from the registry or by its factories: typeOf(r, specOf(r, t)) is t. */
@@ -176,10 +164,10 @@ export function specOf(r: Registry, t: AnyCrdt): string {
   if (hasOwn(r.base, t.name) && r.base[t.name] === t) return t.name;
   // Factories name their products after their arguments (e.g. "pair(gcounter,lww)"), so the name is the spec;
   // parsing it back both validates it and makes it canonical.
-  return canonical(parse(r, t.name));
+  return parse(r, t.name).s;
 }
 
 /** Canonical form of a spec string (spaces removed), or a DecodeError. */
 export function canonicalSpec(r: Registry, spec: string): string {
-  return canonical(parse(r, spec));
+  return parse(r, spec).s;
 }

@@ -27,26 +27,27 @@ export type ReplicaId = string;
  */
 export type Mutator<S> = (state: S, replica: ReplicaId, args: any[]) => S;
 
-export interface Crdt<S, V> {
+/**
+ * What every replica calls on a type, the node's store and anti-entropy included: a board profile registers
+ * only this (crdt/core.ts builds the board's tables, one shared set of functions for all its types), so the
+ * rest of the contract (Crdt below) costs a board nothing. crdt/core.ts derives join and copy from it.
+ */
+export interface Core<S, V> {
   /** Short stable name, e.g. "gcounter"; used in logs and in the dataflow API. */
   readonly name: string;
   /** Numeric tag on the wire (crdt/registry.ts lists them); never reused for another type. */
   readonly tag: number;
   /** The least element: joining it changes nothing. */
   bottom(): S;
-  /** Least upper bound. Idempotent, commutative, associative; returns a new state. */
-  join(a: S, b: S): S;
   /**
    * join(state, delta), written into `state` and returned (use the return value: a type whose state is a number
    * or null returns a new one). The caller must own `state`: made by bottom(), decode() or copy(), and changed
    * since only by joinInto. `delta` is left as it was and may be used again; the state never shares anything
-   * with it that a later joinInto edits. Costs O(size of the delta) (times a log of the state's size); a causal
-   * delta whose context covers dots the state holds outside the keys the delta carries (a remove) costs one walk
-   * over the state's keys on top.
+   * with it that a later joinInto edits. In the full tables it costs O(size of the delta) (times a log of the
+   * state's size); a causal delta whose context covers dots the state holds outside the keys the delta carries (a
+   * remove) costs one walk over the state's keys on top. The board's OR-Set core always walks its (small) state.
    */
   joinInto(state: S, delta: S): S;
-  /** A state equal to this one that the caller owns (for joinInto); shares only what joinInto never edits. */
-  copy(state: S): S;
   /** a ≤ b in the lattice order, i.e. join(a, b) equals b. */
   leq(a: S, b: S): boolean;
   /** The query: what an application reads. */
@@ -61,22 +62,30 @@ export interface Crdt<S, V> {
   encode(state: S): Item;
   /** From a wire item; throws DecodeError for anything that is not a well-formed state of this type. */
   decode(item: Item): S;
+  /** The delta mutators, by name. */
+  readonly mutators: { [name: string]: Mutator<S> };
+}
+
+/** The whole contract: the core plus what Node, the simulator, the tools and the laws use. */
+export interface Crdt<S, V> extends Core<S, V> {
+  /** Least upper bound. Idempotent, commutative, associative; returns a new state. */
+  join(a: S, b: S): S;
+  /** A state equal to this one that the caller owns (for joinInto); shares only what joinInto never edits. */
+  copy(state: S): S;
   /**
    * The highest counter the state claims for each replica, raised into `out` (kept where out is higher): dot
    * counters for causal types, entries for counters, timestamps for LWW; nothing for types without replicas.
    * crdt/claims.ts compares a delta's claims with what a node knows (the plausibility check).
    */
   claims(state: S, out: { [replica: string]: number }): void;
-  /** The delta mutators, by name. */
-  readonly mutators: { [name: string]: Mutator<S> };
 }
 
 /** Is the state equal to bottom? (leq to bottom, since bottom is the least element.) */
-export function isBottom<S, V>(type: Crdt<S, V>, state: S): boolean {
+export function isBottom<S, V>(type: Core<S, V>, state: S): boolean {
   return type.leq(state, type.bottom());
 }
 
 /** Lattice equality: each below the other. */
-export function equal<S, V>(type: Crdt<S, V>, a: S, b: S): boolean {
+export function equal<S, V>(type: Core<S, V>, a: S, b: S): boolean {
   return type.leq(a, b) && type.leq(b, a);
 }

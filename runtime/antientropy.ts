@@ -29,7 +29,8 @@
  *          [1, inc, mark, [varId, …]]               request (empty: nothing needed, answered by ACK instead)
  *   STATE  [mark, entries]
  */
-import type { Crdt, Item } from '../crdt/types.ts';
+import type { Core, Item } from '../crdt/types.ts';
+import { join } from '../crdt/core.ts';
 import { DecodeError } from '../crdt/errors.ts';
 import { arr, nat, str } from '../crdt/check.ts';
 import { cmpStr, hasOwn, sortedKeys } from '../crdt/keys.ts';
@@ -203,7 +204,7 @@ export function arm(ae: AeState, ctx: Ctx): void {
   ctx.setTimer(TIMER, ctx.now + ae.cfg.period + below(ctx.rng, Math.floor(ae.cfg.period / 4) + 1));
 }
 
-function sizeOf(type: Crdt<any, any>, delta: any): number {
+function sizeOf(type: Core<any, any>, delta: any): number {
   return encode(type.encode(delta)).length;
 }
 
@@ -302,7 +303,7 @@ function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer):
       break;
     }
     if (state) joined[e.id] = v.state;
-    else joined[e.id] = hasOwn(joined, e.id) ? v.type.join(joined[e.id], e.delta) : e.delta;
+    else joined[e.id] = hasOwn(joined, e.id) ? join(v.type, joined[e.id], e.delta) : e.delta;
     budget += size;
     any = true;
   }
@@ -355,7 +356,7 @@ interface Incoming {
   id: string;
   spec: string;
   /** null: a type this node does not hold (the entry is skipped). */
-  type: Crdt<any, any> | null;
+  type: Core<any, any> | null;
   delta: unknown;
 }
 

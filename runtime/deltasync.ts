@@ -28,6 +28,7 @@ import { DecodeError } from '../crdt/errors.ts';
 import { arr, nat, str } from '../crdt/check.ts';
 import { sortedKeys } from '../crdt/keys.ts';
 import { encode } from '../crdt/codec/cbor.ts';
+import { join } from '../crdt/core.ts';
 import { CLS_CONTROL, CLS_DELTA, CLS_STATE } from './io.ts';
 import type { PeerId } from './io.ts';
 import { ACK, DELTA, DIGEST, STATE } from './messages.ts';
@@ -253,7 +254,7 @@ function onTimer(node: PollenNode, id: string): boolean {
       const e = ae.buf[i];
       if (e.seq < p.acked || !interest.hears(node.hear, peer, e.id)) continue;
       const v = get(node.store, e.id) as Variable;
-      joined[e.id] = e.id in joined ? v.type.join(joined[e.id], e.delta) : e.delta;
+      joined[e.id] = e.id in joined ? join(v.type, joined[e.id], e.delta) : e.delta;
     }
     const ks = sortedKeys(joined);
     for (let i = 0; i < ks.length; i++) {

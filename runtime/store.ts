@@ -17,7 +17,7 @@
  * size when last measured plus the encoded size of each delta joined since), measured again by encoding the
  * state only when the estimate reaches the bound, so an update costs the encoding of its delta, not its state.
  */
-import type { Crdt, ReplicaId } from '../crdt/types.ts';
+import type { Core, ReplicaId } from '../crdt/types.ts';
 import { hasOwn, sortedKeys } from '../crdt/keys.ts';
 import { type ReasonError, errorType } from '../crdt/errors.ts';
 import { type Registry, typeOf, specOf } from '../crdt/registry.ts';
@@ -35,7 +35,7 @@ export interface Variable {
   id: string;
   /** Canonical type spec, e.g. "pair(gcounter,lww)". */
   spec: string;
-  type: Crdt<any, any>;
+  type: Core<any, any>;
   state: any;
   /** Cached digest of the encoded state (runtime/antientropy.ts); -1 when stale. */
   digest: number;
@@ -69,7 +69,7 @@ export function createStore(maxVars: number | undefined, types: Registry, maxSta
 }
 
 /** Encoded bytes of a state or delta of `t`. */
-export function sizeOf(t: Crdt<any, any>, x: unknown): number {
+export function sizeOf(t: Core<any, any>, x: unknown): number {
   return encode(t.encode(x)).length;
 }
 

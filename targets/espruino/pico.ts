@@ -4,14 +4,14 @@
  * as the backstop, the same three CRDT types and Serial1.
  */
 import { registry, register } from '../../crdt/registry.ts';
-import { PNCounter } from '../../crdt/pncounter.ts';
-import { ORSet } from '../../crdt/orset.ts';
-import { LWW } from '../../crdt/lww.ts';
+import { PNCounterCore } from '../../crdt/pncounter.ts';
+import { ORSetCore } from '../../crdt/orset.ts';
+import { LWWCore } from '../../crdt/lww.ts';
 import { HyParView } from '../../runtime/membership/hyparview.ts';
 import { Plumtree } from '../../runtime/plumtree.ts';
 import { AntiEntropy } from '../../runtime/antientropy.ts';
 import { publish } from './profile.ts';
 
 publish(function () {
-  return { membership: HyParView, plumtree: Plumtree, sync: AntiEntropy, types: register(register(register(registry(), PNCounter), ORSet), LWW) };
+  return { membership: HyParView, plumtree: Plumtree, sync: AntiEntropy, types: register(register(register(registry(), PNCounterCore), ORSetCore), LWWCore) };
 }, 'peer');

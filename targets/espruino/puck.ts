@@ -4,13 +4,13 @@
  * types (PN-Counter, OR-Set, LWW register) and Serial1 framed as transports/serial.ts. Pixl.js and MDBT42Q share it.
  */
 import { registry, register } from '../../crdt/registry.ts';
-import { PNCounter } from '../../crdt/pncounter.ts';
-import { ORSet } from '../../crdt/orset.ts';
-import { LWW } from '../../crdt/lww.ts';
+import { PNCounterCore } from '../../crdt/pncounter.ts';
+import { ORSetCore } from '../../crdt/orset.ts';
+import { LWWCore } from '../../crdt/lww.ts';
 import { Client } from '../../runtime/membership/client.ts';
 import { DeltaSync } from '../../runtime/deltasync.ts';
 import { publish } from './profile.ts';
 
 publish(function () {
-  return { membership: Client, plumtree: null, sync: DeltaSync, types: register(register(register(registry(), PNCounter), ORSet), LWW) };
+  return { membership: Client, plumtree: null, sync: DeltaSync, types: register(register(register(registry(), PNCounterCore), ORSetCore), LWWCore) };
 }, 'sensor');

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LWW, type LWWState, set } from '../../crdt/lww.ts';
+import { LWW, type LWWState, set, LWWCore } from '../../crdt/lww.ts';
 import { DecodeError, MutatorError } from '../../crdt/errors.ts';
 import type { Item } from '../../crdt/types.ts';
-import { lawSuite, type Op } from '../support/laws.ts';
+import { coreOnly, lawSuite, type Op } from '../support/laws.ts';
 
 const test = suite('lww');
 const J = LWW.join;
@@ -80,6 +80,13 @@ test.run();
 const value = fc.constantFrom<Item>('on', 'off', 0, 42, -1.5, true, null, [1, 'x'], { k: 'v' });
 lawSuite({
   type: LWW,
+  op: fc.tuple(value, fc.integer({ min: 0, max: 20 })).map((t): Op => ['set', [t[0], t[1]]]),
+  sequential: (_v, op) => op[1][0] as Item,
+});
+
+// The board's table: the same laws for its own joinInto, leq, decompose and codec.
+lawSuite({
+  type: coreOnly(LWWCore),
   op: fc.tuple(value, fc.integer({ min: 0, max: 20 })).map((t): Op => ['set', [t[0], t[1]]]),
   sequential: (_v, op) => op[1][0] as Item,
 });

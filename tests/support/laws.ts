@@ -7,7 +7,8 @@
 import fc from 'fast-check';
 import * as assert from 'uvu/assert';
 import { suite } from 'uvu';
-import { type Crdt, equal, isBottom } from '../../crdt/types.ts';
+import { type Core, type Crdt, equal, isBottom } from '../../crdt/types.ts';
+import { full } from '../../crdt/core.ts';
 import { encode as cborEncode, decode as cborDecode } from '../../crdt/codec/cbor.ts';
 
 /** An operation: a mutator name and its arguments. */
@@ -27,6 +28,14 @@ export interface LawSpec<S, V> {
 }
 
 const REPLICAS = ['a', 'b', 'c', 'd', 'e'];
+
+/**
+ * A core table alone (what a board registers), with join and copy derived by crdt/core.ts and no claims, named
+ * "<name> core": run through lawSuite, it holds the board's joinInto, leq, decompose and codec to the laws.
+ */
+export function coreOnly<S, V>(c: Core<S, V>): Crdt<S, V> {
+  return Object.assign(full(c, { claims: () => undefined }), { name: c.name + ' core' });
+}
 
 /** Apply one op at a replica: returns the delta, or null when the mutator refuses the op. */
 export function applyOp<S, V>(type: Crdt<S, V>, s: S, replica: string, op: Op): S | null {
