@@ -22,8 +22,7 @@
  */
 import { Decoder, Encoder } from 'cbor-x';
 import type { Item, ItemMap } from '../types.ts';
-import { canonicalKeys, check, decode as portableDecode, encode as portableEncode, kindOf } from './cbor.ts';
-import { deeper } from './encode.ts';
+import { EncodeError, canonicalKeys, check, decode as portableDecode, encode as portableEncode, kindOf } from './cbor.ts';
 import { floatWidth } from './float.ts';
 import { type Limits, limits } from './limits.ts';
 import { utf8Length } from './utf8.ts';
@@ -46,6 +45,14 @@ const DECODER = new Decoder({
 
 /** Frames nesting deeper than this go through the portable decoder, whose stack is explicit; cbor-x recurses. */
 const CBORX_DEPTH = 256;
+
+/** Called once per container: past maxDepth (or in a cycle, which never ends) the encoder stops, as encode.ts does. */
+function deeper(depth: number, maxDepth: number): number {
+  if (depth >= maxDepth) {
+    throw new EncodeError('depth', 'the item nests arrays and maps deeper than maxDepth (or contains itself), so no peer would decode it');
+  }
+  return depth + 1;
+}
 
 /** Thrown out of prepare when only the portable encoder can write the item. */
 const PORTABLE = { portable: true };

@@ -55,13 +55,23 @@ export const BOARDS: { [name: string]: BoardSpec } = {
   bangle2: { entry: PICO, pool: 12000, storage: 65536, budget: { bytes: 65536, load: 12000, peak: 12000 }, enforce: ['runs', 'load'] },
 };
 
-/** transports/crc.ts becomes targets/espruino/crc.ts (E.CRC32, no table) in every board bundle. */
+/** Modules the board replaces with its own (the same exports, on the interpreter's native primitives). */
+const BOARD_SWAPS: { [file: string]: string } = {
+  // E.CRC32 instead of a 1 KB table and a loop in JavaScript.
+  'transports/crc.ts': 'targets/espruino/crc.ts',
+  // An 8-bit interpreter holds text as its UTF-8 bytes: no conversion, E.toString to read.
+  'crdt/codec/utf8.ts': 'targets/espruino/utf8.ts',
+};
+
+/** Every board bundle takes the BOARD_SWAPS files in place of the portable ones (except inside the swap itself). */
 export const BOARD_PLUGINS: esbuild.Plugin[] = [{
-  name: 'board-crc',
+  name: 'board-swaps',
   setup(b) {
-    b.onResolve({ filter: /\/crc\.ts$/ }, (a) => {
-      const p = path.resolve(a.resolveDir, a.path);
-      return p === path.join(ROOT, 'transports/crc.ts') ? { path: path.join(ROOT, 'targets/espruino/crc.ts') } : undefined;
+    b.onResolve({ filter: /\/(crc|utf8)\.ts$/ }, (a) => {
+      const rel = path.relative(ROOT, path.resolve(a.resolveDir, a.path)).split(path.sep).join('/');
+      const swap = BOARD_SWAPS[rel];
+      if (!swap || path.resolve(a.importer) === path.join(ROOT, swap)) return undefined;
+      return { path: path.join(ROOT, swap) };
     });
   },
 }];
