@@ -85,7 +85,10 @@ function prepare(x: Item, depth: number, maxDepth: number): unknown {
     const d = deeper(depth, maxDepth);
     const ks = canonicalKeys(m);
     const out = new Map<string, unknown>();
-    for (let i = 0; i < ks.length; i++) out.set(ks[i], prepare(m[ks[i]], d, maxDepth));
+    for (let i = 0; i < ks.length; i++) {
+      if (utf8Length(ks[i], true) < 0) throw PORTABLE; // the portable encoder throws the EncodeError
+      out.set(ks[i], prepare(m[ks[i]], d, maxDepth));
+    }
     return out;
   }
   return x; // bytes, booleans, null: cbor-x writes them as the wire does

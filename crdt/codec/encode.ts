@@ -61,15 +61,13 @@ export function kindOf(x: unknown): string {
 }
 
 /**
- * The keys of m in wire order (the order of their encoded bytes). Throws EncodeError "key" for "__proto__" (a
- * decoder must refuse it: on a plain object it replaces the prototype) and "text" for a key with no UTF-8 form.
+ * The keys of m in wire order (the order of their encoded bytes). Throws EncodeError "key" for "__proto__": a
+ * decoder must refuse it (on a plain object it replaces the prototype). A key with no UTF-8 form is left to the
+ * encoder to refuse.
  */
 export function canonicalKeys(m: ItemMap): string[] {
   const ks = Object.keys(m);
-  for (let i = 0; i < ks.length; i++) {
-    if (ks[i] === '__proto__') throw new EncodeError('key', 'the key "__proto__"');
-    if (utf8Length(ks[i], WIDE) < 0) throw noText(ks[i]);
-  }
+  if (ks.indexOf('__proto__') >= 0) throw new EncodeError('key', 'the key "__proto__"');
   return ks.sort(keyOrder);
 }
 
@@ -91,10 +89,6 @@ function keyOrder(a: string, b: string): number {
   return 0;
 }
 
-function noText(s: string): EncodeError {
-  return new EncodeError('text', 'text with no UTF-8 form: ' + JSON.stringify(s.length > 20 ? s.substring(0, 20) + '...' : s));
-}
-
 /**
  * Writes x at out[p...] and returns where it ends; with out null, only measures. depth is how many more
  * containers may nest: past maxDepth (or in an item that contains itself, which never ends) the encoder stops.
@@ -108,11 +102,16 @@ function put(x: Item, out: Uint8Array | null, p: number, depth: number): number 
   if (kind === 'text') {
     const s = x as string;
     const n = utf8Length(s, WIDE);
-    if (n < 0) throw noText(s);
-    p = head(out, p, 3, n);
-    if (out === null) return p + n;
-    const e = writeUtf8(s, out, p, WIDE);
-    if (!WIDE && utf8Invalid(out, p, e) >= 0) throw noText(s);
+    let e = -1;
+    if (n >= 0) {
+      p = head(out, p, 3, n);
+      if (out === null) return p + n;
+      e = writeUtf8(s, out, p, WIDE);
+    }
+    // A lone surrogate on a wide interpreter; on an 8-bit one, bytes that are not UTF-8.
+    if (n < 0 || (!WIDE && utf8Invalid(out as Uint8Array, p, e) >= 0)) {
+      throw new EncodeError('text', 'text with no UTF-8 form: ' + JSON.stringify(s.length > 20 ? s.substring(0, 20) + '...' : s));
+    }
     return e;
   }
   if (kind === 'float') {
@@ -150,7 +149,11 @@ function put(x: Item, out: Uint8Array | null, p: number, depth: number): number 
     }
     const m = x as ItemMap;
     // The order of the keys does not change the size: the measuring pass skips the sort.
-    const ks = out === null ? Object.keys(m) : canonicalKeys(m);
+    let ks = Object.keys(m);
+    if (out !== null) {
+      if (ks.indexOf('__proto__') >= 0) throw new EncodeError('key', 'the key "__proto__"');
+      ks = ks.sort(keyOrder);
+    }
     p = head(out, p, 5, ks.length);
     for (let i = 0; i < ks.length; i++) {
       p = put(ks[i], out, p, depth);
