@@ -44,6 +44,7 @@ export interface Parts {
   membership: Membership<unknown>;
   plumtree: NodeParts['plumtree'];
   types: Registry;
+  sync: NodeParts['sync'];
 }
 
 export interface Board {
@@ -85,7 +86,7 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
     const ks = Object.keys(cfg.core);
     for (let i = 0; i < ks.length; i++) (core as any)[ks[i]] = (cfg.core as any)[ks[i]];
   }
-  const node = composeNode(core, { membership: parts.membership, plumtree: parts.plumtree, dataflow: null, types: parts.types });
+  const node = composeNode(core, { membership: parts.membership, plumtree: parts.plumtree, dataflow: null, types: parts.types, sync: parts.sync });
   const links: BoardLink[] = [];
   const timers: { [id: string]: any } = {};
   const handlers: { [ev: string]: (a: unknown, b?: unknown) => void } = {};
