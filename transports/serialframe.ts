@@ -20,12 +20,14 @@
  * Empty frames (two zeros in a row) are the idle fill and the sender's lead byte: ignored, not counted.
  *
  * This file, cobs.ts, crc.ts, blefrag.ts and hello.ts keep to the board's JavaScript subset (ARCHITECTURE.md), so the
- * Espruino target can frame Serial1 and Bluetooth UART traffic with the same code (`tools/board-check.ts`).
+ * Espruino target can frame Serial1 and Bluetooth UART traffic with the same code (`tools/board-check.ts`). On the
+ * board every function object costs variables as long as the bundle is loaded, so the whole receiver is three
+ * methods (constructor, push, reset) and the sender one function that stuffs payload and CRC in one pass (the
+ * blocks cobs.ts's encodeInto writes, without a copy of the payload to append the CRC to).
  */
 import { DecodeError } from '../crdt/errors.ts';
 import { DEFAULT_LIMITS } from '../crdt/codec/limits.ts';
-import { encodedMax, encodeInto } from './cobs.ts';
-import { crc32, putCrc, getCrc, CRC_BYTES } from './crc.ts';
+import { crc32, CRC_BYTES } from './crc.ts';
 
 export interface FrameConfig {
   /**
@@ -44,21 +46,36 @@ export const DEFAULT_FRAME_CONFIG: FrameConfig = { maxFrame: DEFAULT_LIMITS.maxF
  */
 export const LEAD = true;
 
-/** Bytes on the wire for a payload of `n` bytes: lead zero, COBS of payload and CRC, trailing zero. */
+/** Bytes on the wire for a payload of `n` bytes: lead zero, COBS of payload and CRC (cobs.ts's bound), trailing zero. */
 export function framedSize(n: number, lead?: boolean): number {
-  return ((lead === undefined ? LEAD : lead) ? 1 : 0) + encodedMax(n + CRC_BYTES) + 1;
+  return ((lead === undefined ? LEAD : lead) ? 1 : 0) + n + CRC_BYTES + Math.floor((n + CRC_BYTES) / 254) + 2;
 }
 
-/** The wire bytes of one frame. The caller checks the payload against its maxFrame (the receiver will). */
+/**
+ * The wire bytes of one frame: COBS (cobs.ts) of the payload followed by its CRC-32 little-endian (crcbytes.ts),
+ * stuffed in one pass into one array. The caller checks the payload against its maxFrame (the receiver will).
+ */
 export function encodeFrame(payload: Uint8Array, lead?: boolean): Uint8Array {
-  if (lead === undefined) lead = LEAD;
-  const body = new Uint8Array(payload.length + CRC_BYTES);
-  body.set(payload, 0);
-  putCrc(body, payload.length, crc32(payload));
-  const out = new Uint8Array(framedSize(payload.length, lead));
-  let w = 0;
-  if (lead) out[w++] = 0;
-  w = encodeInto(body, out, w);
+  const n = payload.length;
+  const crc = crc32(payload);
+  const out = new Uint8Array((lead === false ? 0 : 1) + n + CRC_BYTES + Math.floor((n + CRC_BYTES) / 254) + 2);
+  let codeAt = lead === false ? 0 : 1; // where the open block's code byte goes, filled in when the block closes
+  let w = codeAt + 1;
+  let code = 1; // 1 + data bytes in the open block
+  for (let i = 0; i < n + CRC_BYTES; i++) {
+    const b = i < n ? payload[i] : (crc >>> (8 * (i - n))) & 0xff;
+    if (b !== 0) {
+      out[w++] = b;
+      code++;
+    }
+    // A zero closes the block (its code implies the zero); so does a full block of 254 data bytes (no zero implied).
+    if (b === 0 || code === 0xff) {
+      out[codeAt] = code;
+      codeAt = w++;
+      code = 1;
+    }
+  }
+  out[codeAt] = code;
   out[w++] = 0;
   return out.subarray(0, w);
 }
@@ -82,10 +99,11 @@ export class Deframer {
   bytes = 0;
   /** Frames dropped, by reason. */
   drops = { truncated: 0, crc: 0, oversized: 0 };
+  /** Bytes held for the frame in progress (for tests and metrics). */
+  pending = 0;
 
   private h: DeframerHandlers;
   private buf: Uint8Array;
-  private len = 0;
   private state = CODE;
   private code = 0; // the current block's code byte
   private left = 0; // data bytes left in the current block
@@ -93,7 +111,7 @@ export class Deframer {
   private started = false; // this frame has at least one byte (so a delimiter ends a frame, not idle fill)
 
   constructor(cfg: Partial<FrameConfig>, handlers: DeframerHandlers) {
-    this.cfg = { maxFrame: cfg.maxFrame ?? DEFAULT_FRAME_CONFIG.maxFrame };
+    this.cfg = { maxFrame: cfg.maxFrame !== undefined ? cfg.maxFrame : DEFAULT_FRAME_CONFIG.maxFrame };
     this.h = handlers;
     this.buf = new Uint8Array(this.cfg.maxFrame + CRC_BYTES);
   }
@@ -102,101 +120,83 @@ export class Deframer {
   push(chunk: Uint8Array): void {
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i];
-      switch (this.state) {
-        case SKIP:
-          if (b === 0) this.reset();
-          break;
-        case DATA:
-          if (b === 0) {
-            this.fail('truncated', 'delimiter inside a COBS block, ' + this.left + ' data bytes short');
-            this.reset();
-            break;
+      // Set when the frame in progress is dropped, with why.
+      let why: 'truncated' | 'crc' | 'oversized' | '' = '';
+      let msg = '';
+      if (this.state === SKIP) {
+        if (b === 0) this.reset();
+        continue;
+      }
+      if (b === 0) {
+        if (this.state === DATA) {
+          why = 'truncated';
+          msg = 'delimiter inside a COBS block, ' + this.left + ' data bytes short';
+        } else if (!this.started) {
+          continue; // idle fill / lead byte
+        } else {
+          // A delimiter after a complete block: check and deliver. The pending zero was the encoder's own.
+          const n = this.pending - CRC_BYTES;
+          const buf = this.buf;
+          if (n < 0) {
+            why = 'truncated';
+            msg = 'frame of ' + this.pending + ' bytes is shorter than its ' + CRC_BYTES + '-byte CRC';
+          } else {
+            const want = (buf[n] | (buf[n + 1] << 8) | (buf[n + 2] << 16) | (buf[n + 3] << 24)) >>> 0;
+            const got = crc32(buf.subarray(0, n));
+            if (want !== got) {
+              why = 'crc';
+              msg = 'CRC-32 mismatch on a frame of ' + n + ' bytes (got 0x' + got.toString(16) + ', frame says 0x' + want.toString(16) + ')';
+            } else {
+              this.frames++;
+              this.bytes += n;
+              // A copy (the buffer is reused); never Uint8Array#slice, which the board's interpreter gets wrong.
+              const payload = new Uint8Array(n);
+              payload.set(buf.subarray(0, n));
+              this.reset();
+              this.h.frame(payload);
+              continue;
+            }
           }
-          if (!this.put(b)) break;
-          if (--this.left === 0) this.endBlock();
-          break;
-        default: // CODE
-          if (b === 0) {
-            this.finish();
-            break;
-          }
+        }
+      } else {
+        let put = -1; // the decoded byte to append, if any
+        if (this.state === DATA) {
+          put = b;
+          if (--this.left === 0) this.state = CODE;
+        } else {
           if (this.pendingZero) {
+            put = 0;
             this.pendingZero = false;
-            if (!this.put(0)) break;
           }
           this.started = true;
           this.code = b;
           this.left = b - 1;
-          if (this.left === 0) this.endBlock();
-          else this.state = DATA;
+          if (this.left > 0) this.state = DATA;
+        }
+        // After a block's last byte: a short block stands for its data and one zero, unless it is the last block.
+        if (this.state === CODE) this.pendingZero = this.code < 0xff;
+        if (put >= 0 && this.pending === this.buf.length) {
+          why = 'oversized';
+          msg = 'frame exceeds maxFrame ' + this.cfg.maxFrame + ' (+' + CRC_BYTES + ' CRC bytes)';
+        } else if (put >= 0) {
+          this.buf[this.pending++] = put;
+          continue;
+        } else continue;
       }
-    }
-  }
-
-  /** Bytes held for the frame in progress (for tests and metrics). */
-  get pending(): number {
-    return this.len;
-  }
-
-  private endBlock(): void {
-    this.pendingZero = this.code < 0xff;
-    this.state = CODE;
-  }
-
-  /** Append one decoded byte; false (and the frame dropped) when it would pass maxFrame + CRC. */
-  private put(b: number): boolean {
-    if (this.len === this.buf.length) {
-      this.fail('oversized', 'frame exceeds maxFrame ' + this.cfg.maxFrame + ' (+' + CRC_BYTES + ' CRC bytes)');
+      this.drops[why]++;
       this.reset();
-      this.state = SKIP;
-      return false;
+      if (why === 'oversized') this.state = SKIP;
+      if (this.h.drop) this.h.drop(new DecodeError(why, msg));
     }
-    this.buf[this.len++] = b;
-    return true;
-  }
-
-  /** A delimiter after a complete block: check and deliver the frame. The pending zero was the encoder's own. */
-  private finish(): void {
-    if (!this.started) return; // idle fill / lead byte
-    const n = this.len - CRC_BYTES;
-    if (n < 0) {
-      this.fail('truncated', 'frame of ' + this.len + ' bytes is shorter than its ' + CRC_BYTES + '-byte CRC');
-    } else {
-      const want = getCrc(this.buf, n);
-      const got = crc32(this.buf, 0, 0, n);
-      if (want !== got) {
-        this.fail('crc', 'CRC-32 mismatch on a frame of ' + n + ' bytes (got ' + hex(got) + ', frame says ' +
-          hex(want) + ')');
-      } else {
-        this.frames++;
-        this.bytes += n;
-        // A copy (the buffer is reused); never Uint8Array#slice, which the board's interpreter gets wrong.
-        const payload = new Uint8Array(n);
-        payload.set(this.buf.subarray(0, n));
-        this.reset();
-        this.h.frame(payload);
-        return;
-      }
-    }
-    this.reset();
-  }
-
-  private fail(reason: 'truncated' | 'crc' | 'oversized', message: string): void {
-    this.drops[reason]++;
-    if (this.h.drop) this.h.drop(new DecodeError(reason, message));
   }
 
   /** Forget the frame in progress (the line was reopened: what came before belongs to another session). */
   reset(): void {
-    this.len = 0;
+    this.pending = 0;
     this.state = CODE;
     this.code = 0;
     this.left = 0;
     this.pendingZero = false;
     this.started = false;
   }
-}
-
-function hex(n: number): string {
-  return '0x' + n.toString(16).padStart(8, '0');
 }

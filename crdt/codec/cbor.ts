@@ -1,7 +1,8 @@
 /**
  * Pollen's wire codec, the portable one (PROTOCOL.md, "CBOR subset"): deterministic CBOR (RFC 8949 §4.2.1) for exactly
  * the subset the wire uses, hand-written for the board's interpreter and dependency-free. Node peers use
- * cborx.ts, which writes the same bytes and accepts the same frames.
+ * cborx.ts, which writes the same bytes and accepts the same frames. The board takes only encode and decode
+ * (encode.ts, decode.ts, float.ts, limits.ts and utf8.ts: seven function objects on the board).
  *
  *   const bytes = encode([1, 'milk', { a: true }]);  // 83 01 64 6d696c6b a1 6161 f5
  *   decode(bytes);                                   // [1, 'milk', { a: true }]
@@ -34,28 +35,17 @@
  * not an Item (reason "type"), text with no UTF-8 form ("text"), a "__proto__" key ("key"), or nesting past
  * maxDepth, which also catches an item that contains itself ("depth").
  */
-import type { Item } from '../types.ts';
-import { walk } from './decode.ts';
-import { encodeItem } from './encode.ts';
-import { type Limits, limits } from './limits.ts';
+import { decode } from './decode.ts';
+import type { Limits } from './limits.ts';
 
-export { EncodeError, canonicalKeys, kindOf } from './encode.ts';
+export { decode } from './decode.ts';
+export { EncodeError, canonicalKeys, encode, kindOf } from './encode.ts';
 export { type Limits, DEFAULT_LIMITS, limits } from './limits.ts';
-
-/** The deterministic CBOR bytes of an Item. Only limits.maxDepth applies: a peer would refuse anything deeper. */
-export function encode(item: Item, lim?: Partial<Limits>): Uint8Array {
-  return encodeItem(item, limits(lim).maxDepth);
-}
-
-/** The Item in one frame, within the limits (defaults: DEFAULT_LIMITS). Throws DecodeError. */
-export function decode(bytes: Uint8Array, lim?: Partial<Limits>): Item {
-  return walk(bytes, limits(lim), true);
-}
 
 /**
  * Runs every check decode runs, building nothing: the gate in front of a decoder that trusts its input.
  * Returns how deeply the frame nests arrays and maps (0 for a scalar). Throws DecodeError.
  */
 export function check(bytes: Uint8Array, lim?: Partial<Limits>): number {
-  return walk(bytes, limits(lim), false) as number;
+  return decode(bytes, lim, true) as number;
 }

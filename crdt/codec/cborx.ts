@@ -22,8 +22,7 @@
  */
 import { Decoder, Encoder } from 'cbor-x';
 import type { Item, ItemMap } from '../types.ts';
-import { canonicalKeys, check, decode as portableDecode, encode as portableEncode, kindOf } from './cbor.ts';
-import { deeper } from './encode.ts';
+import { EncodeError, canonicalKeys, check, decode as portableDecode, encode as portableEncode, kindOf } from './cbor.ts';
 import { floatWidth } from './float.ts';
 import { type Limits, limits } from './limits.ts';
 import { utf8Length } from './utf8.ts';
@@ -46,6 +45,14 @@ const DECODER = new Decoder({
 
 /** Frames nesting deeper than this go through the portable decoder, whose stack is explicit; cbor-x recurses. */
 const CBORX_DEPTH = 256;
+
+/** Called once per container: past maxDepth (or in a cycle, which never ends) the encoder stops, as encode.ts does. */
+function deeper(depth: number, maxDepth: number): number {
+  if (depth >= maxDepth) {
+    throw new EncodeError('depth', 'the item nests arrays and maps deeper than maxDepth (or contains itself), so no peer would decode it');
+  }
+  return depth + 1;
+}
 
 /** Thrown out of prepare when only the portable encoder can write the item. */
 const PORTABLE = { portable: true };
@@ -78,7 +85,10 @@ function prepare(x: Item, depth: number, maxDepth: number): unknown {
     const d = deeper(depth, maxDepth);
     const ks = canonicalKeys(m);
     const out = new Map<string, unknown>();
-    for (let i = 0; i < ks.length; i++) out.set(ks[i], prepare(m[ks[i]], d, maxDepth));
+    for (let i = 0; i < ks.length; i++) {
+      if (utf8Length(ks[i], true) < 0) throw PORTABLE; // the portable encoder throws the EncodeError
+      out.set(ks[i], prepare(m[ks[i]], d, maxDepth));
+    }
     return out;
   }
   return x; // bytes, booleans, null: cbor-x writes them as the wire does

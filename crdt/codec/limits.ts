@@ -66,7 +66,7 @@ export function limits(partial?: Partial<Limits>): Limits {
     const v = given[NAMES[i]];
     if (v === undefined) continue;
     if (typeof v !== 'number' || !(v >= 0) || Math.floor(v) !== v) {
-      throw new Error('limits: ' + NAMES[i] + ' must be a non-negative integer, got ' + String(v));
+      throw new Error('limits: ' + NAMES[i] + ' must be a non-negative integer, got ' + v);
     }
     mine[NAMES[i]] = v;
   }

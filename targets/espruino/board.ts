@@ -72,7 +72,8 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
   const ids = Object.keys(cfg.vars);
   const core: CoreConfig = {
     id: cfg.id,
-    seed: cfg.seed !== undefined ? cfg.seed : seedOf(),
+    // From E.hwRand where there is one (and the clock) when the config names no seed.
+    seed: cfg.seed !== undefined ? cfg.seed : ((typeof E !== 'undefined' && E.hwRand ? E.hwRand() : Math.random() * 4294967296) ^ Date.now()) >>> 0,
     // A restart is a new life: peers must tell its frames from the old one's, so the saved incarnation grows.
     incarnation: saved ? saved.incarnation + 1 : 0,
     restore: saved ? saved.state : undefined,
@@ -81,7 +82,10 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
     maxStateBytes: BOARD_KNOBS.maxStateBytes,
     limits: BOARD_KNOBS.limits,
   };
-  if (cfg.core) Object.keys(cfg.core).forEach(function (k) { (core as any)[k] = (cfg.core as any)[k]; });
+  if (cfg.core) {
+    const ks = Object.keys(cfg.core);
+    for (let i = 0; i < ks.length; i++) (core as any)[ks[i]] = (cfg.core as any)[ks[i]];
+  }
   const node = composeNode(core, { membership: parts.membership, plumtree: parts.plumtree, dataflow: null, types: parts.types, sync: parts.sync });
   const links: BoardLink[] = [];
   const timers: { [id: string]: any } = {};
@@ -136,9 +140,4 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
   // The new incarnation is written at once: a board that resets in a loop still counts its lives up.
   if (store) store.write(snapshot(node), node.incarnation);
   return board;
-}
-
-function seedOf(): number {
-  const r = typeof E !== 'undefined' && E.hwRand ? E.hwRand() : Math.random() * 4294967296;
-  return (r ^ Date.now()) >>> 0;
 }

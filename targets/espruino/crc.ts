@@ -7,8 +7,10 @@ declare const E: { CRC32(data: Uint8Array): number };
 
 export { CRC_BYTES, putCrc, getCrc } from '../../transports/crcbytes.ts';
 
-/** The CRC-32 of bytes[from, to). The board never continues a CRC (`prev`), so that is refused, not ignored. */
-export function crc32(bytes: Uint8Array, prev?: number, from?: number, to?: number): number {
-  if (prev) throw new Error('crc32: no running CRC on the board');
-  return E.CRC32(bytes.subarray(from || 0, to === undefined ? bytes.length : to)) >>> 0;
+/**
+ * The CRC-32 of bytes. The board's callers (serialframe.ts) pass the bytes alone, a subarray where they mean a
+ * range: one parameter keeps the function object small, and a running CRC (`prev`) is not supported here.
+ */
+export function crc32(bytes: Uint8Array): number {
+  return E.CRC32(bytes) >>> 0;
 }

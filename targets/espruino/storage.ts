@@ -11,7 +11,6 @@
  */
 import type { Item } from '../../crdt/types.ts';
 import { encode, decode } from '../../crdt/codec/cbor.ts';
-import { putCrc, getCrc } from './crc.ts';
 import { BOARD_KNOBS } from './knobs.ts';
 
 declare const E: { CRC32(data: Uint8Array): number; toString(b: Uint8Array): string; toUint8Array(s: string): Uint8Array };
@@ -41,8 +40,19 @@ export function openStore(name: string, delayMs?: number): BoardStore {
     load: function () {
       let best: Saved | null = null;
       for (let i = 0; i < 2; i++) {
-        const s = readSlot(S.read(name + '.' + i));
-        if (s && (!best || s.seq > best.seq)) best = s;
+        const s = S.read(name + '.' + i);
+        if (!s || s.length < HEAD + 5) continue;
+        const b = E.toUint8Array(s);
+        const n = b.length - 4;
+        const v = new DataView(b.buffer, b.byteOffset, b.length);
+        // The same four bytes little-endian as a frame's CRC (transports/crcbytes.ts).
+        if ((E.CRC32(b.subarray(0, n)) >>> 0) !== v.getUint32(n, true)) continue;
+        try {
+          const got: Saved = { seq: v.getUint32(0, true), incarnation: v.getUint32(4, true), state: decode(b.subarray(HEAD, n)) };
+          if (!best || got.seq > best.seq) best = got;
+        } catch (e) {
+          // A slot whose CRC holds but whose body does not decode (another format): the other slot serves.
+        }
       }
       if (best) seq = best.seq;
       return best;
@@ -52,10 +62,11 @@ export function openStore(name: string, delayMs?: number): BoardStore {
       seq++;
       const body = encode(state);
       const b = new Uint8Array(HEAD + body.length + 4);
-      u32(b, 0, seq);
-      u32(b, 4, incarnation);
+      const v = new DataView(b.buffer);
+      v.setUint32(0, seq >>> 0, true);
+      v.setUint32(4, incarnation >>> 0, true);
       b.set(body, HEAD);
-      putCrc(b, HEAD + body.length, E.CRC32(b.subarray(0, HEAD + body.length)) >>> 0);
+      v.setUint32(HEAD + body.length, E.CRC32(b.subarray(0, HEAD + body.length)) >>> 0, true);
       S.write(name + '.' + (seq & 1), E.toString(b));
     },
     touch: function (get, incarnation) {
@@ -64,24 +75,4 @@ export function openStore(name: string, delayMs?: number): BoardStore {
     },
   };
   return st;
-}
-
-function readSlot(s: string | undefined): Saved | null {
-  if (!s || s.length < HEAD + 5) return null;
-  const b = E.toUint8Array(s);
-  const n = b.length - 4;
-  if ((E.CRC32(b.subarray(0, n)) >>> 0) !== getCrc(b, n)) return null;
-  try {
-    return { seq: r32(b, 0), incarnation: r32(b, 4), state: decode(b.subarray(HEAD, n)) };
-  } catch (e) {
-    return null; // a slot whose CRC holds but whose body does not decode (another format): the other slot serves
-  }
-}
-
-function u32(b: Uint8Array, at: number, v: number): void {
-  putCrc(b, at, v >>> 0);
-}
-
-function r32(b: Uint8Array, at: number): number {
-  return getCrc(b, at);
 }

@@ -299,7 +299,7 @@ function allocations(f: () => void): number[] {
 test('a frame over maxFrame is refused before it is read', () => {
   const frame = new Uint8Array(70000); // all zeros: not even a valid frame past the first byte
   const msg = rejects(frame, 'frame-size', { maxFrame: 4096 });
-  assert.is(msg, 'DecodeError: frame of 70000 bytes exceeds maxFrame 4096');
+  assert.is(msg, 'DecodeError: 70000 bytes > maxFrame 4096');
   rejects(new Uint8Array(DEFAULT_LIMITS.maxFrame + 1), 'frame-size');
 });
 
@@ -317,7 +317,7 @@ test('a 4 GB string header in a 10-byte frame is "truncated", before anything is
     const sizes = allocations(() => {
       msg = rejects(f, 'truncated');
     });
-    assert.match(msg, /runs past the end of the 10-byte frame/);
+    assert.match(msg, /bytes past the end of the frame at offset 0/);
     assert.ok(sizes.every((n) => n < 64), 'allocated ' + JSON.stringify(sizes) + ' for ' + f);
   }
 });
@@ -327,7 +327,7 @@ test('an array or map header claiming 2^32 items is "truncated", before anything
   for (const f of frames) {
     const sizes = allocations(() => {
       const msg = rejects(f, 'truncated');
-      assert.match(msg, /needs at least \d+ more bytes/);
+      assert.match(msg, /items past the end of the frame/);
     });
     assert.ok(sizes.every((n) => n < 64), 'allocated ' + JSON.stringify(sizes) + ' for ' + f);
   }
@@ -391,7 +391,7 @@ test('a string over maxString is "string-size"', () => {
 });
 
 test('bytes after the item are "trailing"; an empty frame is "truncated"', () => {
-  assert.match(rejects('0000', 'trailing'), '1 byte follows the item');
+  assert.match(rejects('0000', 'trailing'), 'the item ends at offset 1, the frame at 2');
   rejects('8301020300ff', 'trailing');
   rejects('a0a0', 'trailing');
   rejects('', 'truncated');
@@ -424,7 +424,7 @@ test('tags, indefinite lengths, simple values and malformed heads are outside th
   for (const f of ['c000', 'c11a514b67b0', 'd818456449455446', 'd9ffff00', 'da0001000000', 'db000000010000000000', '81c100']) rejects(f, 'tag');
   for (const f of ['5f4101ff', '7f6161ff', '9fff', '9f00ff', 'bfff', 'ff', '819f00ff']) rejects(f, 'indefinite');
   for (const f of ['f7', 'e0', 'f0', 'f3', 'f818', 'f8ff', 'f800', '82f5f7']) rejects(f, 'simple');
-  assert.match(rejects('f7', 'simple'), 'undefined');
+  assert.match(rejects('f7', 'simple'), 'simple value 23');
   for (const f of ['1c', '1d', '1e', '1f', '3f', 'df', '5c', '9d', 'bc', 'fc', 'fd', 'fe']) rejects(f, 'reserved');
 });
 

@@ -145,4 +145,19 @@ test('the framing (COBS, CRC-32, deframer, BLE fragments) keeps to the board sub
   assert.equal(r.violations.map(formatViolation), []);
 });
 
+
+test('encodeFrame writes the blocks of cobs.ts over payload and CRC, the same bytes as framing in two steps', async () => {
+  const { encode: cobsEncode } = await import('../../transports/cobs.ts');
+  const { crc32, putCrc } = await import('../../transports/crc.ts');
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 700 }), fc.boolean(), (p, zeros) => {
+    if (zeros) p = p.map((b) => (b % 3 === 0 ? 0 : b)); // many zeros as well as long zero-free runs
+    const body = new Uint8Array(p.length + 4);
+    body.set(p);
+    putCrc(body, p.length, crc32(p));
+    const want = [0, ...cobsEncode(body), 0];
+    assert.equal(arr(encodeFrame(p)), want);
+    assert.equal(arr(encodeFrame(p, false)), want.slice(1));
+  }), { numRuns: 300 });
+});
+
 test.run();
