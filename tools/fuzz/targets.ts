@@ -21,6 +21,7 @@ import { Fragmenter, Reassembler } from '../../transports/blefrag.ts';
 import { LengthPrefixDecoder } from '../../transports/tcp.ts';
 import { Finding, type Target } from './engine.ts';
 import { TYPE_CASES, type TypeCase } from './types.ts';
+import { encodedStates, hostileFrame, type HostileSource } from './hostile.ts';
 
 const FRAME = 65536;
 
@@ -294,6 +295,7 @@ export function nodeTarget(seed: number): Target {
   let now = 0;
   let timers: { [id: string]: number } = {};
   let seeds: Uint8Array[] | undefined;
+  let hostile: HostileSource | undefined;
   const fresh = () => {
     node = createNode({ id: 'b', seed: seed, membership: 'full' });
     timers = {};
@@ -320,6 +322,16 @@ export function nodeTarget(seed: number): Target {
       if (!seeds) seeds = clusterFrames(seed);
       return seeds;
     },
+    // One input in three is a semantically hostile frame (huge claimed counters, forged incarnations, strangers'
+    // variables): see hostile.ts. run() reads its sender from the envelope, as for the mutated frames.
+    generate: (r) => {
+      if (!hostile) {
+        const vars = NODE_TYPES.map((c, i) => ({ id: varId(i), c: c }));
+        hostile = { self: 'b', neighbour: 'a', vars: vars, states: encodedStates(NODE_TYPES, (c) => statesOf(c, 13, 2, 20)) };
+      }
+      return hostileFrame(r, hostile).bytes;
+    },
+    generateOdds: 3,
     run: (b, r) => {
       now += 1 + below(r, 50);
       // Mostly from the peer the envelope names (so the frame reaches the layers past the sender check), else
