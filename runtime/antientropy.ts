@@ -44,6 +44,7 @@ import { fnv1a } from './digest.ts';
 import { MAX_COUNT, knobs } from './knobs.ts';
 import { dict } from './tables.ts';
 import * as admission from './admission.ts';
+import { claimRefusal } from './plausible.ts';
 import { type Store, type Variable, DEFAULT_MAX_VARS, StoreError, applyRemote, declare, get, ids, validId } from './store.ts';
 
 export interface AeConfig {
@@ -401,6 +402,11 @@ export function receive(ae: AeState, ctx: Ctx, store: Store, from: PeerId, id: s
   const v = get(store, id);
   if (v && v.spec !== spec) {
     ctx.count('ae.spec-mismatch', 1);
+    return false;
+  }
+  // Claims past what can be true (runtime/plausible.ts) are refused before anything is declared or joined.
+  if (claimRefusal(store, id, spec, delta) !== '') {
+    ctx.count('claims.refused', 1);
     return false;
   }
   if (!v) {
