@@ -290,7 +290,7 @@ export function clusterFrames(seed: number): Uint8Array[] {
  * The node's step with hostile frames "from" a neighbour and from strangers. The victim is a fresh node every
  * `resetEvery` inputs (its store and views then start over); timers it asks for are fired as time passes.
  */
-export function nodeTarget(seed: number): Target {
+export function nodeTarget(seed: number): Target & { victim(): PollenNode } {
   let node: PollenNode;
   let now = 0;
   let timers: { [id: string]: number } = {};
@@ -316,6 +316,8 @@ export function nodeTarget(seed: number): Target {
   return {
     name: 'node:step',
     max: FRAME,
+    /** The node being fed (for tests that look at its metrics). */
+    victim: () => node,
     resetEvery: 2000,
     reset: fresh,
     seeds: () => {
