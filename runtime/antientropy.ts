@@ -45,6 +45,7 @@ import { fnv1a } from './digest.ts';
 import { MAX_COUNT, knobs } from './knobs.ts';
 import { dict } from './tables.ts';
 import * as admission from './admission.ts';
+import { claimRefusal } from './plausible.ts';
 import * as interest from './interest.ts';
 import type { PollenNode, SyncPart } from './node.ts';
 import type { NodeEvent } from './io.ts';
@@ -405,6 +406,11 @@ export function receive(ae: AeState, ctx: Ctx, store: Store, from: PeerId, id: s
   const v = get(store, id);
   if (v && v.spec !== spec) {
     ctx.count('ae.spec-mismatch', 1);
+    return false;
+  }
+  // Claims past what can be true (runtime/plausible.ts) are refused before anything is declared or joined.
+  if (claimRefusal(store, id, spec, delta) !== '') {
+    ctx.count('claims.refused', 1);
     return false;
   }
   if (!v) {

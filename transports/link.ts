@@ -25,6 +25,7 @@ import type { PeerId } from '../runtime/io.ts';
 import { MAX_PEER_ID, peerIdProblem } from '../runtime/messages.ts';
 import { backoff } from '../runtime/backoff.ts';
 import { bytes, count, linkKnobs, queueKnobs } from './options.ts';
+import { PeerBudgets, type BudgetOptions } from './budget.ts';
 
 /** Traffic and trouble seen by one link since it was made. */
 export interface LinkCounters {
@@ -36,6 +37,9 @@ export interface LinkCounters {
   dropped: number;
   /** Malformed input and transport failures (a bad length prefix, a socket error, a refused broker). */
   errors: number;
+  /** Frames past their sender's receive budget (transports/budget.ts): dropped (also counted under dropped) on
+   *  links that cannot push back (MQTT), or held back by pausing the connection (TCP). */
+  throttled: number;
 }
 
 /** Why something went wrong; `code` is stable for programs, `message` is for people. */
@@ -49,6 +53,7 @@ export type LinkErrorCode =
   | 'not-found' // a port path, a device or an adapter that does not exist
   | 'decode' // framing of the incoming byte stream is broken
   | 'protocol' // the peer broke the link's own protocol (e.g. no hello)
+  | 'budget' // a peer sent past its receive budget (frames or bytes per second)
   | 'io'; // any other transport failure
 
 export class LinkError extends Error {
@@ -133,6 +138,12 @@ export interface LinkOptions {
   maxFrame?: number;
   /** Send queue bound (default DEFAULT_QUEUE). */
   queue?: { frames?: number; bytes?: number };
+  /**
+   * Receive budget per peer (transports/budget.ts, defaults RECEIVE_BUDGET: 1,000 frames and 1 MiB a second,
+   * bursts of 2 s). On by default on the links strangers can reach (TCP, MQTT); `false` turns it off there.
+   * Other links take it when given.
+   */
+  budget?: BudgetOptions | false;
 }
 
 /** A FIFO bounded in frames and bytes; `push` refuses (tail drop) when either bound would be passed. */
@@ -188,8 +199,14 @@ export abstract class BaseLink implements Link {
   readonly queueFrames: number;
   readonly queueBytes: number;
   readonly maxPeers: number;
-  readonly counters: LinkCounters = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, dropped: 0, errors: 0 };
+  readonly counters: LinkCounters = { framesIn: 0, bytesIn: 0, framesOut: 0, bytesOut: 0, dropped: 0, errors: 0, throttled: 0 };
   protected closed = false;
+  /** Receive budgets per peer; `deliver` drops a frame past it, unless the link pushes back itself (budgetDrops
+   *  false: it charges the budget before delivering and pauses the peer). */
+  protected budget: PeerBudgets | undefined;
+  protected budgetDrops = true;
+  private budgetReported = -Infinity;
+  private budgetUnreported = 0;
   private up: { [peer: string]: true } = Object.create(null);
   private upCount = 0;
   private listeners: { [E in keyof LinkEvents]: LinkEvents[E][] } = { frame: [], peer: [], error: [] };
@@ -207,6 +224,26 @@ export abstract class BaseLink implements Link {
     this.maxPeers = k.maxPeers;
     this.queueFrames = q.frames;
     this.queueBytes = q.bytes;
+    if (o.budget) this.budget = new PeerBudgets(o.budget, who);
+  }
+
+  /** For the links strangers can reach: a receive budget unless the options turned it off. */
+  protected budgetByDefault(o: LinkOptions): void {
+    if (o.budget !== false && !this.budget) this.budget = new PeerBudgets(o.budget || undefined, this.kind + ' link');
+  }
+
+  /** Count frames past a budget; reported as one 'budget' error a second at most (a flood must not become a
+   *  flood of events). */
+  protected throttle(from: PeerId, frames: number, dropped: boolean): void {
+    this.counters.throttled += frames;
+    if (dropped) this.counters.dropped += frames;
+    this.budgetUnreported += frames;
+    const now = Date.now();
+    if (now - this.budgetReported < 1000) return;
+    this.budgetReported = now;
+    const n = this.budgetUnreported;
+    this.budgetUnreported = 0;
+    this.report(new LinkError(this.kind, 'budget', n + ' frame(s) past the receive budget, last from ' + from + (dropped ? ', dropped' : ', held back')));
   }
 
   abstract send(to: PeerId, bytes: Uint8Array): boolean;
@@ -247,6 +284,10 @@ export abstract class BaseLink implements Link {
     if (bytes.length > this.maxFrame) {
       this.fail('oversize', 'frame of ' + bytes.length + ' bytes from ' + from + ' exceeds maxFrame ' + this.maxFrame);
       this.counters.dropped++;
+      return;
+    }
+    if (this.budgetDrops && this.budget && !this.budget.admit(from, bytes.length, Date.now())) {
+      this.throttle(from, 1, true);
       return;
     }
     this.counters.framesIn++;

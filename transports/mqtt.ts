@@ -65,6 +65,12 @@ export interface MqttOptions extends LinkOptions {
    * broker cannot be reached). For a browser page that may load without a network and must still start.
    */
   offlineStart?: boolean;
+  /**
+   * The most of the send queue (frames and bytes) frames to one peer may hold, as a fraction (default 0.5): every
+   * peer shares the one broker connection, so without it the answers to one peer that asks for much (a stranger
+   * requesting full states, say) could fill the queue and starve the others.
+   */
+  queueShare?: number;
   /** Client id (default 'pollen:<root>:<id>', so a restarted node takes over its old session at once). */
   clientId?: string;
   /**
@@ -77,8 +83,8 @@ export interface MqttOptions extends LinkOptions {
 
 /** The defaults of the options above (their reasons are there), and what each may be (transports/options.ts):
  *  MQTT's keepalive is a 16-bit count of seconds, 0 turning PINGs off. */
-export const MQTT_DEFAULTS = { keepalive: 10, connectTimeout: 5000 };
-const MQTT_RANGES = { keepalive: whole(0, 65535, 'seconds'), connectTimeout: ms(1) };
+export const MQTT_DEFAULTS = { keepalive: 10, connectTimeout: 5000, queueShare: 0.5 };
+const MQTT_RANGES = { keepalive: whole(0, 65535, 'seconds'), connectTimeout: ms(1), queueShare: { min: 0.01, max: 1, int: false, kind: 'fraction' } };
 export const MQTT_BACKOFF: Backoff = { min: 200, max: 10000 };
 
 /** A presence payload is "1"; anything longer than this is not ours and is ignored (counted). */
@@ -107,9 +113,11 @@ export class MqttLink extends BaseLink {
   private o: MqttOptions;
   private k: typeof MQTT_DEFAULTS;
   private backoff: Backoff;
-  private offline: BoundedQueue<{ topic: string; bytes: Uint8Array }>;
+  private offline: BoundedQueue<{ topic: string; to: PeerId; bytes: Uint8Array }>;
   private inflightFrames = 0;
   private inflightBytes = 0;
+  /** Frames and bytes queued (in flight or offline) per destination, for queueShare; entries leave at zero. */
+  private perPeer: { [to: string]: { frames: number; bytes: number } } = Object.create(null);
   private attempt = 0;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private inboxPrefix: string;
@@ -137,6 +145,9 @@ export class MqttLink extends BaseLink {
     this.inboxPrefix = root + '/inbox/' + o.id + '/';
     this.presencePrefix = root + '/presence/';
     this.offline = new BoundedQueue(this.queueFrames, this.queueBytes);
+    // Any client of the broker can publish to our inbox under any sender id: a budget per sender, frames past
+    // it dropped before the node sees them (transports/budget.ts).
+    this.budgetByDefault(o);
   }
 
   /** Connected to the broker now (a CONNACK came and the connection has not been lost since). */
@@ -253,7 +264,7 @@ export class MqttLink extends BaseLink {
       },
     );
     this.announce();
-    for (let f = this.offline.shift(); f; f = this.offline.shift()) this.publish(f.topic, f.bytes);
+    for (let f = this.offline.shift(); f; f = this.offline.shift()) this.publish(f.topic, f.to, f.bytes);
   }
 
   private announce(): void {
@@ -300,21 +311,33 @@ export class MqttLink extends BaseLink {
     if (frames + 1 > this.queueFrames || queued + bytes.length > this.queueBytes) {
       return this.drop('queue-full', 'send queue full (' + frames + ' frames, ' + queued + ' bytes) for ' + to);
     }
+    const mine = this.perPeer[to];
+    const share = this.k.queueShare;
+    if (mine && (mine.frames + 1 > Math.max(1, Math.floor(this.queueFrames * share)) || mine.bytes + bytes.length > this.queueBytes * share)) {
+      return this.drop('queue-full', 'frames to ' + to + ' hold their share of the send queue (' + mine.frames + ' frames, ' + mine.bytes + ' bytes; queueShare ' + share + ')');
+    }
+    if (mine) {
+      mine.frames++;
+      mine.bytes += bytes.length;
+    } else this.perPeer[to] = { frames: 1, bytes: bytes.length };
     if (!this.client.connected) {
-      this.offline.push({ topic, bytes: bytes.slice() }, bytes.length);
+      this.offline.push({ topic, to, bytes: bytes.slice() }, bytes.length);
       return true;
     }
-    this.publish(topic, bytes);
+    this.publish(topic, to, bytes);
     return true;
   }
 
-  private publish(topic: string, bytes: Uint8Array): void {
+  private publish(topic: string, to: PeerId, bytes: Uint8Array): void {
     const n = bytes.length;
     this.inflightFrames++;
     this.inflightBytes += n;
     this.client.publish(topic, bytes as Buffer, { qos: 0 }, (err) => {
       this.inflightFrames--;
       this.inflightBytes -= n;
+      const mine = this.perPeer[to];
+      if (mine && --mine.frames <= 0) delete this.perPeer[to];
+      else if (mine) mine.bytes -= n;
       if (err) {
         if (this.closed) return;
         // Lost with the connection: back to the offline queue (bounded, tail drop), so a reconnection does not
@@ -331,6 +354,7 @@ export class MqttLink extends BaseLink {
     this.leaving = true;
     clearTimeout(this.retry);
     this.offline.clear();
+    this.perPeer = Object.create(null);
     const c = this.client;
     if (c && c.connected) {
       await new Promise<void>((resolve) => {

@@ -116,6 +116,9 @@ interface Conn {
   /** When the last whole frame arrived and the last frame left (ms, Date.now()). */
   heard: number;
   said: number;
+  /** Frames cut from the chunk being read, and the timer that resumes a connection paused past its budget. */
+  got: number;
+  resume?: NodeJS.Timeout;
 }
 
 interface Dialer {
@@ -165,6 +168,10 @@ export class TcpLink extends BaseLink {
     this.maxConnections = k.maxConnections;
     this.maxPending = k.maxPending;
     this.idleTimeout = k.idleTimeout;
+    // Past its receive budget a peer is not dropped but paused: its socket rests until the debt is paid, so
+    // TCP flow control slows the sender and nothing an honest peer sent in a burst is lost.
+    this.budgetByDefault(o);
+    this.budgetDrops = false;
     for (const a of o.connect ?? []) this.dialers.push({ ...parseAddr(a), attempt: 0, parked: false });
   }
 
@@ -257,7 +264,7 @@ export class TcpLink extends BaseLink {
   }
 
   private setup(s: Socket, dialed: boolean, dialer?: Dialer): Conn {
-    const c: Conn = { socket: s, dialed, dialer, dec: new LengthPrefixDecoder(MAGIC.length + MAX_PEER_ID), pending: 0, heard: Date.now(), said: Date.now() };
+    const c: Conn = { socket: s, dialed, dialer, dec: new LengthPrefixDecoder(MAGIC.length + MAX_PEER_ID), pending: 0, heard: Date.now(), said: Date.now(), got: 0 };
     this.conns.add(c);
     s.setNoDelay(true);
     const where = dialer ? dialer.host + ':' + dialer.port : (s.remoteAddress ?? '?') + ':' + (s.remotePort ?? '?');
@@ -273,11 +280,16 @@ export class TcpLink extends BaseLink {
     }, this.helloTimeout);
     s.on('data', (chunk: Buffer) => {
       if (this.closed) return;
-      const bad = c.dec.push(chunk, (f) => this.onFrame(c, f, where));
+      c.got = 0;
+      const bad = c.dec.push(chunk, (f) => {
+        c.got++;
+        this.onFrame(c, f, where);
+      });
       if (bad !== undefined && !s.destroyed) {
         this.fail('decode', 'from ' + (c.peer ?? where) + ': ' + bad + '; closing the connection');
         s.destroy();
       }
+      this.charge(c, chunk.length);
     });
     s.on('error', (e: NodeJS.ErrnoException) => {
       if (this.closed) return;
@@ -287,6 +299,20 @@ export class TcpLink extends BaseLink {
     });
     s.on('close', () => this.onClose(c));
     return c;
+  }
+
+  /** Charge a chunk to its peer's budget; past it, stop reading the socket until the debt is paid. */
+  private charge(c: Conn, size: number): void {
+    if (!this.budget || c.peer === undefined || c.socket.destroyed) return;
+    const wait = this.budget.charge(c.peer, c.got, size, Date.now());
+    if (wait <= 0) return;
+    this.throttle(c.peer, c.got, false);
+    c.socket.pause();
+    clearTimeout(c.resume);
+    c.resume = setTimeout(() => {
+      c.resume = undefined;
+      if (!c.socket.destroyed) c.socket.resume();
+    }, wait);
   }
 
   private onFrame(c: Conn, f: Buffer, where: string): void {
@@ -336,6 +362,7 @@ export class TcpLink extends BaseLink {
 
   private onClose(c: Conn): void {
     clearTimeout(c.helloTimer);
+    clearTimeout(c.resume);
     this.conns.delete(c);
     const p = c.peer;
     if (p !== undefined && this.byPeer.get(p) === c) {
@@ -391,9 +418,12 @@ export class TcpLink extends BaseLink {
     const waits: Promise<void>[] = [];
     for (const c of this.conns) {
       clearTimeout(c.helloTimer);
+      const paused = c.resume !== undefined;
+      clearTimeout(c.resume);
       const s = c.socket;
       waits.push(new Promise((r) => (s.destroyed ? r() : s.once('close', () => r()))));
-      if (c.peer !== undefined && s.writable) {
+      // A peer paused for its budget is not read, so its FIN would never be seen: it gets no flush.
+      if (c.peer !== undefined && s.writable && !paused) {
         // Flush what is queued (a node's last DISCONNECTs), then FIN; a peer that does not read gets 1 s.
         s.end();
         setTimeout(() => s.destroy(), 1000).unref();

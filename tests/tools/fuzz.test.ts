@@ -8,6 +8,8 @@ import * as assert from 'uvu/assert';
 import { fuzz } from '../../tools/fuzz/engine.ts';
 import { allTargets } from '../../tools/fuzz/targets.ts';
 import { fuzzTcp } from '../../tools/fuzz/tcp.ts';
+import { rng } from '../../runtime/rng.ts';
+import { metrics, type PollenNode } from '../../runtime/index.ts';
 
 const test = suite('fuzz (short run)');
 const SEED = 20261204;
@@ -20,8 +22,24 @@ for (const t of allTargets(SEED)) {
     assert.is(r.crashes, 0, why);
     assert.is(r.findings, 0, why);
     assert.ok(r.accepted > 0, 'some inputs got past the decoder (the mutations are not all noise)');
+    if (t.name === 'node:step') assert.ok(r.generated > 100, 'the node target draws semantically hostile frames');
   });
 }
+
+test('node:step\'s hostile frames reach the semantic layers: forged claims are refused by the claims check', () => {
+  const t = allTargets(SEED).filter((x) => x.name === 'node:step')[0];
+  const r = rng(SEED);
+  const outcomes: { [k: string]: number } = {};
+  for (let i = 0; i < 600; i++) {
+    const out = t.run(t.generate!(r), r);
+    outcomes[out] = (outcomes[out] || 0) + 1;
+  }
+  assert.ok((outcomes.ok || 0) > 100, JSON.stringify(outcomes));
+  // The victim's own metrics: the claims check of runtime/plausible.ts refused some of the inflated deltas.
+  const node = (t as unknown as { victim(): PollenNode }).victim();
+  const m = metrics(node) as unknown as { [k: string]: number };
+  assert.ok((m['claims.refused'] || 0) > 0, 'no forged claim was refused: ' + JSON.stringify(m).slice(0, 400));
+});
 
 test('tcp:live: hostile frames over a real loopback socket; the node keeps converging with its peer', async () => {
   const r = await fuzzTcp(1000, SEED);

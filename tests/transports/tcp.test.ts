@@ -165,7 +165,9 @@ function freePort(): Promise<number> {
 }
 
 test('close() flushes what is queued before the FIN: a leaving node\'s last frames arrive', async () => {
-  const a = await tcpLink({ id: 'a', listen: 0 });
+  // No receive budget: 12 MB at once is past the default (1 MiB/s, 2 s of burst), which would pace it over
+  // seconds (tests/transports/fair.test.ts holds that); this test is about close() flushing.
+  const a = await tcpLink({ id: 'a', listen: 0, budget: false });
   // 12 MB: more than the kernel's socket buffers take at once, so most of it is still queued at close.
   const b = await tcpLink({ id: 'b', connect: ['127.0.0.1:' + a.port], queue: { bytes: 16 << 20 } });
   const ga = frames(a);

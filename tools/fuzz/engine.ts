@@ -8,7 +8,7 @@
  *   const rep = fuzz(target, 10000, 1);  // 10,000 inputs, seed 1
  *   rep.crashes;                         // 0, or the count, with samples in rep.findings
  */
-import { type Rng, fork, rng } from '../../runtime/rng.ts';
+import { type Rng, below, fork, rng } from '../../runtime/rng.ts';
 import { nextInput } from './mutate.ts';
 
 /** An input over this much CPU is a slow case (issue 12: the cost of a frame is bounded by its size). */
@@ -40,6 +40,9 @@ export interface Target {
   /** Called every `resetEvery` inputs (e.g. a fresh node, so one run's state does not grow without end). */
   reset?(): void;
   resetEvery?: number;
+  /** Hand-built inputs (e.g. semantically hostile frames), drawn for one input in `generateOdds`. */
+  generate?(r: Rng): Uint8Array;
+  generateOdds?: number;
 }
 
 export interface Sample {
@@ -55,6 +58,8 @@ export interface Report {
   target: string;
   seed: number;
   inputs: number;
+  /** Of the inputs, how many the target's own generator built (the rest are seeds and mutations). */
+  generated: number;
   accepted: number;
   rejects: { [reason: string]: number };
   crashes: number;
@@ -118,7 +123,7 @@ export function fuzz(t: Target, inputs: number, seed: number, progress?: (done: 
   const runR = fork(r, 2);
   const corpus = t.seeds().filter((s) => s.length <= t.max);
   const rep: Report = {
-    target: t.name, seed: seed, inputs: 0, accepted: 0, rejects: {}, crashes: 0, findings: 0, slow: 0, samples: [],
+    target: t.name, seed: seed, inputs: 0, generated: 0, accepted: 0, rejects: {}, crashes: 0, findings: 0, slow: 0, samples: [],
     worstMs: 0, worstSize: 0, maxSize: 0, peakHeapMB: 0, peakRssMB: 0, seconds: 0,
   };
   const start = Date.now();
@@ -126,7 +131,12 @@ export function fuzz(t: Target, inputs: number, seed: number, progress?: (done: 
   for (let i = 0; i < inputs; i++) {
     if (every > 0 && i > 0 && i % every === 0 && t.reset) t.reset();
     // The seeds themselves go first, unmutated: they must pass.
-    const input = i < corpus.length && i < inputs / 10 ? corpus[i] : nextInput(gen, corpus, t.max);
+    let input: Uint8Array;
+    if (i < corpus.length && i < inputs / 10) input = corpus[i];
+    else if (t.generate && below(gen, t.generateOdds ?? 3) === 0) {
+      input = t.generate(gen);
+      rep.generated++;
+    } else input = nextInput(gen, corpus, t.max);
     let res = once(t, input, runR);
     if (res.ms > SLOW_MS && res.kind !== 'crash') {
       const again = once(t, input, runR);

@@ -21,6 +21,7 @@ import { Fragmenter, Reassembler } from '../../transports/blefrag.ts';
 import { LengthPrefixDecoder } from '../../transports/tcp.ts';
 import { Finding, type Target } from './engine.ts';
 import { TYPE_CASES, type TypeCase } from './types.ts';
+import { encodedStates, hostileFrame, type HostileSource } from './hostile.ts';
 
 const FRAME = 65536;
 
@@ -289,11 +290,12 @@ export function clusterFrames(seed: number): Uint8Array[] {
  * The node's step with hostile frames "from" a neighbour and from strangers. The victim is a fresh node every
  * `resetEvery` inputs (its store and views then start over); timers it asks for are fired as time passes.
  */
-export function nodeTarget(seed: number): Target {
+export function nodeTarget(seed: number): Target & { victim(): PollenNode } {
   let node: PollenNode;
   let now = 0;
   let timers: { [id: string]: number } = {};
   let seeds: Uint8Array[] | undefined;
+  let hostile: HostileSource | undefined;
   const fresh = () => {
     node = createNode({ id: 'b', seed: seed, membership: 'full' });
     timers = {};
@@ -314,12 +316,24 @@ export function nodeTarget(seed: number): Target {
   return {
     name: 'node:step',
     max: FRAME,
+    /** The node being fed (for tests that look at its metrics). */
+    victim: () => node,
     resetEvery: 2000,
     reset: fresh,
     seeds: () => {
       if (!seeds) seeds = clusterFrames(seed);
       return seeds;
     },
+    // One input in three is a semantically hostile frame (huge claimed counters, forged incarnations, strangers'
+    // variables): see hostile.ts. run() reads its sender from the envelope, as for the mutated frames.
+    generate: (r) => {
+      if (!hostile) {
+        const vars = NODE_TYPES.map((c, i) => ({ id: varId(i), c: c }));
+        hostile = { self: 'b', neighbour: 'a', vars: vars, states: encodedStates(NODE_TYPES, (c) => statesOf(c, 13, 2, 20)) };
+      }
+      return hostileFrame(r, hostile).bytes;
+    },
+    generateOdds: 3,
     run: (b, r) => {
       now += 1 + below(r, 50);
       // Mostly from the peer the envelope names (so the frame reaches the layers past the sender check), else

@@ -1,0 +1,26 @@
+/**
+ * Claims checked where remote deltas are joined (issue 12): a delta claiming counters of a replica far past what
+ * this node knows of it is refused before the join (crdt/claims.ts holds the rule, this module its place in the
+ * runtime). Decoding caps every claim at 2^48; without this a peer could still push a replica's counter or
+ * entry next to the cap in one small frame, after which that replica's own updates fail ("overflow") for good.
+ *
+ *   const why = claimRefusal(store, 'cart', 'orset', delta);   // '' when plausible
+ */
+import { implausible } from '../crdt/claims.ts';
+import { typeOf } from '../crdt/registry.ts';
+import { get, type Store } from './store.ts';
+
+/**
+ * How far past the known counter a delta may claim: 2^42. No replica makes 2^42 (4.4 × 10^12) updates between
+ * two deltas of it that reach a node, and an LWW timestamp in ms (the unit Pollen's own writers use) stays below
+ * 2^42 until the year 2109, so a first delta of an LWW variable still passes; a claim at the 2^48 cap does not.
+ */
+export const CLAIM_SLACK = 4398046511104;
+
+/** Why the delta's claims cannot be true given this node's state of `id` (bottom when it has none), or ''. */
+export function claimRefusal(store: Store, id: string, spec: string, delta: unknown): string {
+  const v = get(store, id);
+  const t = v ? v.type : typeOf(store.types, spec);
+  const why = implausible(t, v ? v.state : t.bottom(), delta, { slack: CLAIM_SLACK });
+  return why === null ? '' : why;
+}

@@ -1,0 +1,53 @@
+/**
+ * Claims checked where remote deltas are joined (runtime/plausible.ts, called from antientropy.receive): a frame
+ * claiming counters far beyond what its sender could have made is refused and counted, on both paths that join
+ * remote deltas (anti-entropy DELTA, Plumtree GOSSIP), for declared variables and strangers' alike, while a
+ * plausible delta from the same sender is joined.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { encode } from '../../crdt/codec/cbor.ts';
+import { createNode, step, read, metrics, type PollenNode } from '../../runtime/index.ts';
+import { DELTA, GOSSIP, VERSION } from '../../runtime/messages.ts';
+import { CLAIM_SLACK } from '../../runtime/plausible.ts';
+
+function victim(): PollenNode {
+  const b = createNode({ id: 'b', seed: 1, membership: 'full' });
+  step(b, { kind: 'command', command: { op: 'declare', id: 'hits', type: 'gcounter' } }, 0);
+  step(b, { kind: 'command', command: { op: 'join', contacts: ['a'] } }, 0);
+  step(b, { kind: 'link', peer: 'a', up: true }, 0);
+  return b;
+}
+
+function frame(type: number, body: unknown): Uint8Array {
+  return encode([VERSION, type, 'a', 0, body] as any);
+}
+
+function refused(b: PollenNode): number {
+  const m = metrics(b) as unknown as { [k: string]: number };
+  return m['claims.refused'] || 0;
+}
+
+test('a DELTA claiming 2^47 increments of a replica known at 5 is refused; a plausible one is joined', () => {
+  const b = victim();
+  step(b, { kind: 'frame', from: 'a', bytes: frame(DELTA, [1, [['hits', 'gcounter', ['a@1', 5]]]]) }, 10);
+  assert.is(read(b, 'hits'), 5);
+  step(b, { kind: 'frame', from: 'a', bytes: frame(DELTA, [2, [['hits', 'gcounter', ['a@1', 2 ** 47]]]]) }, 20);
+  assert.is(read(b, 'hits'), 5, 'the forged claim was joined');
+  assert.is(refused(b), 1);
+  step(b, { kind: 'frame', from: 'a', bytes: frame(DELTA, [3, [['hits', 'gcounter', ['a@1', 9]]]]) }, 30);
+  assert.is(read(b, 'hits'), 9, 'the sender is not cut off: its next honest delta joins');
+  assert.ok(CLAIM_SLACK < 2 ** 47);
+});
+
+test('the same claim through Plumtree, and for a stranger\'s variable, is refused before anything is declared', () => {
+  const b = victim();
+  const payload = [1, 'hits', 'gcounter', ['b', 2 ** 48]];
+  step(b, { kind: 'frame', from: 'a', bytes: frame(GOSSIP, ['a:0:1', 1, payload]) }, 10);
+  assert.is(read(b, 'hits'), 0);
+  step(b, { kind: 'frame', from: 'a', bytes: frame(DELTA, [1, [['zz', 'gcounter', ['x', 2 ** 48]]]]) }, 20);
+  assert.is(read(b, 'zz'), undefined, 'a stranger\'s variable was declared on a forged claim');
+  assert.is(refused(b), 2);
+});
+
+test.run();
