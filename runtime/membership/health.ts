@@ -156,10 +156,14 @@ export function startSweep(s: HvState, ctx: Ctx): void {
   s.sweep = s.passive.slice();
 }
 
-/** The shuffle tick of a full view with no sweep: check one random passive peer. */
+/** The shuffle tick of a full view with no sweep: check one peer drawn from the passive view and the contacts
+ *  (a seed now and then, so a node that is not isolated still goes back to it: runtime/membership/component.ts). */
 export function checkOne(s: HvState, ctx: Ctx): void {
-  if (s.cfg.passiveChecks === 0 || s.left || s.sweep.length > 0 || s.passive.length === 0) return;
-  s.sweep = [s.passive[below(ctx.rng, s.passive.length)]];
+  const n = s.passive.length + s.contacts.length;
+  if (s.cfg.passiveChecks === 0 || s.left || s.sweep.length > 0 || n === 0) return;
+  const k = below(ctx.rng, n);
+  const p = k < s.passive.length ? s.passive[k] : s.contacts[k - s.passive.length];
+  if (s.active.indexOf(p) < 0) s.sweep = [p];
 }
 
 /** After every input: keep up to passiveChecks checks in flight, drawn at random from the sweep. */
@@ -171,7 +175,7 @@ export function pumpChecks(s: HvState, ctx: Ctx, ops: Ops): void {
   while (n < s.cfg.passiveChecks && s.sweep.length > 0) {
     const p = s.sweep.splice(below(ctx.rng, s.sweep.length), 1)[0];
     // Gone from the view since (dropped, promoted), or asked already by refill: nothing to check.
-    if (s.passive.indexOf(p) < 0 || p in s.asking) continue;
+    if ((s.passive.indexOf(p) < 0 && s.contacts.indexOf(p) < 0) || s.active.indexOf(p) >= 0 || p in s.asking) continue;
     ctx.count('hv.check.sent', 1);
     ops.ask(s, ctx, p, ASK_CHECK, false);
     n++;

@@ -27,6 +27,8 @@
  * - Incarnations. Each envelope carries the sender's incarnation; a message of an older one is ignored
  *   (counted 'hv.stale'), and a newer one from an active peer means it restarted with empty views: it leaves
  *   the active view (no DISCONNECT: the new life holds nothing) and the message is handled as from a stranger.
+ * - Merging: two components in which every node has a neighbour never merge in the paper's protocol; the labels
+ *   of component.ts tell a NEIGHBOR from another component, which is then not refused (see there).
  * - One extension: JOIN_REPLY carries a sample of the contact's views, so a joiner has passive peers at once
  *   and can repair itself even when many nodes join through the same contact at the same moment.
  *
@@ -37,9 +39,10 @@
  *
  * Bodies (arrays, PROTOCOL.md):
  *   JOIN []                    JOIN_REPLY [peer, …]          FORWARD_JOIN [newNode, ttl]
- *   NEIGHBOR [high 0|1]        NEIGHBOR_REPLY [accepted 0|1] DISCONNECT [alive 0|1] (0: leaving for good)
+ *   NEIGHBOR [high 0|1(, root)] NEIGHBOR_REPLY [0 refused|1 accepted|2 merged] DISCONNECT [alive 0|1] (0: for good)
  *   SHUFFLE [origin, ttl, [peer, …]]                         SHUFFLE_REPLY [peer, …]
  *   KEEPALIVE []  KEEPALIVE_ACK [held 0|1]   PROBE []  PROBE_REPLY [held 0|1]   (held: "you are my active peer")
+ *   COMPONENT [root, dist]     (the component label, runtime/membership/component.ts: merging split overlays)
  * A malformed body throws DecodeError (runtime/node.ts counts and drops it) before anything changed.
  *
  * Bounds: the views (activeSize, passiveSize); requests in flight (at most the free active slots); lists in a
@@ -55,7 +58,7 @@ import { CLS_CONTROL } from '../io.ts';
 import type { PeerId } from '../io.ts';
 import {
   JOIN, JOIN_REPLY, FORWARD_JOIN, NEIGHBOR, NEIGHBOR_REPLY, DISCONNECT, SHUFFLE, SHUFFLE_REPLY, KEEPALIVE,
-  KEEPALIVE_ACK, PROBE, PROBE_REPLY, MAX_PEER_ID, peerIdBytes,
+  KEEPALIVE_ACK, PROBE, PROBE_REPLY, COMPONENT, MAX_PEER_ID, peerIdBytes,
 } from '../messages.ts';
 import { below, pick, sample } from '../rng.ts';
 import type { Membership, MembershipStats } from './membership.ts';
@@ -63,6 +66,7 @@ import { knobs } from '../knobs.ts';
 import { dict, insertSorted, removeFrom } from '../tables.ts';
 import * as health from './health.ts';
 import { ASK_CHECK, ASK_REPAIR, TIMER_JOIN } from './health.ts';
+import * as component from './component.ts';
 
 export interface HyParViewConfig {
   /** Active view size. 5, the paper's value (log10(n) + 1 for n = 10,000, section 5). */
@@ -229,6 +233,13 @@ export interface HvState {
   wantRefill: boolean;
   /** Passive peers still to check (health.ts sweep): at most passiveSize, a copy of the view when it began. */
   sweep: PeerId[];
+  /** This node's component label (component.ts): the least id reached, its distance, when the root last changed. */
+  root: PeerId;
+  dist: number;
+  rootAt: number;
+  /** The labels active peers last told, by peer (entries only for active peers). */
+  nbRoot: { [peer: string]: PeerId };
+  nbDist: { [peer: string]: number };
 }
 
 /** `config` may set any knob of HyParViewConfig (others keep HYPARVIEW_DEFAULTS); a bad one throws (knobs.ts). */
@@ -260,6 +271,11 @@ export function init(self: PeerId, config?: Partial<HyParViewConfig>): HvState {
     shuffleAt: -1,
     wantRefill: false,
     sweep: [],
+    root: self,
+    dist: 0,
+    rootAt: 0,
+    nbRoot: dict<PeerId>(),
+    nbDist: dict<number>(),
   };
 }
 
@@ -299,6 +315,7 @@ export function addActive(s: HvState, ctx: Ctx, p: PeerId): void {
   s.probed[p] = ctx.now;
   clearAsking(s, ctx, p);
   s.member = true;
+  component.tell(s, ctx, [p]);
 }
 
 export function removeActive(s: HvState, p: PeerId): boolean {
@@ -353,7 +370,9 @@ function sendNeighbor(s: HvState, ctx: Ctx, p: PeerId): void {
   const a = s.asking[p];
   a.sends++;
   ctx.count('hv.neighbor.sent', 1);
-  ctx.send(p, NEIGHBOR, [isActive(s, p) || (a.high && s.active.length === 0) ? 1 : 0], CLS_CONTROL);
+  const high = isActive(s, p) || (a.high && s.active.length === 0) ? 1 : 0;
+  const root = component.claim(s, ctx.now);
+  ctx.send(p, NEIGHBOR, root === '' ? [high] : [high, root], CLS_CONTROL);
   ctx.setTimer(TIMER_NEIGHBOR + p, ctx.now + s.cfg.neighborTimeout);
 }
 
@@ -387,6 +406,10 @@ export function refill(s: HvState, ctx: Ctx): void {
   while (s.active.length + pending < s.cfg.activeSize) {
     const cands: PeerId[] = [];
     for (let i = 0; i < s.passive.length; i++) if (!(s.passive[i] in s.asking)) cands.push(s.passive[i]);
+    // No backup at all: go back to the seeds (one of them may hold the rest of the overlay; component.ts).
+    if (s.passive.length === 0) {
+      for (let i = 0; i < s.contacts.length; i++) if (!isActive(s, s.contacts[i]) && !(s.contacts[i] in s.asking)) cands.push(s.contacts[i]);
+    }
     const p = pick(ctx.rng, cands);
     if (p === undefined) return;
     const h = s.active.length === 0 && !high;
@@ -437,7 +460,22 @@ function decodeBody(type: number, body: Item): Msg | null {
     const b = arr(body, 'FORWARD_JOIN', 2);
     m.peer = peerId(b[0], 'FORWARD_JOIN new node');
     m.n = nat(b[1], 'FORWARD_JOIN ttl');
-  } else if (type === NEIGHBOR || type === NEIGHBOR_REPLY || type === DISCONNECT || type === KEEPALIVE_ACK || type === PROBE_REPLY) {
+  } else if (type === NEIGHBOR) {
+    // [high] or [high, root]: the asker's component root once settled (component.ts).
+    const b = arr(body, 'NEIGHBOR');
+    if (b.length < 1 || b.length > 2) fail('NEIGHBOR: expected 1 or 2 items, got ' + b.length);
+    m.yes = flag(b[0], 'NEIGHBOR high');
+    if (b.length === 2) m.peer = peerId(b[1], 'NEIGHBOR root');
+  } else if (type === NEIGHBOR_REPLY) {
+    // 0 refused, 1 accepted, 2 accepted as a merge of two components (the asker takes it even when full).
+    m.n = nat(arr(body, 'NEIGHBOR_REPLY', 1)[0], 'NEIGHBOR_REPLY accepted');
+    if (m.n > 2) fail('NEIGHBOR_REPLY accepted: expected 0, 1 or 2');
+    m.yes = m.n > 0;
+  } else if (type === COMPONENT) {
+    const b = arr(body, 'COMPONENT', 2);
+    m.peer = peerId(b[0], 'COMPONENT root');
+    m.n = nat(b[1], 'COMPONENT dist');
+  } else if (type === DISCONNECT || type === KEEPALIVE_ACK || type === PROBE_REPLY) {
     m.yes = flag(arr(body, 'membership message', 1)[0], 'membership flag');
   } else if (type === SHUFFLE) {
     const b = arr(body, 'SHUFFLE', 3);
@@ -546,6 +584,7 @@ function join(s: HvState, ctx: Ctx, contacts: PeerId[]): void {
     if (contacts[i] !== s.self && cs.indexOf(contacts[i]) < 0) cs.push(contacts[i]);
   }
   s.contacts = cs.sort();
+  s.rootAt = ctx.now;
   s.nextContact = s.contacts.length > 0 ? below(ctx.rng, s.contacts.length) : 0;
   start(s, ctx);
   s.retries = 0;
@@ -599,8 +638,9 @@ function onMessage(s: HvState, ctx: Ctx, from: PeerId, incarnation: number, type
   if (type === JOIN) onJoin(s, ctx, from);
   else if (type === JOIN_REPLY) onJoinReply(s, ctx, from, m.list);
   else if (type === FORWARD_JOIN) onForwardJoin(s, ctx, from, m.peer, m.n);
-  else if (type === NEIGHBOR) onNeighbor(s, ctx, from, m.yes);
-  else if (type === NEIGHBOR_REPLY) onNeighborReply(s, ctx, from, m.yes);
+  else if (type === NEIGHBOR) onNeighbor(s, ctx, from, m.yes, m.peer);
+  else if (type === NEIGHBOR_REPLY) onNeighborReply(s, ctx, from, m.n);
+  else if (type === COMPONENT) component.onLabel(s, ctx, from, m.peer, m.n);
   else if (type === DISCONNECT) onDisconnect(s, ctx, from, m.yes);
   else if (type === SHUFFLE) onShuffle(s, ctx, from, m.peer, m.n, m.list);
   else if (type === SHUFFLE_REPLY) onShuffleReply(s, ctx, m.list);
@@ -668,7 +708,7 @@ function acceptJoin(s: HvState, ctx: Ctx, newNode: PeerId): void {
   ask(s, ctx, newNode, ASK_FILL, true);
 }
 
-function onNeighbor(s: HvState, ctx: Ctx, from: PeerId, high: boolean): void {
+function onNeighbor(s: HvState, ctx: Ctx, from: PeerId, high: boolean, root: PeerId): void {
   if (s.left) {
     ctx.send(from, NEIGHBOR_REPLY, [0], CLS_CONTROL);
     return;
@@ -677,10 +717,12 @@ function onNeighbor(s: HvState, ctx: Ctx, from: PeerId, high: boolean): void {
     ctx.send(from, NEIGHBOR_REPLY, [1], CLS_CONTROL);
     return;
   }
-  if (high || s.active.length < s.cfg.activeSize) {
-    ctx.count(high ? 'hv.neighbor.high' : 'hv.neighbor.low', 1);
+  // From another component (component.ts): a link that cannot be refused, and that the asker keeps too.
+  const merge = component.outside(s, ctx.now, root);
+  if (high || merge || s.active.length < s.cfg.activeSize) {
+    ctx.count(high ? 'hv.neighbor.high' : s.active.length < s.cfg.activeSize ? 'hv.neighbor.low' : 'hv.merge.accepted', 1);
     addActive(s, ctx, from);
-    ctx.send(from, NEIGHBOR_REPLY, [1], CLS_CONTROL);
+    ctx.send(from, NEIGHBOR_REPLY, [merge ? 2 : 1], CLS_CONTROL);
     return;
   }
   ctx.count('hv.neighbor.refused', 1);
@@ -688,7 +730,8 @@ function onNeighbor(s: HvState, ctx: Ctx, from: PeerId, high: boolean): void {
   ctx.send(from, NEIGHBOR_REPLY, [0], CLS_CONTROL);
 }
 
-function onNeighborReply(s: HvState, ctx: Ctx, from: PeerId, accepted: boolean): void {
+function onNeighborReply(s: HvState, ctx: Ctx, from: PeerId, answer: number): void {
+  const accepted = answer > 0;
   const why = clearAsking(s, ctx, from);
   // A walk's end asked with the link already in its view: the peer's reply only confirms it.
   if (isActive(s, from)) return;
@@ -703,8 +746,10 @@ function onNeighborReply(s: HvState, ctx: Ctx, from: PeerId, accepted: boolean):
     ctx.send(from, DISCONNECT, [0], CLS_CONTROL);
     return;
   }
-  // Accepted (perhaps late or duplicated): the peer holds this node, so take it while there is room.
-  if (s.active.length < s.cfg.activeSize) {
+  // Accepted (perhaps late or duplicated): the peer holds this node, so take it while there is room, or always
+  // when it bridges two components (answer 2).
+  if (answer === 2) ctx.count('hv.merge', 1);
+  if (answer === 2 || s.active.length < s.cfg.activeSize) {
     if (why === ASK_REPAIR) ctx.count('hv.repair.renewed', 1);
     addActive(s, ctx, from);
   } else {
@@ -755,8 +800,11 @@ function shuffle(s: HvState, ctx: Ctx): void {
   s.shuffleSent = [];
   // The paper refills on failure only; a view left short by refusals tries again here, at shuffle pace. A full
   // view checks one passive peer instead (health.ts), which refill does anyway for a short one.
+  // A check goes out either way: it may reach a seed or a backup in another component (component.ts).
   if (s.active.length < s.cfg.activeSize) s.wantRefill = true;
-  else health.checkOne(s, ctx);
+  health.checkOne(s, ctx);
+  // The periodic refresh of the component label (a lost COMPONENT is repaired within one period).
+  component.tell(s, ctx, s.active);
   const target = pick(ctx.rng, s.active);
   if (target === undefined) return;
   const list = sample(ctx.rng, without(s.active, [target]), s.cfg.shuffleActive)
@@ -829,6 +877,7 @@ export function settle(s: HvState, ctx: Ctx): void {
     s.wantRefill = false;
     refill(s, ctx);
   }
+  component.relabel(s, ctx);
   health.pumpChecks(s, ctx, OPS);
   health.watchIsolation(s, ctx);
   // A node that never called join (the first seed) starts its timers with its first neighbour.

@@ -6,7 +6,7 @@ import { createNode, step, neighbors, membershipStats, metrics, type PollenNode 
 import type { Output } from '../../runtime/io.ts';
 import {
   VERSION, JOIN, JOIN_REPLY, FORWARD_JOIN, NEIGHBOR, NEIGHBOR_REPLY, DISCONNECT, SHUFFLE, SHUFFLE_REPLY, KEEPALIVE,
-  KEEPALIVE_ACK, PROBE, PROBE_REPLY,
+  KEEPALIVE_ACK, PROBE, PROBE_REPLY, COMPONENT,
 } from '../../runtime/messages.ts';
 import { rng, sample } from '../../runtime/rng.ts';
 import { HYPARVIEW_DEFAULTS, HyParView, passiveView, type HvState } from '../../runtime/membership/hyparview.ts';
@@ -68,12 +68,10 @@ function until(net: Net, all: string[], limit: number): number {
  */
 function steady(net: Net, all: string[], lossy: boolean): void {
   const r = report(net, all);
-  if (!lossy) {
-    assert.ok(healthy(r), JSON.stringify(r));
-    return;
-  }
   assert.ok(r.components === 1 && r.isolated === 0 && r.stale === 0, JSON.stringify(r));
-  assert.ok(until(net, all, 3 * HYPARVIEW_DEFAULTS.keepalive) >= 0, JSON.stringify(report(net, all)));
+  // On clean links a passive check accepted by a peer with room and declined by a full asker is one-sided for
+  // the round trip of the DISCONNECT: whole again within a second. Lossy links may wait for a keepalive.
+  assert.ok(until(net, all, lossy ? 3 * HYPARVIEW_DEFAULTS.keepalive : 1000) >= 0, JSON.stringify(report(net, all)));
 }
 
 function crashSome(net: Net, all: string[], share: number, seed: number): string[] {
@@ -167,11 +165,13 @@ function frame(type: number, from: string, inc: number, body: Item): Uint8Array 
   return encode([VERSION, type, from, inc, body]);
 }
 
-function sent(outs: Output[]): Sent[] {
+/** The messages sent, but the component labels (COMPONENT), which have their own test. */
+function sent(outs: Output[], labels = false): Sent[] {
   const r: Sent[] = [];
   for (const o of outs) {
     if (o.kind !== 'send') continue;
     const e = decode(o.bytes) as Item[];
+    if (e[1] === COMPONENT && !labels) continue;
     r.push({ to: o.to, type: e[1] as number, body: e[4] });
   }
   return r;
@@ -367,6 +367,12 @@ test('malformed bodies are dropped and counted before anything changes', () => {
     [NEIGHBOR, [2]],
     [NEIGHBOR, []],
     [NEIGHBOR_REPLY, ['yes']],
+    [NEIGHBOR_REPLY, [3]],
+    [NEIGHBOR, [0, '']],
+    [NEIGHBOR, [0, 'r', 1]],
+    [COMPONENT, ['r']],
+    [COMPONENT, ['', 1]],
+    [COMPONENT, ['r', -1]],
     [DISCONNECT, [1, 2]],
     [SHUFFLE, ['c', 3]],
     [SHUFFLE, ['c', 3, many]],
@@ -395,6 +401,45 @@ test('malformed bodies are dropped and counted before anything changes', () => {
   // Types of other managers are not HyParView's: dropped as unknown.
   const other = feed(a, 'b', 0, 11, []);
   assert.ok(other.some((o) => o.kind === 'event' && o.event.type === 'dropped'));
+});
+
+test('component labels: the least root within reach, told to the peers; a full node takes a NEIGHBOR from another settled component and answers 2', () => {
+  const a = createNode({ id: 'm', seed: 14 });
+  step(a, { kind: 'command', command: { op: 'join', contacts: [] } }, 0);
+  for (const p of ['p1', 'p2', 'p3', 'p4', 'p5']) feed(a, p, 0, JOIN, [], 10);
+  const st = a.ms as HvState;
+  assert.is(st.root, 'm');
+  // p1 reaches 'b' in 2 hops: m takes ('b', 3) and tells every active peer.
+  const told = sent(feed(a, 'p1', 0, COMPONENT, ['b', 2], 20), true).filter((x) => x.type === COMPONENT);
+  assert.equal([st.root, st.dist], ['b', 3]);
+  assert.equal(told.map((x) => x.to), ['p1', 'p2', 'p3', 'p4', 'p5']);
+  assert.equal(told[0].body, ['b', 3]);
+  // A label from a stranger means nothing (no link carries it).
+  feed(a, 'zz', 0, COMPONENT, ['a', 0], 30);
+  assert.is(st.root, 'b');
+  const later = 30 + HYPARVIEW_DEFAULTS.keepalive;
+  // Full: a NEIGHBOR claiming the same root, or none, is refused.
+  assert.equal(sent(feed(a, 'q1', 0, NEIGHBOR, [0, 'b'], later)), [{ to: 'q1', type: NEIGHBOR_REPLY, body: [0] }]);
+  assert.equal(sent(feed(a, 'q2', 0, NEIGHBOR, [0], later)), [{ to: 'q2', type: NEIGHBOR_REPLY, body: [0] }]);
+  // Another root: a merge, taken although full (a random peer evicted) and answered 2.
+  const mg = sent(feed(a, 'q3', 0, NEIGHBOR, [0, 'c'], later));
+  assert.ok(neighbors(a).includes('q3'));
+  assert.is(neighbors(a).length, 5);
+  assert.equal(mg.filter((x) => x.type === NEIGHBOR_REPLY), [{ to: 'q3', type: NEIGHBOR_REPLY, body: [2] }]);
+  assert.is(mg.filter((x) => x.type === DISCONNECT).length, 1);
+  assert.is(metrics(a)['hv.merge.accepted'], 1);
+  // The label has just changed at a fresh node: it claims nothing, so its own asks are ordinary.
+  const b = createNode({ id: 'n', seed: 15 });
+  step(b, { kind: 'command', command: { op: 'join', contacts: ['k'] } }, 0);
+  feed(b, 'k', 0, JOIN_REPLY, ['x1'], 10);
+  const ask = sent(step(b, { kind: 'link', peer: 'k', up: false }, 20)).filter((x) => x.type === NEIGHBOR);
+  assert.equal(ask.map((x) => (x.body as Item[]).length), [1]);
+  // A full asker takes a peer that answers 2.
+  for (const p of ['r1', 'r2', 'r3', 'r4', 'r5']) feed(b, p, 0, JOIN, [], 30);
+  feed(b, 'x1', 0, NEIGHBOR_REPLY, [2], 40);
+  assert.ok(neighbors(b).includes('x1'));
+  assert.is(neighbors(b).length, 5);
+  assert.is(metrics(b)['hv.merge'], 1);
 });
 
 test('SHUFFLE: a walk is forwarded, the end answers the origin and both refresh their passive views', () => {
@@ -565,7 +610,10 @@ test('passive checks: a full view checks a backup per shuffle period, and an iso
   assert.ok(!passiveView(y.ms as HvState).includes('d1') && !passiveView(y.ms as HvState).includes('d2'));
   const m = metrics(y);
   assert.is(m['hv.check.accepted'], 1, JSON.stringify(m));
-  assert.is(m['hv.neighbor.high'], 1, 'x asked y back with high priority');
+  // x, alone, is another component than y (runtime/membership/component.ts): it answers y's check as a merge,
+  // which y keeps although full, so x need not ask y back with high priority.
+  assert.is(m['hv.merge'], 1, 'y kept x as a merge: ' + JSON.stringify(m));
+  assert.is(m['hv.neighbor.high'] || 0, 0);
   assert.is(m['hv.sweep'] || 0, 0, 'no failure, no sweep');
 });
 
