@@ -94,8 +94,12 @@ for (const [seed, loss, dup] of [[1, 0, 0], [2, 0.2, 0.1]] as const) {
     steady(net, all, loss > 0);
     const gone = crashSome(net, all, 0.3, seed);
     assert.is(gone.length, 30);
-    const back = until(net, all, 3 * SHUFFLE_PERIOD);
-    assert.ok(back >= 0, 'not reconnected within 3 shuffle periods: ' + JSON.stringify(report(net, all)));
+    // At 20% loss a passive check accepted by a peer with room, whose DISCONNECT back is lost, leaves a link
+    // one-sided until a keepalive gets through (each lost too one time in five): with 70 nodes checking, such
+    // transients follow each other, and a moment with none may take a few shuffle periods.
+    const periods = loss > 0 ? 6 : 3;
+    const back = until(net, all, periods * SHUFFLE_PERIOD);
+    assert.ok(back >= 0, 'not reconnected within ' + periods + ' shuffle periods: ' + JSON.stringify(report(net, all)));
     assertBounds(net, all);
     // And it stays so.
     net.run(net.now + 2 * SHUFFLE_PERIOD);
@@ -123,7 +127,7 @@ test('an active link found one-sided is repaired: taken back where there is room
   const a = 'n1';
   const b = neighbors(net.nodes[a])[0];
   // b forgets a for good (a DISCONNECT [0] forged with a's incarnation), so b's own refill cannot bring it back.
-  net.inject(b, a, encode([VERSION, DISCONNECT, a, 0, [0]]));
+  net.inject(b, a, encode([VERSION, DISCONNECT, a, 0, [(net.nodes[a].ms as HvState).ver, 0]]));
   assert.ok(!neighbors(net.nodes[b]).includes(a) && neighbors(net.nodes[a]).includes(b));
   assert.is(report(net, all).asymmetric, 1);
   net.run(net.now + 2 * HYPARVIEW_DEFAULTS.keepalive + 500);
@@ -141,11 +145,15 @@ test('leave: DISCONNECT to every neighbour, who drop it for good and refill', ()
   net.cmd('n3', { op: 'leave' });
   assert.equal(neighbors(net.nodes.n3), []);
   assert.is(membershipStats(net.nodes.n3).isolated, false, 'a node that left is not isolated');
-  net.run(net.now + 3000);
+  // Once the DISCONNECTs are in (links take 5-30 ms), before any shuffle: out of both views. (A shuffle may later
+  // bring n3 back as a backup from a node that never held it; a check then finds it gone.)
+  net.run(net.now + 100);
   for (const p of nb) {
     assert.ok(!neighbors(net.nodes[p]).includes('n3'), p + ' still holds n3');
     assert.ok(!passiveView(net.nodes[p].ms as HvState).includes('n3'), p + ' keeps n3 as a backup');
   }
+  net.run(net.now + 3000);
+  for (const p of nb) assert.ok(!neighbors(net.nodes[p]).includes('n3'), p + ' holds n3 again');
   const rest = ids(8).filter((x) => x !== 'n3');
   const r = overlayReport(net, rest, neighbors);
   assert.is(r.components, 1);
@@ -172,13 +180,24 @@ function sent(outs: Output[], labels = false): Sent[] {
     if (o.kind !== 'send') continue;
     const e = decode(o.bytes) as Item[];
     if (e[1] === COMPONENT && !labels) continue;
-    r.push({ to: o.to, type: e[1] as number, body: e[4] });
+    // Without the view version (a stamped body's first item), and JOIN_REPLY's list unwrapped.
+    let body = e[4];
+    if (STAMPED.includes(e[1] as number)) body = e[1] === JOIN_REPLY ? (body as Item[])[1] : (body as Item[]).slice(1);
+    r.push({ to: o.to, type: e[1] as number, body });
   }
   return r;
 }
 
-function feed(n: PollenNode, from: string, inc: number, type: number, body: Item, now = 0): Output[] {
-  return step(n, { kind: 'frame', from, bytes: frame(type, from, inc, body) }, now);
+/** The types whose body starts with the sender's view version (runtime/membership/health.ts say). */
+const STAMPED = [JOIN, JOIN_REPLY, NEIGHBOR, NEIGHBOR_REPLY, DISCONNECT, KEEPALIVE, KEEPALIVE_ACK, PROBE, PROBE_REPLY];
+let nextVer = 1;
+
+/** A frame from `from`; a stamped type gets `ver` (default: newer than any before, so never late) before its
+ *  fields, and JOIN_REPLY's peer list is wrapped as its one field. */
+function feed(n: PollenNode, from: string, inc: number, type: number, body: Item, now = 0, ver = nextVer++): Output[] {
+  let b = body;
+  if (STAMPED.includes(type) && Array.isArray(body)) b = [ver as Item].concat(type === JOIN_REPLY ? [body] : body);
+  return step(n, { kind: 'frame', from, bytes: frame(type, from, inc, b) }, now);
 }
 
 function timers(outs: Output[]): { [id: string]: number } {
@@ -442,6 +461,56 @@ test('component labels: the least root within reach, told to the peers; a full n
   assert.is(metrics(b)['hv.merge'], 1);
 });
 
+test('link staleness: after a leave and a rejoin in the same incarnation, a late DISCONNECT of the old link is ignored', () => {
+  const a = createNode({ id: 'a', seed: 16 });
+  feed(a, 'b', 0, JOIN, [], 0, 1);
+  feed(a, 'c', 0, JOIN, [], 0, 1);
+  assert.equal(neighbors(a), ['b', 'c']);
+  // b leaves (view version 2), then joins again in the same life (version 3).
+  feed(a, 'b', 0, DISCONNECT, [0], 10, 2);
+  assert.equal(neighbors(a), ['c']);
+  feed(a, 'b', 0, JOIN, [], 20, 3);
+  assert.equal(neighbors(a), ['b', 'c']);
+  // The DISCONNECT again, duplicated or delayed by a link: it belongs to the old link.
+  assert.equal(sent(feed(a, 'b', 0, DISCONNECT, [0], 30, 2)), []);
+  assert.equal(neighbors(a), ['b', 'c']);
+  assert.is(metrics(a)['hv.late'], 1);
+  // So does a late refusal, and a late "not held" answer: the link stands.
+  feed(a, 'b', 0, KEEPALIVE_ACK, [0], 40, 2);
+  feed(a, 'b', 0, NEIGHBOR_REPLY, [0], 40, 1);
+  assert.equal(neighbors(a), ['b', 'c']);
+  assert.is(metrics(a)['hv.late'], 3);
+  // A newer one is acted on.
+  feed(a, 'b', 0, DISCONNECT, [1], 50, 4);
+  assert.equal(neighbors(a), ['c']);
+  // A version forged far ahead silences the real peer for at most peerTimeout, then it is believed again.
+  feed(a, 'c', 0, DISCONNECT, [1], 60, 1e9);
+  assert.equal(neighbors(a), []);
+  feed(a, 'c', 0, JOIN, [], 70, 5);
+  assert.equal(neighbors(a), [], 'within peerTimeout the forged version wins');
+  feed(a, 'c', 0, JOIN, [], 70 + HYPARVIEW_DEFAULTS.peerTimeout, 6);
+  assert.equal(neighbors(a), ['c']);
+});
+
+test('leave and rejoin in the same incarnation over a network: duplicated old DISCONNECTs break no new link', () => {
+  const net = crowd(5, 8);
+  net.run(5000);
+  const all = ids(8);
+  assert.ok(healthy(report(net, all)));
+  const old = net.cmd('n3', { op: 'leave' }).filter((o) => o.kind === 'send');
+  assert.ok(old.length > 0);
+  net.run(net.now + 1000);
+  net.cmd('n3', { op: 'join', contacts: ['n0'] });
+  net.run(net.now + 3000);
+  const holders = all.filter((id) => neighbors(net.nodes[id]).includes('n3'));
+  assert.ok(holders.length > 0);
+  // Every DISCONNECT of the leave arrives again, after the rejoin.
+  for (const o of old) if (o.kind === 'send') net.inject(o.to, 'n3', o.bytes);
+  net.run(net.now + 50);
+  for (const id of holders) assert.ok(neighbors(net.nodes[id]).includes('n3'), id + ' dropped n3 on a late DISCONNECT');
+  assert.ok(healthy(report(net, all)), JSON.stringify(report(net, all)));
+});
+
 test('SHUFFLE: a walk is forwarded, the end answers the origin and both refresh their passive views', () => {
   const a = createNode({ id: 'a', seed: 7 });
   for (const p of ['b', 'c']) feed(a, p, 0, JOIN, []);
@@ -544,7 +613,7 @@ function world(real: { [id: string]: PollenNode }, live: { [id: string]: number 
     const reply = type === NEIGHBOR ? NEIGHBOR_REPLY : type === KEEPALIVE ? KEEPALIVE_ACK : type === PROBE ? PROBE_REPLY : -1;
     if (reply < 0) return;
     const body = type === NEIGHBOR ? [live[e.to]] : [1];
-    q.push({ at: now + 10, to: e.from, from: e.to, bytes: frame(reply, e.to, 0, body), timer: '' });
+    q.push({ at: now + 10, to: e.from, from: e.to, bytes: frame(reply, e.to, 0, [nextVer++ as Item].concat(body)), timer: '' });
   }
   return {
     input(id: string, outs: Output[]): void {
