@@ -79,6 +79,7 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
     maxVariables: ids.length,
     maxStateBytes: BOARD_KNOBS.maxStateBytes,
     limits: BOARD_KNOBS.limits,
+    plumtree: BOARD_KNOBS.plumtree,
   };
   if (cfg.core) Object.keys(cfg.core).forEach(function (k) { (core as any)[k] = (cfg.core as any)[k]; });
   const node = composeNode(core, { membership: parts.membership, plumtree: parts.plumtree, dataflow: null, types: parts.types });
