@@ -85,3 +85,5 @@ export const INTEREST = 34;
 // Overlay health.
 export const PROBE = 40;
 export const PROBE_REPLY = 41;
+/** Component labels (runtime/membership/component.ts): [root, dist]. */
+export const COMPONENT = 42;

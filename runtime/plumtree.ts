@@ -70,12 +70,16 @@ export interface PlumtreeConfig {
   /** hops: an announced path more than this much shorter than the eager one replaces it. 7, the value the
    *  paper's evaluation uses for its optimization. */
   threshold: number;
-  /** payloads kept for GRAFT answers. 16: a board holds little; GRAFTs come within T1 + a few T2 of the
-   *  GOSSIP, so only the last few messages are asked for; a guess. */
+  /** payloads kept for GRAFT answers. 128: GRAFTs come within T1 + a few T2 of the GOSSIP (about 1 s), so the
+   *  cache must hold what arrives in a second: measured, 100 nodes all sending (100 messages/s) miss 20% of
+   *  deliveries with 16 (GRAFTs find the payload gone), 0.5% with 64, none with 128 (tools/bench/sim.ts). A board
+   *  sets 16 (targets/espruino/knobs.ts): it neither sees nor could hold such a rate. */
   cacheSize: number;
   /** ms a payload stays cached. 10 s: T1 plus several T2 with room for slow links; a guess. */
   cacheTtl: number;
-  /** ids remembered for duplicate detection. 64: about 6 board variables each; a guess. */
+  /** ids remembered for duplicate detection; a cached payload goes with its id. 512: several seconds of the
+   *  100-message/s load above (64 forgot ids, and their payloads, in under a second there). About 6 board
+   *  variables each, so a board sets 64 (targets/espruino/knobs.ts). */
   maxIds: number;
   /** ms an id is remembered. 60 s: far longer than any duplicate should take to arrive; a guess. */
   idTtl: number;
@@ -96,9 +100,9 @@ export const PLUMTREE_DEFAULTS: PlumtreeConfig = {
   t2: 200,
   ihaveFlush: 50,
   threshold: 7,
-  cacheSize: 16,
+  cacheSize: 128,
   cacheTtl: 10000,
-  maxIds: 64,
+  maxIds: 512,
   idTtl: 60000,
   maxLazyQueue: 16,
   maxMissing: 32,

@@ -39,6 +39,7 @@ import type { PeerId } from '../io.ts';
 import { KEEPALIVE, PROBE } from '../messages.ts';
 import { below } from '../rng.ts';
 import { backoff } from '../backoff.ts';
+import type { Item } from '../../crdt/types.ts';
 import type { HvState } from './hyparview.ts';
 
 /** The isolation and join-retry timer. */
@@ -59,6 +60,12 @@ export interface Ops {
   failActive(s: HvState, ctx: Ctx, p: PeerId, reason: string, tell: boolean): void;
   ask(s: HvState, ctx: Ctx, p: PeerId, why: number, high: boolean): void;
   sendJoin(s: HvState, ctx: Ctx): void;
+}
+
+/** Send a message that may change the receiver's views, stamped with this node's view version (hyparview.ts:
+ *  `ver`), so the receiver can tell it from a late one of an older link. */
+export function say(s: HvState, ctx: Ctx, to: PeerId, type: number, rest: Item[]): void {
+  ctx.send(to, type, ([s.ver] as Item[]).concat(rest), CLS_CONTROL);
 }
 
 export function isIsolated(s: HvState): boolean {
@@ -113,14 +120,14 @@ export function tick(s: HvState, ctx: Ctx, ops: Ops): void {
     if (p in s.watched) {
       if (ctx.now - s.probed[p] >= s.cfg.probePeriod) {
         s.probed[p] = ctx.now;
-        ctx.send(p, PROBE, [], CLS_CONTROL);
+        say(s, ctx, p, PROBE, []);
       }
     } else if (ctx.now - s.seen[p] >= s.cfg.peerTimeout) {
       ops.failActive(s, ctx, p, 'keepalive', true);
     } else if (ctx.now - s.seen[p] >= s.cfg.keepalive / 2) {
       // Half a period: the peer's own keepalives or answers usually come in between, so a quiet link costs one
       // KEEPALIVE and one answer per period, and a lost one is retried at the next tick.
-      ctx.send(p, KEEPALIVE, [], CLS_CONTROL);
+      say(s, ctx, p, KEEPALIVE, []);
     }
   }
 }
@@ -128,16 +135,16 @@ export function tick(s: HvState, ctx: Ctx, ops: Ops): void {
 /** KEEPALIVE or PROBE from `from`: answer whether it is held; take it when it is not but there is room. */
 export function onProbe(s: HvState, ctx: Ctx, ops: Ops, from: PeerId, replyType: number): void {
   if (s.active.indexOf(from) >= 0) {
-    ctx.send(from, replyType, [1], CLS_CONTROL);
+    say(s, ctx, from, replyType, [1]);
     return;
   }
   if (!s.left && s.active.length < s.cfg.activeSize) {
     ctx.count('hv.repair.accepted', 1);
     ops.addActive(s, ctx, from);
-    ctx.send(from, replyType, [1], CLS_CONTROL);
+    say(s, ctx, from, replyType, [1]);
     return;
   }
-  ctx.send(from, replyType, [0], CLS_CONTROL);
+  say(s, ctx, from, replyType, [0]);
 }
 
 /** The answer to a KEEPALIVE or PROBE: held = 0 means the link is one-sided, so renew it or let it go. */
@@ -156,10 +163,14 @@ export function startSweep(s: HvState, ctx: Ctx): void {
   s.sweep = s.passive.slice();
 }
 
-/** The shuffle tick of a full view with no sweep: check one random passive peer. */
+/** The shuffle tick of a full view with no sweep: check one peer drawn from the passive view and the contacts
+ *  (a seed now and then, so a node that is not isolated still goes back to it: runtime/membership/component.ts). */
 export function checkOne(s: HvState, ctx: Ctx): void {
-  if (s.cfg.passiveChecks === 0 || s.left || s.sweep.length > 0 || s.passive.length === 0) return;
-  s.sweep = [s.passive[below(ctx.rng, s.passive.length)]];
+  const n = s.passive.length + s.contacts.length;
+  if (s.cfg.passiveChecks === 0 || s.left || s.sweep.length > 0 || n === 0) return;
+  const k = below(ctx.rng, n);
+  const p = k < s.passive.length ? s.passive[k] : s.contacts[k - s.passive.length];
+  if (s.active.indexOf(p) < 0) s.sweep = [p];
 }
 
 /** After every input: keep up to passiveChecks checks in flight, drawn at random from the sweep. */
@@ -171,7 +182,7 @@ export function pumpChecks(s: HvState, ctx: Ctx, ops: Ops): void {
   while (n < s.cfg.passiveChecks && s.sweep.length > 0) {
     const p = s.sweep.splice(below(ctx.rng, s.sweep.length), 1)[0];
     // Gone from the view since (dropped, promoted), or asked already by refill: nothing to check.
-    if (s.passive.indexOf(p) < 0 || p in s.asking) continue;
+    if ((s.passive.indexOf(p) < 0 && s.contacts.indexOf(p) < 0) || s.active.indexOf(p) >= 0 || p in s.asking) continue;
     ctx.count('hv.check.sent', 1);
     ops.ask(s, ctx, p, ASK_CHECK, false);
     n++;

@@ -27,19 +27,25 @@
  * - Incarnations. Each envelope carries the sender's incarnation; a message of an older one is ignored
  *   (counted 'hv.stale'), and a newer one from an active peer means it restarted with empty views: it leaves
  *   the active view (no DISCONNECT: the new life holds nothing) and the message is handled as from a stranger.
+ * - Merging: two components in which every node has a neighbour never merge in the paper's protocol; the labels
+ *   of component.ts tell a NEIGHBOR from another component, which is then not refused (see there).
+ * - Link staleness: the incarnation tells lives apart, and within one life the view version (`ver`) tells links
+ *   apart: a view-changing message older than the newest heard from its sender is ignored ('hv.late').
  * - One extension: JOIN_REPLY carries a sample of the contact's views, so a joiner has passive peers at once
  *   and can repair itself even when many nodes join through the same contact at the same moment.
  *
  *   const s = HyParView.init('a', { activeSize: 4 });
- *   HyParView.join(s, ctx, ['seed']);                 // ctx.send('seed', JOIN, [], CLS_CONTROL)
- *   HyParView.onMessage(s, ctx, 'seed', 0, JOIN_REPLY, ['c', 'd']);
+ *   HyParView.join(s, ctx, ['seed']);                 // ctx.send('seed', JOIN, [1], CLS_CONTROL): [ver]
+ *   HyParView.onMessage(s, ctx, 'seed', 0, JOIN_REPLY, [0, ['c', 'd']]);
  *   HyParView.neighbors(s);                           // ['seed']
  *
- * Bodies (arrays, PROTOCOL.md):
- *   JOIN []                    JOIN_REPLY [peer, …]          FORWARD_JOIN [newNode, ttl]
- *   NEIGHBOR [high 0|1]        NEIGHBOR_REPLY [accepted 0|1] DISCONNECT [alive 0|1] (0: leaving for good)
+ * Bodies (arrays, PROTOCOL.md; `ver` is the sender's view version, see HvState.ver and fresh()):
+ *   JOIN [ver]                 JOIN_REPLY [ver, [peer, …]]   FORWARD_JOIN [newNode, ttl]
+ *   NEIGHBOR [ver, high 0|1(, root)]   NEIGHBOR_REPLY [ver, 0 refused|1 accepted|2 merged]
+ *   DISCONNECT [ver, alive 0|1] (0: leaving for good)
  *   SHUFFLE [origin, ttl, [peer, …]]                         SHUFFLE_REPLY [peer, …]
- *   KEEPALIVE []  KEEPALIVE_ACK [held 0|1]   PROBE []  PROBE_REPLY [held 0|1]   (held: "you are my active peer")
+ *   KEEPALIVE [ver]  KEEPALIVE_ACK [ver, held 0|1]   PROBE [ver]  PROBE_REPLY [ver, held 0|1]   (held: "you hold me")
+ *   COMPONENT [root, dist]     (the component label, runtime/membership/component.ts: merging split overlays)
  * A malformed body throws DecodeError (runtime/node.ts counts and drops it) before anything changed.
  *
  * Bounds: the views (activeSize, passiveSize); requests in flight (at most the free active slots); lists in a
@@ -55,7 +61,7 @@ import { CLS_CONTROL } from '../io.ts';
 import type { PeerId } from '../io.ts';
 import {
   JOIN, JOIN_REPLY, FORWARD_JOIN, NEIGHBOR, NEIGHBOR_REPLY, DISCONNECT, SHUFFLE, SHUFFLE_REPLY, KEEPALIVE,
-  KEEPALIVE_ACK, PROBE, PROBE_REPLY, MAX_PEER_ID, peerIdBytes,
+  KEEPALIVE_ACK, PROBE, PROBE_REPLY, COMPONENT, MAX_PEER_ID, peerIdBytes,
 } from '../messages.ts';
 import { below, pick, sample } from '../rng.ts';
 import type { Membership, MembershipStats } from './membership.ts';
@@ -63,6 +69,7 @@ import { knobs } from '../knobs.ts';
 import { dict, insertSorted, removeFrom } from '../tables.ts';
 import * as health from './health.ts';
 import { ASK_CHECK, ASK_REPAIR, TIMER_JOIN } from './health.ts';
+import * as component from './component.ts';
 
 export interface HyParViewConfig {
   /** Active view size. 5, the paper's value (log10(n) + 1 for n = 10,000, section 5). */
@@ -201,6 +208,10 @@ export interface HvState {
   askingCount: number;
   /** Latest incarnation seen per peer. */
   inc: { [peer: string]: number };
+  /** Highest view version (`ver`) seen per peer in that incarnation (same keys as inc). */
+  heard: { [peer: string]: number };
+  /** When the version in `heard` was first heard, per peer (the plausibility rule in fresh()). */
+  heardAt: { [peer: string]: number };
   incCount: number;
   /** When the incarnation in `inc` was last heard, per peer (the plausibility rule in fresh()). */
   incAt: { [peer: string]: number };
@@ -229,6 +240,17 @@ export interface HvState {
   wantRefill: boolean;
   /** Passive peers still to check (health.ts sweep): at most passiveSize, a copy of the view when it began. */
   sweep: PeerId[];
+  /** This node's component label (component.ts): the least id reached, its distance, when the root last changed. */
+  root: PeerId;
+  dist: number;
+  rootAt: number;
+  /** This node's view version: one more at every change of its active view and at join and leave. Every
+   *  message that may change a peer's views carries it, and a peer ignores one older than the newest it heard
+   *  from this node: it belongs to a link (or an intent) that has been replaced since. */
+  ver: number;
+  /** The labels active peers last told, by peer (entries only for active peers). */
+  nbRoot: { [peer: string]: PeerId };
+  nbDist: { [peer: string]: number };
 }
 
 /** `config` may set any knob of HyParViewConfig (others keep HYPARVIEW_DEFAULTS); a bad one throws (knobs.ts). */
@@ -244,6 +266,8 @@ export function init(self: PeerId, config?: Partial<HyParViewConfig>): HvState {
     asking: dict<Ask>(),
     askingCount: 0,
     inc: dict<number>(),
+    heard: dict<number>(),
+    heardAt: dict<number>(),
     incCount: 0,
     incAt: dict<number>(),
     watched: dict<boolean>(),
@@ -260,6 +284,12 @@ export function init(self: PeerId, config?: Partial<HyParViewConfig>): HvState {
     shuffleAt: -1,
     wantRefill: false,
     sweep: [],
+    ver: 0,
+    root: self,
+    dist: 0,
+    rootAt: 0,
+    nbRoot: dict<PeerId>(),
+    nbDist: dict<number>(),
   };
 }
 
@@ -289,20 +319,23 @@ export function addActive(s: HvState, ctx: Ctx, p: PeerId): void {
   if (s.active.length >= s.cfg.activeSize) {
     const victim = pick(ctx.rng, s.active) as PeerId;
     removeActive(s, victim);
-    ctx.send(victim, DISCONNECT, [1], CLS_CONTROL);
+    health.say(s, ctx, victim, DISCONNECT, [1]);
     ctx.count('hv.evict', 1);
     addPassive(s, ctx, victim, null);
   }
   removeFrom(s.passive, p);
   insertSorted(s.active, p);
+  s.ver++;
   s.seen[p] = ctx.now;
   s.probed[p] = ctx.now;
   clearAsking(s, ctx, p);
   s.member = true;
+  component.tell(s, ctx, [p]);
 }
 
 export function removeActive(s: HvState, p: PeerId): boolean {
   if (!removeFrom(s.active, p)) return false;
+  s.ver++;
   delete s.seen[p];
   delete s.probed[p];
   return true;
@@ -332,7 +365,7 @@ export function failActive(s: HvState, ctx: Ctx, p: PeerId, reason: string, tell
   ctx.count('hv.failed', 1);
   ctx.count('hv.failed.' + reason, 1);
   // Under loss a live peer can look dead: DISCONNECT keeps the link symmetric if it is alive.
-  if (tell) ctx.send(p, DISCONNECT, [1], CLS_CONTROL);
+  if (tell) health.say(s, ctx, p, DISCONNECT, [1]);
   s.wantRefill = true;
   health.startSweep(s, ctx);
 }
@@ -353,7 +386,9 @@ function sendNeighbor(s: HvState, ctx: Ctx, p: PeerId): void {
   const a = s.asking[p];
   a.sends++;
   ctx.count('hv.neighbor.sent', 1);
-  ctx.send(p, NEIGHBOR, [isActive(s, p) || (a.high && s.active.length === 0) ? 1 : 0], CLS_CONTROL);
+  const high = isActive(s, p) || (a.high && s.active.length === 0) ? 1 : 0;
+  const root = component.claim(s, ctx.now);
+  health.say(s, ctx, p, NEIGHBOR, root === '' ? [high] : [high, root]);
   ctx.setTimer(TIMER_NEIGHBOR + p, ctx.now + s.cfg.neighborTimeout);
 }
 
@@ -387,6 +422,10 @@ export function refill(s: HvState, ctx: Ctx): void {
   while (s.active.length + pending < s.cfg.activeSize) {
     const cands: PeerId[] = [];
     for (let i = 0; i < s.passive.length; i++) if (!(s.passive[i] in s.asking)) cands.push(s.passive[i]);
+    // No backup at all: go back to the seeds (one of them may hold the rest of the overlay; component.ts).
+    if (s.passive.length === 0) {
+      for (let i = 0; i < s.contacts.length; i++) if (!isActive(s, s.contacts[i]) && !(s.contacts[i] in s.asking)) cands.push(s.contacts[i]);
+    }
     const p = pick(ctx.rng, cands);
     if (p === undefined) return;
     const h = s.active.length === 0 && !high;
@@ -422,6 +461,8 @@ function flag(item: Item, what: string): boolean {
 
 /** A decoded body: the fields each type uses. */
 interface Msg {
+  /** The sender's view version on the types that carry one (health.ts say), else -1. */
+  ver: number;
   peer: PeerId;
   n: number;
   yes: boolean;
@@ -430,14 +471,35 @@ interface Msg {
 
 /** Decode the body of a HyParView or health message; null when the type is not one of them. */
 function decodeBody(type: number, body: Item): Msg | null {
-  const m: Msg = { peer: '', n: 0, yes: false, list: [] };
+  const m: Msg = { ver: -1, peer: '', n: 0, yes: false, list: [] };
+  if (type === JOIN || type === JOIN_REPLY || type === NEIGHBOR || type === NEIGHBOR_REPLY || type === DISCONNECT ||
+    type === KEEPALIVE || type === KEEPALIVE_ACK || type === PROBE || type === PROBE_REPLY) {
+    // [ver, …]: the view version first, then the type's own fields.
+    const b = arr(body, 'membership message');
+    m.ver = nat(b[0], 'view version');
+    body = b.slice(1);
+  }
   if (type === JOIN || type === KEEPALIVE || type === PROBE) arr(body, 'membership message', 0);
-  else if (type === JOIN_REPLY) m.list = peerList(body, 'JOIN_REPLY');
+  else if (type === JOIN_REPLY) m.list = peerList(arr(body, 'JOIN_REPLY', 1)[0], 'JOIN_REPLY');
   else if (type === FORWARD_JOIN) {
     const b = arr(body, 'FORWARD_JOIN', 2);
     m.peer = peerId(b[0], 'FORWARD_JOIN new node');
     m.n = nat(b[1], 'FORWARD_JOIN ttl');
-  } else if (type === NEIGHBOR || type === NEIGHBOR_REPLY || type === DISCONNECT || type === KEEPALIVE_ACK || type === PROBE_REPLY) {
+  } else if (type === NEIGHBOR) {
+    // [high] or [high, root]: the asker's component root once settled (component.ts).
+    const b = arr(body, 'NEIGHBOR', (body as Item[]).length > 1 ? 2 : 1);
+    m.yes = flag(b[0], 'NEIGHBOR high');
+    if (b.length === 2) m.peer = peerId(b[1], 'NEIGHBOR root');
+  } else if (type === NEIGHBOR_REPLY) {
+    // 0 refused, 1 accepted, 2 accepted as a merge of two components (the asker takes it even when full).
+    m.n = nat(arr(body, 'NEIGHBOR_REPLY', 1)[0], 'NEIGHBOR_REPLY accepted');
+    if (m.n > 2) fail('NEIGHBOR_REPLY: over 2');
+    m.yes = m.n > 0;
+  } else if (type === COMPONENT) {
+    const b = arr(body, 'COMPONENT', 2);
+    m.peer = peerId(b[0], 'COMPONENT root');
+    m.n = nat(b[1], 'COMPONENT dist');
+  } else if (type === DISCONNECT || type === KEEPALIVE_ACK || type === PROBE_REPLY) {
     m.yes = flag(arr(body, 'membership message', 1)[0], 'membership flag');
   } else if (type === SHUFFLE) {
     const b = arr(body, 'SHUFFLE', 3);
@@ -470,7 +532,18 @@ function prune(s: HvState, t: { [peer: string]: any }): number {
 }
 
 /** False when the message comes from an older incarnation than one already seen (then it is ignored). */
-function fresh(s: HvState, ctx: Ctx, from: PeerId, inc: number): boolean {
+function fresh(s: HvState, ctx: Ctx, from: PeerId, inc: number, ver: number): boolean {
+  if (from in s.inc && inc === s.inc[from] && ver >= 0) {
+    // The same life: a view version older than one heard belongs to a link or intent replaced since. As for
+    // incarnations, a newer one must keep proving itself (anyone may forge one): once none has come for
+    // peerTimeout, the older one is believed again.
+    if (ver < s.heard[from] && ctx.now - s.heardAt[from] < s.cfg.peerTimeout) {
+      ctx.count('hv.late', 1);
+      return false;
+    }
+    if (ver >= s.heard[from]) s.heardAt[from] = ctx.now;
+    s.heard[from] = ver;
+  }
   if (from in s.inc) {
     const known = s.inc[from];
     if (inc < known) {
@@ -484,12 +557,16 @@ function fresh(s: HvState, ctx: Ctx, from: PeerId, inc: number): boolean {
       }
       ctx.count('hv.inc.revert', 1);
       s.inc[from] = inc;
+      s.heard[from] = ver;
+      s.heardAt[from] = ctx.now;
       s.incAt[from] = ctx.now;
       return true;
     }
     s.incAt[from] = ctx.now;
     if (inc > known) {
       s.inc[from] = inc;
+      s.heard[from] = ver;
+      s.heardAt[from] = ctx.now;
       // A restart: the new life holds no view, so this node's links to the old one are gone.
       ctx.count('hv.restarted', 1);
       if (removeActive(s, from)) {
@@ -502,9 +579,13 @@ function fresh(s: HvState, ctx: Ctx, from: PeerId, inc: number): boolean {
   if (s.incCount >= s.cfg.maxKnown) {
     s.incCount = prune(s, s.inc);
     prune(s, s.incAt);
+    prune(s, s.heard);
+    prune(s, s.heardAt);
   }
   if (s.incCount < s.cfg.maxKnown) {
     s.inc[from] = inc;
+    s.heard[from] = ver;
+    s.heardAt[from] = ctx.now;
     s.incAt[from] = ctx.now;
     s.incCount++;
   }
@@ -540,12 +621,14 @@ function start(s: HvState, ctx: Ctx): void {
 
 function join(s: HvState, ctx: Ctx, contacts: PeerId[]): void {
   s.left = false;
+  s.ver++;
   s.member = true;
   const cs: PeerId[] = [];
   for (let i = 0; i < contacts.length && cs.length < MAX_CONTACTS; i++) {
     if (contacts[i] !== s.self && cs.indexOf(contacts[i]) < 0) cs.push(contacts[i]);
   }
   s.contacts = cs.sort();
+  s.rootAt = ctx.now;
   s.nextContact = s.contacts.length > 0 ? below(ctx.rng, s.contacts.length) : 0;
   start(s, ctx);
   s.retries = 0;
@@ -563,11 +646,12 @@ export function sendJoin(s: HvState, ctx: Ctx): void {
   const c = s.contacts[s.nextContact % s.contacts.length];
   s.nextContact = (s.nextContact + 1) % s.contacts.length;
   ctx.count('hv.join.sent', 1);
-  ctx.send(c, JOIN, [], CLS_CONTROL);
+  health.say(s, ctx, c, JOIN, []);
 }
 
 function leave(s: HvState, ctx: Ctx): void {
-  for (let i = 0; i < s.active.length; i++) ctx.send(s.active[i], DISCONNECT, [0], CLS_CONTROL);
+  s.ver++;
+  for (let i = 0; i < s.active.length; i++) health.say(s, ctx, s.active[i], DISCONNECT, [0]);
   const was = s.active.slice();
   for (let i = 0; i < was.length; i++) removeActive(s, was[i]);
   const asked = sortedKeys(s.asking);
@@ -591,7 +675,7 @@ function onMessage(s: HvState, ctx: Ctx, from: PeerId, incarnation: number, type
     ctx.count('hv.self', 1);
     return true;
   }
-  if (!fresh(s, ctx, from, incarnation)) return true;
+  if (!fresh(s, ctx, from, incarnation, m.ver)) return true;
   // Any message but a refusal shows an active peer alive; symmetry is checked by keepalives and probes.
   if (isActive(s, from) && !(type === DISCONNECT || (!m.yes && (type === KEEPALIVE_ACK || type === PROBE_REPLY)))) {
     s.seen[from] = ctx.now;
@@ -599,8 +683,9 @@ function onMessage(s: HvState, ctx: Ctx, from: PeerId, incarnation: number, type
   if (type === JOIN) onJoin(s, ctx, from);
   else if (type === JOIN_REPLY) onJoinReply(s, ctx, from, m.list);
   else if (type === FORWARD_JOIN) onForwardJoin(s, ctx, from, m.peer, m.n);
-  else if (type === NEIGHBOR) onNeighbor(s, ctx, from, m.yes);
-  else if (type === NEIGHBOR_REPLY) onNeighborReply(s, ctx, from, m.yes);
+  else if (type === NEIGHBOR) onNeighbor(s, ctx, from, m.yes, m.peer);
+  else if (type === NEIGHBOR_REPLY) onNeighborReply(s, ctx, from, m.n);
+  else if (type === COMPONENT) component.onLabel(s, ctx, from, m.peer, m.n);
   else if (type === DISCONNECT) onDisconnect(s, ctx, from, m.yes);
   else if (type === SHUFFLE) onShuffle(s, ctx, from, m.peer, m.n, m.list);
   else if (type === SHUFFLE_REPLY) onShuffleReply(s, ctx, m.list);
@@ -615,12 +700,12 @@ function onJoin(s: HvState, ctx: Ctx, from: PeerId): void {
   if (isActive(s, from)) {
     // A retry whose first JOIN_REPLY was lost: answer again, the walks went out the first time.
     ctx.count('hv.join.again', 1);
-    ctx.send(from, JOIN_REPLY, joinSample(s, ctx, from), CLS_CONTROL);
+    health.say(s, ctx, from, JOIN_REPLY, [joinSample(s, ctx, from)]);
     return;
   }
   ctx.count('hv.join.accepted', 1);
   addActive(s, ctx, from);
-  ctx.send(from, JOIN_REPLY, joinSample(s, ctx, from), CLS_CONTROL);
+  health.say(s, ctx, from, JOIN_REPLY, [joinSample(s, ctx, from)]);
   for (let i = 0; i < s.active.length; i++) {
     if (s.active[i] !== from) ctx.send(s.active[i], FORWARD_JOIN, [from, s.cfg.arwl], CLS_CONTROL);
   }
@@ -635,7 +720,7 @@ function joinSample(s: HvState, ctx: Ctx, joiner: PeerId): Item[] {
 
 function onJoinReply(s: HvState, ctx: Ctx, from: PeerId, peers: PeerId[]): void {
   if (s.left) {
-    ctx.send(from, DISCONNECT, [0], CLS_CONTROL);
+    health.say(s, ctx, from, DISCONNECT, [0]);
     return;
   }
   s.joining = false;
@@ -643,7 +728,7 @@ function onJoinReply(s: HvState, ctx: Ctx, from: PeerId, peers: PeerId[]): void 
     // The contact holds this node now. When walks already filled the view, decline rather than evict.
     if (s.active.length < s.cfg.activeSize) addActive(s, ctx, from);
     else {
-      ctx.send(from, DISCONNECT, [1], CLS_CONTROL);
+      health.say(s, ctx, from, DISCONNECT, [1]);
       addPassive(s, ctx, from, null);
     }
   }
@@ -668,27 +753,30 @@ function acceptJoin(s: HvState, ctx: Ctx, newNode: PeerId): void {
   ask(s, ctx, newNode, ASK_FILL, true);
 }
 
-function onNeighbor(s: HvState, ctx: Ctx, from: PeerId, high: boolean): void {
+function onNeighbor(s: HvState, ctx: Ctx, from: PeerId, high: boolean, root: PeerId): void {
   if (s.left) {
-    ctx.send(from, NEIGHBOR_REPLY, [0], CLS_CONTROL);
+    health.say(s, ctx, from, NEIGHBOR_REPLY, [0]);
     return;
   }
   if (isActive(s, from)) {
-    ctx.send(from, NEIGHBOR_REPLY, [1], CLS_CONTROL);
+    health.say(s, ctx, from, NEIGHBOR_REPLY, [1]);
     return;
   }
-  if (high || s.active.length < s.cfg.activeSize) {
-    ctx.count(high ? 'hv.neighbor.high' : 'hv.neighbor.low', 1);
+  // From another component (component.ts): a link that cannot be refused, and that the asker keeps too.
+  const merge = component.outside(s, ctx.now, root);
+  if (high || merge || s.active.length < s.cfg.activeSize) {
+    ctx.count(high ? 'hv.neighbor.high' : s.active.length < s.cfg.activeSize ? 'hv.neighbor.low' : 'hv.merge.accepted', 1);
     addActive(s, ctx, from);
-    ctx.send(from, NEIGHBOR_REPLY, [1], CLS_CONTROL);
+    health.say(s, ctx, from, NEIGHBOR_REPLY, [merge ? 2 : 1]);
     return;
   }
   ctx.count('hv.neighbor.refused', 1);
   addPassive(s, ctx, from, null);
-  ctx.send(from, NEIGHBOR_REPLY, [0], CLS_CONTROL);
+  health.say(s, ctx, from, NEIGHBOR_REPLY, [0]);
 }
 
-function onNeighborReply(s: HvState, ctx: Ctx, from: PeerId, accepted: boolean): void {
+function onNeighborReply(s: HvState, ctx: Ctx, from: PeerId, answer: number): void {
+  const accepted = answer > 0;
   const why = clearAsking(s, ctx, from);
   // A walk's end asked with the link already in its view: the peer's reply only confirms it.
   if (isActive(s, from)) return;
@@ -700,15 +788,17 @@ function onNeighborReply(s: HvState, ctx: Ctx, from: PeerId, accepted: boolean):
     return;
   }
   if (s.left) {
-    ctx.send(from, DISCONNECT, [0], CLS_CONTROL);
+    health.say(s, ctx, from, DISCONNECT, [0]);
     return;
   }
-  // Accepted (perhaps late or duplicated): the peer holds this node, so take it while there is room.
-  if (s.active.length < s.cfg.activeSize) {
+  // Accepted (perhaps late or duplicated): the peer holds this node, so take it while there is room, or always
+  // when it bridges two components (answer 2).
+  if (answer === 2) ctx.count('hv.merge', 1);
+  if (answer === 2 || s.active.length < s.cfg.activeSize) {
     if (why === ASK_REPAIR) ctx.count('hv.repair.renewed', 1);
     addActive(s, ctx, from);
   } else {
-    ctx.send(from, DISCONNECT, [1], CLS_CONTROL);
+    health.say(s, ctx, from, DISCONNECT, [1]);
     addPassive(s, ctx, from, null);
   }
 }
@@ -755,8 +845,11 @@ function shuffle(s: HvState, ctx: Ctx): void {
   s.shuffleSent = [];
   // The paper refills on failure only; a view left short by refusals tries again here, at shuffle pace. A full
   // view checks one passive peer instead (health.ts), which refill does anyway for a short one.
+  // A check goes out either way: it may reach a seed or a backup in another component (component.ts).
   if (s.active.length < s.cfg.activeSize) s.wantRefill = true;
-  else health.checkOne(s, ctx);
+  health.checkOne(s, ctx);
+  // The periodic refresh of the component label (a lost COMPONENT is repaired within one period).
+  component.tell(s, ctx, s.active);
   const target = pick(ctx.rng, s.active);
   if (target === undefined) return;
   const list = sample(ctx.rng, without(s.active, [target]), s.cfg.shuffleActive)
@@ -829,6 +922,7 @@ export function settle(s: HvState, ctx: Ctx): void {
     s.wantRefill = false;
     refill(s, ctx);
   }
+  component.relabel(s, ctx);
   health.pumpChecks(s, ctx, OPS);
   health.watchIsolation(s, ctx);
   // A node that never called join (the first seed) starts its timers with its first neighbour.

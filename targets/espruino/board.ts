@@ -81,6 +81,7 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
     maxVariables: ids.length,
     maxStateBytes: BOARD_KNOBS.maxStateBytes,
     limits: BOARD_KNOBS.limits,
+    plumtree: BOARD_KNOBS.plumtree,
   };
   if (cfg.core) {
     const ks = Object.keys(cfg.core);

@@ -29,7 +29,7 @@ for (const keyed of [false, true]) {
   test('a forged huge incarnation "from" a neighbour does not cut it off for good (' + (keyed ? 'with' : 'without') + ' a key)', () => {
     const net = pair(keyed);
     assert.ok(neighbors(net.nodes.a).includes('b'), 'a and b are neighbours');
-    net.inject('a', 'b', encode([VERSION, KEEPALIVE, 'b', HUGE, []]));
+    net.inject('a', 'b', encode([VERSION, KEEPALIVE, 'b', HUGE, [0]]));
     net.run(net.now + 30_000);
     // b keeps updating in its real incarnation: a must hear it again.
     net.cmd('b', { op: 'update', id: 'hits', mutator: 'inc', args: [1] });

@@ -6,7 +6,7 @@ import { createNode, step, neighbors, membershipStats, metrics, type PollenNode 
 import type { Output } from '../../runtime/io.ts';
 import {
   VERSION, JOIN, JOIN_REPLY, FORWARD_JOIN, NEIGHBOR, NEIGHBOR_REPLY, DISCONNECT, SHUFFLE, SHUFFLE_REPLY, KEEPALIVE,
-  KEEPALIVE_ACK, PROBE, PROBE_REPLY,
+  KEEPALIVE_ACK, PROBE, PROBE_REPLY, COMPONENT,
 } from '../../runtime/messages.ts';
 import { rng, sample } from '../../runtime/rng.ts';
 import { HYPARVIEW_DEFAULTS, HyParView, passiveView, type HvState } from '../../runtime/membership/hyparview.ts';
@@ -68,12 +68,10 @@ function until(net: Net, all: string[], limit: number): number {
  */
 function steady(net: Net, all: string[], lossy: boolean): void {
   const r = report(net, all);
-  if (!lossy) {
-    assert.ok(healthy(r), JSON.stringify(r));
-    return;
-  }
   assert.ok(r.components === 1 && r.isolated === 0 && r.stale === 0, JSON.stringify(r));
-  assert.ok(until(net, all, 3 * HYPARVIEW_DEFAULTS.keepalive) >= 0, JSON.stringify(report(net, all)));
+  // On clean links a passive check accepted by a peer with room and declined by a full asker is one-sided for
+  // the round trip of the DISCONNECT: whole again within a second. Lossy links may wait for a keepalive.
+  assert.ok(until(net, all, lossy ? 3 * HYPARVIEW_DEFAULTS.keepalive : 1000) >= 0, JSON.stringify(report(net, all)));
 }
 
 function crashSome(net: Net, all: string[], share: number, seed: number): string[] {
@@ -96,8 +94,12 @@ for (const [seed, loss, dup] of [[1, 0, 0], [2, 0.2, 0.1]] as const) {
     steady(net, all, loss > 0);
     const gone = crashSome(net, all, 0.3, seed);
     assert.is(gone.length, 30);
-    const back = until(net, all, 3 * SHUFFLE_PERIOD);
-    assert.ok(back >= 0, 'not reconnected within 3 shuffle periods: ' + JSON.stringify(report(net, all)));
+    // At 20% loss a passive check accepted by a peer with room, whose DISCONNECT back is lost, leaves a link
+    // one-sided until a keepalive gets through (each lost too one time in five): with 70 nodes checking, such
+    // transients follow each other, and a moment with none may take a few shuffle periods.
+    const periods = loss > 0 ? 6 : 3;
+    const back = until(net, all, periods * SHUFFLE_PERIOD);
+    assert.ok(back >= 0, 'not reconnected within ' + periods + ' shuffle periods: ' + JSON.stringify(report(net, all)));
     assertBounds(net, all);
     // And it stays so.
     net.run(net.now + 2 * SHUFFLE_PERIOD);
@@ -125,7 +127,7 @@ test('an active link found one-sided is repaired: taken back where there is room
   const a = 'n1';
   const b = neighbors(net.nodes[a])[0];
   // b forgets a for good (a DISCONNECT [0] forged with a's incarnation), so b's own refill cannot bring it back.
-  net.inject(b, a, encode([VERSION, DISCONNECT, a, 0, [0]]));
+  net.inject(b, a, encode([VERSION, DISCONNECT, a, 0, [(net.nodes[a].ms as HvState).ver, 0]]));
   assert.ok(!neighbors(net.nodes[b]).includes(a) && neighbors(net.nodes[a]).includes(b));
   assert.is(report(net, all).asymmetric, 1);
   net.run(net.now + 2 * HYPARVIEW_DEFAULTS.keepalive + 500);
@@ -143,11 +145,15 @@ test('leave: DISCONNECT to every neighbour, who drop it for good and refill', ()
   net.cmd('n3', { op: 'leave' });
   assert.equal(neighbors(net.nodes.n3), []);
   assert.is(membershipStats(net.nodes.n3).isolated, false, 'a node that left is not isolated');
-  net.run(net.now + 3000);
+  // Once the DISCONNECTs are in (links take 5-30 ms), before any shuffle: out of both views. (A shuffle may later
+  // bring n3 back as a backup from a node that never held it; a check then finds it gone.)
+  net.run(net.now + 100);
   for (const p of nb) {
     assert.ok(!neighbors(net.nodes[p]).includes('n3'), p + ' still holds n3');
     assert.ok(!passiveView(net.nodes[p].ms as HvState).includes('n3'), p + ' keeps n3 as a backup');
   }
+  net.run(net.now + 3000);
+  for (const p of nb) assert.ok(!neighbors(net.nodes[p]).includes('n3'), p + ' holds n3 again');
   const rest = ids(8).filter((x) => x !== 'n3');
   const r = overlayReport(net, rest, neighbors);
   assert.is(r.components, 1);
@@ -167,18 +173,31 @@ function frame(type: number, from: string, inc: number, body: Item): Uint8Array 
   return encode([VERSION, type, from, inc, body]);
 }
 
-function sent(outs: Output[]): Sent[] {
+/** The messages sent, but the component labels (COMPONENT), which have their own test. */
+function sent(outs: Output[], labels = false): Sent[] {
   const r: Sent[] = [];
   for (const o of outs) {
     if (o.kind !== 'send') continue;
     const e = decode(o.bytes) as Item[];
-    r.push({ to: o.to, type: e[1] as number, body: e[4] });
+    if (e[1] === COMPONENT && !labels) continue;
+    // Without the view version (a stamped body's first item), and JOIN_REPLY's list unwrapped.
+    let body = e[4];
+    if (STAMPED.includes(e[1] as number)) body = e[1] === JOIN_REPLY ? (body as Item[])[1] : (body as Item[]).slice(1);
+    r.push({ to: o.to, type: e[1] as number, body });
   }
   return r;
 }
 
-function feed(n: PollenNode, from: string, inc: number, type: number, body: Item, now = 0): Output[] {
-  return step(n, { kind: 'frame', from, bytes: frame(type, from, inc, body) }, now);
+/** The types whose body starts with the sender's view version (runtime/membership/health.ts say). */
+const STAMPED = [JOIN, JOIN_REPLY, NEIGHBOR, NEIGHBOR_REPLY, DISCONNECT, KEEPALIVE, KEEPALIVE_ACK, PROBE, PROBE_REPLY];
+let nextVer = 1;
+
+/** A frame from `from`; a stamped type gets `ver` (default: newer than any before, so never late) before its
+ *  fields, and JOIN_REPLY's peer list is wrapped as its one field. */
+function feed(n: PollenNode, from: string, inc: number, type: number, body: Item, now = 0, ver = nextVer++): Output[] {
+  let b = body;
+  if (STAMPED.includes(type) && Array.isArray(body)) b = [ver as Item].concat(type === JOIN_REPLY ? [body] : body);
+  return step(n, { kind: 'frame', from, bytes: frame(type, from, inc, b) }, now);
 }
 
 function timers(outs: Output[]): { [id: string]: number } {
@@ -367,6 +386,12 @@ test('malformed bodies are dropped and counted before anything changes', () => {
     [NEIGHBOR, [2]],
     [NEIGHBOR, []],
     [NEIGHBOR_REPLY, ['yes']],
+    [NEIGHBOR_REPLY, [3]],
+    [NEIGHBOR, [0, '']],
+    [NEIGHBOR, [0, 'r', 1]],
+    [COMPONENT, ['r']],
+    [COMPONENT, ['', 1]],
+    [COMPONENT, ['r', -1]],
     [DISCONNECT, [1, 2]],
     [SHUFFLE, ['c', 3]],
     [SHUFFLE, ['c', 3, many]],
@@ -395,6 +420,95 @@ test('malformed bodies are dropped and counted before anything changes', () => {
   // Types of other managers are not HyParView's: dropped as unknown.
   const other = feed(a, 'b', 0, 11, []);
   assert.ok(other.some((o) => o.kind === 'event' && o.event.type === 'dropped'));
+});
+
+test('component labels: the least root within reach, told to the peers; a full node takes a NEIGHBOR from another settled component and answers 2', () => {
+  const a = createNode({ id: 'm', seed: 14 });
+  step(a, { kind: 'command', command: { op: 'join', contacts: [] } }, 0);
+  for (const p of ['p1', 'p2', 'p3', 'p4', 'p5']) feed(a, p, 0, JOIN, [], 10);
+  const st = a.ms as HvState;
+  assert.is(st.root, 'm');
+  // p1 reaches 'b' in 2 hops: m takes ('b', 3) and tells every active peer.
+  const told = sent(feed(a, 'p1', 0, COMPONENT, ['b', 2], 20), true).filter((x) => x.type === COMPONENT);
+  assert.equal([st.root, st.dist], ['b', 3]);
+  assert.equal(told.map((x) => x.to), ['p1', 'p2', 'p3', 'p4', 'p5']);
+  assert.equal(told[0].body, ['b', 3]);
+  // A label from a stranger means nothing (no link carries it).
+  feed(a, 'zz', 0, COMPONENT, ['a', 0], 30);
+  assert.is(st.root, 'b');
+  const later = 30 + HYPARVIEW_DEFAULTS.keepalive;
+  // Full: a NEIGHBOR claiming the same root, or none, is refused.
+  assert.equal(sent(feed(a, 'q1', 0, NEIGHBOR, [0, 'b'], later)), [{ to: 'q1', type: NEIGHBOR_REPLY, body: [0] }]);
+  assert.equal(sent(feed(a, 'q2', 0, NEIGHBOR, [0], later)), [{ to: 'q2', type: NEIGHBOR_REPLY, body: [0] }]);
+  // Another root: a merge, taken although full (a random peer evicted) and answered 2.
+  const mg = sent(feed(a, 'q3', 0, NEIGHBOR, [0, 'c'], later));
+  assert.ok(neighbors(a).includes('q3'));
+  assert.is(neighbors(a).length, 5);
+  assert.equal(mg.filter((x) => x.type === NEIGHBOR_REPLY), [{ to: 'q3', type: NEIGHBOR_REPLY, body: [2] }]);
+  assert.is(mg.filter((x) => x.type === DISCONNECT).length, 1);
+  assert.is(metrics(a)['hv.merge.accepted'], 1);
+  // The label has just changed at a fresh node: it claims nothing, so its own asks are ordinary.
+  const b = createNode({ id: 'n', seed: 15 });
+  step(b, { kind: 'command', command: { op: 'join', contacts: ['k'] } }, 0);
+  feed(b, 'k', 0, JOIN_REPLY, ['x1'], 10);
+  const ask = sent(step(b, { kind: 'link', peer: 'k', up: false }, 20)).filter((x) => x.type === NEIGHBOR);
+  assert.equal(ask.map((x) => (x.body as Item[]).length), [1]);
+  // A full asker takes a peer that answers 2.
+  for (const p of ['r1', 'r2', 'r3', 'r4', 'r5']) feed(b, p, 0, JOIN, [], 30);
+  feed(b, 'x1', 0, NEIGHBOR_REPLY, [2], 40);
+  assert.ok(neighbors(b).includes('x1'));
+  assert.is(neighbors(b).length, 5);
+  assert.is(metrics(b)['hv.merge'], 1);
+});
+
+test('link staleness: after a leave and a rejoin in the same incarnation, a late DISCONNECT of the old link is ignored', () => {
+  const a = createNode({ id: 'a', seed: 16 });
+  feed(a, 'b', 0, JOIN, [], 0, 1);
+  feed(a, 'c', 0, JOIN, [], 0, 1);
+  assert.equal(neighbors(a), ['b', 'c']);
+  // b leaves (view version 2), then joins again in the same life (version 3).
+  feed(a, 'b', 0, DISCONNECT, [0], 10, 2);
+  assert.equal(neighbors(a), ['c']);
+  feed(a, 'b', 0, JOIN, [], 20, 3);
+  assert.equal(neighbors(a), ['b', 'c']);
+  // The DISCONNECT again, duplicated or delayed by a link: it belongs to the old link.
+  assert.equal(sent(feed(a, 'b', 0, DISCONNECT, [0], 30, 2)), []);
+  assert.equal(neighbors(a), ['b', 'c']);
+  assert.is(metrics(a)['hv.late'], 1);
+  // So does a late refusal, and a late "not held" answer: the link stands.
+  feed(a, 'b', 0, KEEPALIVE_ACK, [0], 40, 2);
+  feed(a, 'b', 0, NEIGHBOR_REPLY, [0], 40, 1);
+  assert.equal(neighbors(a), ['b', 'c']);
+  assert.is(metrics(a)['hv.late'], 3);
+  // A newer one is acted on.
+  feed(a, 'b', 0, DISCONNECT, [1], 50, 4);
+  assert.equal(neighbors(a), ['c']);
+  // A version forged far ahead silences the real peer for at most peerTimeout, then it is believed again.
+  feed(a, 'c', 0, DISCONNECT, [1], 60, 1e9);
+  assert.equal(neighbors(a), []);
+  feed(a, 'c', 0, JOIN, [], 70, 5);
+  assert.equal(neighbors(a), [], 'within peerTimeout the forged version wins');
+  feed(a, 'c', 0, JOIN, [], 70 + HYPARVIEW_DEFAULTS.peerTimeout, 6);
+  assert.equal(neighbors(a), ['c']);
+});
+
+test('leave and rejoin in the same incarnation over a network: duplicated old DISCONNECTs break no new link', () => {
+  const net = crowd(5, 8);
+  net.run(5000);
+  const all = ids(8);
+  assert.ok(healthy(report(net, all)));
+  const old = net.cmd('n3', { op: 'leave' }).filter((o) => o.kind === 'send');
+  assert.ok(old.length > 0);
+  net.run(net.now + 1000);
+  net.cmd('n3', { op: 'join', contacts: ['n0'] });
+  net.run(net.now + 3000);
+  const holders = all.filter((id) => neighbors(net.nodes[id]).includes('n3'));
+  assert.ok(holders.length > 0);
+  // Every DISCONNECT of the leave arrives again, after the rejoin.
+  for (const o of old) if (o.kind === 'send') net.inject(o.to, 'n3', o.bytes);
+  net.run(net.now + 50);
+  for (const id of holders) assert.ok(neighbors(net.nodes[id]).includes('n3'), id + ' dropped n3 on a late DISCONNECT');
+  assert.ok(healthy(report(net, all)), JSON.stringify(report(net, all)));
 });
 
 test('SHUFFLE: a walk is forwarded, the end answers the origin and both refresh their passive views', () => {
@@ -499,7 +613,7 @@ function world(real: { [id: string]: PollenNode }, live: { [id: string]: number 
     const reply = type === NEIGHBOR ? NEIGHBOR_REPLY : type === KEEPALIVE ? KEEPALIVE_ACK : type === PROBE ? PROBE_REPLY : -1;
     if (reply < 0) return;
     const body = type === NEIGHBOR ? [live[e.to]] : [1];
-    q.push({ at: now + 10, to: e.from, from: e.to, bytes: frame(reply, e.to, 0, body), timer: '' });
+    q.push({ at: now + 10, to: e.from, from: e.to, bytes: frame(reply, e.to, 0, [nextVer++ as Item].concat(body)), timer: '' });
   }
   return {
     input(id: string, outs: Output[]): void {
@@ -565,7 +679,10 @@ test('passive checks: a full view checks a backup per shuffle period, and an iso
   assert.ok(!passiveView(y.ms as HvState).includes('d1') && !passiveView(y.ms as HvState).includes('d2'));
   const m = metrics(y);
   assert.is(m['hv.check.accepted'], 1, JSON.stringify(m));
-  assert.is(m['hv.neighbor.high'], 1, 'x asked y back with high priority');
+  // x, alone, is another component than y (runtime/membership/component.ts): it answers y's check as a merge,
+  // which y keeps although full, so x need not ask y back with high priority.
+  assert.is(m['hv.merge'], 1, 'y kept x as a merge: ' + JSON.stringify(m));
+  assert.is(m['hv.neighbor.high'] || 0, 0);
   assert.is(m['hv.sweep'] || 0, 0, 'no failure, no sweep');
 });
 

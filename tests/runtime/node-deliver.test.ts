@@ -31,7 +31,7 @@ test('node: a malformed CRDT payload is reported as dropped only, not also as de
 
 test('node: a malformed CRDT payload is not forwarded (plumtree.ts rejects a payload whose delivery throws DecodeError)', () => {
   const n = createNode({ id: 'a', seed: 1 });
-  step(n, { kind: 'frame', from: 'c', bytes: encode([VERSION, JOIN, 'c', 0, []]) }, 0); // c becomes a neighbour
+  step(n, { kind: 'frame', from: 'c', bytes: encode([VERSION, JOIN, 'c', 0, [0]]) }, 0); // c becomes a neighbour
   const out = step(n, { kind: 'frame', from: 'b', bytes: gossip('b:0:0', [1, 'v', 'gcounter', 'garbage']) }, 1);
   const forwarded = out.filter((o) => o.kind === 'send' && (decode(o.bytes, DEFAULT_LIMITS) as any[])[1] === GOSSIP);
   assert.is(forwarded.length, 0, 'garbage went on to c');

@@ -20,6 +20,9 @@
  *   next to the op-based lower bound: the runtime itself in the simulator (fixed topology, updates spread by
  *   anti-entropy alone, its knobs mode/bp/rr set per row), the round model of tools/sim/syncmodel.ts beside it
  *   for reference, and the runtime as deployed (Plumtree plus anti-entropy, default knobs).
+ * - overlay: the merge properties of tools/sim/overlay.ts: 1,000 join storms (9 nodes, active view 3, all through
+ *   one contact at once) and 200 churn runs (30% crash and restart every 10 s for 2 minutes), the share that end
+ *   in one component (quick: 200 and 40).
  * - big: wall time and peak memory of a 10,000-node × 30-round single-sender run, in a child process so its
  *   peak resident memory is its own.
  */
@@ -32,6 +35,7 @@ import { mean } from './stats.ts';
 import { fmt, table } from '../cli/table.ts';
 import { parse, num } from '../cli/args.ts';
 import { progress } from '../cli/progress.ts';
+import { mergeRuns, type MergeCase, type MergeRuns } from '../sim/overlay.ts';
 
 const WARM = 20000;
 
@@ -343,7 +347,8 @@ async function pool<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> 
 
 // ---- main -------------------------------------------------------------------------------------------------
 
-const USAGE = 'usage: npm run bench:sim -- [--quick] [--only broadcast,crash,sync,big] [--jobs N] [--json] [--progress]\n';
+const USAGE = 'usage: npm run bench:sim -- [--quick] [--only broadcast,crash,sync,overlay,big] [--jobs N] [--json] [--progress]\n';
+const SECTIONS = ['broadcast', 'crash', 'sync', 'overlay', 'big'];
 
 function usageError(msg: string): number {
   process.stderr.write(msg + '\n\n' + USAGE);
@@ -357,6 +362,7 @@ export async function main(argv: string[]): Promise<number> {
     if (job === 'big') r = bigRun(Number(argv[2]));
     else if (job === 'crash') r = crashLevel(Number(argv[2]), Number(argv[3]), Number(argv[4]));
     else if (job === 'bcast') r = broadcastRow(JSON.parse(argv[2]) as BcastCase);
+    else if (job === 'merge') r = mergeRuns(argv[2] as MergeCase, Number(argv[3]), Number(argv[4]));
     else throw new Error('unknown child job ' + job);
     process.stdout.write(JSON.stringify(r) + '\n');
     return 0;
@@ -365,8 +371,8 @@ export async function main(argv: string[]): Promise<number> {
   if (typeof a === 'number') return a;
   const quick = a.values.quick === true;
   const json = a.values.json === true;
-  const only = typeof a.values.only === 'string' ? a.values.only.split(',') : ['broadcast', 'crash', 'sync', 'big'];
-  for (const o of only) if (!['broadcast', 'crash', 'sync', 'big'].includes(o)) return usageError('--only takes broadcast, crash, sync, big; got ' + o);
+  const only = typeof a.values.only === 'string' ? a.values.only.split(',') : SECTIONS;
+  for (const o of only) if (!SECTIONS.includes(o)) return usageError('--only takes ' + SECTIONS.join(', ') + '; got ' + o);
   let width: number;
   try {
     width = Math.floor(num(a.values.jobs, '--jobs', 2, 1));
@@ -382,12 +388,22 @@ export async function main(argv: string[]): Promise<number> {
   const bcastJobs = only.includes('broadcast') ? broadcastCases(quick ? [20, 100] : [20, 100, 1000], seeds).map((c) => () => child(['bcast', JSON.stringify(c)]) as Promise<BcastRow>) : [];
   const crashN = quick ? 1000 : 10000;
   const crashJobs = only.includes('crash') ? [0.1, 0.5, 0.8, 0.9, 0.95].map((f) => () => child(['crash', String(crashN), String(f), '1']).then((r: CrashRow) => (log('crash ' + crashN + ' ' + f * 100 + '%: right after ' + fmt(r.rightAfter, 3) + ', after repair ' + fmt(r.afterRepair, 3) + ' (' + r.wallMs + ' ms)'), r))) : [];
-  const steps = crashJobs.length + bcastJobs.length + (only.includes('sync') ? 1 : 0) + (only.includes('big') ? 1 : 0);
+  // The merge runs in chunks of seeds, so they share the pool with the rest.
+  const mergeCases: [MergeCase, number, number][] = [];
+  if (only.includes('overlay')) {
+    for (const [kind, total] of [['storm', quick ? 200 : 1000], ['churn', quick ? 40 : 200]] as [MergeCase, number][]) {
+      const chunk = total / 4;
+      for (let k = 0; k < 4; k++) mergeCases.push([kind, 1 + k * chunk, chunk]);
+    }
+  }
+  const mergeJobs = mergeCases.map((c) => () => child(['merge', c[0], String(c[1]), String(c[2])]) as Promise<MergeRuns>);
+  const steps = crashJobs.length + bcastJobs.length + mergeJobs.length + (only.includes('sync') ? 1 : 0) + (only.includes('big') ? 1 : 0);
   const bar = progress('bench:sim', steps, { force: a.values.progress === true });
   const ticked = (j: () => Promise<unknown>, label: string) => () => j().then((r) => (bar.tick(label), r));
-  const all = await pool<unknown>([...crashJobs.map((j) => ticked(j, 'crash')), ...bcastJobs.map((j) => ticked(j, 'broadcast'))], width);
+  const all = await pool<unknown>([...crashJobs.map((j) => ticked(j, 'crash')), ...bcastJobs.map((j) => ticked(j, 'broadcast')), ...mergeJobs.map((j) => ticked(j, 'overlay'))], width);
   const crashRows = all.slice(0, crashJobs.length) as CrashRow[];
-  const bcastRows = all.slice(crashJobs.length) as BcastRow[];
+  const bcastRows = all.slice(crashJobs.length, crashJobs.length + bcastJobs.length) as BcastRow[];
+  const mergeParts = all.slice(crashJobs.length + bcastJobs.length) as MergeRuns[];
   if (only.includes('broadcast')) {
     const rows = bcastRows;
     out.broadcast = rows;
@@ -408,6 +424,21 @@ export async function main(argv: string[]): Promise<number> {
       table(
         ['crash', 'survivors', 'delivery right after (3 msgs, no repair yet)', 'delivery 20 s later (3 msgs)', 'missed later', 'max components'],
         rows.map((r) => [r.crash * 100 + '%', r.survivors, fmt(r.rightAfter * 100, 1) + '%', fmt(r.afterRepair * 100, 1) + '%', r.missedAfterRepair, r.componentsMax]),
+      ),
+    );
+  }
+  if (only.includes('overlay')) {
+    const rows: { what: string; runs: number; whole: number; split: number[] }[] = [];
+    for (const kind of ['storm', 'churn'] as MergeCase[]) {
+      const parts = mergeParts.filter((_r, k) => mergeCases[k][0] === kind);
+      rows.push({ what: kind, runs: parts.reduce((n, r) => n + r.runs, 0), whole: parts.reduce((n, r) => n + r.whole, 0), split: parts.flatMap((r) => r.split.map((x) => x.seed)) });
+    }
+    out.overlay = rows;
+    lines.push('\n### Overlay merging (tools/sim/overlay.ts: 9 nodes, active view 3, all through n0)\n');
+    lines.push(
+      table(
+        ['case', 'seeds', 'one component at the end', 'share', 'split seeds'],
+        rows.map((r) => [r.what === 'storm' ? 'join storm, all at once' : 'churn: 30% crash + restart per 10 s, 2 min', r.runs, r.whole, fmt((r.whole / r.runs) * 100, 1) + '%', r.split.slice(0, 10).join(' ')]),
       ),
     );
   }
