@@ -20,6 +20,7 @@ import type { Item } from '../../crdt/types.ts';
 import { EventQueue, EV_ACTION, EV_FRAME, EV_LINK, EV_TIMER } from './queue.ts';
 import { Links, linkConfig, type LinkConfig, type Partition } from './links.ts';
 import { Random, SALT_CHURN, SALT_LINKS, SALT_NODES, SALT_WORK, mix, type Dist } from './random.ts';
+import { SharedConfig } from './share.ts';
 import { Measures, overlayStats, estimateBytes, stateKey, r3, LAYER_NAMES, type BroadcastResult, type ByteSplit, type OverlayStats, type Series } from './measures.ts';
 
 /** What every node of a run is configured with (besides id, seed, incarnation and restore). */
@@ -106,6 +107,8 @@ export class Sim {
   private timers: (Map<string, number> | null)[];
   private gen = 0;
   private nodeOpts: (i: number) => NodeOptions;
+  /** One copy of each distinct node configuration for all nodes (share.ts). */
+  private shared = new SharedConfig();
   private linkEvents: { delay: Dist } | null;
   private sampleEvery: number;
   private states: boolean;
@@ -192,6 +195,7 @@ export class Sim {
       incarnation: inc,
       restore,
     });
+    this.shared.share(this.nodes[i] as PollenNode);
     this.timers[i] = new Map();
     this.started[i] = 1;
     this.upSince[i] = this.now;
