@@ -15,7 +15,7 @@
  * it, or the node crashing voids the queued firing, which is then skipped when it comes up.
  */
 import { createNode, step, snapshot, neighbors, membershipStats, specOfVar, type NodeConfig, type PollenNode } from '../../runtime/full.ts';
-import type { Command, Input, Output } from '../../runtime/io.ts';
+import type { Command, Input, NodeEvent, Output } from '../../runtime/io.ts';
 import type { Item } from '../../crdt/types.ts';
 import { EventQueue, EV_ACTION, EV_FRAME, EV_LINK, EV_TIMER } from './queue.ts';
 import { Links, linkConfig, type LinkConfig, type Partition } from './links.ts';
@@ -103,6 +103,9 @@ export class Sim {
   readonly randWork: Random;
   contacts: string[];
   events = 0;
+  /** Called with every event a node emits besides deliveries, changes and drops (which the measures take):
+   *  reads, neighbours, isolation, stale derivations. For tests and tools that watch the application's view. */
+  onEvent: ((i: number, ev: NodeEvent, now: number) => void) | null = null;
   private index = new Map<string, number>();
   private timers: (Map<string, number> | null)[];
   private gen = 0;
@@ -344,6 +347,13 @@ export class Sim {
       e.message = 'sim: step threw at ' + this.ids[i] + ' (t=' + r3(this.now) + ' ms, seed ' + this.seed + ', input ' + inp.kind + '): ' + e.message;
       throw e;
     }
+    this.carry(i, outs);
+    return outs;
+  }
+
+  /** Carry out outputs of node i: those of a step the simulator ran, or of one a helper ran on the node itself
+   *  (e.g. runtime/once.ts's enforceOnce, which steps the node and returns what it output). */
+  carry(i: number, outs: Output[]): void {
     const m = this.measures;
     const now = this.now;
     for (let k = 0; k < outs.length; k++) {
@@ -369,9 +379,9 @@ export class Sim {
         if (ev.type === 'deliver') m.onDeliver(i, ev.msgId, ev.hops, now);
         else if (ev.type === 'changed') m.onChanged(i, now);
         else if (ev.type === 'dropped') m.onDropped(ev.reason);
+        else if (this.onEvent !== null) this.onEvent(i, ev, now);
       }
     }
-    return outs;
   }
 
   /** Neighbour lists of live nodes (null for down ones). */
