@@ -44,6 +44,9 @@ import { fnv1a } from './digest.ts';
 import { MAX_COUNT, knobs } from './knobs.ts';
 import { dict } from './tables.ts';
 import * as admission from './admission.ts';
+import * as interest from './interest.ts';
+import type { PollenNode, SyncPart } from './node.ts';
+import type { NodeEvent } from './io.ts';
 import { type Store, type Variable, DEFAULT_MAX_VARS, StoreError, applyRemote, declare, get, ids, validId } from './store.ts';
 
 export interface AeConfig {
@@ -653,3 +656,61 @@ function onAck(ae: AeState, p: AePeer | undefined, m: Body): void {
   }
   if (p.pending.length === 0) finishRound(ae, p);
 }
+
+/** A Plumtree delivery: an application payload is passed on unwrapped; a CRDT delta is joined through RR. */
+function deliver(node: PollenNode, ev: NodeEvent): void {
+  if (ev.type !== 'deliver') return;
+  const out = node.cp.out;
+  const p = ev.payload;
+  if (Array.isArray(p) && p.length === 2 && p[0] === 0) {
+    out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: p[1] } });
+    return;
+  }
+  const from = node.cp.from;
+  // Checked whole first: a DecodeError goes back through Plumtree, which then neither remembers nor forwards the
+  // payload, and the frame is counted as dropped by onFrame. Nothing is declared for a delta that does not decode.
+  const b = arr(p, 'payload', 4);
+  if (nat(b[0], 'payload kind') !== 1) throw new DecodeError('type', 'unknown payload kind');
+  const id = str(b[1], 'variable id');
+  if (!validId(id)) throw new DecodeError('type', 'bad variable id');
+  // Not asked for: refused before it is decoded, remembered or forwarded (a DecodeError, so Plumtree drops it),
+  // and the sender is told again what this node hears.
+  if (!interest.wants(node.hear, id)) {
+    interest.refused(node.hear, node.ca, from !== '' ? from : ev.origin);
+    throw new DecodeError('interest', 'variable ' + id + ' is not in this node\'s interest set');
+  }
+  const spec = canonicalSpec(node.store.types, str(b[2], 'spec'));
+  // Our own broadcast, delivered at once: already applied. (An earlier life's message is not: apply it.)
+  const own = ev.hops === 0 && ev.origin === node.id;
+  const delta = own ? null : decodeDelta(node.store, spec, b[3]);
+  out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: [b[1], b[2], b[3]] } });
+  if (own) return;
+  receive(node.ae, node.ca, node.store, from !== '' ? from : ev.origin, id, spec, delta, 'pt');
+}
+
+/** The full algorithm as a node part (runtime/node.ts's NodeParts.sync), with the admission policy of
+ *  runtime/admission.ts for variables peers introduce (config.admission). */
+export const AntiEntropy: SyncPart = {
+  init: function (node: PollenNode, c): AeState {
+    interest.attach(node.ca, node.cp);
+    return init(c.antiEntropy as Partial<AeConfig> | undefined, node.incarnation, admission.init(c.admission, node.store.maxVars));
+  },
+  onMessage: function (node: PollenNode, from: PeerId, inc: number, type: number, body: Item): boolean {
+    return onMessage(node.ae, node.ca, node.store, from, inc, type, body);
+  },
+  onTimer: function (node: PollenNode, id: string): boolean {
+    return onTimer(node.ae, node.ca, node.store, id);
+  },
+  deliver: deliver,
+  peer: function (node: PollenNode, peer: PeerId, how: number): void {
+    if (how === 1) neighborUp(node.ae, peer);
+    else if (how === 0) neighborDown(node.ae, peer);
+    else resync(node.ae, peer);
+  },
+  arm: function (node: PollenNode): void {
+    arm(node.ae, node.ca);
+  },
+  record: function (node: PollenNode, id: string, delta: unknown, origin: PeerId): void {
+    record(node.ae, node.ca, node.store, id, delta, origin);
+  },
+};

@@ -7,6 +7,7 @@
  *   plumtree     Plumtree (runtime/plumtree.ts)
  *   dataflow     Dataflow (runtime/dataflow/glue.ts)
  *   types        ALL, every CRDT type (crdt/all.ts)
+ *   sync         AntiEntropy, the full delta anti-entropy with admission (runtime/antientropy.ts)
  *   auth         the cluster key's sealing and checking (runtime/auth.ts), used when config.auth is given
  *
  * A board profile does not import this file: it calls composeNode with the few parts it uses (runtime/lean.ts
@@ -22,6 +23,7 @@ import { type ManagerName, managerOf } from './membership/index.ts';
 import { Plumtree } from './plumtree.ts';
 import { Dataflow } from './dataflow/glue.ts';
 import * as Auth from './auth.ts';
+import { AntiEntropy } from './antientropy.ts';
 
 export interface NodeConfig extends CoreConfig {
   /** Membership manager (default 'hyparview'). */
@@ -35,6 +37,7 @@ export function createNode(config: NodeConfig): PollenNode {
     plumtree: Plumtree,
     dataflow: Dataflow,
     types: ALL,
+    sync: AntiEntropy,
     auth: Auth,
   };
   // The manager's name is this entry's knob, not the core's.

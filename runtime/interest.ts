@@ -5,7 +5,7 @@
  * everything (and says nothing). A gateway relays for everyone; each of its neighbours may hear differently.
  *
  *   const h = init(['temp', 'light'], undefined, 64);   // this node hears temp and light (and what it declares)
- *   neighborUp(h, ctx, 'pi');        // ctx.send('pi', INTEREST, [['light', 'temp']], CLS_CONTROL)
+ *   announceAll(h, ctx, ['pi']);     // ctx.send('pi', INTEREST, [['light', 'temp']], CLS_CONTROL)
  *   // on the Pi: onMessage(hp, ctx, 'tag', [['light', 'temp']]); hears(hp, 'tag', 'hum') is then false
  *
  * The message, in the anti-entropy range (messages.ts): INTEREST [[varId, …]], ids sorted, at most the
@@ -26,6 +26,7 @@ import { CLS_CONTROL } from './io.ts';
 import type { PeerId } from './io.ts';
 import { INTEREST } from './messages.ts';
 import { dict, insertSorted } from './tables.ts';
+import type { StepCtx } from './node.ts';
 
 /** Neighbours whose interest sets are kept: a gateway's clients. 64: as many as a client-server gateway takes. */
 export const DEFAULT_MAX_PEERS = 64;
@@ -76,17 +77,9 @@ export function hears(h: Hearing, peer: PeerId, id: string): boolean {
   return set === undefined || set[id] === true;
 }
 
-function announce(h: Hearing, ctx: Ctx, peer: PeerId): void {
-  if (h.own !== null) ctx.send(peer, INTEREST, [h.own], CLS_CONTROL);
-}
-
-/** Tell every neighbour (after the set grew). */
+/** Tell these neighbours this node's set (a new neighbour; all of them after the set grew). */
 export function announceAll(h: Hearing, ctx: Ctx, nbrs: PeerId[]): void {
-  for (let i = 0; i < nbrs.length; i++) announce(h, ctx, nbrs[i]);
-}
-
-export function neighborUp(h: Hearing, ctx: Ctx, peer: PeerId): void {
-  announce(h, ctx, peer);
+  for (let i = 0; i < nbrs.length; i++) if (h.own !== null) ctx.send(nbrs[i], INTEREST, [h.own], CLS_CONTROL);
 }
 
 export function neighborDown(h: Hearing, peer: PeerId): void {
@@ -99,7 +92,7 @@ export function neighborDown(h: Hearing, peer: PeerId): void {
 /** A variable outside the set came from `from`: count it and tell `from` the set again. */
 export function refused(h: Hearing, ctx: Ctx, from: PeerId): void {
   ctx.count('interest.refused', 1);
-  if (from !== '' && from !== ctx.self) announce(h, ctx, from);
+  if (from !== '' && from !== ctx.self) announceAll(h, ctx, [from]);
 }
 
 /** INTEREST from a peer: checked whole, then its set replaces the one kept. Returns true when the peer now
@@ -129,4 +122,33 @@ export function onMessage(h: Hearing, ctx: Ctx, from: PeerId, body: Item): boole
   if (old === undefined) return false;
   for (let i = 0; i < list.length; i++) if (old[list[i] as string] !== true) return true;
   return false;
+}
+
+// Selective hearing as the full layers ask it (runtime/context.ts), set on a node's Ctx by `attach`.
+function ctxHears(this: StepCtx, peer: PeerId, id: string): boolean {
+  return hears(this.node.hear, peer, id);
+}
+function ctxWants(this: StepCtx, id: string): boolean {
+  return wants(this.node.hear, id);
+}
+function ctxAccepts(this: StepCtx, from: PeerId, id: string): boolean {
+  if (wants(this.node.hear, id)) return true;
+  refused(this.node.hear, this, from);
+  return false;
+}
+/** A CRDT payload [1, varId, spec, delta] goes only where its variable is heard; anything else goes anywhere. */
+function ctxCarries(this: StepCtx, peer: PeerId, payload: Item): boolean {
+  return !(Array.isArray(payload) && payload[0] === 1 && typeof payload[1] === 'string') || hears(this.node.hear, peer, payload[1]);
+}
+
+/**
+ * Give a node's Ctx the selective-hearing questions the full layers ask: `hears`, `wants` and `accepts` for
+ * antientropy.ts (on the anti-entropy Ctx), `carries` for Plumtree (on its Ctx). AntiEntropy calls it when a node
+ * is composed; a profile without those layers carries none of this code.
+ */
+export function attach(ca: StepCtx, cp: StepCtx): void {
+  ca.hears = ctxHears;
+  ca.wants = ctxWants;
+  ca.accepts = ctxAccepts;
+  cp.carries = ctxCarries;
 }

@@ -63,69 +63,56 @@ export function choice(values: string[]): Range {
 /** A range or its short string form (see the file comment). */
 export type RangeSpec = Range | string;
 
-/** The Range a short string names; throws for one that names none (a bug in a layer's table). */
-function rangeOf(spec: RangeSpec): Range {
-  if (typeof spec !== 'string') return spec;
-  const w = spec.split(' ');
-  if (w[0] === 'ms') return ms(parseInt(w[1], 10));
-  if (w[0] === 'count') return count(parseInt(w[1], 10));
-  if (w[0] === 'flag') return FLAG;
-  if (w[0] === 'ids') return IDS;
-  if (w[0] === 'choice') return choice(w.slice(1));
-  throw new Error('knobs: no range "' + spec + '"');
-}
-
-function describe(r: Range): string {
-  if (r.kind === 'ids') return 'a list of peer ids';
-  if (r.kind === 'flag') return 'true or false';
-  if (r.kind === 'choice') return 'one of "' + (r.values as string[]).join('", "') + '"';
-  return r.kind + ', ' + (r.int ? 'a whole number' : 'a number') + ' from ' + r.min + ' to ' + r.max;
-}
-
-function show(v: any): string {
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (typeof v === 'string') return '"' + v + '"';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  return 'a value of type ' + typeof v;
-}
-
-function fits(v: any, r: Range): boolean {
-  if (r.kind === 'ids') {
-    if (!Array.isArray(v)) return false;
-    for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return false;
-    return true;
-  }
-  if (r.kind === 'flag') return v === true || v === false;
-  if (r.kind === 'choice') return typeof v === 'string' && (r.values as string[]).indexOf(v) >= 0;
-  // v - v is 0 only for a finite number (NaN and the infinities give NaN); the board has no Number.isFinite.
-  return typeof v === 'number' && v - v === 0 && v >= r.min && v <= r.max && (!r.int || Math.floor(v) === v);
-}
-
 /**
  * `defaults` overridden by `config` (undefined or null: all defaults), every knob of `defaults` checked against
- * `ranges`. Throws an Error naming `who`, the knob, its value and the allowed range. Lists are copied.
+ * `ranges` (a Range or its short string form). Throws an Error naming `who`, the knob, its value and the allowed
+ * range. Lists are copied. One function on purpose: a board pays for every function object it loads.
  */
 export function knobs<T>(who: string, defaults: T, ranges: { [knob: string]: RangeSpec }, config: any): T {
-  const d = defaults as any;
-  if (config !== undefined && config !== null && (typeof config !== 'object' || Array.isArray(config))) {
-    throw new Error(who + ': the configuration is ' + show(config) + ', expected an object of knobs');
+  // Nested: it costs the board only while knobs runs.
+  function show(v: any): string {
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    if (typeof v === 'string') return '"' + v + '"';
+    return v === null ? 'null' : Array.isArray(v) ? 'a list' : 'a value of type ' + typeof v;
   }
+  const d = defaults as any;
   const given = config === undefined || config === null ? {} : config;
+  if (typeof given !== 'object' || Array.isArray(given)) throw new Error(who + ': the configuration is ' + show(config) + ', expected an object of knobs');
   const names = Object.keys(d);
   const extra = Object.keys(given);
   for (let i = 0; i < extra.length; i++) {
+    // A name the layer does not have is most likely a typo of one it has.
     if (!hasOwn(d, extra[i])) throw new Error(who + ': unknown knob "' + extra[i] + '" (knobs: ' + names.join(', ') + ')');
   }
   const out: any = {};
   for (let i = 0; i < names.length; i++) {
     const k = names[i];
     const v = given[k];
-    if (!ranges[k]) throw new Error(who + ': knob ' + k + ' has no stated range');
-    const r = rangeOf(ranges[k]);
+    let r = ranges[k] as any;
+    if (!r) throw new Error(who + ': knob ' + k + ' has no stated range');
+    if (typeof r === 'string') {
+      const w = r.split(' ');
+      const min = parseInt(w[1], 10);
+      if (w[0] === 'ms' || w[0] === 'count') r = { min: min, max: w[0] === 'ms' ? MAX_MS : MAX_COUNT, int: w[0] === 'count', kind: w[0] };
+      else if (w[0] === 'flag' || w[0] === 'ids') r = { min: 0, max: 0, int: false, kind: w[0] };
+      else if (w[0] === 'choice') r = { min: 0, max: 0, int: false, kind: 'choice', values: w.slice(1) };
+      else throw new Error('knobs: no range "' + r + '"');
+    }
+    let fits = true;
+    if (r.kind === 'ids') {
+      fits = Array.isArray(v);
+      for (let j = 0; fits && j < v.length; j++) if (typeof v[j] !== 'string') fits = false;
+    } else if (r.kind === 'flag') fits = v === true || v === false;
+    else if (r.kind === 'choice') fits = typeof v === 'string' && r.values.indexOf(v) >= 0;
+    // v - v is 0 only for a finite number (NaN and the infinities give NaN); the board has no Number.isFinite.
+    else fits = typeof v === 'number' && v - v === 0 && v >= r.min && v <= r.max && (!r.int || Math.floor(v) === v);
     if (v === undefined) out[k] = Array.isArray(d[k]) ? d[k].slice() : d[k];
-    else if (fits(v, r)) out[k] = Array.isArray(v) ? v.slice() : v;
-    else throw new Error(who + ': knob ' + k + ' = ' + show(v) + ' is out of range (' + describe(r) + ')');
+    else if (fits) out[k] = Array.isArray(v) ? v.slice() : v;
+    else {
+      const range = r.kind === 'ids' ? 'a list of peer ids' : r.kind === 'flag' ? 'true or false' : r.kind === 'choice' ? 'one of "' + r.values.join('", "') + '"'
+        : r.kind + ', ' + (r.int ? 'a whole number' : 'a number') + ' from ' + r.min + ' to ' + r.max;
+      throw new Error(who + ': knob ' + k + ' = ' + show(v) + ' is out of range (' + range + ')');
+    }
   }
   return out as T;
 }

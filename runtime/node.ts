@@ -6,12 +6,15 @@
  * gained or lost during the step.
  *
  * Composition by injection: `composeNode(config, parts)` takes the membership manager, Plumtree (or null), the
- * dataflow part (or null) and the registry of CRDT types as values; this file imports none of them, so a bundle
- * holds only what its profile passes. Anti-entropy is always there (it is what makes loss and restarts converge).
+ * dataflow part (or null), the registry of CRDT types and the anti-entropy part as values; this file imports none
+ * of them, so a bundle holds only what its profile passes. Anti-entropy is always there (it is what makes loss
+ * and restarts converge), as the full algorithm with admission (AntiEntropy) or a client's (DeltaSync).
+ * Written in few functions with few parameters: on a board every function object costs variables.
  *
- *   import { ClientServer } from './membership/clientserver.ts';
+ *   import { Client } from './membership/client.ts';
+ *   import { DeltaSync } from './deltasync.ts';
  *   const types = register(register(register(registry(), PNCounter), ORSet), LWW);
- *   const n = composeNode({ id: 'tag1', seed: 1 }, { membership: ClientServer, plumtree: null, dataflow: null, types });
+ *   const n = composeNode({ id: 'tag1', seed: 1 }, { membership: Client, plumtree: null, dataflow: null, types, sync: DeltaSync });
  *   step(n, { kind: 'command', command: { op: 'declare', id: 'hits', type: 'pncounter' } }, 0);
  *   step(n, { kind: 'command', command: { op: 'update', id: 'hits', mutator: 'inc', args: [1] } }, 5);
  *   read(n, 'hits'); // 1
@@ -27,7 +30,7 @@
  * CRDT updates go out twice: at once through Plumtree (when composed) as the payload [1, varId, spec, delta] (the
  * fast path), and through the anti-entropy buffer (the backstop for loss, partitions and restarts; without
  * Plumtree, or with plumtreeDeltas off, the only path). A remote delta from either path is joined by one
- * function, antientropy.ts's `receive`. An application's own broadcast travels as [0, payload] and is delivered
+ * function, antientropy.ts's `receive` (Plumtree composes with AntiEntropy, whose `deliver` takes its payloads). An application's own broadcast travels as [0, payload] and is delivered
  * unwrapped.
  *
  * Selective hearing: a node composed with `interest` (a list of variable ids) tells each neighbour the list
@@ -36,23 +39,25 @@
  */
 import type { Item } from '../crdt/types.ts';
 import { DecodeError } from '../crdt/errors.ts';
-import { arr, str, nat } from '../crdt/check.ts';
+import { arr, str } from '../crdt/check.ts';
 import { encode, decode } from '../crdt/codec/cbor.ts';
 import { limits, type Limits } from '../crdt/codec/limits.ts';
-import { type Registry, canonicalSpec } from '../crdt/registry.ts';
+import type { Registry } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import type { Command, Input, NodeEvent, Output, PeerId } from './io.ts';
-import { VERSION, INTEREST, LAYER_ANTIENTROPY, LAYER_MEMBERSHIP, LAYER_PLUMTREE, layerOf, peerIdProblem } from './messages.ts';
+import { VERSION, INTEREST, peerIdProblem } from './messages.ts';
 import { type Rng, rng, fork } from './rng.ts';
 import type { Membership, MembershipStats } from './membership/membership.ts';
 import type { PlumtreeConfig, PlumtreePart, PlumtreeState } from './plumtree.ts';
 import type { Dataflow, DataflowConfig } from './dataflow.ts';
-import * as ae from './antientropy.ts';
+import type { AeConfig } from './antientropy.ts';
+import type { SyncConfig } from './deltasync.ts';
 import * as interest from './interest.ts';
 import { replicaOf, validEpoch } from './replica.ts';
-import { type Store, StoreError, createStore, declare, update, get, ids, validId, applyRemote } from './store.ts';
+import { type Store, StoreError, createStore, declare, update, get, absorb } from './store.ts';
+import { sortedKeys } from '../crdt/keys.ts';
 import type { Auth, AuthConfig } from './auth.ts';
-import * as admission from './admission.ts';
+import type { AdmissionConfig } from './admission.ts';
 
 /** What a node is made of, chosen by its profile (see the file comment). */
 export interface NodeParts {
@@ -64,9 +69,37 @@ export interface NodeParts {
   dataflow: FlowPart | null;
   /** The CRDT types this node holds (crdt/registry.ts): a variable of another type is refused. */
   types: Registry;
+  /** Anti-entropy: runtime/antientropy.ts's `AntiEntropy` (the full algorithm: redundancy removal, digests,
+   *  admission of peers' variables) or runtime/deltasync.ts's `DeltaSync` (a client's: fewer functions, see there
+   *  what it leaves out). */
+  sync: SyncPart;
   /** The cluster key's sealing and checking (runtime/auth.ts), or omitted: such a node cannot be
    *  given a key (`config.auth`), and a profile that leaves it out carries none of its code. */
   auth?: AuthPart | null;
+}
+
+/** Anti-entropy as the node calls it (runtime/antientropy.ts, runtime/deltasync.ts); its state is node.ae. */
+export interface SyncPart {
+  /** The part's state; `config` is the node's (antiEntropy, admission). Throws Error for a bad knob. */
+  init(node: PollenNode, config: CoreConfig): SyncState;
+  /** DELTA, ACK, DIGEST or STATE; false for another type. Throws DecodeError before changing anything. */
+  onMessage(node: PollenNode, from: PeerId, inc: number, type: number, body: Item): boolean;
+  onTimer(node: PollenNode, id: string): boolean;
+  /** A Plumtree delivery (a node with Plumtree needs a part that has it): an application payload is passed on
+   *  unwrapped, a CRDT delta [1, varId, spec, delta] joined as anti-entropy's own. Throws DecodeError. */
+  deliver?(node: PollenNode, ev: NodeEvent): void;
+  /** Neighbour `peer` came up (1), went down (0), or now hears more variables than before (2). */
+  peer(node: PollenNode, peer: PeerId, how: number): void;
+  /** After every step: set the sync timer if a neighbour is behind. */
+  arm(node: PollenNode): void;
+  /** A delta that inflated a local variable, from `origin` (this node for an update). */
+  record(node: PollenNode, id: string, delta: unknown, origin: PeerId): void;
+}
+
+/** What every anti-entropy state shows (metrics). */
+export interface SyncState {
+  bytes: number;
+  buf: unknown[];
 }
 
 /** Frame authentication as the node calls it (implemented by runtime/auth.ts). */
@@ -103,7 +136,7 @@ export interface CoreConfig {
   /** Plumtree's knobs (runtime/plumtree.ts); ignored without Plumtree. */
   plumtree?: Partial<PlumtreeConfig>;
   /** Anti-entropy's knobs (runtime/antientropy.ts). */
-  antiEntropy?: Partial<ae.AeConfig>;
+  antiEntropy?: Partial<AeConfig> | Partial<SyncConfig>;
   /** Do CRDT deltas also travel through Plumtree (default true)? False leaves them to anti-entropy alone:
    *  slower, but it measures anti-entropy on its own (tools/bench/sim.ts's sync table). */
   plumtreeDeltas?: boolean;
@@ -124,7 +157,7 @@ export interface CoreConfig {
   dataflow?: Partial<DataflowConfig>;
   /** Which variables peers may introduce (runtime/admission.ts; default: any, within a per-peer budget, never
    *  the store's reserve for the application). */
-  admission?: admission.AdmissionConfig;
+  admission?: AdmissionConfig;
   /** The cluster key (runtime/auth.ts): frames are sealed and checked with it. None: frames go as they are. */
   auth?: AuthConfig;
 }
@@ -142,7 +175,9 @@ export interface PollenNode {
   bcast: PlumtreePart | null;
   pt: PlumtreeState | null;
   store: Store;
-  ae: ae.AeState;
+  /** Anti-entropy (NodeParts.sync) and its state. */
+  sync: SyncPart;
+  ae: any;
   /** The dataflow part and its state (derived variables, registered functions, pending reads), or null. */
   flow: FlowPart | null;
   df: Dataflow | null;
@@ -206,38 +241,23 @@ export class StepCtx implements Ctx {
     this.out.push({ kind: 'cancel', id: id });
   }
   emit(event: NodeEvent): void {
-    if (this.intercept && event.type === 'deliver') onDeliver(this.node, event);
+    if (this.intercept && event.type === 'deliver') (this.node.sync.deliver as SyncPart['deliver'] & {})(this.node, event);
     else this.out.push({ kind: 'event', event: event });
   }
   count(name: string, n: number): void {
     count(this.node, name, n);
   }
-  hears(peer: PeerId, id: string): boolean {
-    return interest.hears(this.node.hear, peer, id);
-  }
-  wants(id: string): boolean {
-    return interest.wants(this.node.hear, id);
-  }
-  accepts(from: PeerId, id: string): boolean {
-    if (interest.wants(this.node.hear, id)) return true;
-    interest.refused(this.node.hear, this, from);
-    return false;
-  }
-  carries(peer: PeerId, payload: Item): boolean {
-    // A CRDT payload [1, varId, spec, delta] goes only where its variable is heard; anything else goes anywhere.
-    return !(Array.isArray(payload) && payload[0] === 1 && typeof payload[1] === 'string') || interest.hears(this.node.hear, peer, payload[1]);
-  }
+  // Selective hearing as the full layers ask it (Ctx): set by the part that uses them (runtime/interest.ts's
+  // `attach`, called by AntiEntropy), so a profile without those layers carries none of it.
+  hears?(peer: PeerId, id: string): boolean;
+  wants?(id: string): boolean;
+  accepts?(from: PeerId, id: string): boolean;
+  carries?(peer: PeerId, payload: Item): boolean;
 }
 
 /** Add to a named counter in the node's metrics. */
 export function count(node: PollenNode, name: string, n: number): void {
   node.metrics[name] = (node.metrics[name] || 0) + n;
-}
-
-/** The auth part for a node given a cluster key; a profile built without it cannot take one. */
-function sealerOf(parts: NodeParts): AuthPart {
-  if (!parts.auth) throw new Error('node: a cluster key (auth) was given, but this node was composed without the auth part');
-  return parts.auth;
 }
 
 /** A node of the given parts (see the file comment). Throws Error for a bad knob, DecodeError for a bad restore. */
@@ -252,6 +272,8 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     throw new Error('node: plumtreeDeltas = ' + String(ptDeltas) + ' is out of range (true or false)');
   }
   const store = createStore(config.maxVariables, parts.types, config.maxStateBytes);
+  if (parts.plumtree && !parts.sync.deliver) throw new Error('node: Plumtree needs an anti-entropy part that joins its deliveries (AntiEntropy)');
+  if (config.auth && !parts.auth) throw new Error('node: a cluster key (auth) was given, but this node was composed without the auth part');
   if (config.epoch !== undefined && !validEpoch(config.epoch)) {
     throw new Error('node: epoch = ' + String(config.epoch) + ' is out of range (an integer from 0 to 2^53 - 1)');
   }
@@ -265,104 +287,100 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     bcast: parts.plumtree,
     pt: parts.plumtree ? parts.plumtree.init(config.id, config.plumtree) : null,
     store: store,
-    ae: ae.init(config.antiEntropy, inc, admission.init(config.admission, store.maxVars)),
+    sync: parts.sync,
     flow: parts.dataflow,
     df: parts.dataflow ? parts.dataflow.init(config.dataflow) : null,
     hear: interest.init(config.interest, config.maxInterestPeers, store.maxVars),
     ptDeltas: ptDeltas !== false,
     nbrs: [],
     metrics: {},
-    auth: config.auth ? sealerOf(parts).init(config.auth) : null,
+    auth: config.auth && parts.auth ? parts.auth.init(config.auth) : null,
     sealer: parts.auth || null,
   } as unknown as PollenNode;
   node.cm = new StepCtx(node, fork(r, 1), false);
   node.cp = new StepCtx(node, fork(r, 2), true);
   node.ca = new StepCtx(node, fork(r, 3), false);
-  if (config.restore !== undefined) restore(node, config.restore);
+  node.ae = parts.sync.init(node, config);
+  if (config.restore === undefined) return node;
+  // A snapshot(node) taken before a crash; DecodeError when it is not one.
+  const b = arr(config.restore, 'snapshot', 2);
+  if (b[0] !== SNAPSHOT_VERSION) throw new DecodeError('version', 'snapshot version ' + String(b[0]) + ' is not ' + SNAPSHOT_VERSION);
+  const vars = arr(b[1], 'snapshot variables');
+  for (let i = 0; i < vars.length; i++) {
+    const e = arr(vars[i], 'snapshot variable', 3);
+    const v = declare(node.store, str(e[0], 'variable id'), str(e[1], 'spec'));
+    interest.add(node.hear, v.id);
+    absorb(node.store, v.id, v.type.decode(e[2]));
+  }
   return node;
-}
-
-/** Point the node's three Ctx at this step's output, time and sender. */
-function begin(node: PollenNode, out: Output[], now: number, from: PeerId): void {
-  node.cm.out = node.cp.out = node.ca.out = out;
-  node.cm.now = node.cp.now = node.ca.now = now;
-  node.cm.from = node.cp.from = node.ca.from = from;
 }
 
 /** Feed one input; returns what the driver must do, in order. */
 export function step(node: PollenNode, input: Input, now: number): Output[] {
   const out: Output[] = [];
-  // A step run from inside another (an event handler calling back) must leave the outer one's Ctx as it was.
-  const was = node.cm.out;
-  const wasNow = node.cm.now;
-  const wasFrom = node.cm.from;
-  begin(node, out, now, input.kind === 'frame' ? input.from : '');
+  // The node's three Ctx point at this step's output, time and sender; a step run from inside another (an event
+  // handler calling back) must leave the outer one's Ctx as it was.
+  const cs = [node.cm, node.cp, node.ca];
+  const was = [node.cm.out, node.cm.now, node.cm.from];
+  for (let i = 0; i < 3; i++) {
+    cs[i].out = out;
+    cs[i].now = now;
+    cs[i].from = input.kind === 'frame' ? input.from : '';
+  }
   try {
     if (input.kind === 'frame') onFrame(node, input.from, input.bytes);
-    else if (input.kind === 'timer') onTimer(node, input.id);
-    else if (input.kind === 'link') node.mem.onLink(node.ms, node.cm, input.peer, input.up);
+    else if (input.kind === 'timer') {
+      const id = input.id;
+      if (!node.sync.onTimer(node, id) && !node.mem.onTimer(node.ms, node.cm, id) && !(node.bcast !== null && node.bcast.onTimer(node.pt, node.cp, id))) {
+        count(node, 'timers.unknown', 1);
+      }
+    } else if (input.kind === 'link') node.mem.onLink(node.ms, node.cm, input.peer, input.up);
     else if (input.kind === 'command') runCommand(node, input.command);
     if (node.flow) node.flow.afterStep(node);
     syncNeighbors(node);
-    ae.arm(node.ae, node.ca);
+    node.sync.arm(node);
   } finally {
-    begin(node, was, wasNow, wasFrom);
+    for (let i = 0; i < 3; i++) {
+      cs[i].out = was[0] as Output[];
+      cs[i].now = was[1] as number;
+      cs[i].from = was[2] as string;
+    }
   }
   return out;
 }
 
-function drop(node: PollenNode, from: PeerId, reason: string): void {
-  count(node, 'dropped', 1);
-  count(node, 'dropped.' + reason, 1);
-  node.cm.out.push({ kind: 'event', event: { type: 'dropped', from: from, reason: reason } });
-}
-
-function reasonOf(e: unknown): string {
-  return e instanceof DecodeError ? e.reason : 'internal';
-}
-
+/** A frame from a peer: its tag checked before anything of the body is decoded, then decoded with limits, its
+ *  envelope checked, and its body handed to the layer of its type. Anything wrong is dropped with a reason. */
 function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
   count(node, 'frames.in', 1);
   count(node, 'bytes.in', bytes.length);
-  // The tag is checked before anything of the body is decoded.
-  const opened = node.sealer !== null ? node.sealer.open(node.auth, node.id, from, bytes) : bytes;
-  if (typeof opened === 'string') return drop(node, from, opened);
-  let item: Item;
+  let why = '';
   try {
-    item = decode(opened, node.limits);
+    const opened = node.sealer !== null ? node.sealer.open(node.auth, node.id, from, bytes) : bytes;
+    const item = typeof opened === 'string' ? null : decode(opened, node.limits);
+    const type = Array.isArray(item) ? item[1] : -1;
+    const inc = Array.isArray(item) ? item[3] : -1;
+    if (typeof opened === 'string') why = opened;
+    else if (!Array.isArray(item) || item.length !== 5) why = 'envelope';
+    else if (item[0] !== VERSION) why = 'version';
+    else if (typeof type !== 'number' || Math.floor(type) !== type) why = 'type';
+    else if (item[2] !== from) why = 'sender';
+    else if (typeof inc !== 'number' || inc < 0 || Math.floor(inc) !== inc) why = 'envelope';
+    // Membership 1-19 and overlay health 40-49, Plumtree 20-29, anti-entropy 30-39 (INTEREST among them).
+    else if ((type >= 1 && type <= 19) || (type >= 40 && type <= 49)) {
+      if (!node.mem.onMessage(node.ms, node.cm, from, inc, type, item[4])) why = 'type';
+    } else if (type >= 20 && type <= 29) {
+      if (node.bcast === null || !node.bcast.onMessage(node.pt, node.cp, from, type, item[4])) why = 'type';
+    } else if (type === INTEREST) {
+      if (interest.onMessage(node.hear, node.ca, from, item[4])) node.sync.peer(node, from, 2);
+    } else if (!(type >= 30 && type <= 39 && node.sync.onMessage(node, from, inc, type, item[4]))) why = 'type';
   } catch (e) {
-    drop(node, from, reasonOf(e));
-    return;
+    why = e instanceof DecodeError ? e.reason : 'internal';
   }
-  if (!Array.isArray(item) || item.length !== 5) return drop(node, from, 'envelope');
-  if (item[0] !== VERSION) return drop(node, from, 'version');
-  const type = item[1];
-  if (typeof type !== 'number' || Math.floor(type) !== type) return drop(node, from, 'type');
-  if (item[2] !== from) return drop(node, from, 'sender');
-  const inc = item[3];
-  if (typeof inc !== 'number' || inc < 0 || Math.floor(inc) !== inc) return drop(node, from, 'envelope');
-  const body = item[4];
-  try {
-    let taken = false;
-    const layer = layerOf(type);
-    if (layer === LAYER_MEMBERSHIP) taken = node.mem.onMessage(node.ms, node.cm, from, inc, type, body);
-    else if (layer === LAYER_PLUMTREE) taken = node.bcast !== null && node.bcast.onMessage(node.pt, node.cp, from, type, body);
-    else if (type === INTEREST) {
-      if (interest.onMessage(node.hear, node.ca, from, body)) ae.resync(node.ae, from);
-      taken = true;
-    }
-    else if (layer === LAYER_ANTIENTROPY) taken = ae.onMessage(node.ae, node.ca, node.store, from, inc, type, body);
-    if (!taken) drop(node, from, 'type');
-  } catch (e) {
-    drop(node, from, reasonOf(e));
-  }
-}
-
-function onTimer(node: PollenNode, id: string): void {
-  if (ae.onTimer(node.ae, node.ca, node.store, id)) return;
-  if (node.mem.onTimer(node.ms, node.cm, id)) return;
-  if (node.bcast !== null && node.bcast.onTimer(node.pt, node.cp, id)) return;
-  count(node, 'timers.unknown', 1);
+  if (why === '') return;
+  count(node, 'dropped', 1);
+  count(node, 'dropped.' + why, 1);
+  node.cm.out.push({ kind: 'event', event: { type: 'dropped', from: from, reason: why } });
 }
 
 /** Run an application command (also the commands a dataflow read callback returns). */
@@ -392,39 +410,8 @@ export function runCommand(node: PollenNode, c: Command): void {
 export function share(node: PollenNode, id: string, fresh: unknown): void {
   const v = get(node.store, id);
   if (!v) return;
-  ae.record(node.ae, node.ca, node.store, id, fresh, node.id);
+  node.sync.record(node, id, fresh, node.id);
   if (node.ptDeltas && node.bcast !== null) node.bcast.broadcast(node.pt, node.cp, [1, id, v.spec, v.type.encode(fresh)]);
-}
-
-/** A Plumtree delivery: an application payload is passed on unwrapped; a CRDT delta is joined through RR. */
-function onDeliver(node: PollenNode, ev: NodeEvent): void {
-  if (ev.type !== 'deliver') return;
-  const out = node.cp.out;
-  const p = ev.payload;
-  if (Array.isArray(p) && p.length === 2 && p[0] === 0) {
-    out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: p[1] } });
-    return;
-  }
-  const from = node.cp.from;
-  // Checked whole first: a DecodeError goes back through Plumtree, which then neither remembers nor forwards the
-  // payload, and the frame is counted as dropped by onFrame. Nothing is declared for a delta that does not decode.
-  const b = arr(p, 'payload', 4);
-  if (nat(b[0], 'payload kind') !== 1) throw new DecodeError('type', 'unknown payload kind');
-  const id = str(b[1], 'variable id');
-  if (!validId(id)) throw new DecodeError('type', 'bad variable id');
-  // Not asked for: refused before it is decoded, remembered or forwarded (a DecodeError, so Plumtree drops it),
-  // and the sender is told again what this node hears.
-  if (!interest.wants(node.hear, id)) {
-    interest.refused(node.hear, node.ca, from !== '' ? from : ev.origin);
-    throw new DecodeError('interest', 'variable ' + id + ' is not in this node\'s interest set');
-  }
-  const spec = canonicalSpec(node.store.types, str(b[2], 'spec'));
-  // Our own broadcast, delivered at once: already applied. (An earlier life's message is not: apply it.)
-  const own = ev.hops === 0 && ev.origin === node.id;
-  const delta = own ? null : ae.decodeDelta(node.store, spec, b[3]);
-  out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: [b[1], b[2], b[3]] } });
-  if (own) return;
-  ae.receive(node.ae, node.ca, node.store, from !== '' ? from : ev.origin, id, spec, delta, 'pt');
 }
 
 /** Compare the manager's neighbours with the last step's and tell the layers above about each change. */
@@ -437,14 +424,14 @@ function syncNeighbors(node: PollenNode): void {
   while (i < before.length || j < now.length) {
     if (j >= now.length || (i < before.length && before[i] < now[j])) {
       if (node.bcast !== null) node.bcast.neighborDown(node.pt, cp, before[i]);
-      ae.neighborDown(node.ae, before[i]);
+      node.sync.peer(node, before[i], 0);
       interest.neighborDown(node.hear, before[i]);
       cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: before[i], up: false } });
       i++;
     } else if (i >= before.length || now[j] < before[i]) {
       if (node.bcast !== null) node.bcast.neighborUp(node.pt, cp, now[j]);
-      ae.neighborUp(node.ae, now[j]);
-      interest.neighborUp(node.hear, node.ca, now[j]);
+      node.sync.peer(node, now[j], 1);
+      interest.announceAll(node.hear, node.ca, [now[j]]);
       cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: now[j], up: true } });
       j++;
     } else {
@@ -504,24 +491,11 @@ export function metrics(node: PollenNode): { [name: string]: number } {
 
 /** What to persist for a restart with state: [1, [[varId, spec, state], …]]. Peers and buffers are not kept. */
 export function snapshot(node: PollenNode): Item {
-  const names = ids(node.store);
+  const names = sortedKeys(node.store.vars);
   const vars: Item[] = [];
   for (let i = 0; i < names.length; i++) {
     const v = node.store.vars[names[i]];
     vars.push([v.id, v.spec, v.type.encode(v.state)]);
   }
   return [SNAPSHOT_VERSION, vars];
-}
-
-/** Load a snapshot into a fresh node; throws DecodeError when the snapshot is not one. */
-function restore(node: PollenNode, item: Item): void {
-  const b = arr(item, 'snapshot', 2);
-  if (b[0] !== SNAPSHOT_VERSION) throw new DecodeError('version', 'snapshot version ' + String(b[0]) + ' is not ' + SNAPSHOT_VERSION);
-  const vars = arr(b[1], 'snapshot variables');
-  for (let i = 0; i < vars.length; i++) {
-    const e = arr(vars[i], 'snapshot variable', 3);
-    const v = declare(node.store, str(e[0], 'variable id'), str(e[1], 'spec'));
-    interest.add(node.hear, v.id);
-    applyRemote(node.store, v.id, v.type.decode(e[2]));
-  }
 }

@@ -36,7 +36,7 @@ export function float(r: Rng): number {
 
 /** An integer in [0, n). */
 export function below(r: Rng, n: number): number {
-  return Math.floor(float(r) * n);
+  return Math.floor((next(r) / 4294967296) * n);
 }
 
 /** One element of a non-empty array, or undefined for an empty one. */

@@ -73,19 +73,6 @@ export function sizeOf(t: Crdt<any, any>, x: unknown): number {
   return encode(t.encode(x)).length;
 }
 
-/**
- * Refuse (StoreError "size", counted) a delta that would take `v` past maxStateBytes; else return the
- * estimate after joining it. The state itself is encoded only when the estimate alone would pass the bound.
- */
-function room(store: Store, v: Variable, delta: unknown): number {
-  const d = sizeOf(v.type, delta);
-  if (v.bytes + d <= store.maxStateBytes) return v.bytes + d;
-  v.bytes = sizeOf(v.type, v.state);
-  if (v.bytes + d <= store.maxStateBytes) return v.bytes + d;
-  store.refused++;
-  throw new StoreError('size', 'variable ' + v.id + ' holds ' + v.bytes + ' bytes; ' + d + ' more would pass maxStateBytes ' + store.maxStateBytes);
-}
-
 /** Ids are short non-empty strings; "__proto__" would reach an object's prototype on plain-object tables. */
 export function validId(id: unknown): boolean {
   return typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH && id !== '__proto__';
@@ -139,12 +126,29 @@ export function update(store: Store, id: string, mutator: string, replica: Repli
     throw new StoreError('mutator', v.spec + ' has no mutator ' + mutator + ' (it has ' + sortedKeys(v.type.mutators).join(', ') + ')');
   }
   const delta = v.type.mutators[mutator](v.state, replica, args);
-  if (v.type.leq(delta, v.state)) return null;
-  const bytes = room(store, v, delta);
+  return absorb(store, id, delta) ? delta : null;
+}
+
+/**
+ * Join a delta (or a state) into variable `id` in place, without redundancy removal: true when it inflated the
+ * state, false when it was already below it. Throws StoreError "size" (and changes nothing) past maxStateBytes.
+ */
+export function absorb(store: Store, id: string, delta: any): boolean {
+  const v = get(store, id);
+  if (!v) throw new StoreError('unknown', 'no variable ' + id);
+  if (v.type.leq(delta, v.state)) return false;
+  // Refused (StoreError "size", counted) when it would take the state past maxStateBytes. The state itself is
+  // encoded only when the estimate (its size when last measured plus each delta joined since) would pass it.
+  const d = sizeOf(v.type, delta);
+  if (v.bytes + d > store.maxStateBytes) v.bytes = sizeOf(v.type, v.state);
+  if (v.bytes + d > store.maxStateBytes) {
+    store.refused++;
+    throw new StoreError('size', 'variable ' + v.id + ' holds ' + v.bytes + ' bytes; ' + d + ' more would pass maxStateBytes ' + store.maxStateBytes);
+  }
   v.state = v.type.joinInto(v.state, delta);
-  v.bytes = bytes;
+  v.bytes += d;
   v.digest = -1;
-  return delta;
+  return true;
 }
 
 /**
@@ -157,7 +161,6 @@ export function applyRemote(store: Store, id: string, delta: any): any {
   if (!v) throw new StoreError('unknown', 'no variable ' + id);
   const t = v.type;
   if (t.leq(delta, v.state)) return null;
-  const bytes = room(store, v, delta);
   const parts = t.decompose(delta);
   let fresh = t.bottom();
   let any = false;
@@ -168,9 +171,7 @@ export function applyRemote(store: Store, id: string, delta: any): any {
     }
   }
   // The state takes the whole delta, so convergence never rests on decompose; a decomposition that missed the
-  // new part only costs forwarding the whole delta.
-  v.state = t.joinInto(v.state, delta);
-  v.bytes = bytes;
-  v.digest = -1;
+  // new part only costs forwarding the whole delta. (absorb refuses past the size bound before changing anything.)
+  absorb(store, id, delta);
   return any ? fresh : delta;
 }

@@ -1,7 +1,7 @@
 /**
  * The shared-basket example in one command: the embedded broker (MQTT on TCP for Node nodes, MQTT over WebSockets
- * for pages), one Node node ('shop') that holds the basket too, and a web server for the page and the browser
- * bundle. Open the printed URL in two tabs: adding or removing in one shows in the other and here.
+ * for pages), one Node node ('shop') that holds the basket too and is the pages' gateway (targets/node/gateway.ts:
+ * a page is a client of it), and a web server for the page and the browser bundle. Open the printed URL in two tabs: adding or removing in one shows in the other and here.
  *
  *   npm run example:basket                    # http://127.0.0.1:8080/
  *   npm run example:basket -- --port 0        # any free port (the URL is printed)
@@ -15,8 +15,7 @@ import { createServer } from 'node:http';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startBroker } from '../../transports/broker.ts';
-import { mqttLink } from '../../transports/mqtt.ts';
-import { startNode } from '../../transports/driver.ts';
+import { startGateway } from '../../targets/node/gateway.ts';
 import { buildBrowser } from '../../targets/browser/build.ts';
 
 const { values: a } = parseArgs({
@@ -33,13 +32,14 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 const broker = await startBroker({ host: a.host, ws: true });
-const link = await mqttLink({ id: 'shop', url: broker.url, root: a.root, protocolVersion: 4 });
-const shop = await startNode({ id: 'shop', links: [link] });
+// The pages join 'shop' on a topic root of their own (gateway.pagesRoot); 'shop' is a cluster node for the rest.
+const gateway = await startGateway({ id: 'shop', url: broker.url, root: a.root });
+const shop = gateway.cluster;
 shop.declare('basket', 'orset');
 shop.on('changed', (e) => {
   if (e.id === 'basket') console.log('shop: basket = ' + JSON.stringify(shop.query('basket').slice().sort()));
 });
-shop.on('neighbor', (e) => console.log('shop: ' + e.peer + (e.up ? ' joined' : ' left') + ' its neighbours'));
+gateway.pages.on('neighbor', (e) => console.log('shop: page ' + e.peer + (e.up ? ' joined' : ' left')));
 
 const bundle = await buildBrowser();
 const page = readFileSync(new URL('./index.html', import.meta.url));
@@ -47,7 +47,7 @@ const page = readFileSync(new URL('./index.html', import.meta.url));
 const files: { [path: string]: { type: string; body: (host: string) => string | Uint8Array } } = {
   '/': { type: 'text/html; charset=utf-8', body: () => page },
   '/pollen.js': { type: 'text/javascript; charset=utf-8', body: () => bundle.code },
-  '/config.json': { type: 'application/json', body: (host) => JSON.stringify({ ws: 'ws://' + host + ':' + broker.wsPort, root: a.root }) },
+  '/config.json': { type: 'application/json', body: (host) => JSON.stringify({ ws: 'ws://' + host + ':' + broker.wsPort, root: gateway.pagesRoot }) },
 };
 const web = createServer((req, res) => {
   const f = files[(req.url || '/').split('?')[0]];
@@ -72,7 +72,7 @@ async function quit(): Promise<void> {
   closing = true;
   web.closeAllConnections();
   web.close();
-  await shop.close();
+  await gateway.close();
   await broker.close();
   process.exit(0);
 }

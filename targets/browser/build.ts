@@ -45,9 +45,21 @@ export interface Size {
   gzip: number;
 }
 
-async function bundle(external: string[]): Promise<Uint8Array> {
+/**
+ * The page's job that the size budget measures (tests/targets/bundle-size.test.ts), the same job as the Yjs page
+ * it is compared with: a basket kept in IndexedDB and synced over WebSockets, observed, and changed once.
+ */
+export const PAGE_JOB = `import { connect, ORSet } from './index.ts';
+connect({ url: 'ws://127.0.0.1:1234', root: 'basket/pages', types: [ORSet] }).then((p) => {
+  p.declare('basket', 'orset');
+  p.on('changed', () => { globalThis.v = p.query('basket'); });
+  p.update('basket', 'add', ['milk']);
+});`;
+
+async function bundle(external: string[], job?: string, metafile = false): Promise<{ code: Uint8Array; files: { [file: string]: number } }> {
   const r = await build({
-    entryPoints: [ENTRY],
+    metafile,
+    ...(job === undefined ? { entryPoints: [ENTRY] } : { stdin: { contents: job, resolveDir: HERE, loader: 'ts', sourcefile: 'page-job.ts' } }),
     bundle: true,
     minify: true,
     format: 'esm',
@@ -59,15 +71,32 @@ async function bundle(external: string[]): Promise<Uint8Array> {
     logLevel: 'silent',
     legalComments: 'none',
   });
-  return r.outputFiles[0].contents;
+  const files: { [file: string]: number } = {};
+  if (r.metafile) {
+    const inputs = Object.values(r.metafile.outputs)[0].inputs;
+    for (const f of Object.keys(inputs)) files[f] = inputs[f].bytesInOutput;
+  }
+  return { code: r.outputFiles[0].contents, files };
+}
+
+/**
+ * Pollen's part of a page's bundle (mqtt.js left out) by source file: minified bytes each file leaves in it, and
+ * the part's size. For `npm run browser:cost`, to see what a profile carries.
+ */
+export async function browserFiles(job: string = PAGE_JOB): Promise<{ files: { [file: string]: number } } & Size> {
+  const b = await bundle(['mqtt'], job, true);
+  return { files: b.files, ...size(b.code) };
 }
 
 const size = (b: Uint8Array): Size => ({ bytes: b.length, gzip: gzipSync(b, { level: GZIP_LEVEL }).length });
 
-/** Build the bundle; `pollen` (Pollen's part alone, a second build) only when `measure` is set. */
-export async function buildBrowser(o: { outfile?: string; measure?: boolean } = {}): Promise<{ code: Uint8Array; pollen?: Size } & Size> {
-  const code = await bundle([]);
-  const pollen = o.measure ? size(await bundle(['mqtt'])) : undefined;
+/**
+ * Build the bundle (every export of targets/browser/index.ts; with `job`, a page's own code bundled with what it
+ * imports from there, e.g. PAGE_JOB); `pollen` (Pollen's part alone, a second build) only when `measure` is set.
+ */
+export async function buildBrowser(o: { outfile?: string; measure?: boolean; job?: string } = {}): Promise<{ code: Uint8Array; pollen?: Size } & Size> {
+  const code = (await bundle([], o.job)).code;
+  const pollen = o.measure ? size((await bundle(['mqtt'], o.job)).code) : undefined;
   if (o.outfile) {
     mkdirSync(dirname(o.outfile), { recursive: true });
     writeFileSync(o.outfile, code);

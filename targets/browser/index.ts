@@ -1,10 +1,11 @@
 /**
- * Pollen in a browser page: a full node (the same runtime as on a Pi) whose one link is MQTT over WebSockets to a
- * broker that the cluster's other nodes also use, with its state kept in IndexedDB so that a reloaded page, online
- * or not, starts from where it was. Built into one ES module by targets/browser/build.ts (dist/browser.js).
+ * Pollen in a browser page: a client node (targets/browser/page.ts) whose one link is MQTT over WebSockets to the
+ * broker of a gateway (targets/node/gateway.ts), with its state kept in IndexedDB so that a reloaded page, online
+ * or not, starts from where it was. The page names the CRDT types it uses, so a bundler keeps those and drops the
+ * rest; built as one ES module with every type by targets/browser/build.ts (dist/browser.js).
  *
- *   import { connect } from './pollen-browser.js';
- *   const p = await connect({ url: 'ws://gateway.local:8080', root: 'pollen/shop' });
+ *   import { connect, ORSet } from './pollen-browser.js';
+ *   const p = await connect({ url: 'ws://gateway.local:8080', root: 'pollen/shop/pages', types: [ORSet] });
  *   p.declare('basket', 'orset');
  *   p.on('changed', (e) => render(p.query('basket')));   // local and remote changes alike
  *   p.update('basket', 'add', ['milk']);
@@ -12,29 +13,39 @@
  *
  * `connect` resolves once the saved state is loaded, without waiting for the broker: updates made offline are
  * kept and saved, and spread when the link comes back (the MQTT link retries with backoff; anti-entropy sends
- * what the others missed). The page joins the cluster through the first node it sees present on the broker,
- * unless `contacts` names the nodes to join through.
+ * what the gateway missed). The page joins, as a client, every gateway it sees present on the pages' root (any
+ * present node whose id is not a tab's 'web-…' id), unless `contacts` names them.
  *
  * Identity: each tab is its own replica. Its id is kept in sessionStorage, which survives a reload of that tab
  * and is not shared with other tabs, and its state is kept in IndexedDB under that id. Two tabs never share an
  * id (they would reuse each other's dots); a tab opened afresh starts a new replica with an empty state and
  * catches up from the cluster. Pass `id` to choose it yourself (e.g. one device, one id).
  */
-import type { Item } from '../../crdt/types.ts';
-import { startNode, type DriverEvents, type PollenDriver } from '../../transports/driver.ts';
+import type { Crdt, Item } from '../../crdt/types.ts';
+import { registry, register, type Registry } from '../../crdt/registry.ts';
 import { mqttLink, badId, type MqttLink } from '../../transports/mqtt.ts';
+import { startPage, type PageEvents, type PageNode } from './page.ts';
 import { idbStore } from './idb.ts';
+import type { PageKey } from './key.ts';
 
 export { idbStore } from './idb.ts';
+export { clusterKey, type PageKey } from './key.ts';
+export { registry, register, registerFactory } from '../../crdt/registry.ts';
+export { ORSet } from '../../crdt/orset.ts';
+export { PNCounter } from '../../crdt/pncounter.ts';
+export { GCounter } from '../../crdt/gcounter.ts';
+export { LWW } from '../../crdt/lww.ts';
 
 export interface ConnectOptions {
   /** The broker's MQTT-over-WebSockets URL: ws://host:port (wss:// behind TLS). */
   url: string;
-  /** Topic root of the cluster (default 'pollen'). */
+  /** Topic root the gateway serves pages on (default 'pollen/pages', a gateway's default for root 'pollen'). */
   root?: string;
+  /** The CRDT types this page uses (e.g. [ORSet, PNCounter]), or a registry for factories (awmap, pair). */
+  types: Crdt<any, any>[] | Registry;
   /** This replica's id (default: the tab's id from sessionStorage, else a new random 'web-…' id). */
   id?: string;
-  /** Nodes to join through (default: the first node seen present on the broker). */
+  /** The gateways to join (default: every node seen present on the root whose id is not a tab's 'web-…'). */
   contacts?: string[];
   /** MQTT version (default 4, MQTT 3.1.1, which the embedded aedes broker and Mosquitto both speak). */
   protocolVersion?: 4 | 5;
@@ -51,19 +62,19 @@ export interface ConnectOptions {
    * Wi-Fi) notices after about 1.5 × this, and the broker announces it gone after the same time.
    */
   keepalive?: number;
-  /** Membership manager (default 'hyparview', as the Node nodes). */
-  membership?: 'hyparview' | 'full' | 'client-server';
+  /** The cluster key, clusterKey(hex) (targets/browser/key.ts): frames are tagged and checked (not encrypted). */
+  key?: PageKey;
   /** Username and password for the broker, if it asks. */
   username?: string;
   password?: string;
 }
 
-/** A browser replica: the node driver's calls that a page needs, and its events. */
+/** A browser replica: the calls a page needs, and its events. */
 export interface PollenPage {
   readonly id: string;
   /**
-   * A variable of a type spec ('orset', 'pncounter', 'awmap(lww)', …); declaring it again is a no-op. A bad spec
-   * throws; the promise resolves once the declaration is saved.
+   * A variable of a type spec ('orset', 'pncounter', …) among the page's types; declaring it again is a no-op. A
+   * bad spec throws; the promise resolves once the declaration is saved.
    */
   declare(id: string, type: string): Promise<void>;
   /**
@@ -73,24 +84,25 @@ export interface PollenPage {
   update(id: string, mutator: string, args: Item[]): Promise<void>;
   /** The variable's value, or undefined when it is not declared. */
   query(id: string): any;
-  /** Listen to 'changed' (a variable changed, here or remotely), 'neighbor', 'isolated', …; returns an unsubscriber. */
-  on<E extends keyof DriverEvents>(type: E, fn: DriverEvents[E]): () => void;
+  /** Listen to 'changed' (a variable changed, here or remotely), 'neighbor', …; returns an unsubscriber. */
+  on<E extends keyof PageEvents>(type: E, fn: PageEvents[E]): () => void;
   /** Connected to the broker now. */
   online(): boolean;
+  /** The gateways that accepted this page now. */
   neighbors(): string[];
   metrics(): { [name: string]: number };
-  /** Save the state now (it is also saved `saveEvery` ms after each change, and when the page is hidden). */
+  /** Save the state now (it is also saved after each change, see `durability`, and when the page is hidden). */
   save(): Promise<void>;
-  /** Leave the cluster cleanly, save, disconnect. */
+  /** Leave cleanly, save, disconnect. */
   close(): Promise<void>;
-  /** The underlying node driver, for what this API leaves out (dataflow, reads, completion). */
-  readonly driver: PollenDriver;
+  /** The underlying node, for what this API leaves out. */
+  readonly node: PageNode;
 }
 
 /** sessionStorage key of the tab's replica id. */
 const TAB_ID_KEY = 'pollen.id';
-/** Least ms between two automatic joins while this page has no neighbour. */
-const JOIN_EVERY = 1000;
+/** Prefix of the ids tabs give themselves; a present node without it is taken for a gateway. */
+const TAB_PREFIX = 'web-';
 
 function tabId(): string {
   let id: string | null = null;
@@ -102,7 +114,7 @@ function tabId(): string {
   if (id && !badId(id)) return id;
   const r = new Uint32Array(2);
   crypto.getRandomValues(r);
-  id = 'web-' + r[0].toString(36) + r[1].toString(36);
+  id = TAB_PREFIX + r[0].toString(36) + r[1].toString(36);
   try {
     sessionStorage.setItem(TAB_ID_KEY, id);
   } catch {
@@ -115,53 +127,53 @@ export async function connect(o: ConnectOptions): Promise<PollenPage> {
   if (!o || typeof o.url !== 'string' || !/^wss?:\/\//.test(o.url)) {
     throw new Error('pollen connect: url must be the broker\'s MQTT-over-WebSockets address, ws://host:port or wss://host:port');
   }
+  if (!o.types) throw new Error('pollen connect: name the CRDT types the page uses, e.g. types: [ORSet]');
+  let types: Registry;
+  if (Array.isArray(o.types)) {
+    types = registry();
+    for (const t of o.types) register(types, t);
+  } else types = o.types;
   const id = o.id ?? tabId();
   const link: MqttLink = await mqttLink({
     id,
     url: o.url,
-    root: o.root,
+    root: o.root ?? 'pollen/pages',
     protocolVersion: o.protocolVersion ?? 4,
     keepalive: o.keepalive,
     offlineStart: true,
     mqtt: { username: o.username, password: o.password },
   });
-  let driver: PollenDriver;
+  let node: PageNode;
   try {
-    driver = await startNode({
+    node = await startPage({
       id,
-      links: [link],
+      link,
+      types,
       contacts: o.contacts,
-      membership: o.membership,
-      // No store at all rather than one in memory: the driver then draws a random epoch, so a reloaded page never
+      // No store at all rather than one in memory: the node then draws a random epoch, so a reloaded page never
       // issues the dots an earlier load gave out.
       store: o.db === false ? undefined : idbStore(id, o.db ?? 'pollen'),
       durability: o.durability ?? 'sync',
+      key: o.key,
     });
   } catch (e) {
     await link.close();
     throw e;
   }
 
-  // Without contacts, or after a long time offline, join through a node that the broker says is present.
-  let lastJoin = -Infinity;
-  const joinVia = (peer: string) => {
-    if (driver.neighbors().length > 0 || driver.now() - lastJoin < JOIN_EVERY) return;
-    lastJoin = driver.now();
-    driver.join([peer]);
-  };
+  // Without contacts, join every gateway the broker says is present (client-server retries an unanswered join
+  // with backoff and rejoins a gateway that went silent; a gateway coming back is joined at once).
   const offPeer = link.on('peer', (peer, up) => {
-    if (up) joinVia(peer);
+    if (up && !o.contacts && !peer.startsWith(TAB_PREFIX)) node.join([peer]);
+    else if (up && o.contacts && o.contacts.includes(peer)) node.join([peer]);
   });
-  const offIsolated = driver.on('isolated', (e) => {
-    const peers = link.peers();
-    if (e.isolated && peers.length > 0) joinVia(peers[Math.floor(Math.random() * peers.length)]);
-  });
-  for (const p of link.peers()) joinVia(p);
+  const present = link.peers().filter((p) => !p.startsWith(TAB_PREFIX));
+  if (!o.contacts && present.length) node.join(present);
 
   // A page being hidden may be the last chance to save (the tab closed, the phone locked).
   const onHide = () => {
-    // A failed save was counted and reported by the driver; there is nobody left to tell here.
-    driver.save().catch(() => {});
+    // A failed save was counted and reported by the node; there is nobody left to tell here.
+    node.save().catch(() => {});
   };
   // The browser says the network is back: try the broker now rather than after the backoff wait.
   const onOnline = () => link.retryNow();
@@ -172,23 +184,22 @@ export async function connect(o: ConnectOptions): Promise<PollenPage> {
 
   return {
     id,
-    driver,
-    declare: (v, type) => driver.declare(v, type),
-    update: (v, mutator, args) => driver.update(v, mutator, args),
-    query: (v) => driver.query(v),
-    on: (type, fn) => driver.on(type, fn),
+    node,
+    declare: (v, type) => node.declare(v, type),
+    update: (v, mutator, args) => node.update(v, mutator, args),
+    query: (v) => node.query(v),
+    on: (type, fn) => node.on(type, fn),
     online: () => link.connected(),
-    neighbors: () => driver.neighbors(),
-    metrics: () => driver.metrics(),
-    save: () => driver.save(),
+    neighbors: () => node.neighbors(),
+    metrics: () => node.metrics(),
+    save: () => node.save(),
     async close() {
       offPeer();
-      offIsolated();
       if (typeof removeEventListener === 'function') {
         removeEventListener('pagehide', onHide);
         removeEventListener('online', onOnline);
       }
-      await driver.close();
+      await node.close();
     },
   };
 }

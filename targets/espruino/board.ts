@@ -44,6 +44,7 @@ export interface Parts {
   membership: Membership<unknown>;
   plumtree: NodeParts['plumtree'];
   types: Registry;
+  sync: NodeParts['sync'];
 }
 
 export interface Board {
@@ -81,7 +82,7 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
     limits: BOARD_KNOBS.limits,
   };
   if (cfg.core) Object.keys(cfg.core).forEach(function (k) { (core as any)[k] = (cfg.core as any)[k]; });
-  const node = composeNode(core, { membership: parts.membership, plumtree: parts.plumtree, dataflow: null, types: parts.types });
+  const node = composeNode(core, { membership: parts.membership, plumtree: parts.plumtree, dataflow: null, types: parts.types, sync: parts.sync });
   const links: BoardLink[] = [];
   const timers: { [id: string]: any } = {};
   const handlers: { [ev: string]: (a: unknown, b?: unknown) => void } = {};

@@ -9,8 +9,9 @@ import { ORSet } from '../../crdt/orset.ts';
 import { LWW } from '../../crdt/lww.ts';
 import { HyParView } from '../../runtime/membership/hyparview.ts';
 import { Plumtree } from '../../runtime/plumtree.ts';
+import { AntiEntropy } from '../../runtime/antientropy.ts';
 import { publish } from './profile.ts';
 
 publish(function () {
-  return { membership: HyParView, plumtree: Plumtree, types: register(register(register(registry(), PNCounter), ORSet), LWW) };
+  return { membership: HyParView, plumtree: Plumtree, sync: AntiEntropy, types: register(register(register(registry(), PNCounter), ORSet), LWW) };
 }, 'peer');

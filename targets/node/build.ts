@@ -11,11 +11,13 @@
  *   dist/serial.js, dist/ble.js      the serial and BLE links, apart so their native modules load only on use
  *   dist/crdt.js, dist/runtime.js    the CRDT library and the sans-IO runtime on their own
  *   dist/browser.js                  the browser bundle (targets/browser/build.ts), mqtt.js included
+ *   dist/report-job.js               `pollen report`'s worker process (tools/report/job.ts)
+ *   dist/view/index.html, app.js     `pollen view`'s page and its script (tools/view/page/), d3-force included
  *
  * npm packages stay imports (`packages: 'external'`): they are the package's dependencies, installed beside it,
  * and the native ones among them (serialport, BLE) come with prebuilt binaries for linux-arm and linux-arm64.
  */
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -33,6 +35,7 @@ const ENTRIES: { [out: string]: string } = {
   ble: 'transports/ble.ts',
   crdt: 'crdt/index.ts',
   runtime: 'runtime/index.ts',
+  'report-job': 'tools/report/job.ts',
 };
 
 export async function buildDist(): Promise<string[]> {
@@ -56,7 +59,15 @@ export async function buildDist(): Promise<string[]> {
     logLevel: 'warning',
   });
   await buildBrowser({ outfile: join(DIST, 'browser.js') });
-  return Object.keys(r.metafile.outputs).concat([join(DIST, 'browser.js')]).map((f) => relative(ROOT, join(ROOT, f)));
+  // The live view's page is served as files by an installed `pollen view`, which has no TypeScript to bundle.
+  const view = join(DIST, 'view');
+  mkdirSync(view, { recursive: true });
+  // As tools/view/server.ts's bundlePage does in a checkout (a path, not an import: targets do not import tools).
+  const page = await build({ entryPoints: [join(ROOT, 'tools/view/page/app.ts')], bundle: true, write: false, format: 'iife', target: 'es2020', minify: true, logLevel: 'warning' });
+  writeFileSync(join(view, 'app.js'), page.outputFiles[0].contents);
+  copyFileSync(join(ROOT, 'tools/view/page/index.html'), join(view, 'index.html'));
+  const more = ['browser.js', 'view/app.js', 'view/index.html'].map((f) => join(DIST, f));
+  return Object.keys(r.metafile.outputs).concat(more).map((f) => relative(ROOT, join(ROOT, f)));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -16,4 +16,5 @@ export { tcpLink } from '../../transports/tcp.ts';
 export { memoryLink, MemoryHub } from '../../transports/memory.ts';
 export { shape } from '../../transports/shaper.ts';
 export { startBroker, type Broker, type BrokerOptions } from '../../transports/broker.ts';
+export { startGateway, relay, type Gateway, type GatewayOptions } from './gateway.ts';
 export { LinkError, type Link, type LinkCounters } from '../../transports/link.ts';

@@ -12,10 +12,10 @@ import { BOARD_BUILD } from '../../tools/board-check.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-/** The profile's entry: `membership` and `plumtree` name parts of runtime/lean.ts ('null' for none). */
-function profile(membership: string, plumtree: string): string {
-  const names = plumtree === 'null' ? membership : membership + ', ' + plumtree;
-  return PARTS.replace('__IMPORT__', names).replace('__M__', membership).replace('__P__', plumtree);
+/** The profile's entry: `membership`, `plumtree` and `sync` name parts of runtime/lean.ts ('null' for none). */
+function profile(membership: string, plumtree: string, sync: string): string {
+  const names = (plumtree === 'null' ? membership : membership + ', ' + plumtree) + ', ' + sync;
+  return PARTS.replace('__IMPORT__', names).replace('__M__', membership).replace('__P__', plumtree).replace('__S__', sync);
 }
 
 /** Bytes each source file contributes to the minified board bundle of `entry` (source text, in the repo root). */
@@ -37,11 +37,11 @@ async function contributions(entry: string): Promise<{ [file: string]: number }>
 
 const PARTS = `import { composeNode, step, registry, register, PNCounter, ORSet, LWW, __IMPORT__ } from './runtime/lean.ts';
 const types = register(register(register(registry(), PNCounter), ORSet), LWW);
-const n = composeNode({ id: 'b', seed: 1 }, { membership: __M__, plumtree: __P__, dataflow: null, types });
+const n = composeNode({ id: 'b', seed: 1 }, { membership: __M__, plumtree: __P__, dataflow: null, types, sync: __S__ });
 (globalThis as any).P = { n: n, step: step };`;
 
 test('a client-server board profile bundles no HyParView, full membership, Plumtree, dataflow or other CRDT type', async () => {
-  const b = await contributions(profile('ClientServer', 'null'));
+  const b = await contributions(profile('ClientServer', 'null', 'AntiEntropy'));
   const has = (f: string) => (b[f] || 0) > 100;
   for (const f of ['runtime/membership/clientserver.ts', 'runtime/antientropy.ts', 'runtime/node.ts', 'crdt/orset.ts', 'crdt/lww.ts', 'crdt/pncounter.ts']) {
     assert.ok(has(f), f + ' missing from the bundle');
@@ -52,8 +52,16 @@ test('a client-server board profile bundles no HyParView, full membership, Plumt
   for (const f of out) assert.not.ok(has(f), f + ' is in the bundle (' + b[f] + ' bytes) though the profile leaves it out');
 });
 
+test('a sensor profile (Client, DeltaSync) bundles neither the server role, the full anti-entropy nor admission', async () => {
+  const b = await contributions(profile('Client', 'null', 'DeltaSync'));
+  for (const f of ['runtime/membership/client.ts', 'runtime/deltasync.ts', 'runtime/node.ts']) assert.ok((b[f] || 0) > 100, f + ' missing from the bundle');
+  // clientserver.ts lends the client its knob table (data), not its code.
+  for (const f of ['runtime/antientropy.ts', 'runtime/admission.ts', 'runtime/membership/full.ts', 'runtime/plumtree.ts']) assert.not.ok((b[f] || 0) > 100, f + ' is in the bundle (' + b[f] + ' bytes)');
+  assert.ok((b['runtime/membership/clientserver.ts'] || 0) < 400, 'clientserver.ts: ' + b['runtime/membership/clientserver.ts'] + ' bytes');
+});
+
 test('a HyParView and Plumtree profile bundles them', async () => {
-  const b = await contributions(profile('HyParView', 'Plumtree'));
+  const b = await contributions(profile('HyParView', 'Plumtree', 'AntiEntropy'));
   for (const f of ['runtime/membership/hyparview.ts', 'runtime/plumtree.ts']) assert.ok((b[f] || 0) > 1000, f);
   assert.not.ok((b['runtime/dataflow/glue.ts'] || 0) > 100);
 });

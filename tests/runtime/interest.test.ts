@@ -8,6 +8,9 @@ import { Net } from './net.ts';
 import * as lasp from '../../runtime/dataflow/api.ts';
 import { composeNode, metrics, read, step } from '../../runtime/full.ts';
 import { ClientServer } from '../../runtime/membership/clientserver.ts';
+import { Client } from '../../runtime/membership/client.ts';
+import { AntiEntropy } from '../../runtime/antientropy.ts';
+import { DeltaSync } from '../../runtime/deltasync.ts';
 import { registry, register } from '../../crdt/registry.ts';
 import { PNCounter } from '../../crdt/pncounter.ts';
 import { ORSet } from '../../crdt/orset.ts';
@@ -129,7 +132,7 @@ test('interest: a derived output joins the set, and the neighbours are told', ()
 });
 
 test('interest: a malformed INTEREST is dropped with a reason, before anything changes', () => {
-  const g = composeNode({ id: 'g', seed: 1 }, { membership: ClientServer, plumtree: null, dataflow: null, types: register(registry(), ORSet) });
+  const g = composeNode({ id: 'g', seed: 1 }, { membership: ClientServer, plumtree: null, dataflow: null, types: register(registry(), ORSet), sync: AntiEntropy });
   const frame = (body: Item) => encode([VERSION, INTEREST, 'b', 0, body]);
   for (const body of [[['b', 'a']], [['a', 'a']], ['a'], [[1]], [[]].concat([[]])] as Item[]) {
     const out = step(g, { kind: 'frame', from: 'b', bytes: frame(body) }, 0);
@@ -145,7 +148,7 @@ test('composition: a board node of three types, client-server and no Plumtree or
   const net = new Net({ seed: 41, latency: [5, 20] });
   net.add({ id: 'g', seed: 41, membership: 'client-server' });
   const types = register(register(register(registry(), PNCounter), ORSet), LWW);
-  net.nodes.b = composeNode({ id: 'b', seed: 42, maxVariables: 3 }, { membership: ClientServer, plumtree: null, dataflow: null, types });
+  net.nodes.b = composeNode({ id: 'b', seed: 42, maxVariables: 3 }, { membership: Client, plumtree: null, dataflow: null, types, sync: DeltaSync });
   net.cmd('b', { op: 'join', contacts: ['g'] });
   for (const id of ['g', 'b']) {
     net.cmd(id, { op: 'declare', id: 'c', type: 'pncounter' });

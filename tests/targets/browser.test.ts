@@ -1,8 +1,10 @@
 /**
  * targets/browser in a real browser: headless Chromium loads a page with the browser bundle (built here by
- * targets/browser/build.ts), joins a cluster of two Node nodes through the embedded broker's WebSocket listener,
- * updates, has its network cut, updates offline while a Node node does too, comes back and converges; then a
- * reload with no broker to reach resumes from IndexedDB, and a reload with the broker catches up again.
+ * targets/browser/build.ts). The page is a client (client-server membership, no HyParView, no Plumtree): it joins
+ * a gateway (targets/node/gateway.ts) through the embedded broker's WebSocket listener, and the gateway relays to
+ * a cluster of two Node nodes that use HyParView. The page updates, has its network cut, updates offline while a
+ * Node node does too, comes back and converges; then a reload with no broker to reach resumes from IndexedDB, and
+ * a reload with the broker catches up again.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,6 +15,7 @@ import { startBroker, type Broker } from '../../transports/broker.ts';
 import { mqttLink } from '../../transports/mqtt.ts';
 import { startNode, type PollenDriver } from '../../transports/driver.ts';
 import { buildBrowser } from '../../targets/browser/build.ts';
+import { startGateway, type Gateway } from '../../targets/node/gateway.ts';
 
 const exe = extra('chromium', 'the browser target (a page in a Node cluster over MQTT WebSockets, offline, IndexedDB)');
 
@@ -40,6 +43,7 @@ const sorted = (v: unknown): string => JSON.stringify(Array.isArray(v) ? v.slice
 if (exe) {
   let broker: Broker;
   let nodes: PollenDriver[] = [];
+  let gw: Gateway;
   let b: Awaited<ReturnType<typeof launch>>;
   let site: Awaited<ReturnType<typeof serve>>;
   let page: Page;
@@ -52,7 +56,7 @@ if (exe) {
       const w = window as any;
       // A short keepalive: Chromium's offline mode stalls the open WebSocket rather than closing it, so the page
       // learns of the cut from unanswered pings, as a phone that loses its network does.
-      w.p = await w.pollen.connect({ url: u, root: 'pollen-web-test', keepalive: 2 });
+      w.p = await w.pollen.connect({ url: u, root: 'pollen-web-test/pages', keepalive: 2, types: [w.pollen.ORSet] });
       w.p.declare('basket', 'orset');
       w.changes = 0;
       w.p.on('changed', () => w.changes++);
@@ -72,6 +76,8 @@ if (exe) {
       n.declare('basket', 'orset');
       nodes.push(n);
     }
+    gw = await startGateway({ id: 'gw', url: broker.url, root: ROOT, contacts: ['n1'] });
+    assert.is(gw.pagesRoot, ROOT + '/pages');
     const bundle = await buildBrowser();
     site = await serve({ '/': PAGE, '/pollen.js': bundle.code });
     b = await launch(exe);
@@ -82,13 +88,14 @@ if (exe) {
   test.after(async () => {
     await b?.close();
     await site?.close();
+    await gw?.close();
     await Promise.all(nodes.map((n) => n.close()));
     await broker?.close();
   });
 
   let pageId = '';
 
-  test('a page joins the Node cluster over MQTT WebSockets and converges both ways', async () => {
+  test('a page joins the gateway over MQTT WebSockets and converges both ways with the HyParView cluster behind it', async () => {
     pageId = await openPage(broker.wsUrl!);
     assert.match(pageId, /^web-/);
     await until('the page is online', pageOnline);
@@ -96,7 +103,8 @@ if (exe) {
     nodes[1].update('basket', 'add', ['bread']);
     const want = sorted(['bread', 'milk']);
     await until('every replica holds milk and bread', async () => (await pageQuery()) === want && nodes.every((n) => sorted(n.query('basket')) === want));
-    await until('the page has a neighbour in the overlay', async () => (await page.evaluate(() => (window as any).p.neighbors().length)) > 0);
+    await until('the page\'s one neighbour is its gateway', async () => JSON.stringify(await page.evaluate(() => (window as any).p.neighbors())) === '["gw"]');
+    assert.ok(nodes.every((n) => !n.neighbors().some((p) => p.startsWith('web-'))), 'no cluster node has the page as a neighbour: the gateway relays');
     assert.ok((await page.evaluate(() => (window as any).changes)) >= 2, 'changed events fired for the local and the remote update');
   });
 

@@ -222,6 +222,53 @@ test('the installed `pollen node` and `pollen bridge` converge through a broker;
   }
 });
 
+test('the installed `pollen report` runs a small matrix in its worker processes and writes the summary and plots', async () => {
+  const out = join(TMP, 'report');
+  const r = await run(join(APP, 'node_modules', '.bin', 'pollen'), ['report', '--out', out, '--sizes', '8', '--losses', '0', '--memberships', 'hyparview', '--modes', 'delta+BP+RR', '--sync-nodes', '6'], APP);
+  assert.is(r.code, 0, r.out);
+  for (const f of ['summary.md', 'results.json', 'divergence.svg', 'rmr.svg']) assert.ok(existsSync(join(out, f)), f + ' written');
+  const runs = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).runs;
+  assert.ok(Array.isArray(runs) && runs.length >= 2, 'results.json holds the runs: ' + JSON.stringify(runs).slice(0, 200));
+});
+
+test('the installed `pollen view` serves its page and script and streams frames of a scenario', async () => {
+  // The scenario is the user's own file: the package ships no scenarios.
+  const sc = join(APP, 'tiny.json');
+  writeFileSync(sc, JSON.stringify({ name: 'tiny', seed: 1, nodes: 6, duration: 20000, membership: 'hyparview',
+    workload: [{ kind: 'crdt', label: 'crdt', start: 1000, updates: 10, every: 500, vars: [{ id: 'n', type: 'gcounter', mutator: 'inc', args: [1] }] }] }));
+  const child = spawn(join(APP, 'node_modules', '.bin', 'pollen'), ['view', '--json', '--sim', sc, '--loop'], { cwd: APP, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stderr.on('data', (d) => (out += d));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('pollen view printed no address:\n' + out)), 30_000);
+      createInterface({ input: child.stdout }).on('line', (l) => {
+        out += l + '\n';
+        if (l.startsWith('{') && JSON.parse(l).ev === 'view') {
+          clearTimeout(t);
+          resolve(JSON.parse(l).url);
+        }
+      });
+      child.on('exit', (code) => reject(new Error('pollen view exited ' + code + ':\n' + out)));
+    });
+    const html = await (await fetch(url)).text();
+    assert.match(html, '<script', 'the page');
+    const js = await fetch(new URL('app.js', url));
+    assert.is(js.status, 200);
+    assert.ok((await js.text()).length > 10_000, 'the page\'s script, d3-force included');
+    const end = Date.now() + 30_000;
+    let frame = await fetch(new URL('frame', url));
+    while (frame.status !== 200 && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 200));
+      frame = await fetch(new URL('frame', url));
+    }
+    assert.is(frame.status, 200, 'a frame of the running scenario');
+    assert.is((await frame.json()).nodes.length, 6);
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
+
 test('the installed package is importable as a library', async () => {
   const script = "import { startBroker, mqttLink, startNode } from 'pollen'; import { ORSet } from 'pollen/crdt';" +
     "const b = await startBroker(); const ids = ['a', 'b'];" +

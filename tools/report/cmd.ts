@@ -15,9 +15,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { guard, list, num, oneOf, parse, UsageError } from '../cli/args.ts';
 import { progress } from '../cli/progress.ts';
+import { packed } from '../cli/packed.ts';
 import { fmt, table, type Cell } from '../cli/table.ts';
 import { FULL_MATRIX, MODES, cases, type Case, type Matrix, type Membership, type RunSummary } from './matrix.ts';
 import { bars, lines, stacked, writeSvg, type Row } from './plots.ts';
@@ -30,11 +30,13 @@ Runs the scenario matrix (membership managers × dissemination modes × loss rat
 compares with an earlier report. The other options shrink the matrix (tests, quick looks).
 `;
 
-const JOB = join(fileURLToPath(new URL('.', import.meta.url)), 'job.ts');
+/** The worker's script: job.ts run by tsx in a checkout, dist/report-job.js in an installed package. */
+const job = () => packed(import.meta.url, './job.ts', 'report-job.js');
 
 /** A worker process (job.ts): cases go in on stdin, summaries come back in order on stdout. */
 class Worker {
-  private p = spawn(process.execPath, ['--import', 'tsx', JOB], { stdio: ['pipe', 'pipe', 'pipe'] });
+  private j = job();
+  private p = spawn(process.execPath, this.j.ts ? ['--import', 'tsx', this.j.path] : [this.j.path], { stdio: ['pipe', 'pipe', 'pipe'] });
   private buf = '';
   private err = '';
   private waiting: { resolve: (r: RunSummary) => void; reject: (e: Error) => void; id: string } | undefined;

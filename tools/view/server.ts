@@ -1,6 +1,7 @@
 /**
  * The live view's web server: the page (page/index.html), its script (page/app.ts with d3-force, bundled by
- * esbuild at start), the current frame as JSON (/frame) and a stream of frames as server-sent events (/events).
+ * esbuild at start in a checkout; in an installed package, dist/view/ as targets/node/build.ts built it at pack
+ * time), the current frame as JSON (/frame) and a stream of frames as server-sent events (/events).
  * A source (sources.ts) pushes frames; every connected page gets each one. Listens on loopback by default.
  *
  *   const v = await viewServer({ port: 0 });
@@ -8,8 +9,10 @@
  *   console.log(v.url);   // http://127.0.0.1:PORT/
  */
 import { createServer, type ServerResponse } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packed } from '../cli/packed.ts';
 import type { Frame } from './snapshot.ts';
 
 const PAGE = fileURLToPath(new URL('./page/', import.meta.url));
@@ -26,6 +29,13 @@ export interface ViewServer {
   close(): Promise<void>;
 }
 
+/** The page and its script: from page/ in a checkout, from dist/view/ (built at pack time) in a package. */
+async function pageFiles(): Promise<{ html: string; js: string }> {
+  if (existsSync(PAGE + 'app.ts')) return { html: readFileSync(PAGE + 'index.html', 'utf8'), js: await bundlePage() };
+  const dir = dirname(packed(import.meta.url, './page/app.ts', 'view/app.js').path);
+  return { html: readFileSync(join(dir, 'index.html'), 'utf8'), js: readFileSync(join(dir, 'app.js'), 'utf8') };
+}
+
 /** Bundle the page's script (d3-force included) into one file for the browser. */
 export async function bundlePage(): Promise<string> {
   let esbuild: typeof import('esbuild');
@@ -40,8 +50,7 @@ export async function bundlePage(): Promise<string> {
 
 export async function viewServer(o: { host?: string; port?: number } = {}): Promise<ViewServer> {
   const host = o.host ?? '127.0.0.1';
-  const html = readFileSync(PAGE + 'index.html', 'utf8');
-  const js = await bundlePage();
+  const { html, js } = await pageFiles();
   const streams = new Set<ServerResponse>();
   let last: Frame | undefined;
   let ended = false;

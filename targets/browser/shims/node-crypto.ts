@@ -21,12 +21,12 @@ export function randomInt(min: number, max: number): number {
   }
 }
 
-/** The cluster key's primitives (transports/crypto.ts) are Node's; the page API takes no key yet, so a call is a
- *  mistake worth a clear message rather than a missing export at build time. */
+/** The cluster key's Node primitives (transports/crypto.ts) have no place in a page, which keys its frames with
+ *  targets/browser/key.ts's clusterKey: a call is a mistake worth a clear message, not a missing export. */
 export function createHmac(): never {
-  throw new Error('pollen in the browser: cluster keys are not supported yet (no HMAC here)');
+  throw new Error('pollen in the browser: give connect() a key made by clusterKey(hex) (node:crypto\'s HMAC is not here)');
 }
 
 export function createCipheriv(): never {
-  throw new Error('pollen in the browser: cluster keys are not supported yet (no AES here)');
+  throw new Error('pollen in the browser: a page tags frames but does not encrypt them (no synchronous AES here)');
 }
