@@ -29,7 +29,7 @@
 import type { Item } from '../crdt/types.ts';
 import { hasOwn, sortedKeys } from '../crdt/keys.ts';
 import { type Store, StoreError, applyRemote, declare, get } from './store.ts';
-import { DataflowError, derive, outSpec, takesFn } from './dataflow/ops.ts';
+import { DataflowError, MAX_PAIR_ENTRIES, derive, outSpec, takesFn } from './dataflow/ops.ts';
 import * as kn from './knobs.ts';
 
 export { DataflowError } from './dataflow/ops.ts';
@@ -41,9 +41,13 @@ export interface DataflowConfig {
   maxDerivations: number;
   /** Pending threshold reads. 128: one per ad or per phase, for a few dozen of each. */
   maxReads: number;
+  /** Bound on one product's or intersection's pairs (context entries, and a product's elements): the default,
+   *  ops.ts MAX_PAIR_ENTRIES (4096), is about 40 KB of state; a node with room raises it. Past it the output
+   *  stays as it was and the node emits a 'stale' event (never silently). */
+  maxPairEntries: number;
 }
 
-export const DATAFLOW_DEFAULTS: DataflowConfig = { maxFns: 32, maxDerivations: 32, maxReads: 128 };
+export const DATAFLOW_DEFAULTS: DataflowConfig = { maxFns: 32, maxDerivations: 32, maxReads: 128, maxPairEntries: MAX_PAIR_ENTRIES };
 
 export type Fn = (...xs: any[]) => any;
 
@@ -57,6 +61,9 @@ export interface Derivation {
   init: Item;
   /** Replicate the output's new parts like local updates (false: every node that needs it derives it). */
   share: boolean;
+  /** Why the last re-derivation failed (a DataflowError or StoreError reason), '' when it succeeded: while
+   *  set, the output holds the last state derived and is behind its inputs. */
+  stale: string;
 }
 
 export interface PendingRead {
@@ -82,7 +89,7 @@ export interface Dataflow {
   reads: PendingRead[];
 }
 
-const RANGES = { maxFns: 'count 0', maxDerivations: 'count 0', maxReads: 'count 0' };
+const RANGES = { maxFns: 'count 0', maxDerivations: 'count 0', maxReads: 'count 0', maxPairEntries: 'count 1' };
 
 /** Throws (as every layer's knobs do, runtime/knobs.ts) on an unknown knob or one out of range. */
 export function createDataflow(config: Partial<DataflowConfig> | undefined): Dataflow {
@@ -135,9 +142,9 @@ export function define(df: Dataflow, store: Store, out: string, op: string, ins:
   if (hasOwn(df.ins, out)) throw new DataflowError('cycle', out + ' is already an input of a derivation; define it before its readers');
   if (df.defs.length >= df.cfg.maxDerivations) throw new DataflowError('full', 'cannot derive ' + out + ': maxDerivations ' + df.cfg.maxDerivations + ' reached');
   // A dry run, so that a function that fails on the current inputs is refused before anything changes.
-  derive(op, specs, states, f, init === undefined ? null : init);
+  derive(op, specs, states, f, init === undefined ? null : init, df.cfg.maxPairEntries);
   declare(store, out, spec);
-  const d: Derivation = { out: out, op: op, ins: ins.slice(), fn: takesFn(op) ? fn : '', init: init === undefined ? null : init, share: share };
+  const d: Derivation = { out: out, op: op, ins: ins.slice(), fn: takesFn(op) ? fn : '', init: init === undefined ? null : init, share: share, stale: '' };
   df.defs.push(d);
   df.outs[out] = true;
   for (let i = 0; i < ins.length; i++) df.ins[ins[i]] = true;
@@ -158,16 +165,20 @@ export function rederive(df: Dataflow, store: Store, d: Derivation): any {
     states.push(v.state);
   }
   const fn = d.fn === '' ? null : fnOf(df, d.fn);
-  return applyRemote(store, d.out, derive(d.op, specs, states, fn, d.init));
+  return applyRemote(store, d.out, derive(d.op, specs, states, fn, d.init, df.cfg.maxPairEntries));
 }
+
+/** Told when a derivation goes stale (reason and message of the failure) or is derived again (reason ''). */
+export type StaleFn = (d: Derivation, reason: string, message: string) => void;
 
 /**
  * Re-derive, in definition order, every derivation with an input in `changed`; each output that inflated is
  * added to `changed` (so its readers follow in the same pass) and handed to `publish` with its new part. A
  * derivation that fails is counted (`count('dataflow.error.<reason>')`) and left as it was: a change from a
- * peer never throws out of here.
+ * peer never throws out of here. `stale` hears of each derivation that starts failing (once, not at every
+ * change that fails again) and of each that succeeds again, so the application is told its output is behind.
  */
-export function propagate(df: Dataflow, store: Store, changed: { [id: string]: boolean }, publish: (d: Derivation, fresh: any) => void, count: (name: string, n: number) => void): void {
+export function propagate(df: Dataflow, store: Store, changed: { [id: string]: boolean }, publish: (d: Derivation, fresh: any) => void, count: (name: string, n: number) => void, stale?: StaleFn): void {
   for (let i = 0; i < df.defs.length; i++) {
     const d = df.defs[i];
     let hit = false;
@@ -177,10 +188,19 @@ export function propagate(df: Dataflow, store: Store, changed: { [id: string]: b
     try {
       fresh = rederive(df, store, d);
     } catch (e) {
-      count('dataflow.error.' + (e instanceof DataflowError || e instanceof StoreError ? e.reason : 'internal'), 1);
+      const reason = e instanceof DataflowError || e instanceof StoreError ? e.reason : 'internal';
+      count('dataflow.error.' + reason, 1);
+      if (d.stale !== reason) {
+        d.stale = reason;
+        if (stale) stale(d, reason, String((e as Error).message || e));
+      }
       continue;
     }
     count('dataflow.derived', 1);
+    if (d.stale !== '') {
+      d.stale = '';
+      if (stale) stale(d, '', '');
+    }
     if (fresh === null) continue;
     changed[d.out] = true;
     publish(d, fresh);

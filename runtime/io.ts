@@ -64,6 +64,10 @@ export type NodeEvent =
   | { type: 'neighbor'; peer: PeerId; up: boolean }
   /** A variable's state inflated (local update, remote delta, bind, or re-derivation). */
   | { type: 'changed'; id: string }
+  /** A derived variable could not be re-derived after a change of its inputs (stale true; reason as in
+   *  DataflowError: 'size' past the dataflow knob maxPairEntries, 'fn' when its function threw …): it holds its
+   *  last derived state until a later change derives it again (stale false, reason ''). Once per transition. */
+  | { type: 'stale'; id: string; stale: boolean; reason: string; message: string }
   /** A threshold read (Command 'read') was reached; value is the variable's value then. */
   | { type: 'read'; id: string; tag: string; value: any }
   /** A Plumtree payload was delivered for the first time; hops from its origin. */

@@ -101,7 +101,9 @@ function afterStep(node: PollenNode): void {
     df.propagate(d, node.store, changed, (def, fresh) => {
       if (def.share) share(node, def.out, fresh);
       out.push({ kind: 'event', event: { type: 'changed', id: def.out } });
-    }, (name, n) => count(node, name, n));
+    }, (name, n) => count(node, name, n), (def, reason, message) => {
+      out.push({ kind: 'event', event: { type: 'stale', id: def.out, stale: reason !== '', reason: reason, message: message } });
+    });
     // Outputs were propagated in the pass above: the next round looks only at what callbacks change.
     from = out.length;
     fireReads(node, d, changed);

@@ -42,9 +42,11 @@ import { sortItems } from '../../crdt/order.ts';
 import type { Item } from '../../crdt/types.ts';
 import { type ReasonError, errorType } from '../../crdt/errors.ts';
 
-/** Bound on the entries (vector plus cloud) of one product or intersection context: |dots of a| × |replicas
- *  of b|. 4096 entries is about 40 KB of state on Node, far more than a board holds; an ad catalogue of a few
- *  hundred adds by one server needs a few hundred. Past it the derivation fails with DataflowError "size". */
+/** Default bound on the entries (vector plus cloud) of one product or intersection context: |dots of a| ×
+ *  |replicas of b|. 4096 entries is about 40 KB of state on Node, far more than a board holds; an ad catalogue
+ *  of a few hundred adds by one server needs a few hundred. Past it the derivation fails with DataflowError
+ *  "size"; the node then tells the application (a 'stale' event, runtime/dataflow.ts), and a node that can
+ *  afford more raises the dataflow knob maxPairEntries. */
 export const MAX_PAIR_ENTRIES = 4096;
 
 /** The replica id that fold writes its LWW register under (any fixed id would do: the timestamp decides). */
@@ -234,14 +236,14 @@ function pairDots(da: Dot[], db: Dot[]): Dot[] {
 }
 
 /** ca × cb, written as a compacted context: for each dot of a and each replica of b, b's entry for it. */
-function pairContext(ca: Context, cb: Context): Context {
+function pairContext(ca: Context, cb: Context, max: number): Context {
   const rbs = Object.keys(cb.vv);
   const cs = Object.keys(cb.cloud);
   for (let i = 0; i < cs.length; i++) if (!hasOwn(cb.vv, cs[i])) rbs.push(cs[i]);
   // Counted before listed: a peer's context may claim 2^48 dots in a few bytes.
   const size = contextSize(ca);
-  if (size * rbs.length > MAX_PAIR_ENTRIES) {
-    throw new DataflowError('size', 'a product context of ' + size + ' dots × ' + rbs.length + ' replicas passes MAX_PAIR_ENTRIES ' + MAX_PAIR_ENTRIES);
+  if (size * rbs.length > max) {
+    throw new DataflowError('size', 'a product context of ' + size + ' dots × ' + rbs.length + ' replicas passes maxPairEntries ' + max);
   }
   const das = contextDots(ca);
   const vv: { [r: string]: number } = {};
@@ -259,9 +261,9 @@ function pairContext(ca: Context, cb: Context): Context {
 // ---- the set operations ----
 
 /** A product holds |a| × |b| elements; inputs grow with peers' adds, so it is held to MAX_PAIR_ENTRIES too. */
-function checkProduct(na: number, nb: number): void {
-  if (na * nb > MAX_PAIR_ENTRIES) {
-    throw new DataflowError('size', 'a product of ' + na + ' × ' + nb + ' elements passes MAX_PAIR_ENTRIES ' + MAX_PAIR_ENTRIES);
+function checkProduct(na: number, nb: number, max: number): void {
+  if (na * nb > max) {
+    throw new DataflowError('size', 'a product of ' + na + ' × ' + nb + ' elements passes maxPairEntries ' + max);
   }
 }
 
@@ -303,12 +305,12 @@ function unionORSets(xs: ORSetState[]): ORSetState {
   return { m: m, c: c };
 }
 
-function productORSets(a: ORSetState, b: ORSetState, intersect: boolean): ORSetState {
-  const c = pairContext(a.c, b.c);
+function productORSets(a: ORSetState, b: ORSetState, intersect: boolean, max: number): ORSetState {
+  const c = pairContext(a.c, b.c, max);
   const m: Elems = {};
   const ka = Object.keys(a.m);
   const kb = Object.keys(b.m);
-  if (!intersect) checkProduct(ka.length, kb.length);
+  if (!intersect) checkProduct(ka.length, kb.length, max);
   for (let i = 0; i < ka.length; i++) {
     const x = a.m[ka[i]];
     if (intersect) {
@@ -350,11 +352,11 @@ function unionGSets(xs: GSetState[]): GSetState {
   return out;
 }
 
-function productGSets(a: GSetState, b: GSetState, intersect: boolean): GSetState {
+function productGSets(a: GSetState, b: GSetState, intersect: boolean, max: number): GSetState {
   const out: GSetState = {};
   const ka = Object.keys(a);
   const kb = Object.keys(b);
-  if (!intersect) checkProduct(ka.length, kb.length);
+  if (!intersect) checkProduct(ka.length, kb.length, max);
   for (let i = 0; i < ka.length; i++) {
     if (intersect) {
       if (hasOwn(b, ka[i])) out[ka[i]] = a[ka[i]];
@@ -447,9 +449,11 @@ function fold(spec: string, s: any, fn: (...xs: any[]) => any, init: Item): LWWS
  * The output state of `op` over input states of these canonical specs. `fn` is the application's function
  * for map (element → element), filter (element, or map key → truthy) and fold ((acc, element) → acc over a
  * set's elements in value order; (acc, state) once for a counter or map), else null; `init` is fold's start.
+ * `maxPairs` bounds a product's or intersection's pairs (MAX_PAIR_ENTRIES when omitted).
  * Throws DataflowError; never mutates the inputs (outputs may share structure with them).
  */
-export function derive(op: string, specs: string[], states: any[], fn: ((...xs: any[]) => any) | null, init: Item): any {
+export function derive(op: string, specs: string[], states: any[], fn: ((...xs: any[]) => any) | null, init: Item, maxPairs?: number): any {
+  const max = maxPairs === undefined ? MAX_PAIR_ENTRIES : maxPairs;
   const out = outSpec(op, specs);
   if (takesFn(op) && typeof fn !== 'function') throw new DataflowError('fn', op + ' needs a function');
   const f = fn as (...xs: any[]) => any;
@@ -459,7 +463,7 @@ export function derive(op: string, specs: string[], states: any[], fn: ((...xs: 
     if (op === 'map') return mapGSet(states[0], f);
     if (op === 'filter') return filterGSet(states[0], f);
     if (op === 'union') return unionGSets(states);
-    return productGSets(states[0], states[1], op === 'intersection');
+    return productGSets(states[0], states[1], op === 'intersection', max);
   }
   if (out === 'orset') {
     const xs: ORSetState[] = [];
@@ -467,7 +471,7 @@ export function derive(op: string, specs: string[], states: any[], fn: ((...xs: 
     if (op === 'map') return mapORSet(xs[0], f);
     if (op === 'filter') return filterORSet(xs[0], f);
     if (op === 'union') return unionORSets(xs);
-    return productORSets(xs[0], xs[1], op === 'intersection');
+    return productORSets(xs[0], xs[1], op === 'intersection', max);
   }
   return unionCounters(specs, states, out);
 }

@@ -105,4 +105,18 @@ test('cli: arguments are checked; usage errors exit 2', () => {
   }
 });
 
+test('escrow variant: no impression past the minimum at any cut rate, every paid impression shown, Lasp overcounts beside it', () => {
+  let laspOver = 0;
+  for (const [p, seed] of [[0, 1], [0.3, 2], [0.7, 3], [0.7, 4]] as const) {
+    const cfg = { seed, clients: 20, ads: 3, min: [20, 40] as [number, number], period: 1000, offline: { p, online: [2000, 6000] as [number, number], away: [3000, 9000] as [number, number] } };
+    const e = runAdCounter({ ...cfg, variant: 'escrow', grant: 3 });
+    assert.is(e.impressions.over, 0, 'cut rate ' + p + ', seed ' + seed);
+    assert.is(e.impressions.total, e.impressions.paid, 'every paid impression is shown');
+    assert.ok(e.convergence.converged, 'escrow run converged');
+    if (p > 0) assert.ok(e.impressions.offline > 0, 'clients showed ads while cut off');
+    laspOver += runAdCounter({ ...cfg, variant: 'lasp' }).impressions.over;
+  }
+  assert.ok(laspOver > 0, 'the Lasp variant overcounts in the same runs: ' + laspOver);
+});
+
 test.run();

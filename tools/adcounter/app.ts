@@ -26,7 +26,9 @@
 import { dataflowOf } from '../../runtime/dataflow/glue.ts';
 import type { Command } from '../../runtime/io.ts';
 import type { ItemMap } from '../../crdt/types.ts';
-import { read as query, type PollenNode } from '../../runtime/node.ts';
+import { read as query, stateOf, type PollenNode } from '../../runtime/node.ts';
+import { localRights, type BCounterState } from '../../crdt/bcounter.ts';
+import type { GCounterState } from '../../crdt/gcounter.ts';
 import { register } from '../../runtime/dataflow.ts';
 
 export interface Contract {
@@ -134,4 +136,111 @@ export function impression(node: PollenNode, pick: (n: number) => number): { ad:
       { op: 'update', id: counterOf(ad), mutator: 'inc', args: [1] },
     ],
   };
+}
+
+// ---- the escrow variant -------------------------------------------------------------------------------------
+//
+//   rights.<ad>  bcounter   the ad's remaining impressions as rights: the server mints the minimum, a client
+//                           spends one per impression (a decrement it may make only within rights it holds)
+//   want.<ad>    gcounter   a client's requests for rights (its entry counts them)
+//
+// The server hands `grant` rights to a client per request (a bounded-counter transfer), so rights move to the
+// clients that show the ad. A client cut off spends what it holds and asks in vain: it never shows an ad past
+// the minimum, because the rights summed over all replicas never go below zero (crdt/bcounter.ts). The ad is
+// retired once the server sees the minimum spent.
+
+export function rightsOf(ad: string): string {
+  return 'rights.' + ad;
+}
+
+export function wantOf(ad: string): string {
+  return 'want.' + ad;
+}
+
+function spent(_v: number, min: number, s: BCounterState): boolean {
+  let t = 0;
+  for (const k of Object.keys(s.n)) t += s.n[k];
+  return t >= min;
+}
+
+/** Register the escrow variant's functions (besides install's). */
+export function installEscrow(node: PollenNode): void {
+  install(node);
+  register(dataflowOf(node), 'ad.spent', spent);
+}
+
+/** The server's commands that put ads on sale with their minimum as rights it holds. */
+export function publishEscrow(contracts: Contract[]): Command[] {
+  const out = publish(contracts);
+  for (const c of contracts) {
+    out.push({ op: 'declare', id: rightsOf(c.ad), type: 'bcounter' });
+    out.push({ op: 'update', id: rightsOf(c.ad), mutator: 'inc', args: [c.min] });
+  }
+  return out;
+}
+
+function given(s: BCounterState, from: string, to: string): number {
+  const t = s.t[from];
+  return t !== undefined && t[to] !== undefined ? t[to] : 0;
+}
+
+/** The server's retire reads, on rights spent (as watch does on impressions for the Lasp variant). */
+export function watchEscrow(node: PollenNode): Command[] {
+  const out: Command[] = [];
+  const pending = new Set(dataflowOf(node).reads.map((r) => r.tag));
+  for (const ad of served(node)) {
+    if (pending.has(tagOf(ad))) continue;
+    const c = contractOf(node, ad);
+    if (!c) continue;
+    out.push({ op: 'declare', id: rightsOf(ad), type: 'bcounter' });
+    out.push({ op: 'read', id: rightsOf(ad), tag: tagOf(ad), pred: 'ad.spent', arg: c.min, then: 'ad.retire', thenArg: ad });
+  }
+  return out;
+}
+
+/**
+ * One impression at a client in the escrow variant: an ad it holds a right for, and the decrement that spends
+ * it; null when it holds none. `asks` are the requests for more (one per served ad it holds no right for and
+ * has not asked since its last grant), to run either way.
+ */
+export function impressionEscrow(node: PollenNode, server: string, grant: number, pick: (n: number) => number): { ad: string | null; cmds: Command[]; asks: Command[] } {
+  const ok: string[] = [];
+  const asks: Command[] = [];
+  for (const ad of served(node)) {
+    const s = stateOf(node, rightsOf(ad)) as BCounterState | undefined;
+    if (s !== undefined && localRights(s, node.replica) >= 1) {
+      ok.push(ad);
+      continue;
+    }
+    const w = stateOf(node, wantOf(ad)) as GCounterState | undefined;
+    const asked = w !== undefined && w[node.replica] !== undefined ? w[node.replica] : 0;
+    // Ask again only once every earlier request was answered (the server gives `grant` per request).
+    if (asked * grant <= (s === undefined ? 0 : given(s, server, node.replica))) {
+      asks.push({ op: 'declare', id: wantOf(ad), type: 'gcounter' });
+      asks.push({ op: 'update', id: wantOf(ad), mutator: 'inc', args: [1] });
+    }
+  }
+  if (ok.length === 0) return { ad: null, cmds: [], asks };
+  const ad = ok[pick(ok.length)];
+  return { ad, cmds: [{ op: 'update', id: rightsOf(ad), mutator: 'dec', args: [1] }], asks };
+}
+
+/** The server's grants: `grant` rights (or what it has left) to each client per request not yet answered. */
+export function grants(node: PollenNode, grant: number): Command[] {
+  const out: Command[] = [];
+  for (const ad of served(node)) {
+    const s = stateOf(node, rightsOf(ad)) as BCounterState | undefined;
+    const w = stateOf(node, wantOf(ad)) as GCounterState | undefined;
+    if (s === undefined || w === undefined) continue;
+    let mine = localRights(s, node.replica);
+    for (const c of Object.keys(w).sort()) {
+      if (mine <= 0) break;
+      const owed = w[c] * grant - given(s, node.replica, c);
+      if (owed <= 0) continue;
+      const n = Math.min(owed, grant, mine);
+      out.push({ op: 'update', id: rightsOf(ad), mutator: 'transfer', args: [c, n] });
+      mine -= n;
+    }
+  }
+  return out;
 }

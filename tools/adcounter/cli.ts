@@ -10,7 +10,9 @@
  * client's impressions), --offline P (chance of an offline spell after each online one; 0: never),
  * --away LO,HI (ms offline), --membership hyparview|full|client-server, --retire server|everyone (who removes
  * a finished ad), --no-rejoin (a client back online waits for HyParView's isolation retries instead of joining
- * again at once), --baseline (also run with nobody offline, to show the cost of being offline), --json.
+ * again at once), --baseline (also run with nobody offline, to show the cost of being offline), --variant
+ * lasp|escrow (escrow: impressions spend bounded-counter rights, never past the minimum), --compare (both
+ * variants side by side at cut rates 0–70%, 50 clients unless --clients; what `npm run adcounter` runs), --json.
  * Exit status: 0 after a run (1 if the run did not converge), 2 for a usage error.
  */
 import { pathToFileURL } from 'node:url';
@@ -20,7 +22,7 @@ import { AD_DEFAULTS, runAdCounter, type AdConfig, type AdReport } from './run.t
 const USAGE =
   'usage: pollen adcounter [--seed N] [--clients N] [--ads N] [--min LO,HI] [--period MS] [--offline P]\n' +
   '                        [--away LO,HI] [--membership hyparview|full|client-server] [--retire server|everyone]\n' +
-  '                        [--no-rejoin] [--baseline] [--json]\n';
+  '                        [--no-rejoin] [--baseline] [--variant lasp|escrow] [--compare] [--json]\n';
 
 function range(s: string | undefined): [number, number] | null {
   const m = /^(\d+),(\d+)$/.exec(s ?? '');
@@ -41,12 +43,14 @@ const OPTIONS = {
   retire: { type: 'string' },
   membership: { type: 'string' },
   'no-rejoin': { type: 'boolean' },
+  variant: { type: 'string' },
+  compare: { type: 'boolean' },
   baseline: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
 /** Parse argv (node:util parseArgs, strict) into a config, or an error message. */
-export function parseArgs(argv: string[]): { cfg: Partial<AdConfig>; baseline: boolean; json: boolean } | string {
+export function parseArgs(argv: string[]): { cfg: Partial<AdConfig>; baseline: boolean; json: boolean; compare: boolean } | string {
   let v: { [k: string]: string | boolean | undefined };
   try {
     v = nodeParseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true }).values;
@@ -84,8 +88,12 @@ export function parseArgs(argv: string[]): { cfg: Partial<AdConfig>; baseline: b
     cfg.membership = v.membership;
   }
   if (v['no-rejoin']) cfg.rejoin = false;
+  if (v.variant !== undefined) {
+    if (v.variant !== 'lasp' && v.variant !== 'escrow') return '--variant is lasp or escrow';
+    cfg.variant = v.variant;
+  }
   cfg.offline = offline;
-  return { cfg, baseline: v.baseline === true, json: v.json === true };
+  return { cfg, baseline: v.baseline === true, json: v.json === true, compare: v.compare === true };
 }
 
 function kb(x: number): string {
@@ -122,6 +130,39 @@ export function format(r: AdReport, base: AdReport | null): string {
   return lines.join('\n') + '\n';
 }
 
+/** Cut rates of the comparison: the chance of an offline spell after each online one. */
+export const CUT_RATES = [0, 0.1, 0.3, 0.5, 0.7];
+/** Clients in the comparison unless --clients says otherwise: ten runs of 200 take long on two cores. */
+const COMPARE_CLIENTS = 50;
+
+/** Both variants at every cut rate, the rest of the config as given: the rows of the comparison. */
+export function compare(cfg: Partial<AdConfig>): { p: number; lasp: AdReport; escrow: AdReport }[] {
+  const c = { ...cfg, clients: cfg.clients ?? COMPARE_CLIENTS };
+  return CUT_RATES.map((p) => {
+    const o = { ...(c.offline ?? AD_DEFAULTS.offline), p };
+    return { p, lasp: runAdCounter({ ...c, offline: o, variant: 'lasp' }), escrow: runAdCounter({ ...c, offline: o, variant: 'escrow' }) };
+  });
+}
+
+/** The comparison as a markdown table. */
+export function formatCompare(rows: { p: number; lasp: AdReport; escrow: AdReport }[]): string {
+  const c = rows[0].lasp.config;
+  const pct = (x: number): string => (x * 100).toFixed(1) + '%';
+  const lines = [
+    'advertisement counter, Lasp (G-Counter impressions) vs escrow (bounded-counter rights, ' + c.grant + ' per request): ' + c.clients + ' clients, ' + c.ads + ' ads of ' + c.min[0] + '–' + c.min[1] + ' impressions, seed ' + c.seed + ', ' + c.membership,
+    'cut rate: chance of an offline spell (' + s(c.offline.away[0]) + '–' + s(c.offline.away[1]) + ') after each online one (' + s(c.offline.online[0]) + '–' + s(c.offline.online[1]) + '); impressions per second: shown per simulated second from publication until the last ad was retired everywhere',
+    '',
+    '| cut rate | Lasp: over the minimum | Lasp: impressions/s | escrow: over the minimum | escrow: impressions/s | escrow: shown / paid | converged (Lasp, escrow) |',
+    '|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const r of rows) {
+    const l = r.lasp.impressions;
+    const e = r.escrow.impressions;
+    lines.push('| ' + pct(r.p) + ' | ' + l.over + ' (' + pct(l.overRatio) + ') | ' + l.perSecond + ' | ' + e.over + ' (' + pct(e.overRatio) + ') | ' + e.perSecond + ' | ' + e.total + ' / ' + e.paid + ' | ' + (r.lasp.convergence.converged ? 'yes' : 'NO') + ', ' + (r.escrow.convergence.converged ? 'yes' : 'NO') + ' |');
+  }
+  return lines.join('\n') + '\n';
+}
+
 export function main(argv: string[]): number {
   if (argv.includes('-h') || argv.includes('--help')) {
     process.stdout.write(USAGE);
@@ -131,6 +172,12 @@ export function main(argv: string[]): number {
   if (typeof p === 'string') {
     process.stderr.write(p + '\n' + USAGE);
     return 2;
+  }
+  if (p.compare) {
+    const rows = compare(p.cfg);
+    if (p.json) process.stdout.write(JSON.stringify(rows.map((r) => ({ p: r.p, lasp: r.lasp.impressions, escrow: r.escrow.impressions })), null, 2) + '\n');
+    else process.stdout.write(formatCompare(rows));
+    return rows.every((r) => r.lasp.convergence.converged && r.escrow.convergence.converged) ? 0 : 1;
   }
   const r = runAdCounter(p.cfg);
   const base = p.baseline ? runAdCounter({ ...p.cfg, offline: { ...(p.cfg.offline ?? AD_DEFAULTS.offline), p: 0 } }) : null;

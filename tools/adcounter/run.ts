@@ -21,7 +21,7 @@ import { Sim } from '../sim/sim.ts';
 import { Random } from '../sim/random.ts';
 import type { LinkConfig } from '../sim/links.ts';
 import type { Input, Output } from '../../runtime/io.ts';
-import { install, program, publish, watch, impression, served, contractsKnown, type Contract } from './app.ts';
+import { install, program, publish, watch, impression, served, contractsKnown, installEscrow, publishEscrow, watchEscrow, impressionEscrow, grants, type Contract } from './app.ts';
 import { doneCommands, waitCommands } from '../../runtime/completion.ts';
 
 export interface AdConfig {
@@ -46,6 +46,12 @@ export interface AdConfig {
   /** A client back online joins again through the server at once, as an app told by its OS that the network
    *  is back would. Without it, the client waits for HyParView's isolation retries (up to backoffMax, 30 s). */
   rejoin: boolean;
+  /** 'lasp': impressions counted in G-Counters, an ad retired once its count reaches the minimum (as in the
+   *  Lasp paper: clients cut off keep showing it). 'escrow': an impression spends a right of the ad's bounded
+   *  counter, handed out by the server `grant` at a time on request (app.ts): never past the minimum. */
+  variant: 'lasp' | 'escrow';
+  /** Escrow: rights handed to a client per request. */
+  grant: number;
   link?: Partial<LinkConfig>;
 }
 
@@ -64,6 +70,8 @@ export const AD_DEFAULTS: AdConfig = {
   membership: 'hyparview',
   retire: 'server',
   rejoin: true,
+  variant: 'lasp',
+  grant: 5,
 };
 
 export interface Stat {
@@ -86,6 +94,8 @@ export interface AdReport {
     overRatio: number;
     /** Impressions shown while the client was offline (all of them, over or not). */
     offline: number;
+    /** Impressions shown per simulated second, from publication until the last ad was retired everywhere. */
+    perSecond: number;
   };
   convergence: {
     /** Per ad: ms from its true count reaching the minimum until no node serves it. */
@@ -128,6 +138,7 @@ function stat(xs: number[]): Stat {
 
 /** The simulator, with the app's hooks: the program installed at every start, and a watch on `served`. */
 class AdSim extends Sim {
+  escrow = false;
   onServed: (i: number) => void = () => {};
   /** Called when node i learns, from its own replica, that every node has finished the campaign. */
   onAllDone: (i: number) => void = () => {};
@@ -136,7 +147,8 @@ class AdSim extends Sim {
 
   override start(i: number, persist = false): void {
     super.start(i, persist);
-    install(this.node(i));
+    if (this.escrow) installEscrow(this.node(i));
+    else install(this.node(i));
     for (const c of program()) this.cmd(i, c);
     for (const c of waitCommands(this.node(i), CAMPAIGN, this.everyone, 1, CAMPAIGN)) this.cmd(i, c);
   }
@@ -168,6 +180,8 @@ export function runAdCounter(partial: Partial<AdConfig>, progress?: Progress): A
   for (let k = 1; k <= cfg.clients; k++) ids.push('c' + k);
   const sim = new AdSim({ seed: cfg.seed, ids, node: { membership: cfg.membership }, link: cfg.link, sample: 0, contacts: ['server'] });
   sim.everyone = ids;
+  const escrow = cfg.variant === 'escrow';
+  sim.escrow = escrow;
   // Completion detection: a node whose replica knows every contract and serves no ad has finished the
   // campaign and marks it done; each node learns by itself when all have (no orchestrator asks around).
   const knewAt: number[] = [];
@@ -216,22 +230,35 @@ export function runAdCounter(partial: Partial<AdConfig>, progress?: Progress): A
     servedBy[i] = now;
     for (const [ad, k] of serving) if (k === 0 && reachedAt.has(ad) && !retiredAt.has(ad)) retiredAt.set(ad, sim.now);
     checkOnline();
-    if (i === 0 || cfg.retire === 'everyone') for (const c of watch(node)) sim.cmd(i, c);
+    if (i === 0 || cfg.retire === 'everyone') for (const c of escrow ? watchEscrow(node) : watch(node)) sim.cmd(i, c);
     if (now.size === 0 && contractsKnown(node) === contracts.length) for (const c of doneCommands(node, CAMPAIGN, 1)) sim.cmd(i, c);
   };
 
   for (let i = 0; i < n; i++) sim.at(i * 10, () => sim.start(i));
   sim.at(cfg.warmup, () => {
-    for (const c of publish(contracts)) sim.cmd(0, c);
+    for (const c of escrow ? publishEscrow(contracts) : publish(contracts)) sim.cmd(0, c);
   });
+  if (escrow) {
+    // The server answers requests for rights every 100 ms (a real one would on each change of a want counter).
+    const serve = (): void => {
+      if (sim.isUp(0)) for (const c of grants(sim.node(0), cfg.grant)) sim.cmd(0, c);
+      if (retiredAt.size < contracts.length) sim.at(sim.now + 100, serve);
+    };
+    sim.at(cfg.warmup + 1, serve);
+  }
 
   // Clients: impressions, and offline spells cut off from everyone.
   for (let i = 1; i < n; i++) {
     const tick = (): void => {
       if (retiredAt.size === contracts.length || !sim.isUp(i)) return;
-      const shown = impression(sim.node(i), (k) => rand.below(k));
+      let shown: { ad: string; cmds: { op: string }[] } | null;
+      if (escrow) {
+        const e = impressionEscrow(sim.node(i), 'server', cfg.grant, (k) => rand.below(k));
+        for (const c of e.asks) sim.cmd(i, c as never);
+        shown = e.ad === null ? null : { ad: e.ad, cmds: e.cmds };
+      } else shown = impression(sim.node(i), (k) => rand.below(k));
       if (shown) {
-        for (const c of shown.cmds) sim.cmd(i, c);
+        for (const c of shown.cmds) sim.cmd(i, c as never);
         const t = (truth.get(shown.ad) ?? 0) + 1;
         truth.set(shown.ad, t);
         imp.total++;
@@ -297,7 +324,8 @@ export function runAdCounter(partial: Partial<AdConfig>, progress?: Progress): A
   const knowing = knewAt.filter((t) => t !== undefined).length;
   return {
     config: cfg,
-    impressions: { total: imp.total, paid, over: imp.over, overOnline: imp.overOnline, overOffline: imp.overOffline, overRatio: Math.round((imp.over / paid) * 1000) / 1000, offline: imp.offline },
+    impressions: { total: imp.total, paid, over: imp.over, overOnline: imp.overOnline, overOffline: imp.overOffline, overRatio: Math.round((imp.over / paid) * 1000) / 1000, offline: imp.offline,
+      perSecond: Math.round((imp.total / Math.max(1, ((retiredAt.size === contracts.length ? Math.max(...retiredAt.values()) : sim.now) - cfg.warmup) / 1000)) * 10) / 10 },
     convergence: {
       disable: stat(disable),
       disableOnline: stat(contracts.filter((c) => onlineAt.has(c.ad)).map((c) => (onlineAt.get(c.ad) as number) - (reachedAt.get(c.ad) as number))),

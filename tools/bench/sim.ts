@@ -29,7 +29,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runScenario, type Scenario, type ScenarioResult } from '../sim/scenario.ts';
+import { buildSim, runScenario, type Scenario, type ScenarioResult } from '../sim/scenario.ts';
 import { mesh, opBound, syncModel, tree, type SyncAlgo } from '../sim/syncmodel.ts';
 import { mean } from './stats.ts';
 import { fmt, table } from '../cli/table.ts';
@@ -283,7 +283,11 @@ interface BigRow {
   nodes: number;
   rounds: number;
   wallS: number;
+  /** CPU seconds of the child (user + system): the cost of the run even when other work shares the cores. */
+  cpuS: number;
   peakRssMB: number;
+  /** Live heap after a full collection at the end, less the heap before the run was built, per node. */
+  heapPerNode: number;
   events: number;
   eventsPerS: number;
   rmr: number;
@@ -292,9 +296,19 @@ interface BigRow {
   memPerNode: number;
 }
 
+/** Heap in use after full collections (the child runs with --expose-gc), or NaN without gc. */
+function liveHeap(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return NaN;
+  for (let k = 0; k < 3; k++) gc();
+  return process.memoryUsage().heapUsed;
+}
+
 function bigRun(nodes: number): BigRow {
+  const h0 = liveHeap();
   const t0 = Date.now();
-  const r = runScenario({
+  const c0 = process.cpuUsage();
+  const sim = buildSim({
     name: 'big',
     seed: 1,
     nodes,
@@ -303,12 +317,19 @@ function bigRun(nodes: number): BigRow {
     join: { spread: 1 },
     workload: [{ kind: 'broadcast', label: 'w', start: WARM, rounds: 30, every: 1000, senders: 'single' }],
   });
+  sim.run(WARM + 30 * 1000 + 2000);
   const wall = (Date.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  // Measured with the simulator still held: what its nodes, queue and measures keep between events.
+  const heap = liveHeap() - h0;
+  const r = sim.result();
   const w = r.broadcast.w;
   return {
     nodes,
     rounds: 30,
     wallS: Math.round(wall * 10) / 10,
+    cpuS: Math.round((c.user + c.system) / 1e5) / 10,
+    heapPerNode: Math.round(heap / nodes),
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     events: r.events,
     eventsPerS: Math.round(r.events / wall),
@@ -323,7 +344,7 @@ function bigRun(nodes: number): BigRow {
 function child(args: string[]): Promise<any> {
   const self = fileURLToPath(import.meta.url);
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', self, '--child', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', self, '--child', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('error', reject);
@@ -472,8 +493,8 @@ export async function main(argv: string[]): Promise<number> {
     lines.push('\n### ' + n + ' nodes × 30 rounds (single sender, 20 s warm-up), one child process\n');
     lines.push(
       table(
-        ['nodes', 'wall s', 'peak RSS MB', 'events', 'events/s', 'RMR', 'LDH max', 'missed', 'est. bytes/node'],
-        [[row.nodes, row.wallS, row.peakRssMB, row.events, row.eventsPerS, fmt(row.rmr, 3), row.ldh, row.missed, row.memPerNode]],
+        ['nodes', 'wall s', 'CPU s', 'peak RSS MB', 'live heap B/node', 'events', 'events/s', 'RMR', 'LDH max', 'missed', 'est. bytes/node'],
+        [[row.nodes, row.wallS, row.cpuS, row.peakRssMB, row.heapPerNode, row.events, row.eventsPerS, fmt(row.rmr, 3), row.ldh, row.missed, row.memPerNode]],
       ),
     );
   }

@@ -15,11 +15,12 @@
  * it, or the node crashing voids the queued firing, which is then skipped when it comes up.
  */
 import { createNode, step, snapshot, neighbors, membershipStats, specOfVar, type NodeConfig, type PollenNode } from '../../runtime/full.ts';
-import type { Command, Input, Output } from '../../runtime/io.ts';
+import type { Command, Input, NodeEvent, Output } from '../../runtime/io.ts';
 import type { Item } from '../../crdt/types.ts';
 import { EventQueue, EV_ACTION, EV_FRAME, EV_LINK, EV_TIMER } from './queue.ts';
 import { Links, linkConfig, type LinkConfig, type Partition } from './links.ts';
 import { Random, SALT_CHURN, SALT_LINKS, SALT_NODES, SALT_WORK, mix, type Dist } from './random.ts';
+import { SharedConfig } from './share.ts';
 import { Measures, overlayStats, estimateBytes, stateKey, r3, LAYER_NAMES, type BroadcastResult, type ByteSplit, type OverlayStats, type Series } from './measures.ts';
 
 /** What every node of a run is configured with (besides id, seed, incarnation and restore). */
@@ -102,10 +103,15 @@ export class Sim {
   readonly randWork: Random;
   contacts: string[];
   events = 0;
+  /** Called with every event a node emits besides deliveries, changes and drops (which the measures take):
+   *  reads, neighbours, isolation, stale derivations. For tests and tools that watch the application's view. */
+  onEvent: ((i: number, ev: NodeEvent, now: number) => void) | null = null;
   private index = new Map<string, number>();
   private timers: (Map<string, number> | null)[];
   private gen = 0;
   private nodeOpts: (i: number) => NodeOptions;
+  /** One copy of each distinct node configuration for all nodes (share.ts). */
+  private shared = new SharedConfig();
   private linkEvents: { delay: Dist } | null;
   private sampleEvery: number;
   private states: boolean;
@@ -192,6 +198,7 @@ export class Sim {
       incarnation: inc,
       restore,
     });
+    this.shared.share(this.nodes[i] as PollenNode);
     this.timers[i] = new Map();
     this.started[i] = 1;
     this.upSince[i] = this.now;
@@ -340,6 +347,13 @@ export class Sim {
       e.message = 'sim: step threw at ' + this.ids[i] + ' (t=' + r3(this.now) + ' ms, seed ' + this.seed + ', input ' + inp.kind + '): ' + e.message;
       throw e;
     }
+    this.carry(i, outs);
+    return outs;
+  }
+
+  /** Carry out outputs of node i: those of a step the simulator ran, or of one a helper ran on the node itself
+   *  (e.g. runtime/once.ts's enforceOnce, which steps the node and returns what it output). */
+  carry(i: number, outs: Output[]): void {
     const m = this.measures;
     const now = this.now;
     for (let k = 0; k < outs.length; k++) {
@@ -365,9 +379,9 @@ export class Sim {
         if (ev.type === 'deliver') m.onDeliver(i, ev.msgId, ev.hops, now);
         else if (ev.type === 'changed') m.onChanged(i, now);
         else if (ev.type === 'dropped') m.onDropped(ev.reason);
+        else if (this.onEvent !== null) this.onEvent(i, ev, now);
       }
     }
-    return outs;
   }
 
   /** Neighbour lists of live nodes (null for down ones). */
