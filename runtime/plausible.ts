@@ -6,6 +6,7 @@
  *
  *   const why = claimRefusal(store, 'cart', 'orset', delta);   // '' when plausible
  */
+import type { Crdt } from '../crdt/types.ts';
 import { implausible } from '../crdt/claims.ts';
 import { typeOf } from '../crdt/registry.ts';
 import { get, type Store } from './store.ts';
@@ -20,7 +21,9 @@ export const CLAIM_SLACK = 4398046511104;
 /** Why the delta's claims cannot be true given this node's state of `id` (bottom when it has none), or ''. */
 export function claimRefusal(store: Store, id: string, spec: string, delta: unknown): string {
   const v = get(store, id);
-  const t = v ? v.type : typeOf(store.types, spec);
+  const t = (v ? v.type : typeOf(store.types, spec)) as Crdt<any, any>;
+  // A core table (a board's, crdt/core.ts) carries no claims: such a profile does not check them.
+  if (typeof t.claims !== 'function') return '';
   const why = implausible(t, v ? v.state : t.bottom(), delta, { slack: CLAIM_SLACK });
   return why === null ? '' : why;
 }

@@ -342,7 +342,7 @@ export class MqttLink extends BaseLink {
         if (this.closed) return;
         // Lost with the connection: back to the offline queue (bounded, tail drop), so a reconnection does not
         // throw the backlog away; it goes out again after the next CONNACK.
-        if (!this.client.connected && this.offline.push({ topic, bytes }, n)) return;
+        if (!this.client.connected && this.offline.push({ topic, to, bytes }, n)) return;
         this.drop('io', 'frame to ' + topic + ' not written: ' + err.message);
       } else this.sent(n);
     });
