@@ -13,8 +13,8 @@
  *
  * Buckets are kept for at most `maxPeers` peers. Policy when full: a peer not yet known shares one overflow
  * bucket with every other newcomer, so a flood of made-up sender ids (any MQTT client can publish under any id)
- * cannot evict the buckets of known peers nor multiply its own budget; buckets refilled to the brim are
- * forgotten first when room is needed.
+ * cannot evict the buckets of known peers nor multiply its own budget; when room is needed, buckets that are
+ * full and have been quiet for a whole burst are forgotten.
  */
 import { bytes, count, linkKnobs, whole } from './options.ts';
 
@@ -95,7 +95,9 @@ export class PeerBudgets {
       if (p === OVERFLOW) continue;
       const b = this.buckets[p];
       const dt = Math.max(0, now - b.at) / 1000;
-      if (b.frames + dt * this.frames >= this.frames * this.burst && b.bytes + dt * this.bytes >= this.bytes * this.burst) {
+      // Quiet for a whole burst as well as full: an honest peer sending slowly but steadily keeps its bucket (else
+      // a flood of made-up ids would push it into the overflow bucket they exhaust).
+      if (dt >= this.burst && b.frames + dt * this.frames >= this.frames * this.burst && b.bytes + dt * this.bytes >= this.bytes * this.burst) {
         delete this.buckets[p];
         this.n--;
       }
