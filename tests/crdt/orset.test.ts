@@ -169,35 +169,23 @@ test.run();
 
 const elem = fc.constantFrom<Item>('x', 'y', 'z', 1, -2.5, true, null, [1, 'x'], { k: 'v' });
 
-lawSuite({
-  type: ORSet,
+// Adds, removes and clears against a sequential set of items, for the Node table and the board's core alike.
+const setOps = {
   op: fc.oneof(
     { weight: 4, arbitrary: elem.map((e): Op => ['add', [e]]) },
     { weight: 3, arbitrary: elem.map((e): Op => ['remove', [e]]) },
     { weight: 1, arbitrary: fc.constant<Op>(['clear', []]) },
   ),
-  sequential: (v, op) => {
+  sequential: (v: Item[], op: Op): Item[] => {
     if (op[0] === 'clear') return [];
     const e = op[1][0] as Item;
     const rest = v.filter((x) => keyOf(x) !== keyOf(e));
     if (op[0] === 'add') return sortItems(rest.concat([e]));
     return rest;
   },
-});
+};
+
+lawSuite({ type: ORSet, ...setOps });
 
 // The board's table: the same laws for its own joinInto, leq, decompose and codec.
-lawSuite({
-  type: coreOnly(ORSetCore),
-  op: fc.oneof(
-    { weight: 4, arbitrary: elem.map((e): Op => ['add', [e]]) },
-    { weight: 3, arbitrary: elem.map((e): Op => ['remove', [e]]) },
-    { weight: 1, arbitrary: fc.constant<Op>(['clear', []]) },
-  ),
-  sequential: (v, op) => {
-    if (op[0] === 'clear') return [];
-    const e = op[1][0] as Item;
-    const rest = v.filter((x) => keyOf(x) !== keyOf(e));
-    if (op[0] === 'add') return sortItems(rest.concat([e]));
-    return rest;
-  },
-});
+lawSuite({ type: coreOnly(ORSetCore), ...setOps });
