@@ -156,7 +156,7 @@ test('the plausibility check refuses a delta claiming far past what the node kno
   assert.match(implausible(GCounter, { a: 3 }, { a: 4 }, p)!, /this replica/);
   assert.match(implausible(LWW, null, { ts: 1e9, replica: 'b', value: 1 }, { slack: 60000 })!, /past the 0 known/);
   const M = awmap(GCounter);
-  const md = M.decode([['k', ['b', 1, 1, ['a.1', 3]]], [['b', 1], []]]);
+  const md = M.decode([['k', ['b', 2, ['a.1', 3]]]]);
   assert.match(implausible(M, M.bottom(), md, p)!, /this replica \(a\.1\)/);
 });
 
