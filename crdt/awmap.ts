@@ -180,13 +180,19 @@ export function awmap<S>(t: Crdt<S, any>): Crdt<AWMapState<S>, { [key: string]: 
     // list; the state's dots that the delta's context removes (under any key) are found through the index, so
     // the cost is the delta's size (plus a copy of each list it touches); past listLimit, by one walk.
     joinInto: (s, d) => {
-      const carried: Dotted[] = [];
+      // The dots both hold under the same key: the only shared dots that are not removals on one side. (A dot
+      // under another key in s, which only a forged state has, is a removal like any other.)
+      const held: Dotted[] = [];
       const kd = Object.keys(d.m);
-      for (let i = 0; i < kd.length; i++) for (let j = 0; j < d.m[kd[i]].length; j++) carried.push(d.m[kd[i]][j]);
+      for (let i = 0; i < kd.length; i++) {
+        if (!hasOwn(s.m, kd[i])) continue;
+        const ys = d.m[kd[i]];
+        for (let j = 0; j < ys.length; j++) if (find(s.m[kd[i]], ys[j]) >= 0) held.push(ys[j]);
+      }
       let ix = cachedIndex(s);
       let gone: Dot[] | null = [];
-      if (sharedBeyond(d.c, s.c, carried)) {
-        gone = sharedDots(d.c, s.c, carried, listLimit(carried.length, d.c));
+      if (sharedBeyond(d.c, s.c, held)) {
+        gone = sharedDots(d.c, s.c, held, listLimit(held.length + count(d.m), d.c));
         if (gone !== null && gone.length > 0 && ix === undefined) ix = indexOf(s);
       }
       for (let i = 0; i < kd.length; i++) {
@@ -221,13 +227,12 @@ export function awmap<S>(t: Crdt<S, any>): Crdt<AWMapState<S>, { [key: string]: 
         if (owned) s.m[k] = xs;
       }
       if (gone === null) {
-        const skip: { [k: string]: boolean } = {};
-        for (let i = 0; i < carried.length; i++) skip[dotKey(carried[i][0], carried[i][1])] = true;
         const ks = Object.keys(s.m);
         for (let i = 0; i < ks.length; i++) {
           const cs = s.m[ks[i]];
+          const mine = hasOwn(d.m, ks[i]) ? d.m[ks[i]] : [];
           const keep: Contribution<S>[] = [];
-          for (let j = 0; j < cs.length; j++) if (!contains(d.c, cs[j]) || hasOwn(skip, dotKey(cs[j][0], cs[j][1]))) keep.push(cs[j]);
+          for (let j = 0; j < cs.length; j++) if (!contains(d.c, cs[j]) || find(mine, cs[j]) >= 0) keep.push(cs[j]);
           if (keep.length === 0) delete s.m[ks[i]];
           else if (keep.length < cs.length) s.m[ks[i]] = keep;
         }

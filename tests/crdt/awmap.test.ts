@@ -175,6 +175,14 @@ test('decode validates the map, its compact form and the nested states', () => {
   bad([], /expected \[entries\]/);
 });
 
+test('joinInto: one dot under two keys (only a forgery has it) is removed on both sides, as join does', () => {
+  const a = Counters.decode([['hits', ['r2', 16, ['r2.8', 1]]]]);
+  const b = Counters.decode([['k', ['r2', 16, ['r2.8', 1]]]]);
+  const j = Counters.join(a, b);
+  assert.equal(Counters.encode(j), [[], [[], ['r2', 8]]]);
+  assert.equal(Counters.encode(Counters.joinInto(Counters.copy(a), b)), Counters.encode(j));
+});
+
 test('joinInto folds many concurrent writes to one key, then a replacing write and a remove, as join does', () => {
   let s = Counters.bottom();
   let t = Counters.bottom();
