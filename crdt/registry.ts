@@ -43,6 +43,7 @@ export const TAGS: { [name: string]: number } = {
   dwflag: 12,
   awmap: 13,
   awgraph: 14,
+  lamport: 15,
 };
 
 /** A factory: builds a type from `arity` argument types (e.g. pair, awmap). */
