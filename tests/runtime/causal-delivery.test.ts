@@ -146,6 +146,21 @@ test('node: a gap that persists is given up at gapTtl by its timer, and the send
   assert.is(n.ae.peers['b'].acked, -1, 'a digest round with b is due');
 });
 
+test('node: a delta joined through causal delivery is buffered for anti-entropy with its originating node as BP origin', () => {
+  // b forwarded a's delta; b may not have joined it (it forwards what it holds back), so b is owed it by anti-entropy.
+  const n = cNode(true);
+  // A neighbour that has acknowledged everything so far, so the anti-entropy buffer keeps what comes next.
+  step(n, { kind: 'frame', from: 'd', bytes: encode([VERSION, JOIN, 'd', 0, [0]]) }, 0);
+  n.ae.peers['d'].acked = n.ae.seq;
+  step(n, { kind: 'frame', from: 'b', bytes: gossip('b', 'a', INC as Item) }, 1);
+  assert.is(read(n, 'stock'), 2);
+  const last = n.ae.buf[n.ae.buf.length - 1];
+  assert.is(last.origin, 'a');
+  // A type delivered without deps keeps the forwarder, which joined it before forwarding.
+  step(n, { kind: 'frame', from: 'b', bytes: gossip('b', 'a', [1, 'g', 'gcounter', ['a', 1]]) }, 2);
+  assert.is(n.ae.buf[n.ae.buf.length - 1].origin, 'b');
+});
+
 test('node: a payload with malformed deps is dropped whole (not delivered, not forwarded)', () => {
   const n = cNode(true);
   const out = step(n, { kind: 'frame', from: 'b', bytes: gossip('b', 'b', [1, 'stock', 'bcounter', enc(S({}, { b: 2 }, {})), ['b']]) }, 1);
