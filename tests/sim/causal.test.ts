@@ -1,14 +1,14 @@
 /**
  * Causal delta delivery in the simulator (runtime/causal-delivery.ts): a bounded counter whose rights keep
  * moving from one replica that mints them to the others that spend them, over links that lose 10% of frames,
- * duplicate 5% and hold back 30% by up to 300 ms (tests/sim/causal-run.ts). Every state any replica holds after
+ * duplicate 5% and hold back 30% by up to 300 ms (tools/sim/causal.ts). Every state any replica holds after
  * any step must be one some causal history produced: the value never below zero, and no replica's rights below
  * zero (a decrement or transfer seen without what funded it). Without causal delivery, Plumtree's fast path
  * hands deltas to the store ahead of what they depend on, and these runs read below the bound along the way.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { run } from './causal-run.ts';
+import { run } from '../../tools/sim/causal.ts';
 
 test('bounded counter under loss, duplication and reordering: no replica ever reads below the bound (40 seeds)', () => {
   let held = 0;

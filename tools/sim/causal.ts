@@ -1,8 +1,15 @@
 /**
- * The run behind tests/sim/causal.test.ts: a bounded counter whose rights move from one minting replica to the
- * others that spend them, checked after every change on every replica (see there).
+ * A bounded counter whose rights move from one minting replica to the others that spend them, checked after
+ * every change on every replica: is each state one that some causal history produced (the value, and every
+ * replica's rights, at least zero)? Ten nodes over HyParView and Plumtree; links lose 10% of frames, duplicate
+ * 5% and hold back 30% by up to 300 ms. n0 mints one right every 50 ms and transfers it to a random other node
+ * (120 times); every 17 ms a random other node spends all the rights it holds (400 tries). Used by
+ * tests/sim/causal.test.ts (the property over many seeds) and tools/bench/causal.ts (bytes and convergence with
+ * causal delivery and without).
+ *
+ *   const r = run(1, true);   // r.bad === '' : no replica ever held a state below the bound
  */
-import { Sim } from '../../tools/sim/sim.ts';
+import { Sim } from './sim.ts';
 import { localRights, type BCounterState } from '../../crdt/bcounter.ts';
 import { read, stateOf } from '../../runtime/node.ts';
 
@@ -23,6 +30,9 @@ interface Run {
   bytes: number;
   /** Every node ends with the same value. */
   agreed: boolean;
+  /** ms of the last update anywhere, and of the last change anywhere (convergence is the difference). */
+  lastUpdate: number;
+  lastChange: number;
 }
 
 function check(s: BCounterState, replicas: string[]): string {
@@ -41,7 +51,7 @@ export function run(seed: number, causal: boolean): Run {
     node: causal ? {} : { causal: false },
     link: { loss: 0.1, dup: 0.05, reorder: 0.3, reorderDelay: { dist: 'uniform', min: 0, max: 300 } },
   });
-  const r: Run = { bad: '', below: false, value: 0, spent: 0, minted: 0, held: 0, counters: {}, bytes: 0, agreed: true };
+  const r: Run = { bad: '', below: false, value: 0, spent: 0, minted: 0, held: 0, counters: {}, bytes: 0, agreed: true, lastUpdate: 0, lastChange: 0 };
   const m = sim.measures;
   const changed = m.onChanged.bind(m);
   m.onChanged = (i: number, now: number) => {
@@ -51,6 +61,7 @@ export function run(seed: number, causal: boolean): Run {
       if (why !== '' && r.bad === '') r.bad = ids[i] + ' at ' + Math.round(now) + ' ms: ' + why;
       if (why.indexOf('value') === 0) r.below = true;
     }
+    r.lastChange = now;
     changed(i, now);
   };
   for (let i = 0; i < N; i++) sim.at(i * 5, () => (sim.start(i), sim.cmd(i, { op: 'declare', id: 'stock', type: 'bcounter' })));
@@ -59,6 +70,7 @@ export function run(seed: number, causal: boolean): Run {
     sim.at(3000 + k * 50, () => {
       sim.cmd(0, { op: 'update', id: 'stock', mutator: 'inc', args: [1] });
       r.minted++;
+      r.lastUpdate = sim.now;
       const to = 1 + sim.randWork.below(N - 1);
       sim.cmd(0, { op: 'update', id: 'stock', mutator: 'transfer', args: [sim.node(to).replica, 1] });
     });
@@ -71,6 +83,7 @@ export function run(seed: number, causal: boolean): Run {
       if (have > 0) {
         sim.cmd(i, { op: 'update', id: 'stock', mutator: 'dec', args: [have] });
         r.spent += have;
+        r.lastUpdate = sim.now;
       }
     });
   }
