@@ -399,9 +399,11 @@ function readEntries(item: Item, max: number, types: Registry): Incoming[] {
  * (runtime/node.ts): a variable this node does not want is refused (ctx.accepts), one of another type or past
  * the store's bounds is counted and left out, anything else is joined through RR; the new part enters the
  * buffer (origin `from`, so BP never sends it back there) and a 'changed' event goes out. `via` names the path
- * in the redundancy counter ("ae.redundant", "pt.redundant"). Returns false when the delta was refused.
+ * in the redundancy counter ("ae.redundant", "pt.redundant"). `bp`, when given, is buffered as the origin instead
+ * of `from` (runtime/causal-delivery.ts: a peer may forward a delta it has not joined). Returns false when the
+ * delta was refused.
  */
-export function receive(ae: AeState, ctx: Ctx, store: Store, from: PeerId, id: string, spec: string, delta: unknown, via: string): boolean {
+export function receive(ae: AeState, ctx: Ctx, store: Store, from: PeerId, id: string, spec: string, delta: unknown, via: string, bp?: PeerId): boolean {
   if (ctx.accepts && !ctx.accepts(from, id)) return false;
   const v = get(store, id);
   if (v && v.spec !== spec) {
@@ -439,7 +441,7 @@ export function receive(ae: AeState, ctx: Ctx, store: Store, from: PeerId, id: s
     return true;
   }
   // Without RR the whole delta is buffered (it inflated the state, so it is not redundant as a whole).
-  record(ae, ctx, store, id, ae.cfg.rr ? fresh : delta, from);
+  record(ae, ctx, store, id, ae.cfg.rr ? fresh : delta, bp !== undefined ? bp : from);
   ctx.emit({ type: 'changed', id: id });
   return true;
 }
@@ -676,7 +678,9 @@ function deliver(node: PollenNode, ev: NodeEvent): void {
   const from = node.cp.from;
   // Checked whole first: a DecodeError goes back through Plumtree, which then neither remembers nor forwards the
   // payload, and the frame is counted as dropped by onFrame. Nothing is declared for a delta that does not decode.
-  const b = arr(p, 'payload', 4);
+  // [1, varId, spec, delta], or with the delta's deps as a fifth item (runtime/causal-delivery.ts).
+  const b = arr(p, 'payload');
+  if (b.length !== 4 && b.length !== 5) throw new DecodeError('type', 'payload: expected [1, varId, spec, delta, deps?]');
   if (nat(b[0], 'payload kind') !== 1) throw new DecodeError('type', 'unknown payload kind');
   const id = str(b[1], 'variable id');
   if (!validId(id)) throw new DecodeError('type', 'bad variable id');
@@ -690,9 +694,14 @@ function deliver(node: PollenNode, ev: NodeEvent): void {
   // Our own broadcast, delivered at once: already applied. (An earlier life's message is not: apply it.)
   const own = ev.hops === 0 && ev.origin === node.id;
   const delta = own ? null : decodeDelta(node.store, spec, b[3]);
+  // A node without causal delivery joins a delta with deps at once, as before that part existed.
+  const deps = !own && b.length === 5 && node.causal !== null ? node.causal.deps(b[4]) : null;
   out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: [b[1], b[2], b[3]] } });
   if (own) return;
-  receive(node.ae, node.ca, node.store, from !== '' ? from : ev.origin, id, spec, delta, 'pt');
+  const src = from !== '' ? from : ev.origin;
+  if (deps !== null && node.causal !== null) {
+    node.causal.offer(node, { msgId: ev.msgId, from: src, origin: ev.origin, id: id, spec: spec, delta: delta, deps: deps, at: 0 });
+  } else receive(node.ae, node.ca, node.store, src, id, spec, delta, 'pt');
 }
 
 /** The full algorithm as a node part (runtime/node.ts's NodeParts.sync), with the admission policy of

@@ -58,6 +58,7 @@ import { type Store, StoreError, createStore, declare, update, get, absorb } fro
 import { sortedKeys } from '../crdt/keys.ts';
 import type { Auth, AuthConfig } from './auth.ts';
 import type { AdmissionConfig } from './admission.ts';
+import type { CausalConfig, CausalState, Held } from './causal-delivery.ts';
 
 /** What a node is made of, chosen by its profile (see the file comment). */
 export interface NodeParts {
@@ -76,6 +77,25 @@ export interface NodeParts {
   /** The cluster key's sealing and checking (runtime/auth.ts), or omitted: such a node cannot be
    *  given a key (`config.auth`), and a profile that leaves it out carries none of its code. */
   auth?: AuthPart | null;
+  /** Causal delivery of Plumtree's deltas (runtime/causal-delivery.ts's `CausalDelivery`), or omitted: deltas are
+   *  joined as they arrive (a profile without Plumtree, whose anti-entropy is causal on its own, needs none). */
+  causal?: CausalPart | null;
+}
+
+/** Causal delivery as the node calls it (runtime/causal-delivery.ts); its state is node.cd. */
+export interface CausalPart {
+  init(config?: Partial<CausalConfig>): CausalState;
+  /** This replica's progress in variable `id` before an update; -1 when its type is delivered without deps. */
+  before(node: PollenNode, id: string): number;
+  /** The deps of this node's new delta of `id` (after the update), or null for a type without them. */
+  stamp(node: PollenNode, id: string, pre: number): Item[] | null;
+  /** A payload's deps from a peer; throws DecodeError. */
+  deps(item: Item): Item[];
+  /** A decoded Plumtree delta with deps: joined now, or held until what it depends on is in. */
+  offer(node: PollenNode, h: Held): void;
+  /** After every step: join what became ready, drop what waited too long. */
+  afterStep(node: PollenNode): void;
+  onTimer(node: PollenNode, id: string): boolean;
 }
 
 /** Anti-entropy as the node calls it (runtime/antientropy.ts, runtime/deltasync.ts); its state is node.ae. */
@@ -140,6 +160,9 @@ export interface CoreConfig {
   /** Do CRDT deltas also travel through Plumtree (default true)? False leaves them to anti-entropy alone:
    *  slower, but it measures anti-entropy on its own (tools/bench/sim.ts's sync table). */
   plumtreeDeltas?: boolean;
+  /** Causal delivery (runtime/causal-delivery.ts), when the node is composed with it: its knobs, or false to
+   *  join Plumtree's deltas as they arrive (to measure what it costs and guards against). Default on. */
+  causal?: Partial<CausalConfig> | false;
   /** Decoding limits for frames from peers (crdt/codec/cbor.ts defaults when omitted). */
   limits?: Partial<Limits>;
   /** Bound on variables (runtime/store.ts DEFAULT_MAX_VARS when omitted). */
@@ -196,6 +219,9 @@ export interface PollenNode {
   /** The cluster key's state (runtime/auth.ts), or null without one; `sealer` is the part that uses it. */
   auth: Auth | null;
   sealer: AuthPart | null;
+  /** Causal delivery and its state, or null (not composed, or config.causal false). */
+  causal: CausalPart | null;
+  cd: CausalState | null;
 }
 
 /** Traffic class names by CLS_* number, for the byte and message counters. */
@@ -296,6 +322,8 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     metrics: {},
     auth: config.auth && parts.auth ? parts.auth.init(config.auth) : null,
     sealer: parts.auth || null,
+    causal: parts.causal && config.causal !== false ? parts.causal : null,
+    cd: parts.causal && config.causal !== false ? parts.causal.init(config.causal || undefined) : null,
   } as unknown as PollenNode;
   node.cm = new StepCtx(node, fork(r, 1), false);
   node.cp = new StepCtx(node, fork(r, 2), true);
@@ -331,11 +359,13 @@ export function step(node: PollenNode, input: Input, now: number): Output[] {
     if (input.kind === 'frame') onFrame(node, input.from, input.bytes);
     else if (input.kind === 'timer') {
       const id = input.id;
-      if (!node.sync.onTimer(node, id) && !node.mem.onTimer(node.ms, node.cm, id) && !(node.bcast !== null && node.bcast.onTimer(node.pt, node.cp, id))) {
+      if (!node.sync.onTimer(node, id) && !node.mem.onTimer(node.ms, node.cm, id) && !(node.bcast !== null && node.bcast.onTimer(node.pt, node.cp, id)) &&
+        !(node.causal !== null && node.causal.onTimer(node, id))) {
         count(node, 'timers.unknown', 1);
       }
     } else if (input.kind === 'link') node.mem.onLink(node.ms, node.cm, input.peer, input.up);
     else if (input.kind === 'command') runCommand(node, input.command);
+    if (node.causal !== null) node.causal.afterStep(node);
     if (node.flow) node.flow.afterStep(node);
     syncNeighbors(node);
     node.sync.arm(node);
@@ -402,9 +432,10 @@ export function runCommand(node: PollenNode, c: Command): void {
     if (interest.add(node.hear, c.id)) interest.announceAll(node.hear, node.ca, node.nbrs);
   } else if (c.op === 'update') {
     if (node.flow) node.flow.guard(node, c.id);
+    const pre = node.causal !== null ? node.causal.before(node, c.id) : -1;
     const delta = update(node.store, c.id, c.mutator, node.replica, c.args);
     if (delta === null) return;
-    share(node, c.id, delta);
+    share(node, c.id, delta, pre);
     node.ca.emit({ type: 'changed', id: c.id });
   } else if (c.op === 'broadcast') {
     if (node.bcast === null) throw new StoreError('part', 'broadcast: this node was composed without Plumtree');
@@ -414,12 +445,18 @@ export function runCommand(node: PollenNode, c: Command): void {
   }
 }
 
-/** Replicate a new part of a variable as a local update does: anti-entropy buffer and Plumtree broadcast. */
-export function share(node: PollenNode, id: string, fresh: unknown): void {
+/** Replicate a new part of a variable as a local update does: anti-entropy buffer and Plumtree broadcast.
+ *  `pre`: for a local update with causal delivery, this replica's progress before it (CausalPart.before); the
+ *  payload then carries the delta's deps as a fifth item (PROTOCOL.md). */
+export function share(node: PollenNode, id: string, fresh: unknown, pre?: number): void {
   const v = get(node.store, id);
   if (!v) return;
   node.sync.record(node, id, fresh, node.id);
-  if (node.ptDeltas && node.bcast !== null) node.bcast.broadcast(node.pt, node.cp, [1, id, v.spec, v.type.encode(fresh)]);
+  if (!node.ptDeltas || node.bcast === null) return;
+  const deps = node.causal !== null && pre !== undefined && pre >= 0 ? node.causal.stamp(node, id, pre) : null;
+  const payload: Item[] = [1, id, v.spec, v.type.encode(fresh)];
+  if (deps !== null) payload.push(deps);
+  node.bcast.broadcast(node.pt, node.cp, payload);
 }
 
 /** Compare the manager's neighbours with the last step's and tell the layers above about each change. */
