@@ -90,22 +90,6 @@ export interface SyncState {
 
 const TIMER = 'ae.sync';
 
-/** Frames of [varId, spec, item] entries of at most about maxFrameBytes each, sent as `type` with `head` first. */
-function sendEntries(node: PollenNode, to: PeerId, type: number, head: number, list: Item[][], cls: number): void {
-  const ae = node.ae as SyncState;
-  let from = 0;
-  let bytes = 0;
-  for (let i = 0; i <= list.length; i++) {
-    const size = i < list.length ? encode(list[i][2]).length + 8 : 0;
-    if (i === list.length || (i > from && bytes + size > ae.cfg.maxFrameBytes)) {
-      if (i > from) node.ca.send(to, type, [head, list.slice(from, i)], cls);
-      from = i;
-      bytes = 0;
-    }
-    bytes += size;
-  }
-}
-
 /** Drop what every neighbour acknowledged. */
 function gc(ae: SyncState): void {
   let floor = ae.seq;
@@ -226,6 +210,8 @@ function onTimer(node: PollenNode, id: string): boolean {
     const peer = ps[k];
     const p = ae.peers[peer];
     const list: Item[][] = [];
+    let type = DELTA;
+    let head = ae.seq;
     if (p.acked < ae.low) {
       if (p.mark < 0) {
         p.mark = ae.seq;
@@ -239,32 +225,40 @@ function onTimer(node: PollenNode, id: string): boolean {
         const v = get(node.store, names[i]) as Variable;
         if (p.pending.indexOf(v.id) >= 0) list.push([v.id, v.spec, v.type.encode(v.state)]);
       }
+      type = STATE;
+      head = p.mark;
       if (list.length === 0) {
         p.acked = p.mark;
         p.mark = -1;
-      } else {
-        sendEntries(node, peer, STATE, p.mark, list, CLS_STATE);
-        node.ca.count('ae.states', list.length);
+      } else node.ca.count('ae.states', list.length);
+    } else {
+      // The delta-interval since its ack, joined per variable (what it cannot hear is left out).
+      const joined = dict<any>();
+      for (let i = 0; i < ae.buf.length; i++) {
+        const e = ae.buf[i];
+        if (e.seq < p.acked || !interest.hears(node.hear, peer, e.id)) continue;
+        const v = get(node.store, e.id) as Variable;
+        joined[e.id] = e.id in joined ? join(v.type, joined[e.id], e.delta) : e.delta;
       }
-      continue;
+      const ks = sortedKeys(joined);
+      for (let i = 0; i < ks.length; i++) {
+        const v = get(node.store, ks[i]) as Variable;
+        list.push([v.id, v.spec, v.type.encode(joined[v.id])]);
+      }
+      if (list.length === 0) p.acked = ae.seq;
+      else node.ca.count('ae.deltas', 1);
     }
-    // The delta-interval since its ack, joined per variable (what it cannot hear is left out).
-    const joined = dict<any>();
-    for (let i = 0; i < ae.buf.length; i++) {
-      const e = ae.buf[i];
-      if (e.seq < p.acked || !interest.hears(node.hear, peer, e.id)) continue;
-      const v = get(node.store, e.id) as Variable;
-      joined[e.id] = e.id in joined ? join(v.type, joined[e.id], e.delta) : e.delta;
-    }
-    const ks = sortedKeys(joined);
-    for (let i = 0; i < ks.length; i++) {
-      const v = get(node.store, ks[i]) as Variable;
-      list.push([v.id, v.spec, v.type.encode(joined[v.id])]);
-    }
-    if (list.length === 0) p.acked = ae.seq;
-    else {
-      sendEntries(node, peer, DELTA, ae.seq, list, CLS_DELTA);
-      node.ca.count('ae.deltas', 1);
+    // The entries [varId, spec, item] go in frames of about maxFrameBytes each (at least one entry a frame).
+    let from = 0;
+    let bytes = 0;
+    for (let i = 0; i <= list.length; i++) {
+      const size = i < list.length ? encode(list[i][2]).length + 8 : 0;
+      if (i === list.length || (i > from && bytes + size > ae.cfg.maxFrameBytes)) {
+        if (i > from) node.ca.send(peer, type, [head, list.slice(from, i)], type === STATE ? CLS_STATE : CLS_DELTA);
+        from = i;
+        bytes = 0;
+      }
+      bytes += size;
     }
   }
   gc(ae);
@@ -273,7 +267,7 @@ function onTimer(node: PollenNode, id: string): boolean {
 
 const DeltaSync: SyncPart = {
   init: function (node: PollenNode, c: any): SyncState {
-    if (c.admission !== undefined) throw new Error('node: admission needs the anti-entropy part that takes strangers\' variables (runtime/antientropy.ts), not deltasync');
+    if (c.admission !== undefined) throw new Error('node: admission needs AntiEntropy, not DeltaSync');
     return { cfg: knobs('anti-entropy', SYNC_DEFAULTS, SYNC_RANGES, c.antiEntropy), inc: node.incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: dict<Peer>(), n: 0, armed: false };
   },
   onMessage: onMessage,
