@@ -13,10 +13,11 @@
  * is refused by size before it is decoded. Timers: one Espruino timeout per node timer id (the node has a few).
  */
 import type { Registry } from '../../crdt/registry.ts';
-import { composeNode, step, read, stateOf, snapshot, type NodeParts, type PollenNode, type CoreConfig } from '../../runtime/node.ts';
+import { composeNode, step, read, type NodeParts, type PollenNode, type CoreConfig } from '../../runtime/node.ts';
 import type { Input, Output, PeerId } from '../../runtime/io.ts';
 import type { Membership } from '../../runtime/membership/membership.ts';
 import { BOARD_KNOBS } from './knobs.ts';
+import { get } from '../../runtime/store.ts';
 import { openStore, type BoardStore } from './storage.ts';
 
 /** A link on the board: it delivers frames and peer changes through `input`, and sends what the node says. */
@@ -100,7 +101,7 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
         for (let j = 0; j < links.length; j++) if (links[j].has(o.to)) { links[j].send(o.to, o.bytes); break; }
       } else if (o.kind === 'timer') {
         if (timers[o.id] !== undefined) clearTimeout(timers[o.id]);
-        timers[o.id] = setTimeout(fire, Math.max(0, o.at - Date.now()), o.id);
+        timers[o.id] = setTimeout(board.input, Math.max(0, o.at - Date.now()), { kind: 'timer', id: o.id });
       } else if (o.kind === 'cancel') {
         if (timers[o.id] !== undefined) { clearTimeout(timers[o.id]); delete timers[o.id]; }
       } else {
@@ -115,11 +116,7 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
         }
       }
     }
-    if (dirty && store) { dirty = false; store.touch(function () { return snapshot(node); }, node.incarnation); }
-  }
-  function fire(id: string): void {
-    delete timers[id];
-    carry(step(node, { kind: 'timer', id: id }, Date.now()));
+    if (dirty && store) { dirty = false; store.touch(node); }
   }
   const board: Board = {
     node: node,
@@ -128,17 +125,21 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
     },
     query: function (id) { return read(node, id); },
     on: function (ev, fn) { handlers[ev] = fn; },
-    input: function (i) { carry(step(node, i, Date.now())); },
+    // Also what a timer calls when it fires (its timeout is then gone).
+    input: function (i) {
+      if (i.kind === 'timer') delete timers[i.id];
+      carry(step(node, i, Date.now()));
+    },
     addLink: function (l) { links.push(l); },
     join: function () {
       if (cfg.contacts && cfg.contacts.length > 0) carry(step(node, { kind: 'command', command: { op: 'join', contacts: cfg.contacts } }, Date.now()));
     },
-    save: function () { if (store) store.write(snapshot(node), node.incarnation); },
+    save: function () { if (store) store.write(node); },
   };
   for (let i = 0; i < ids.length; i++) {
-    if (!stateOf(node, ids[i])) carry(step(node, { kind: 'command', command: { op: 'declare', id: ids[i], type: cfg.vars[ids[i]] } }, Date.now()));
+    if (!get(node.store, ids[i])) carry(step(node, { kind: 'command', command: { op: 'declare', id: ids[i], type: cfg.vars[ids[i]] } }, Date.now()));
   }
   // The new incarnation is written at once: a board that resets in a loop still counts its lives up.
-  if (store) store.write(snapshot(node), node.incarnation);
+  if (store) store.write(node);
   return board;
 }
