@@ -271,13 +271,13 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
   const r = rng(config.seed);
   const ptDeltas = config.plumtreeDeltas;
   if (ptDeltas !== undefined && ptDeltas !== true && ptDeltas !== false) {
-    throw new Error('node: plumtreeDeltas = ' + String(ptDeltas) + ' is not true or false');
+    throw new Error('node: plumtreeDeltas = ' + String(ptDeltas) + ' is out of range (true or false)');
   }
   const store = createStore(config.maxVariables, parts.types, config.maxStateBytes);
   if (parts.plumtree && !parts.sync.deliver) throw new Error('node: Plumtree needs a sync part with deliver (AntiEntropy)');
   if (config.auth && !parts.auth) throw new Error('node: auth given without the auth part');
   if (config.epoch !== undefined && !validEpoch(config.epoch)) {
-    throw new Error('node: epoch = ' + String(config.epoch) + ' is not an integer from 0 to 2^53 - 1');
+    throw new Error('node: epoch = ' + String(config.epoch) + ' is out of range (an integer from 0 to 2^53 - 1)');
   }
   const node = {
     id: config.id,
@@ -406,10 +406,10 @@ export function runCommand(node: PollenNode, c: Command): void {
     share(node, c.id, delta);
     node.ca.emit({ type: 'changed', id: c.id });
   } else if (c.op === 'broadcast') {
-    if (node.bcast === null) throw new StoreError('part', 'broadcast: no Plumtree part');
+    if (node.bcast === null) throw new StoreError('part', 'broadcast: composed without Plumtree');
     node.bcast.broadcast(node.pt, node.cp, [0, c.payload]);
   } else if (node.flow === null || !node.flow.command(node, c)) {
-    throw new StoreError('part', c.op + ': no dataflow part');
+    throw new StoreError('part', c.op + ': composed without dataflow');
   }
 }
 
