@@ -90,19 +90,6 @@ export interface SyncState {
 
 const TIMER = 'ae.sync';
 
-/** Drop what every neighbour acknowledged. */
-function gc(ae: SyncState): void {
-  let floor = ae.seq;
-  const ps = Object.keys(ae.peers);
-  for (let i = 0; i < ps.length; i++) {
-    const p = ae.peers[ps[i]];
-    const f = p.acked >= ae.low ? p.acked : p.mark >= 0 ? p.mark : ae.seq;
-    if (f < floor) floor = f;
-  }
-  while (ae.buf.length > 0 && ae.buf[0].seq < floor) ae.bytes -= (ae.buf.shift() as Entry).size;
-  if (floor > ae.low) ae.low = floor;
-}
-
 /** A DELTA or STATE frame's entries, checked whole, then joined; returns their ids. */
 function take(node: PollenNode, from: PeerId, item: Item): string[] {
   const list = arr(item, 'entries');
@@ -193,7 +180,6 @@ function onMessage(node: PollenNode, from: PeerId, inc: number, type: number, bo
         p.mark = -1;
       }
     }
-    gc(ae);
   } else node.ca.count('ae.stale', 1);
   // (A DIGEST request: this part never offers, so it is never one it asked for.)
   return true;
@@ -261,7 +247,6 @@ function onTimer(node: PollenNode, id: string): boolean {
       bytes += size;
     }
   }
-  gc(ae);
   return true;
 }
 
@@ -285,22 +270,28 @@ const DeltaSync: SyncPart = {
     } else if (how === 0 && p) {
       delete ae.peers[peer];
       ae.n--;
-      gc(ae);
-    } else if (how === 2 && p) p.acked = p.mark = -1;
+      } else if (how === 2 && p) p.acked = p.mark = -1;
   },
-  /** After every step: set the sync timer while a neighbour is behind (none behind: no timer, a board may sleep). */
+  /**
+   * After every step: drop what every neighbour acknowledged, then set the sync timer while a neighbour is behind
+   * (none behind: no timer, a board may sleep). The buffer is trimmed here, once a step, not after each ack.
+   */
   arm: function (node: PollenNode): void {
     const ae = node.ae as SyncState;
-    if (ae.armed) return;
+    let floor = ae.seq;
+    let behind = false;
     const ps = Object.keys(ae.peers);
     for (let i = 0; i < ps.length; i++) {
       const p = ae.peers[ps[i]];
-      if (p.acked < ae.low || p.acked < ae.seq || p.mark >= 0) {
-        ae.armed = true;
-        node.ca.setTimer(TIMER, node.ca.now + ae.cfg.period + below(node.ca.rng, Math.floor(ae.cfg.period / 4) + 1));
-        return;
-      }
+      const f = p.acked >= ae.low ? p.acked : p.mark >= 0 ? p.mark : ae.seq;
+      if (f < floor) floor = f;
+      if (p.acked < ae.low || p.acked < ae.seq || p.mark >= 0) behind = true;
     }
+    while (ae.buf.length > 0 && ae.buf[0].seq < floor) ae.bytes -= (ae.buf.shift() as Entry).size;
+    if (floor > ae.low) ae.low = floor;
+    if (!behind || ae.armed) return;
+    ae.armed = true;
+    node.ca.setTimer(TIMER, node.ca.now + ae.cfg.period + below(node.ca.rng, Math.floor(ae.cfg.period / 4) + 1));
   },
   /** A local update's delta: buffered for every neighbour, the oldest entries going past the bounds. */
   record: function (node: PollenNode, id: string, delta: any): void {
@@ -315,7 +306,6 @@ const DeltaSync: SyncPart = {
       ae.low = old.seq + 1;
       node.ca.count('ae.overflow', 1);
     }
-    gc(ae);
   },
 };
 
