@@ -69,9 +69,9 @@ declare const E: { hwRand?: () => number };
 
 export function start(cfg: BoardConfig, parts: Parts): Board {
   const store: BoardStore | null = cfg.persist ? openStore(cfg.persist) : null;
-  const saved = store ? store.load() : null;
+  let saved = store ? store.load() : null;
   const ids = Object.keys(cfg.vars);
-  const core: CoreConfig = {
+  let core: CoreConfig | null = {
     id: cfg.id,
     // From E.hwRand where there is one (and the clock) when the config names no seed.
     seed: cfg.seed !== undefined ? cfg.seed : ((typeof E !== 'undefined' && E.hwRand ? E.hwRand() : Math.random() * 4294967296) ^ Date.now()) >>> 0,
@@ -89,6 +89,9 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
     for (let i = 0; i < ks.length; i++) (core as any)[ks[i]] = (cfg.core as any)[ks[i]];
   }
   const node = composeNode(core, { membership: parts.membership, plumtree: parts.plumtree, dataflow: null, types: parts.types, sync: parts.sync });
+  // The closures below keep this scope for as long as the board runs (Espruino keeps a function's whole scope):
+  // let go of what only starting needed, or the restored snapshot would stay held beside the live state.
+  core = saved = null;
   const links: BoardLink[] = [];
   const timers: { [id: string]: any } = {};
   const handlers: { [ev: string]: (a: unknown, b?: unknown) => void } = {};
