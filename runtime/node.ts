@@ -189,7 +189,8 @@ export interface PollenNode {
   nbrs: PeerId[];
   metrics: { [name: string]: number };
   /** One Ctx per module, kept for the node's life (a step only resets their time and output): each carries
-   *  its module's own generator, so extra draws in one never shift another's sequence. */
+   *  its module's own generator, so extra draws in one never shift another's sequence. cp is Plumtree's (cm
+   *  itself in a node composed without Plumtree). */
   cm: StepCtx;
   cp: StepCtx;
   ca: StepCtx;
@@ -300,7 +301,10 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     sealer: parts.auth || null,
   } as unknown as PollenNode;
   node.cm = new StepCtx(node, fork(r, 1), false);
-  node.cp = new StepCtx(node, fork(r, 2), true);
+  // Plumtree's Ctx only with Plumtree (its generator is drawn all the same, so the others' sequences are the
+  // same with or without it); without it cp is cm, where neighbour events go.
+  const rp = fork(r, 2);
+  node.cp = parts.plumtree ? new StepCtx(node, rp, true) : node.cm;
   node.ca = new StepCtx(node, fork(r, 3), false);
   node.ae = parts.sync.init(node, config);
   if (config.restore === undefined) return node;

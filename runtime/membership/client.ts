@@ -58,9 +58,11 @@ export interface ClientState {
   joinAt: number;
 }
 
-/** Know `p` as a server; false when it is this node or there is no room (counted). */
-function add(s: ClientState, ctx: Ctx | null, p: PeerId, seed: boolean, now: number): boolean {
+/** Know `p` as a server, seen now (ctx.now; 0 without a ctx, at init); false when it is this node or there is no
+ *  room (counted). */
+function add(s: ClientState, ctx: Ctx | null, p: PeerId, seed: boolean): boolean {
   if (p === s.self) return false;
+  const now = ctx ? ctx.now : 0;
   const e = s.servers[p];
   if (e) {
     if (seed) e.seed = true;
@@ -161,14 +163,14 @@ function init(self: PeerId, config: any): ClientState {
     tries: 0,
     joinAt: 0,
   };
-  for (let i = 0; i < s.cfg.servers.length; i++) add(s, null, s.cfg.servers[i], true, 0);
+  for (let i = 0; i < s.cfg.servers.length; i++) add(s, null, s.cfg.servers[i], true);
   return s;
 }
 
 function join(s: ClientState, ctx: Ctx, contacts: PeerId[]): void {
   s.left = false;
   s.joined = true;
-  for (let i = 0; i < contacts.length; i++) if (typeof contacts[i] === 'string') add(s, ctx, contacts[i], true, ctx.now);
+  for (let i = 0; i < contacts.length; i++) if (typeof contacts[i] === 'string') add(s, ctx, contacts[i], true);
   if (s.joining) ctx.cancelTimer(TIMER_JOIN);
   s.joining = false;
   s.tries = 0;
@@ -242,7 +244,7 @@ function onMessage(s: ClientState, ctx: Ctx, from: PeerId, inc: number, type: nu
   } else if (type === JOIN_REPLY && flag === 0) ctx.count('cs.refused', 1);
   if (type === PEERS || (type === JOIN_REPLY && flag === 1)) {
     // The server is up, heard from directly.
-    if (!add(s, ctx, from, false, ctx.now)) return true;
+    if (!add(s, ctx, from, false)) return true;
     const v = s.servers[from];
     if (v.inc >= 0 && inc > v.inc) ctx.count('cs.restart', 1);
     v.inc = inc;
@@ -263,7 +265,7 @@ function onMessage(s: ClientState, ctx: Ctx, from: PeerId, inc: number, type: nu
     const g = s.servers[p];
     if (p === s.self || (g && g.goneInc >= 0 && g.goneAt + s.cfg.peerTimeout > ctx.now && named[i].inc <= g.goneInc)) continue;
     if (g && !g.up) vouched = true;
-    add(s, ctx, p, false, ctx.now);
+    add(s, ctx, p, false);
   }
   if (vouched && s.joining && s.joinAt > ctx.now + s.cfg.joinTimeout) {
     s.tries = 1;
