@@ -22,9 +22,8 @@ import { openStore, type BoardStore } from './storage.ts';
 
 /** A link on the board: it delivers frames and peer changes through `input`, and sends what the node says. */
 export interface BoardLink {
-  /** True when this link reaches `to` now (the first such link carries the frame). */
-  has(to: PeerId): boolean;
-  send(to: PeerId, bytes: Uint8Array): void;
+  /** Send when this link reaches `to` now; false when it does not (the first link that does carries the frame). */
+  send(to: PeerId, bytes: Uint8Array): boolean;
 }
 
 export interface BoardConfig {
@@ -58,9 +57,8 @@ export interface Board {
   on(event: string, fn: (a: unknown, b?: unknown) => void): void;
   /** Feed an input (links call it; a test may too). */
   input(i: Input): void;
-  addLink(l: BoardLink): void;
-  /** Join through cfg.contacts (the entry calls it once its links are attached). */
-  join(): void;
+  /** The links frames go out on, tried in order (a link adds itself). */
+  links: BoardLink[];
   /** Write the state now (the store also writes by itself, debounced, after changes). */
   save(): void;
 }
@@ -101,7 +99,7 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
     for (let i = 0; i < out.length; i++) {
       const o = out[i];
       if (o.kind === 'send') {
-        for (let j = 0; j < links.length; j++) if (links[j].has(o.to)) { links[j].send(o.to, o.bytes); break; }
+        for (let j = 0; j < links.length; j++) if (links[j].send(o.to, o.bytes)) break;
       } else if (o.kind === 'timer') {
         if (timers[o.id] !== undefined) clearTimeout(timers[o.id]);
         timers[o.id] = setTimeout(board.input, Math.max(0, o.at - Date.now()), { kind: 'timer', id: o.id });
@@ -133,10 +131,7 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
       if (i.kind === 'timer') delete timers[i.id];
       carry(step(node, i, Date.now()));
     },
-    addLink: function (l) { links.push(l); },
-    join: function () {
-      if (cfg.contacts && cfg.contacts.length > 0) carry(step(node, { kind: 'command', command: { op: 'join', contacts: cfg.contacts } }, Date.now()));
-    },
+    links: links,
     save: function () { if (store) store.write(node); },
   };
   for (let i = 0; i < ids.length; i++) {

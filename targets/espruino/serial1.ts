@@ -81,9 +81,12 @@ export function serialLink(board: Board, port: EspSerial, opts?: SerialOpts): Bo
   }, BOARD_KNOBS.keepalive / 2);
   hello();
   const link: BoardLink = {
-    has: function (to) { return to === peer; },
-    send: function (to, bytes) { if (to === peer) write(T_DATA, bytes); },
+    send: function (to, bytes) {
+      if (to !== peer) return false;
+      write(T_DATA, bytes);
+      return true;
+    },
   };
-  board.addLink(link);
+  board.links.push(link);
   return link;
 }
