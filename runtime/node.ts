@@ -53,7 +53,7 @@ import type { Dataflow, DataflowConfig } from './dataflow.ts';
 import type { AeConfig } from './antientropy.ts';
 import type { SyncConfig } from './deltasync.ts';
 import * as interest from './interest.ts';
-import { replicaOf, validEpoch } from './replica.ts';
+import { replicaOf } from './replica.ts';
 import { type Store, StoreError, createStore, declare, update, get, absorb } from './store.ts';
 import { sortedKeys } from '../crdt/keys.ts';
 import type { Auth, AuthConfig } from './auth.ts';
@@ -277,9 +277,6 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
   const store = createStore(config.maxVariables, parts.types, config.maxStateBytes);
   if (parts.plumtree && !parts.sync.deliver) throw new Error('node: Plumtree needs a sync part with deliver (AntiEntropy)');
   if (config.auth && !parts.auth) throw new Error('node: auth given without the auth part');
-  if (config.epoch !== undefined && !validEpoch(config.epoch)) {
-    throw new Error('node: epoch = ' + String(config.epoch) + ' is out of range (an integer from 0 to 2^53 - 1)');
-  }
   const node = {
     id: config.id,
     replica: replicaOf(config.id, config.epoch),
@@ -315,7 +312,7 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
   for (let i = 0; i < vars.length; i++) {
     const e = arr(vars[i], 'snapshot variable', 3);
     const v = declare(node.store, str(e[0], 'variable id'), str(e[1], 'spec'));
-    interest.add(node.hear, v.id);
+    interest.add(node.hear, node.ca, node.nbrs, v.id);
     absorb(node.store, v.id, v.type.decode(e[2]));
   }
   return node;
@@ -402,7 +399,7 @@ export function runCommand(node: PollenNode, c: Command): void {
   else if (c.op === 'declare') {
     declare(node.store, c.id, c.type);
     // Declaring is caring: a node with an interest set now hears this variable too, and says so.
-    if (interest.add(node.hear, c.id)) interest.announceAll(node.hear, node.ca, node.nbrs);
+    interest.add(node.hear, node.ca, node.nbrs, c.id);
   } else if (c.op === 'update') {
     if (node.flow) node.flow.guard(node, c.id);
     const delta = update(node.store, c.id, c.mutator, node.replica, c.args);
@@ -436,13 +433,13 @@ function syncNeighbors(node: PollenNode): void {
     if (j >= now.length || (i < before.length && before[i] < now[j])) {
       if (node.bcast !== null) node.bcast.neighborDown(node.pt, cp, before[i]);
       node.sync.peer(node, before[i], 0);
-      interest.neighborDown(node.hear, before[i]);
+      interest.neighbor(node.hear, node.ca, before[i], false);
       cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: before[i], up: false } });
       i++;
     } else if (i >= before.length || now[j] < before[i]) {
       if (node.bcast !== null) node.bcast.neighborUp(node.pt, cp, now[j]);
       node.sync.peer(node, now[j], 1);
-      interest.announceAll(node.hear, node.ca, [now[j]]);
+      interest.neighbor(node.hear, node.ca, now[j], true);
       cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: now[j], up: true } });
       j++;
     } else {
