@@ -5,7 +5,7 @@
  * everything (and says nothing). A gateway relays for everyone; each of its neighbours may hear differently.
  *
  *   const h = init(['temp', 'light'], undefined, 64);   // this node hears temp and light (and what it declares)
- *   announceAll(h, ctx, ['pi']);     // ctx.send('pi', INTEREST, [['light', 'temp']], CLS_CONTROL)
+ *   neighbor(h, ctx, 'pi', true);    // ctx.send('pi', INTEREST, [['light', 'temp']], CLS_CONTROL)
  *   // on the Pi: onMessage(hp, ctx, 'tag', [['light', 'temp']]); hears(hp, 'tag', 'hum') is then false
  *
  * The message, in the anti-entropy range (messages.ts): INTEREST [[varId, …]], ids sorted, at most the
@@ -64,11 +64,11 @@ export function wants(h: Hearing, id: string): boolean {
   return h.own === null || h.own.indexOf(id) >= 0;
 }
 
-/** Add `id` to this node's set; true when the set grew (so neighbours must be told). */
-export function add(h: Hearing, id: string): boolean {
-  if (h.own === null || h.own.indexOf(id) >= 0) return false;
+/** Add `id` to this node's set; when the set grew, neighbours `nbrs` are told the new set. */
+export function add(h: Hearing, ctx: Ctx, nbrs: PeerId[], id: string): void {
+  if (h.own === null || h.own.indexOf(id) >= 0) return;
   insertSorted(h.own, id);
-  return true;
+  for (let i = 0; i < nbrs.length; i++) neighbor(h, ctx, nbrs[i], true);
 }
 
 /** Does `peer` want to hear of variable `id`? */
@@ -77,13 +77,12 @@ export function hears(h: Hearing, peer: PeerId, id: string): boolean {
   return set === undefined || set[id] === true;
 }
 
-/** Tell these neighbours this node's set (a new neighbour; all of them after the set grew). */
-export function announceAll(h: Hearing, ctx: Ctx, nbrs: PeerId[]): void {
-  for (let i = 0; i < nbrs.length; i++) if (h.own !== null) ctx.send(nbrs[i], INTEREST, [h.own], CLS_CONTROL);
-}
-
-export function neighborDown(h: Hearing, peer: PeerId): void {
-  if (h.peers[peer] !== undefined) {
+/** Neighbour `peer` came up: it is told this node's set (also how the set is told again); or went down: its
+ *  set is forgotten. */
+export function neighbor(h: Hearing, ctx: Ctx, peer: PeerId, up: boolean): void {
+  if (up) {
+    if (h.own !== null) ctx.send(peer, INTEREST, [h.own], CLS_CONTROL);
+  } else if (h.peers[peer] !== undefined) {
     delete h.peers[peer];
     h.nPeers--;
   }
@@ -92,7 +91,7 @@ export function neighborDown(h: Hearing, peer: PeerId): void {
 /** A variable outside the set came from `from`: count it and tell `from` the set again. */
 export function refused(h: Hearing, ctx: Ctx, from: PeerId): void {
   ctx.count('interest.refused', 1);
-  if (from !== '' && from !== ctx.self) announceAll(h, ctx, [from]);
+  if (from !== '' && from !== ctx.self) neighbor(h, ctx, from, true);
 }
 
 /** INTEREST from a peer: checked whole, then its set replaces the one kept. Returns true when the peer now
