@@ -90,43 +90,6 @@ export interface SyncState {
 
 const TIMER = 'ae.sync';
 
-/** A DELTA or STATE frame's entries, checked whole, then joined; returns their ids. */
-function take(node: PollenNode, from: PeerId, item: Item): string[] {
-  const list = arr(item, 'entries');
-  if (list.length > 4 * node.store.maxVars + 4) throw new DecodeError('count', 'entries: ' + list.length + ' are too many');
-  const got: any[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const e = arr(list[i], 'entry', 3);
-    const id = str(e[0], 'variable id');
-    if (i > 0 && !(got[i - 1][0] < id)) throw new DecodeError('type', 'entries must be sorted by variable id');
-    const v = get(node.store, id);
-    const spec = str(e[1], 'spec');
-    // Only a declared variable's entry is decoded (by its own type, its spec as peers send it: canonical), so
-    // nothing else is held even for a moment.
-    got.push([id, spec, v && spec === v.spec && interest.wants(node.hear, id) ? v.type.decode(e[2]) : null]);
-  }
-  // Each joined in place when declared and wanted; anything else is refused and counted (one outside the interest
-  // set also re-announces it). Every entry counts as taken: one refused here never will be taken.
-  const done: string[] = [];
-  for (let i = 0; i < got.length; i++) {
-    const id = got[i][0];
-    const v = get(node.store, id);
-    done.push(id);
-    if (!interest.wants(node.hear, id)) interest.refused(node.hear, node.ca, from);
-    else if (got[i][2] === null) node.ca.count(v ? 'ae.spec-mismatch' : 'ae.undeclared', 1);
-    else {
-      try {
-        if (absorb(node.store, id, got[i][2])) node.ca.emit({ type: 'changed', id: id });
-        else node.ca.count('ae.redundant', 1);
-      } catch (e) {
-        if (!(e instanceof StoreError)) throw e;
-        node.ca.count('store.refused.' + e.reason, 1);
-      }
-    }
-  }
-  return done;
-}
-
 function onMessage(node: PollenNode, from: PeerId, inc: number, type: number, body: Item): boolean {
   if (type !== DELTA && type !== ACK && type !== DIGEST && type !== STATE) return false;
   const ae = node.ae as SyncState;
@@ -145,7 +108,39 @@ function onMessage(node: PollenNode, from: PeerId, inc: number, type: number, bo
   }
   if (type === DELTA || type === STATE) {
     const n = nat(b[0], 'upTo');
-    const done = take(node, from, b[1]);
+    // The entries (at most 4 x the store's bound), checked whole, then joined; every one counts as taken.
+    const list = arr(b[1], 'entries');
+    if (list.length > 4 * node.store.maxVars + 4) throw new DecodeError('count', 'entries: ' + list.length + ' are too many');
+    const got: any[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const e = arr(list[i], 'entry', 3);
+      const id = str(e[0], 'variable id');
+      if (i > 0 && !(got[i - 1][0] < id)) throw new DecodeError('type', 'entries must be sorted by variable id');
+      const v = get(node.store, id);
+      const spec = str(e[1], 'spec');
+      // Only a declared variable's entry is decoded (by its own type, its spec as peers send it: canonical), so
+      // nothing else is held even for a moment.
+      got.push([id, spec, v && spec === v.spec && interest.wants(node.hear, id) ? v.type.decode(e[2]) : null]);
+    }
+    // Each joined in place when declared and wanted; anything else is refused and counted (one outside the
+    // interest set also re-announces it). Every entry counts as taken: one refused here never will be taken.
+    const done: string[] = [];
+    for (let i = 0; i < got.length; i++) {
+      const id = got[i][0];
+      const v = get(node.store, id);
+      done.push(id);
+      if (!interest.wants(node.hear, id)) interest.refused(node.hear, node.ca, from);
+      else if (got[i][2] === null) node.ca.count(v ? 'ae.spec-mismatch' : 'ae.undeclared', 1);
+      else {
+        try {
+          if (absorb(node.store, id, got[i][2])) node.ca.emit({ type: 'changed', id: id });
+          else node.ca.count('ae.redundant', 1);
+        } catch (e) {
+          if (!(e instanceof StoreError)) throw e;
+          node.ca.count('store.refused.' + e.reason, 1);
+        }
+      }
+    }
     node.ca.send(from, ACK, type === DELTA ? [0, inc, n] : [1, inc, n, done], CLS_CONTROL);
   } else if (type === DIGEST && kind === 0) {
     // An offer: ask for the variables whose digest differs (ones not held here are never asked for).
