@@ -25,7 +25,7 @@ import type { Ctx } from './context.ts';
 import { CLS_CONTROL } from './io.ts';
 import type { PeerId } from './io.ts';
 import { INTEREST } from './messages.ts';
-import { dict, insertSorted } from './tables.ts';
+import { dict } from './tables.ts';
 import type { StepCtx } from './node.ts';
 
 /** Neighbours whose interest sets are kept: a gateway's clients. 64: as many as a client-server gateway takes. */
@@ -45,18 +45,16 @@ export interface Hearing {
 /** `list`: this node's interest set (undefined: hears everything). `maxVars`: the store's bound, which also
  *  bounds a peer's set (4 x, as a peer may hold more variables than this node). */
 export function init(list: string[] | undefined, maxPeers: number | undefined, maxVars: number): Hearing {
-  let own: string[] | null = null;
-  if (list !== undefined) {
-    if (!Array.isArray(list)) throw new Error('node: interest must be a list of variable ids');
-    own = [];
-    for (let i = 0; i < list.length; i++) {
-      if (typeof list[i] !== 'string') throw new Error('node: interest must be a list of variable ids');
-      insertSorted(own, list[i]);
-    }
-  }
   const mp = maxPeers === undefined ? DEFAULT_MAX_PEERS : maxPeers;
   if (typeof mp !== 'number' || mp < 0 || Math.floor(mp) !== mp) throw new Error('node: maxInterestPeers = ' + String(mp) + ' is out of range (a whole number from 0)');
-  return { own: own, peers: dict<{ [id: string]: boolean }>(), nPeers: 0, maxPeers: mp, maxIds: 4 * (maxVars > 64 ? maxVars : 64) };
+  const h: Hearing = { own: list === undefined ? null : [], peers: dict<{ [id: string]: boolean }>(), nPeers: 0, maxPeers: mp, maxIds: 4 * (maxVars > 64 ? maxVars : 64) };
+  // One error for both mistakes: a value that is not a list fails at its first turn.
+  for (let i = 0; list !== undefined && i < (Array.isArray(list) ? list.length : 1); i++) {
+    if (!Array.isArray(list) || typeof list[i] !== 'string') throw new Error('node: interest must be a list of variable ids');
+    // No neighbours yet: nobody to tell.
+    add(h, null as unknown as Ctx, [], list[i]);
+  }
+  return h;
 }
 
 /** Does this node want variable `id`? */
@@ -66,8 +64,12 @@ export function wants(h: Hearing, id: string): boolean {
 
 /** Add `id` to this node's set; when the set grew, neighbours `nbrs` are told the new set. */
 export function add(h: Hearing, ctx: Ctx, nbrs: PeerId[], id: string): void {
-  if (h.own === null || h.own.indexOf(id) >= 0) return;
-  insertSorted(h.own, id);
+  const own = h.own;
+  if (own === null || own.indexOf(id) >= 0) return;
+  // Kept sorted by code unit (the wire form; cmpStr's order): a linear insert, the set is short.
+  let k = 0;
+  while (k < own.length && own[k] < id) k++;
+  own.splice(k, 0, id);
   for (let i = 0; i < nbrs.length; i++) neighbor(h, ctx, nbrs[i], true);
 }
 
