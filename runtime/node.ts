@@ -53,7 +53,7 @@ import type { Dataflow, DataflowConfig } from './dataflow.ts';
 import type { AeConfig } from './antientropy.ts';
 import type { SyncConfig } from './deltasync.ts';
 import * as interest from './interest.ts';
-import { replicaOf, validEpoch } from './replica.ts';
+import { replicaOf } from './replica.ts';
 import { type Store, StoreError, createStore, declare, update, get, absorb } from './store.ts';
 import { sortedKeys } from '../crdt/keys.ts';
 import type { Auth, AuthConfig } from './auth.ts';
@@ -212,7 +212,8 @@ export interface PollenNode {
   nbrs: PeerId[];
   metrics: { [name: string]: number };
   /** One Ctx per module, kept for the node's life (a step only resets their time and output): each carries
-   *  its module's own generator, so extra draws in one never shift another's sequence. */
+   *  its module's own generator, so extra draws in one never shift another's sequence. cp is Plumtree's (cm
+   *  itself in a node composed without Plumtree). */
   cm: StepCtx;
   cp: StepCtx;
   ca: StepCtx;
@@ -256,8 +257,8 @@ export class StepCtx implements Ctx {
     const plain = encode([VERSION, type, this.self, this.incarnation, body]);
     const bytes = this.node.sealer !== null ? this.node.sealer.seal(this.node.auth, this.self, to, plain) : plain;
     const c = BYTES_OF[cls] ? cls : 0;
-    count(this.node, BYTES_OF[c], bytes.length);
-    count(this.node, MSGS_OF[c], 1);
+    this.count(BYTES_OF[c], bytes.length);
+    this.count(MSGS_OF[c], 1);
     this.out.push({ kind: 'send', to: to, bytes: bytes, cls: cls });
   }
   setTimer(id: string, at: number): void {
@@ -271,7 +272,8 @@ export class StepCtx implements Ctx {
     else this.out.push({ kind: 'event', event: event });
   }
   count(name: string, n: number): void {
-    count(this.node, name, n);
+    const m = this.node.metrics;
+    m[name] = (m[name] || 0) + n;
   }
   // Selective hearing as the full layers ask it (Ctx): set by the part that uses them (runtime/interest.ts's
   // `attach`, called by AntiEntropy), so a profile without those layers carries none of it.
@@ -281,9 +283,10 @@ export class StepCtx implements Ctx {
   carries?(peer: PeerId, payload: Item): boolean;
 }
 
-/** Add to a named counter in the node's metrics. */
+/** Add to a named counter in the node's metrics (for modules outside the node; the node's own code counts through
+ *  its Ctx, so a bundle that needs no more carries one function for it). */
 export function count(node: PollenNode, name: string, n: number): void {
-  node.metrics[name] = (node.metrics[name] || 0) + n;
+  node.cm.count(name, n);
 }
 
 /** A node of the given parts (see the file comment). Throws Error for a bad knob, DecodeError for a bad restore. */
@@ -298,11 +301,8 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     throw new Error('node: plumtreeDeltas = ' + String(ptDeltas) + ' is out of range (true or false)');
   }
   const store = createStore(config.maxVariables, parts.types, config.maxStateBytes);
-  if (parts.plumtree && !parts.sync.deliver) throw new Error('node: Plumtree needs an anti-entropy part that joins its deliveries (AntiEntropy)');
-  if (config.auth && !parts.auth) throw new Error('node: a cluster key (auth) was given, but this node was composed without the auth part');
-  if (config.epoch !== undefined && !validEpoch(config.epoch)) {
-    throw new Error('node: epoch = ' + String(config.epoch) + ' is out of range (an integer from 0 to 2^53 - 1)');
-  }
+  if (parts.plumtree && !parts.sync.deliver) throw new Error('node: Plumtree needs a sync part with deliver (AntiEntropy)');
+  if (config.auth && !parts.auth) throw new Error('node: auth given without the auth part');
   const node = {
     id: config.id,
     replica: replicaOf(config.id, config.epoch),
@@ -326,7 +326,10 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     cd: parts.causal && config.causal !== false ? parts.causal.init(config.causal || undefined) : null,
   } as unknown as PollenNode;
   node.cm = new StepCtx(node, fork(r, 1), false);
-  node.cp = new StepCtx(node, fork(r, 2), true);
+  // Plumtree's Ctx only with Plumtree (its generator is drawn all the same, so the others' sequences are the
+  // same with or without it); without it cp is cm, where neighbour events go.
+  const rp = fork(r, 2);
+  node.cp = parts.plumtree ? new StepCtx(node, rp, true) : node.cm;
   node.ca = new StepCtx(node, fork(r, 3), false);
   node.ae = parts.sync.init(node, config);
   if (config.restore === undefined) return node;
@@ -337,7 +340,7 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
   for (let i = 0; i < vars.length; i++) {
     const e = arr(vars[i], 'snapshot variable', 3);
     const v = declare(node.store, str(e[0], 'variable id'), str(e[1], 'spec'));
-    interest.add(node.hear, v.id);
+    interest.add(node.hear, node.ca, node.nbrs, v.id);
     absorb(node.store, v.id, v.type.decode(e[2]));
   }
   return node;
@@ -361,7 +364,7 @@ export function step(node: PollenNode, input: Input, now: number): Output[] {
       const id = input.id;
       if (!node.sync.onTimer(node, id) && !node.mem.onTimer(node.ms, node.cm, id) && !(node.bcast !== null && node.bcast.onTimer(node.pt, node.cp, id)) &&
         !(node.causal !== null && node.causal.onTimer(node, id))) {
-        count(node, 'timers.unknown', 1);
+        node.cm.count('timers.unknown', 1);
       }
     } else if (input.kind === 'link') node.mem.onLink(node.ms, node.cm, input.peer, input.up);
     else if (input.kind === 'command') runCommand(node, input.command);
@@ -381,15 +384,10 @@ export function step(node: PollenNode, input: Input, now: number): Output[] {
 
 /** A frame from a peer: its tag checked before anything of the body is decoded, then decoded with limits, its
  *  envelope checked, and its body handed to the layer of its type. Anything wrong is dropped with a reason. */
-/** Tell the membership manager the sender was heard (Membership.heard, when it has one); returns false. */
-function alive(node: PollenNode, from: PeerId, inc: number): boolean {
-  if (node.mem.heard !== undefined) node.mem.heard(node.ms, node.cm, from, inc);
-  return false;
-}
-
 function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
-  count(node, 'frames.in', 1);
-  count(node, 'bytes.in', bytes.length);
+  const cm = node.cm;
+  cm.count('frames.in', 1);
+  cm.count('bytes.in', bytes.length);
   let why = '';
   try {
     const opened = node.sealer !== null ? node.sealer.open(node.auth, node.id, from, bytes) : bytes;
@@ -402,23 +400,25 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
     else if (typeof type !== 'number' || Math.floor(type) !== type) why = 'type';
     else if (item[2] !== from) why = 'sender';
     else if (typeof inc !== 'number' || inc < 0 || Math.floor(inc) !== inc) why = 'envelope';
-    // Liveness from any traffic: a valid frame of any layer shows its sender alive (alive() is always false).
-    else if (alive(node, from, inc)) why = 'internal';
-    // Membership 1-19 and overlay health 40-49, Plumtree 20-29, anti-entropy 30-39 (INTEREST among them).
-    else if ((type >= 1 && type <= 19) || (type >= 40 && type <= 49)) {
-      if (!node.mem.onMessage(node.ms, node.cm, from, inc, type, item[4])) why = 'type';
-    } else if (type >= 20 && type <= 29) {
-      if (node.bcast === null || !node.bcast.onMessage(node.pt, node.cp, from, type, item[4])) why = 'type';
-    } else if (type === INTEREST) {
-      if (interest.onMessage(node.hear, node.ca, from, item[4])) node.sync.peer(node, from, 2);
-    } else if (!(type >= 30 && type <= 39 && node.sync.onMessage(node, from, inc, type, item[4]))) why = 'type';
+    else {
+      // Liveness from any traffic: a valid frame of any layer shows its sender alive (Membership.heard, if any).
+      if (node.mem.heard !== undefined) node.mem.heard(node.ms, cm, from, inc);
+      // Membership 1-19 and overlay health 40-49, Plumtree 20-29, anti-entropy 30-39 (INTEREST among them).
+      if ((type >= 1 && type <= 19) || (type >= 40 && type <= 49)) {
+        if (!node.mem.onMessage(node.ms, cm, from, inc, type, item[4])) why = 'type';
+      } else if (type >= 20 && type <= 29) {
+        if (node.bcast === null || !node.bcast.onMessage(node.pt, node.cp, from, type, item[4])) why = 'type';
+      } else if (type === INTEREST) {
+        if (interest.onMessage(node.hear, node.ca, from, item[4])) node.sync.peer(node, from, 2);
+      } else if (!(type >= 30 && type <= 39 && node.sync.onMessage(node, from, inc, type, item[4]))) why = 'type';
+    }
   } catch (e) {
     why = e instanceof DecodeError ? e.reason : 'internal';
   }
   if (why === '') return;
-  count(node, 'dropped', 1);
-  count(node, 'dropped.' + why, 1);
-  node.cm.out.push({ kind: 'event', event: { type: 'dropped', from: from, reason: why } });
+  cm.count('dropped', 1);
+  cm.count('dropped.' + why, 1);
+  cm.out.push({ kind: 'event', event: { type: 'dropped', from: from, reason: why } });
 }
 
 /** Run an application command (also the commands a dataflow read callback returns). */
@@ -429,7 +429,7 @@ export function runCommand(node: PollenNode, c: Command): void {
   else if (c.op === 'declare') {
     declare(node.store, c.id, c.type);
     // Declaring is caring: a node with an interest set now hears this variable too, and says so.
-    if (interest.add(node.hear, c.id)) interest.announceAll(node.hear, node.ca, node.nbrs);
+    interest.add(node.hear, node.ca, node.nbrs, c.id);
   } else if (c.op === 'update') {
     if (node.flow) node.flow.guard(node, c.id);
     const pre = node.causal !== null ? node.causal.before(node, c.id) : -1;
@@ -438,10 +438,10 @@ export function runCommand(node: PollenNode, c: Command): void {
     share(node, c.id, delta, pre);
     node.ca.emit({ type: 'changed', id: c.id });
   } else if (c.op === 'broadcast') {
-    if (node.bcast === null) throw new StoreError('part', 'broadcast: this node was composed without Plumtree');
+    if (node.bcast === null) throw new StoreError('part', 'broadcast: composed without Plumtree');
     node.bcast.broadcast(node.pt, node.cp, [0, c.payload]);
   } else if (node.flow === null || !node.flow.command(node, c)) {
-    throw new StoreError('part', c.op + ': this node was composed without dataflow');
+    throw new StoreError('part', c.op + ': composed without dataflow');
   }
 }
 
@@ -470,13 +470,13 @@ function syncNeighbors(node: PollenNode): void {
     if (j >= now.length || (i < before.length && before[i] < now[j])) {
       if (node.bcast !== null) node.bcast.neighborDown(node.pt, cp, before[i]);
       node.sync.peer(node, before[i], 0);
-      interest.neighborDown(node.hear, before[i]);
+      interest.neighbor(node.hear, node.ca, before[i], false);
       cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: before[i], up: false } });
       i++;
     } else if (i >= before.length || now[j] < before[i]) {
       if (node.bcast !== null) node.bcast.neighborUp(node.pt, cp, now[j]);
       node.sync.peer(node, now[j], 1);
-      interest.announceAll(node.hear, node.ca, [now[j]]);
+      interest.neighbor(node.hear, node.ca, now[j], true);
       cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: now[j], up: true } });
       j++;
     } else {

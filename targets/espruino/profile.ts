@@ -21,7 +21,8 @@ export function publish(parts: () => Parts, profile: string): void {
   api.start = function (cfg: EntryConfig): Board {
     const b = start(cfg, parts());
     if (cfg.serial !== false && typeof Serial1 !== 'undefined') serialLink(b, Serial1 as EspSerial, cfg.serial || undefined);
-    b.join();
+    // Join through the contacts once the links are attached.
+    if (cfg.contacts && cfg.contacts.length > 0) b.input({ kind: 'command', command: { op: 'join', contacts: cfg.contacts } });
     return b;
   };
   (globalThis as any).Pollen = api;
