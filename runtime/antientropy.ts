@@ -15,6 +15,13 @@
  * changed (one entry per variable, no delta), and each neighbour that is behind gets the full state of each of
  * them in the DELTA frame (BP and RR do not apply: a state goes to every neighbour, and holds everything).
  *
+ * Beside Plumtree, anti-entropy only repairs. An entry that Plumtree carried keeps its message id, and a neighbour
+ * that sent a GOSSIP or IHAVE of that message holds it: BP leaves it out for that neighbour as for its origin. One
+ * that Plumtree pushed to a neighbour is left out too, its variable marked for a check: a DIGEST offer of the
+ * checked variables alone, once the variable is quiet here (or after `verify`, backing off while checks find
+ * nothing), so on a healthy cluster no delta or state goes twice. Any other neighbour gets it by DELTA after
+ * `grace`, time for its IHAVE to arrive. (runtime/node.ts tells of Plumtree's GOSSIPs and IHAVEs: `carried`.)
+ *
  * The buffer is bounded (maxEntries, maxBytes). When full, the oldest entry goes; a neighbour whose ack is older
  * than what the buffer still covers (and any new neighbour, or one that restarted) is brought up to date by a
  * digest exchange instead: DIGEST offers a 32-bit FNV-1a digest per variable, the neighbour requests the
@@ -39,7 +46,7 @@ import { type Registry, typeOf, canonicalSpec } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import { CLS_CONTROL, CLS_DELTA, CLS_STATE } from './io.ts';
 import type { PeerId } from './io.ts';
-import { ACK, DELTA, DIGEST, STATE } from './messages.ts';
+import { ACK, DELTA, DIGEST, GOSSIP, STATE } from './messages.ts';
 import { below } from './rng.ts';
 import { fnv1a } from './digest.ts';
 import { MAX_COUNT, knobs } from './knobs.ts';
@@ -71,6 +78,14 @@ export interface AeConfig {
   /** RR: buffer only the new part of a received delta (the store's join decomposition). On; off only to
    *  measure it. */
   rr: boolean;
+  /** ms a delta that Plumtree carries is left to Plumtree before it goes by DELTA to a neighbour not yet shown to
+   *  hold it (by a GOSSIP or IHAVE naming it). 1 s: several times the IHAVE flush (50 ms) plus the eager path's
+   *  spread over a few hops, so a lazy neighbour's IHAVE is in before anti-entropy looks. */
+  grace: number;
+  /** ms after which a variable whose deltas Plumtree pushed to a neighbour is checked by a DIGEST offer even while
+   *  it keeps changing (a quiet one is checked after a period). 30 s: a spurious mismatch while it changes costs
+   *  a STATE, so at most one per 30 s; doubles after each check that finds nothing to repair, up to 8 times. */
+  verify: number;
 }
 
 export const AE_DEFAULTS: AeConfig = {
@@ -82,6 +97,8 @@ export const AE_DEFAULTS: AeConfig = {
   mode: 'delta',
   bp: true,
   rr: true,
+  grace: 1000,
+  verify: 30000,
 };
 
 /** What each knob may be (runtime/knobs.ts). The period and the retry at least 1 ms (0 would spin the timer);
@@ -95,6 +112,8 @@ export const AE_RANGES: { [knob: string]: string } = {
   mode: 'choice delta state',
   bp: 'flag',
   rr: 'flag',
+  grace: 'ms 0',
+  verify: 'ms 1',
 };
 
 export interface AeEntry {
@@ -106,6 +125,22 @@ export interface AeEntry {
   origin: PeerId;
   /** Encoded size of the delta, for the byte bound. */
   size: number;
+  /** ms when it was buffered. */
+  at: number;
+  /** The Plumtree message that carried it ('' for none): anti-entropy then leaves it to Plumtree (see `need`). */
+  msg: string;
+  /** Neighbours shown to hold it (they sent us a GOSSIP or IHAVE of `msg`): never sent there. Null for none (a
+   *  board holds no empty list per entry). */
+  known: PeerId[] | null;
+  /** Neighbours Plumtree pushed it to: not sent there either, but its variable is checked later by digest. */
+  pushed: PeerId[] | null;
+}
+
+/** A variable whose deltas went to a neighbour by Plumtree only, since `first` (ms). Checked by a DIGEST offer
+ *  once it has not changed here for a period (AeState.changed), or once `first` is AePeer.wait old. */
+export interface AeDoubt {
+  id: string;
+  first: number;
 }
 
 export interface AePeer {
@@ -119,6 +154,13 @@ export interface AePeer {
   sentAt: number;
   /** Variables of the round still to be acknowledged; null until the neighbour's request arrives. */
   pending: string[] | null;
+  /** The open round is a check of `checked` only (not every variable, as a round for a neighbour behind the
+   *  buffer is): it leaves `acked` as it is, and deltas keep flowing meanwhile. */
+  check: boolean;
+  checked: string[];
+  /** Variables to check (see AeDoubt), and the ms a changing one waits (AeConfig.verify, backing off). */
+  doubt: AeDoubt[];
+  wait: number;
 }
 
 export interface AeState {
@@ -138,6 +180,9 @@ export interface AeState {
   calm: boolean;
   /** Which variables peers may introduce (runtime/admission.ts). */
   adm: admission.Admission;
+  /** ms of the last buffered change of each variable (at most one key per variable of the store): a check waits
+   *  for quiet, since a digest taken while deltas are in flight differs for nothing. */
+  changed: { [id: string]: number };
 }
 
 export const TIMER = 'ae.sync';
@@ -149,16 +194,25 @@ export function init(config: Partial<AeConfig> | undefined, incarnation: number,
   const cfg = knobs('anti-entropy', AE_DEFAULTS, AE_RANGES, config);
   // Peer ids come from links: a table without a prototype holds "__proto__" like any other key.
   const peers = dict<AePeer>();
-  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false, calm: false, adm: adm || admission.init({ reserve: 0, perPeer: MAX_COUNT }, DEFAULT_MAX_VARS) };
+  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false, calm: false, changed: dict<number>(), adm: adm || admission.init({ reserve: 0, perPeer: MAX_COUNT }, DEFAULT_MAX_VARS) };
 }
 
-function freshPeer(): AePeer {
-  return { acked: -1, inc: -1, mark: -1, sentAt: 0, pending: null };
+function freshPeer(wait: number): AePeer {
+  return { acked: -1, inc: -1, mark: -1, sentAt: 0, pending: null, check: false, checked: [], doubt: [], wait: wait };
+}
+
+/** Forget what is known of `p` (new life, new interest): a round over every variable comes next. */
+function reset(p: AePeer): void {
+  p.acked = -1;
+  p.mark = -1;
+  p.pending = null;
+  p.check = false;
+  p.doubt = [];
 }
 
 export function neighborUp(ae: AeState, peer: PeerId): void {
   if (!hasOwn(ae.peers, peer)) {
-    ae.peers[peer] = freshPeer();
+    ae.peers[peer] = freshPeer(ae.cfg.verify);
     ae.calm = false;
   }
 }
@@ -166,10 +220,7 @@ export function neighborUp(ae: AeState, peer: PeerId): void {
 /** Bring `peer` up to date again by a digest round (its interest set grew: deltas it was not sent must reach it). */
 export function resync(ae: AeState, peer: PeerId): void {
   if (!hasOwn(ae.peers, peer)) return;
-  const p = ae.peers[peer];
-  p.acked = -1;
-  p.mark = -1;
-  p.pending = null;
+  reset(ae.peers[peer]);
   ae.calm = false;
 }
 
@@ -185,7 +236,7 @@ function behind(ae: AeState): boolean {
   const ps = Object.keys(ae.peers);
   for (let i = 0; i < ps.length; i++) {
     const p = ae.peers[ps[i]];
-    if (p.acked < ae.low || p.acked < ae.seq || p.mark >= 0) return true;
+    if (p.acked < ae.low || p.acked < ae.seq || p.mark >= 0 || p.doubt.length > 0) return true;
   }
   return false;
 }
@@ -228,18 +279,73 @@ export function record(ae: AeState, ctx: Ctx, store: Store, id: string, delta: a
     delta = null;
     size = id.length + 4;
   } else size = sizeOf(v.type, delta) + id.length + 4;
-  ae.buf.push({ seq: ae.seq, id: id, delta: delta, origin: origin, size: size });
+  ae.buf.push({ seq: ae.seq, id: id, delta: delta, origin: origin, size: size, at: ctx.now, msg: '', known: null, pushed: null });
+  ae.changed[id] = ctx.now;
   ae.seq++;
   ae.bytes += size;
   while (ae.buf.length > 0 && (ae.buf.length > ae.cfg.maxEntries || ae.bytes > ae.cfg.maxBytes)) {
     // Full: the oldest entry goes, and neighbours that still needed it fall back to a digest round. (A delta
-    // larger than maxBytes on its own goes at once: every neighbour then gets it by digest and STATE.)
+    // larger than maxBytes on its own goes at once: every neighbour then gets it by digest and STATE.) A
+    // neighbour next in line for it moves past when it holds it, and when Plumtree carries it (its variable is
+    // then checked by digest later, AeDoubt): only the deltas Plumtree does not carry cost a round of every variable.
     const old = ae.buf.shift() as AeEntry;
     ae.bytes -= old.size;
+    const ps = Object.keys(ae.peers);
+    for (let i = 0; i < ps.length; i++) {
+      const p = ae.peers[ps[i]];
+      if (p.acked < ae.low || p.acked > old.seq) continue;
+      const w = need(ae, ctx, old, ps[i]);
+      if (w !== SKIP && old.msg !== '' && ae.cfg.bp && ae.cfg.mode !== 'state') doubt(p, old);
+      else if (w !== SKIP) continue;
+      p.acked = old.seq + 1;
+    }
     ae.low = old.seq + 1;
     ctx.count('ae.overflow', 1);
   }
   gc(ae);
+}
+
+/** What a neighbour needs of a buffered entry (`need`). */
+const SEND = 0;
+/** It holds it, or does not hear its variable. */
+const SKIP = 1;
+/** Plumtree pushed it there: not sent, its variable checked later by digest (AeDoubt). */
+const DOUBT = 2;
+/** Plumtree carries it and the grace is not over: a GOSSIP or IHAVE from the neighbour may still show it holds it. */
+const WAIT = 3;
+
+/**
+ * Does `peer` need entry `e` sent by DELTA? With BP, not where it came from, nor where a GOSSIP or IHAVE of its
+ * Plumtree message came from; one Plumtree pushed to the neighbour is left to Plumtree and checked later; any other
+ * Plumtree carries waits out the grace first. Without BP (or in mode 'state') everything heard goes.
+ */
+function need(ae: AeState, ctx: Ctx, e: AeEntry, peer: PeerId): number {
+  if (ctx.hears && !ctx.hears(peer, e.id)) return SKIP;
+  if (!ae.cfg.bp || ae.cfg.mode === 'state') return SEND;
+  if (e.origin === peer || has(e.known, peer)) return SKIP;
+  if (e.msg === '') return SEND;
+  if (has(e.pushed, peer)) return DOUBT;
+  return ctx.now - e.at < ae.cfg.grace ? WAIT : SEND;
+}
+
+function has(list: PeerId[] | null, peer: PeerId): boolean {
+  return list !== null && list.indexOf(peer) >= 0;
+}
+
+/** `list` with `peer` in it (a new list for null). */
+function withPeer(list: PeerId[] | null, peer: PeerId): PeerId[] {
+  if (list === null) return [peer];
+  if (list.indexOf(peer) < 0) list.push(peer);
+  return list;
+}
+
+function doubt(p: AePeer, e: AeEntry): void {
+  for (let i = 0; i < p.doubt.length; i++) {
+    if (p.doubt[i].id !== e.id) continue;
+    if (e.at < p.doubt[i].first) p.doubt[i].first = e.at;
+    return;
+  }
+  p.doubt.push({ id: e.id, first: e.at });
 }
 
 /** Drop what every neighbour has (or will get by digest), so the buffer holds only what someone still needs. */
@@ -272,31 +378,74 @@ export function onTimer(ae: AeState, ctx: Ctx, store: Store, id: string): boolea
 
 function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
   if (p.acked < 0 || p.acked < ae.low) {
-    if (p.mark < 0) startRound(ae, ctx, store, peer, p);
-    else if (ctx.now - p.sentAt >= ae.cfg.retry) {
-      ctx.count('ae.retries', 1);
-      if (p.pending === null) sendOffer(ctx, store, peer, p);
-      else sendStates(ae, ctx, store, peer, p);
-    }
+    // A check covers only some variables: a round over all of them replaces it.
+    if (p.mark < 0 || p.check) startRound(ae, ctx, store, peer, p);
+    else retry(ae, ctx, store, peer, p);
     return;
   }
-  if (p.mark >= 0) {
+  if (p.mark >= 0 && !p.check) {
     // A late delta ack covered the neighbour again: the open round is not needed any more.
     p.mark = -1;
     p.pending = null;
   }
-  if (p.acked >= ae.seq) return;
-  // The delta-interval [acked, upTo): entries from this neighbour are skipped (BP), the rest joined per variable.
-  // In mode 'state' each variable named in the interval goes as its whole current state.
+  if (p.acked < ae.seq) sendInterval(ae, ctx, store, peer, p);
+  if (p.check) retry(ae, ctx, store, peer, p);
+  else if (p.acked >= ae.seq && p.doubt.length > 0) startCheck(ae, ctx, store, peer, p);
+}
+
+/** The open round's last step again, once `retry` ms passed without an answer. */
+function retry(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
+  if (ctx.now - p.sentAt < ae.cfg.retry) return;
+  ctx.count('ae.retries', 1);
+  if (p.pending === null) sendOffer(ctx, store, peer, p);
+  else sendStates(ae, ctx, store, peer, p);
+}
+
+/**
+ * Check the doubted variables that are due (quiet for a period, or doubted for `wait`) with a DIGEST offer of them
+ * alone: on a healthy cluster the neighbour answers "nothing needed" and no delta or state goes.
+ */
+function startCheck(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
+  const due: string[] = [];
+  for (let i = p.doubt.length - 1; i >= 0; i--) {
+    const d = p.doubt[i];
+    const quiet = !hasOwn(ae.changed, d.id) || ctx.now - ae.changed[d.id] >= ae.cfg.period;
+    if (!quiet && ctx.now - d.first < p.wait) continue;
+    p.doubt.splice(i, 1);
+    if (get(store, d.id) && (!ctx.hears || ctx.hears(peer, d.id))) due.push(d.id);
+  }
+  if (due.length === 0) return;
+  p.mark = ae.seq;
+  p.pending = null;
+  p.check = true;
+  p.checked = due.sort(cmpStr);
+  ctx.count('ae.checks', 1);
+  sendOffer(ctx, store, peer, p);
+}
+
+/** The delta-interval since the neighbour's ack, as one DELTA frame (up to maxFrameBytes). */
+function sendInterval(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
+  // The delta-interval [acked, upTo): entries this neighbour holds are skipped (BP, `need`), the rest joined per
+  // variable. In mode 'state' each variable named in the interval goes as its whole current state.
   const state = ae.cfg.mode === 'state';
-  const bp = ae.cfg.bp && !state;
   const joined: { [id: string]: any } = {};
   let budget = 0;
   let upTo = ae.seq;
   let any = false;
   for (let i = 0; i < ae.buf.length; i++) {
     const e = ae.buf[i];
-    if (e.seq < p.acked || (bp && e.origin === peer) || (ctx.hears && !ctx.hears(peer, e.id))) continue;
+    if (e.seq < p.acked) continue;
+    const w = need(ae, ctx, e, peer);
+    if (w === SKIP) continue;
+    if (w === DOUBT) {
+      doubt(p, e);
+      continue;
+    }
+    if (w === WAIT) {
+      // Sent up to here; the rest waits for Plumtree (the timer stays armed while this neighbour is behind).
+      upTo = e.seq;
+      break;
+    }
     const v = get(store, e.id) as Variable;
     const size = state ? sizeOf(v.type, v.state) + e.id.length + 4 : e.size;
     if (any && budget + size > ae.cfg.maxFrameBytes) {
@@ -309,7 +458,7 @@ function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer):
     any = true;
   }
   if (!any) {
-    // Everything new came from this neighbour (it has it already) or is not heard by it.
+    // Everything new is held by this neighbour already, pushed there by Plumtree, or not heard by it.
     p.acked = upTo;
     return;
   }
@@ -336,16 +485,21 @@ function digestOf(v: Variable): number {
 function startRound(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
   p.mark = ae.seq;
   p.pending = null;
+  // Every variable is offered: doubts are covered.
+  p.check = false;
+  p.doubt = [];
   ctx.count('ae.rounds', 1);
   sendOffer(ctx, store, peer, p);
 }
 
+/** The offer of the open round: every variable the neighbour hears, or in a check the variables checked. */
 function sendOffer(ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
   p.sentAt = ctx.now;
-  const names = ids(store);
+  const names = p.check ? p.checked : ids(store);
   const offers: Item[] = [];
   for (let i = 0; i < names.length; i++) {
-    const v = store.vars[names[i]];
+    const v = get(store, names[i]);
+    if (!v) continue;
     // Selective hearing: a neighbour is offered only what it wants to hear of.
     if (!ctx.hears || ctx.hears(peer, v.id)) offers.push([v.id, v.spec, digestOf(v)]);
   }
@@ -546,9 +700,7 @@ export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc
   if (p) {
     if (p.inc >= 0 && inc > p.inc) {
       // The neighbour restarted: what it acknowledged before may be gone.
-      p.acked = -1;
-      p.mark = -1;
-      p.pending = null;
+      reset(p);
       ae.calm = false;
     }
     p.inc = inc;
@@ -604,7 +756,7 @@ function onRequest(ae: AeState, ctx: Ctx, store: Store, from: PeerId, p: AePeer 
     if (get(store, id) && pending.indexOf(id) < 0) pending.push(id);
   }
   p.pending = pending;
-  if (pending.length === 0) finishRound(ae, p);
+  if (pending.length === 0) finishRound(ae, p, true);
   else sendStates(ae, ctx, store, from, p);
 }
 
@@ -634,8 +786,14 @@ function sendState(ctx: Ctx, to: PeerId, mark: number, entries: Item[]): void {
   ctx.count('ae.states', entries.length);
 }
 
-function finishRound(ae: AeState, p: AePeer): void {
-  if (p.mark > p.acked) p.acked = p.mark;
+/** `clean`: nothing was needed. A check that found nothing lets changing variables wait longer for the next
+ *  (up to 8 × verify); one that repaired something brings the wait back to `verify`. */
+function finishRound(ae: AeState, p: AePeer, clean: boolean): void {
+  if (p.check) {
+    p.check = false;
+    p.checked = [];
+    p.wait = clean ? Math.min(p.wait * 2, ae.cfg.verify * 8) : ae.cfg.verify;
+  } else if (p.mark > p.acked) p.acked = p.mark;
   p.mark = -1;
   p.pending = null;
   gc(ae);
@@ -654,14 +812,14 @@ function onAck(ae: AeState, p: AePeer | undefined, m: Body): void {
   if (!p || m.inc !== ae.inc || p.mark !== m.n) return;
   if (p.pending === null) {
     // "Nothing needed" answers the offer directly.
-    if (m.ids.length === 0) finishRound(ae, p);
+    if (m.ids.length === 0) finishRound(ae, p, true);
     return;
   }
   for (let i = 0; i < m.ids.length; i++) {
     const k = p.pending.indexOf(m.ids[i]);
     if (k >= 0) p.pending.splice(k, 1);
   }
-  if (p.pending.length === 0) finishRound(ae, p);
+  if (p.pending.length === 0) finishRound(ae, p, false);
 }
 
 /** A Plumtree delivery: an application payload is passed on unwrapped; a CRDT delta is joined through RR. */
@@ -691,8 +849,41 @@ function deliver(node: PollenNode, ev: NodeEvent): void {
   const own = ev.hops === 0 && ev.origin === node.id;
   const delta = own ? null : decodeDelta(node.store, spec, b[3]);
   out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: [b[1], b[2], b[3]] } });
-  if (own) return;
-  receive(node.ae, node.ca, node.store, from !== '' ? from : ev.origin, id, spec, delta, 'pt');
+  const ae = node.ae as AeState;
+  const seq = ae.seq;
+  // Our own update was buffered just before its broadcast (runtime/node.ts's share); a received one is now.
+  if (!own) receive(ae, node.ca, node.store, from !== '' ? from : ev.origin, id, spec, delta, 'pt');
+  const e = ae.buf.length > 0 ? ae.buf[ae.buf.length - 1] : null;
+  if (e === null || e.id !== id || e.msg !== '' || e.seq !== (own ? seq - 1 : seq)) return;
+  // The buffered delta is Plumtree's message: its GOSSIPs and IHAVEs now say who holds it. Those that announced it
+  // before it arrived hold it already (Plumtree still lists them while it delivers).
+  e.msg = ev.msgId;
+  const pt = node.pt;
+  const m = pt !== null && hasOwn(pt.missing, ev.msgId) ? pt.missing[ev.msgId] : null;
+  if (m !== null) for (let i = 0; i < m.ann.length; i++) e.known = withPeer(e.known, m.ann[i].peer);
+}
+
+/**
+ * What Plumtree did with `peer` (runtime/node.ts calls this for each GOSSIP sent, and each GOSSIP or IHAVE taken):
+ * each buffered delta of a message named is marked as held by the peer (received: a GOSSIP or IHAVE from it) or
+ * pushed to it (sent). A peer can only lie about itself: what it claims to hold is not sent to it.
+ */
+function carried(node: PollenNode, peer: PeerId, type: number, body: Item, sent: boolean): void {
+  const ae = node.ae as AeState;
+  if (ae.buf.length === 0) return;
+  const b = body as Item[];
+  if (type === GOSSIP) mark(ae, b[0] as string, peer, sent);
+  else for (let i = 0; i < b.length; i++) mark(ae, (b[i] as Item[])[0] as string, peer, false);
+}
+
+function mark(ae: AeState, msg: string, peer: PeerId, sent: boolean): void {
+  for (let i = ae.buf.length - 1; i >= 0; i--) {
+    const e = ae.buf[i];
+    if (e.msg !== msg) continue;
+    if (sent) e.pushed = withPeer(e.pushed, peer);
+    else e.known = withPeer(e.known, peer);
+    return;
+  }
 }
 
 /** The full algorithm as a node part (runtime/node.ts's NodeParts.sync), with the admission policy of
@@ -720,4 +911,5 @@ export const AntiEntropy: SyncPart = {
   record: function (node: PollenNode, id: string, delta: unknown, origin: PeerId): void {
     record(node.ae, node.ca, node.store, id, delta, origin);
   },
+  carried: carried,
 };
