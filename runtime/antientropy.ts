@@ -28,6 +28,8 @@
  * variables whose digest differs, and STATE carries their full states. Overflow so costs bytes, never
  * convergence or memory.
  *
+ * The digest rounds and checks live in runtime/aerounds.ts, the reading of bodies in runtime/aewire.ts.
+ *
  * Bodies (all arrays; PROTOCOL.md, "Delta anti-entropy"):
  *   DELTA  [upTo, entries]              entries: [[varId, spec, delta], …] sorted by varId
  *   ACK    [0, inc, upTo]               delta-interval received (inc echoes the sender's incarnation)
@@ -40,15 +42,14 @@ import type { Core, Item } from '../crdt/types.ts';
 import { join } from '../crdt/core.ts';
 import { DecodeError } from '../crdt/errors.ts';
 import { arr, nat, str } from '../crdt/check.ts';
-import { cmpStr, hasOwn, sortedKeys } from '../crdt/keys.ts';
+import { hasOwn, sortedKeys } from '../crdt/keys.ts';
 import { encode } from '../crdt/codec/cbor.ts';
-import { type Registry, typeOf, canonicalSpec } from '../crdt/registry.ts';
+import { typeOf, canonicalSpec } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import { CLS_CONTROL, CLS_DELTA, CLS_STATE } from './io.ts';
 import type { PeerId } from './io.ts';
 import { ACK, DELTA, DIGEST, GOSSIP, STATE } from './messages.ts';
 import { below } from './rng.ts';
-import { fnv1a } from './digest.ts';
 import { MAX_COUNT, knobs } from './knobs.ts';
 import { dict } from './tables.ts';
 import * as admission from './admission.ts';
@@ -56,7 +57,9 @@ import { claimRefusal } from './plausible.ts';
 import * as interest from './interest.ts';
 import type { PollenNode, SyncPart } from './node.ts';
 import type { NodeEvent } from './io.ts';
-import { type Store, type Variable, DEFAULT_MAX_VARS, StoreError, applyRemote, declare, get, ids, validId } from './store.ts';
+import { type Store, type Variable, DEFAULT_MAX_VARS, StoreError, applyRemote, declare, get, validId } from './store.ts';
+import { type Body, type Incoming, readBody } from './aewire.ts';
+import { onOffer, onRequest, onRoundAck, retry, startCheck, startRound } from './aerounds.ts';
 
 export interface AeConfig {
   /** ms between sync rounds. 1 s: a backstop behind Plumtree, so it may lag; a guess to be validated in the sim. */
@@ -393,36 +396,6 @@ function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer):
   else if (p.acked >= ae.seq && p.doubt.length > 0) startCheck(ae, ctx, store, peer, p);
 }
 
-/** The open round's last step again, once `retry` ms passed without an answer. */
-function retry(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
-  if (ctx.now - p.sentAt < ae.cfg.retry) return;
-  ctx.count('ae.retries', 1);
-  if (p.pending === null) sendOffer(ctx, store, peer, p);
-  else sendStates(ae, ctx, store, peer, p);
-}
-
-/**
- * Check the doubted variables that are due (quiet for a period, or doubted for `wait`) with a DIGEST offer of them
- * alone: on a healthy cluster the neighbour answers "nothing needed" and no delta or state goes.
- */
-function startCheck(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
-  const due: string[] = [];
-  for (let i = p.doubt.length - 1; i >= 0; i--) {
-    const d = p.doubt[i];
-    const quiet = !hasOwn(ae.changed, d.id) || ctx.now - ae.changed[d.id] >= ae.cfg.period;
-    if (!quiet && ctx.now - d.first < p.wait) continue;
-    p.doubt.splice(i, 1);
-    if (get(store, d.id) && (!ctx.hears || ctx.hears(peer, d.id))) due.push(d.id);
-  }
-  if (due.length === 0) return;
-  p.mark = ae.seq;
-  p.pending = null;
-  p.check = true;
-  p.checked = due.sort(cmpStr);
-  ctx.count('ae.checks', 1);
-  sendOffer(ctx, store, peer, p);
-}
-
 /** The delta-interval since the neighbour's ack, as one DELTA frame (up to maxFrameBytes). */
 function sendInterval(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
   // The delta-interval [acked, upTo): entries this neighbour holds are skipped (BP, `need`), the rest joined per
@@ -470,82 +443,6 @@ function sendInterval(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePe
   }
   ctx.send(peer, DELTA, [upTo, entries], state ? CLS_STATE : CLS_DELTA);
   ctx.count('ae.deltas', 1);
-}
-
-function digestOf(v: Variable): number {
-  if (v.digest < 0) {
-    const bytes = encode(v.type.encode(v.state));
-    v.digest = fnv1a(bytes);
-    // The encoding is at hand: the size estimate becomes exact for free.
-    v.bytes = bytes.length;
-  }
-  return v.digest;
-}
-
-function startRound(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
-  p.mark = ae.seq;
-  p.pending = null;
-  // Every variable is offered: doubts are covered.
-  p.check = false;
-  p.doubt = [];
-  ctx.count('ae.rounds', 1);
-  sendOffer(ctx, store, peer, p);
-}
-
-/** The offer of the open round: every variable the neighbour hears, or in a check the variables checked. */
-function sendOffer(ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
-  p.sentAt = ctx.now;
-  const names = p.check ? p.checked : ids(store);
-  const offers: Item[] = [];
-  for (let i = 0; i < names.length; i++) {
-    const v = get(store, names[i]);
-    if (!v) continue;
-    // Selective hearing: a neighbour is offered only what it wants to hear of.
-    if (!ctx.hears || ctx.hears(peer, v.id)) offers.push([v.id, v.spec, digestOf(v)]);
-  }
-  ctx.send(peer, DIGEST, [0, p.mark, offers], CLS_CONTROL);
-}
-
-/** A decoded entry of a DELTA or STATE frame, checked before anything is applied. */
-interface Incoming {
-  id: string;
-  spec: string;
-  /** null: a type this node does not hold (the entry is skipped). */
-  type: Core<any, any> | null;
-  delta: unknown;
-}
-
-/** The canonical spec when this registry holds its type, or null (unknown, or malformed: either way never
- *  joinable here). */
-function held(types: Registry, spec: string): string | null {
-  try {
-    return canonicalSpec(types, spec);
-  } catch (e) {
-    if (e instanceof DecodeError) return null;
-    throw e;
-  }
-}
-
-function readEntries(item: Item, max: number, types: Registry): Incoming[] {
-  const list = arr(item, 'entries');
-  if (list.length > max) throw new DecodeError('count', 'entries: ' + list.length + ' exceeds ' + max);
-  const out: Incoming[] = [];
-  let prev: string | undefined;
-  for (let i = 0; i < list.length; i++) {
-    const e = arr(list[i], 'entry', 3);
-    const id = str(e[0], 'variable id');
-    if (!validId(id)) throw new DecodeError('type', 'bad variable id');
-    if (prev !== undefined && !(prev < id)) throw new DecodeError('type', 'entries must be sorted by variable id');
-    prev = id;
-    const spec = held(types, str(e[1], 'spec'));
-    // A type this node does not hold (a board next to a Pi) is left out, not the whole frame: the rest applies.
-    if (spec === null) out.push({ id: id, spec: '', type: null, delta: null });
-    else {
-      const type = typeOf(types, spec);
-      out.push({ id: id, spec: spec, type: type, delta: type.decode(e[2]) });
-    }
-  }
-  return out;
 }
 
 /**
@@ -616,75 +513,6 @@ function applyEntries(ae: AeState, ctx: Ctx, store: Store, from: PeerId, es: Inc
   return done;
 }
 
-/** A body of DELTA, ACK, DIGEST or STATE, checked whole before anything changes. */
-interface Body {
-  /** DIGEST and ACK: 0 or 1 (see the header); DELTA and STATE: 0. */
-  kind: number;
-  /** The incarnation echoed by a request or an ack (-1 where the body has none). */
-  inc: number;
-  /** upTo (DELTA, ACK 0) or mark (STATE, DIGEST, ACK 1). */
-  n: number;
-  entries: Incoming[];
-  /** Offered [varId, spec, digest] (DIGEST 0). */
-  offers: Item[][];
-  /** Requested or acknowledged variable ids (DIGEST 1, ACK 1). */
-  ids: string[];
-}
-
-function idList(item: Item, max: number): string[] {
-  const b = arr(item, 'ids');
-  if (b.length > max) throw new DecodeError('count', 'ids: ' + b.length + ' exceeds ' + max);
-  const out: string[] = [];
-  for (let i = 0; i < b.length; i++) out.push(str(b[i], 'variable id'));
-  return out;
-}
-
-/**
- * Most variables one frame may name (entries, offers, ids). Not this node's own maxVars: a peer may hold more
- * variables than this node (a Pi next to a board), and its offers and DELTA frames name them all; refusing the
- * frame whole would leave its round or its deltas unacknowledged for ever. 4 x DEFAULT_MAX_VARS, or 4 x our own
- * bound when larger; the decode limits bound the bytes.
- */
-function listCap(maxVars: number): number {
-  return 4 * (maxVars > DEFAULT_MAX_VARS ? maxVars : DEFAULT_MAX_VARS);
-}
-
-function readBody(type: number, body: Item, maxVars: number, types: Registry): Body {
-  const b = arr(body, 'body');
-  const m: Body = { kind: 0, inc: -1, n: 0, entries: [], offers: [], ids: [] };
-  if (type === DELTA || type === STATE) {
-    if (b.length !== 2) throw new DecodeError('type', type === DELTA ? 'DELTA: expected [upTo, entries]' : 'STATE: expected [mark, entries]');
-    m.n = nat(b[0], type === DELTA ? 'upTo' : 'mark');
-    m.entries = readEntries(b[1], listCap(maxVars), types);
-    return m;
-  }
-  m.kind = nat(b[0], type === DIGEST ? 'digest kind' : 'ack kind');
-  if (type === DIGEST && m.kind === 0) {
-    if (b.length !== 3) throw new DecodeError('type', 'DIGEST offer: expected [0, mark, offers]');
-    m.n = nat(b[1], 'mark');
-    const offers = arr(b[2], 'offers');
-    if (offers.length > listCap(maxVars)) throw new DecodeError('count', 'DIGEST: too many offers');
-    let prev: string | undefined;
-    for (let i = 0; i < offers.length; i++) {
-      const o = arr(offers[i], 'offer', 3);
-      const id = str(o[0], 'variable id');
-      if (prev !== undefined && !(prev < id)) throw new DecodeError('type', 'offers must be sorted by variable id');
-      prev = id;
-      m.offers.push([id, str(o[1], 'spec'), nat(o[2], 'digest')]);
-    }
-  } else if (type === ACK && m.kind === 0) {
-    if (b.length !== 3) throw new DecodeError('type', 'ACK: expected [0, inc, upTo]');
-    m.inc = nat(b[1], 'incarnation');
-    m.n = nat(b[2], 'upTo');
-  } else if (m.kind === 1) {
-    if (b.length !== 4) throw new DecodeError('type', type === DIGEST ? 'DIGEST request: expected [1, inc, mark, ids]' : 'ACK: expected [1, inc, mark, ids]');
-    m.inc = nat(b[1], 'incarnation');
-    m.n = nat(b[2], 'mark');
-    m.ids = idList(b[3], listCap(maxVars));
-  } else throw new DecodeError('type', (type === DIGEST ? 'DIGEST' : 'ACK') + ': unknown kind ' + m.kind);
-  return m;
-}
-
 /**
  * Handle DELTA, ACK, DIGEST or STATE; false for other types. Throws DecodeError on a malformed body, before
  * anything changed (what is known of the sender included: its incarnation, its acks).
@@ -714,112 +542,26 @@ export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc
   } else if (type === DIGEST) {
     if (m.kind === 0) onOffer(ae, ctx, store, from, inc, m);
     else onRequest(ae, ctx, store, from, p, m);
+    gc(ae);
   } else {
     onAck(ae, p, m);
+    gc(ae);
   }
   return true;
 }
 
-function onOffer(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc: number, m: Body): void {
-  const need: string[] = [];
-  let room = store.maxVars - ae.adm.reserve - store.count;
-  for (let i = 0; i < m.offers.length; i++) {
-    const id = m.offers[i][0] as string;
-    const v = get(store, id);
-    if (v) {
-      if (v.spec !== m.offers[i][1]) ctx.count('ae.spec-mismatch', 1);
-      else if (digestOf(v) !== m.offers[i][2]) need.push(id);
-    } else if (ctx.wants && !ctx.wants(id)) {
-      // Not asked for: never requested, so never held (selective hearing).
-    } else {
-      const spec = held(store.types, m.offers[i][1] as string);
-      const why = spec === null ? 'spec-unknown' : room > 0 ? admission.refusal(ae.adm, store, id, spec, from) : 'full';
-      if (why === 'spec-unknown') ctx.count('ae.spec-unknown', 1);
-      else if (why === '') {
-        need.push(id);
-        room--;
-      } else ctx.count('admit.' + why, 1);
-    }
-  }
-  if (need.length === 0) ctx.send(from, ACK, [1, inc, m.n, []], CLS_CONTROL);
-  else ctx.send(from, DIGEST, [1, inc, m.n, need], CLS_CONTROL);
-}
-
-function onRequest(ae: AeState, ctx: Ctx, store: Store, from: PeerId, p: AePeer | undefined, m: Body): void {
-  if (!p || m.inc !== ae.inc || p.mark !== m.n) {
-    ctx.count('ae.stale', 1);
-    return;
-  }
-  const pending: string[] = [];
-  for (let i = 0; i < m.ids.length; i++) {
-    const id = m.ids[i];
-    if (get(store, id) && pending.indexOf(id) < 0) pending.push(id);
-  }
-  p.pending = pending;
-  if (pending.length === 0) finishRound(ae, p, true);
-  else sendStates(ae, ctx, store, from, p);
-}
-
-/** The full states of the round's pending variables, in frames of about maxFrameBytes. */
-function sendStates(ae: AeState, ctx: Ctx, store: Store, to: PeerId, p: AePeer): void {
-  p.sentAt = ctx.now;
-  const pending = (p.pending as string[]).slice().sort(cmpStr);
-  let entries: Item[] = [];
-  let budget = 0;
-  for (let i = 0; i < pending.length; i++) {
-    const v = get(store, pending[i]) as Variable;
-    const enc = v.type.encode(v.state);
-    const size = encode(enc).length + v.id.length + v.spec.length;
-    if (entries.length > 0 && budget + size > ae.cfg.maxFrameBytes) {
-      sendState(ctx, to, p.mark, entries);
-      entries = [];
-      budget = 0;
-    }
-    entries.push([v.id, v.spec, enc]);
-    budget += size;
-  }
-  if (entries.length > 0) sendState(ctx, to, p.mark, entries);
-}
-
-function sendState(ctx: Ctx, to: PeerId, mark: number, entries: Item[]): void {
-  ctx.send(to, STATE, [mark, entries], CLS_STATE);
-  ctx.count('ae.states', entries.length);
-}
-
-/** `clean`: nothing was needed. A check that found nothing lets changing variables wait longer for the next
- *  (up to 8 × verify); one that repaired something brings the wait back to `verify`. */
-function finishRound(ae: AeState, p: AePeer, clean: boolean): void {
-  if (p.check) {
-    p.check = false;
-    p.checked = [];
-    p.wait = clean ? Math.min(p.wait * 2, ae.cfg.verify * 8) : ae.cfg.verify;
-  } else if (p.mark > p.acked) p.acked = p.mark;
-  p.mark = -1;
-  p.pending = null;
-  gc(ae);
-}
-
+/** ACK [0, inc, upTo]: the neighbour has the delta-interval below upTo (ACK [1, …] closes a round: aerounds.ts). */
 function onAck(ae: AeState, p: AePeer | undefined, m: Body): void {
-  if (m.kind === 0) {
-    // Only acks for this life's sequence numbers, for a neighbour we are streaming deltas to, move anything.
-    if (!p || m.inc !== ae.inc || m.n > ae.seq || p.acked < 0) return;
-    if (m.n > p.acked) {
-      p.acked = m.n;
-      gc(ae);
-    }
+  if (m.kind === 1) {
+    onRoundAck(ae, p, m);
     return;
   }
-  if (!p || m.inc !== ae.inc || p.mark !== m.n) return;
-  if (p.pending === null) {
-    // "Nothing needed" answers the offer directly.
-    if (m.ids.length === 0) finishRound(ae, p, true);
-    return;
+  // Only acks for this life's sequence numbers, for a neighbour we are streaming deltas to, move anything.
+  if (!p || m.inc !== ae.inc || m.n > ae.seq || p.acked < 0) return;
+  if (m.n > p.acked) {
+    p.acked = m.n;
+    gc(ae);
   }
-  for (let i = 0; i < m.ids.length; i++) {
-    const k = p.pending.indexOf(m.ids[i]);
-    if (k >= 0) p.pending.splice(k, 1);
-  }
-  if (p.pending.length === 0) finishRound(ae, p, false);
 }
 
 /** A Plumtree delivery: an application payload is passed on unwrapped; a CRDT delta is joined through RR. */
