@@ -17,7 +17,7 @@
  *
  * Beside Plumtree, anti-entropy only repairs. An entry that Plumtree carried keeps its message id, and a neighbour
  * that sent a GOSSIP or IHAVE of that message holds it: BP leaves it out for that neighbour as for its origin. One
- * that Plumtree pushed to a neighbour is left out too, its variable marked for a check: a DIGEST offer of the
+ * that Plumtree pushed to a neighbour heard speaking Plumtree is left out too, its variable marked for a check: a DIGEST offer of the
  * checked variables alone, once the variable is quiet here (or after `verify`, backing off while checks find
  * nothing), so on a healthy cluster no delta or state goes twice. Any other neighbour gets it by DELTA after
  * `grace`, time for its IHAVE to arrive. (runtime/node.ts tells of Plumtree's GOSSIPs and IHAVEs: `carried`.)
@@ -160,6 +160,9 @@ export interface AePeer {
   /** The open round is a check of `checked` only (not every variable, as a round for a neighbour behind the
    *  buffer is): it leaves `acked` as it is, and deltas keep flowing meanwhile. */
   check: boolean;
+  /** It was heard speaking Plumtree (a GOSSIP or IHAVE from it): only then is a GOSSIP pushed to it taken to have
+   *  arrived (a client without Plumtree drops it, and gets the delta by DELTA). */
+  pt: boolean;
   checked: string[];
   /** Variables to check (see AeDoubt), and the ms a changing one waits (AeConfig.verify, backing off). */
   doubt: AeDoubt[];
@@ -201,7 +204,7 @@ export function init(config: Partial<AeConfig> | undefined, incarnation: number,
 }
 
 function freshPeer(wait: number): AePeer {
-  return { acked: -1, inc: -1, mark: -1, sentAt: 0, pending: null, check: false, checked: [], doubt: [], wait: wait };
+  return { acked: -1, inc: -1, mark: -1, sentAt: 0, pending: null, check: false, checked: [], doubt: [], wait: wait, pt: false };
 }
 
 /** Forget what is known of `p` (new life, new interest): a round over every variable comes next. */
@@ -297,7 +300,7 @@ export function record(ae: AeState, ctx: Ctx, store: Store, id: string, delta: a
     for (let i = 0; i < ps.length; i++) {
       const p = ae.peers[ps[i]];
       if (p.acked < ae.low || p.acked > old.seq) continue;
-      const w = need(ae, ctx, old, ps[i]);
+      const w = need(ae, ctx, old, ps[i], p);
       if (w !== SKIP && old.msg !== '' && ae.cfg.bp && ae.cfg.mode !== 'state') doubt(p, old);
       else if (w !== SKIP) continue;
       p.acked = old.seq + 1;
@@ -322,12 +325,12 @@ const WAIT = 3;
  * Plumtree message came from; one Plumtree pushed to the neighbour is left to Plumtree and checked later; any other
  * Plumtree carries waits out the grace first. Without BP (or in mode 'state') everything heard goes.
  */
-function need(ae: AeState, ctx: Ctx, e: AeEntry, peer: PeerId): number {
+function need(ae: AeState, ctx: Ctx, e: AeEntry, peer: PeerId, p: AePeer): number {
   if (ctx.hears && !ctx.hears(peer, e.id)) return SKIP;
   if (!ae.cfg.bp || ae.cfg.mode === 'state') return SEND;
   if (e.origin === peer || has(e.known, peer)) return SKIP;
   if (e.msg === '') return SEND;
-  if (has(e.pushed, peer)) return DOUBT;
+  if (p.pt && has(e.pushed, peer)) return DOUBT;
   return ctx.now - e.at < ae.cfg.grace ? WAIT : SEND;
 }
 
@@ -408,7 +411,7 @@ function sendInterval(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePe
   for (let i = 0; i < ae.buf.length; i++) {
     const e = ae.buf[i];
     if (e.seq < p.acked) continue;
-    const w = need(ae, ctx, e, peer);
+    const w = need(ae, ctx, e, peer, p);
     if (w === SKIP) continue;
     if (w === DOUBT) {
       doubt(p, e);
@@ -612,6 +615,7 @@ function deliver(node: PollenNode, ev: NodeEvent): void {
  */
 function carried(node: PollenNode, peer: PeerId, type: number, body: Item, sent: boolean): void {
   const ae = node.ae as AeState;
+  if (!sent && hasOwn(ae.peers, peer)) ae.peers[peer].pt = true;
   if (ae.buf.length === 0) return;
   const b = body as Item[];
   if (type === GOSSIP) mark(ae, b[0] as string, peer, sent);
