@@ -605,7 +605,7 @@ function deliver(node: PollenNode, ev: NodeEvent): void {
   e.msg = ev.msgId;
   const pt = node.pt;
   const m = pt !== null && hasOwn(pt.missing, ev.msgId) ? pt.missing[ev.msgId] : null;
-  if (m !== null) for (let i = 0; i < m.ann.length; i++) e.known = withPeer(e.known, m.ann[i].peer);
+  if (m !== null) for (let i = 0; i < m.ann.length; i++) if (hasOwn(ae.peers, m.ann[i].peer)) e.known = withPeer(e.known, m.ann[i].peer);
 }
 
 /**
@@ -615,7 +615,9 @@ function deliver(node: PollenNode, ev: NodeEvent): void {
  */
 function carried(node: PollenNode, peer: PeerId, type: number, body: Item, sent: boolean): void {
   const ae = node.ae as AeState;
-  if (!sent && hasOwn(ae.peers, peer)) ae.peers[peer].pt = true;
+  // Only neighbours are synced, so only they are noted: the lists stay within the neighbours.
+  if (!hasOwn(ae.peers, peer)) return;
+  if (!sent) ae.peers[peer].pt = true;
   if (ae.buf.length === 0) return;
   const b = body as Item[];
   if (type === GOSSIP) mark(ae, b[0] as string, peer, sent);
