@@ -15,7 +15,7 @@ import { ACK, DIGEST, STATE } from './messages.ts';
 import { fnv1a } from './digest.ts';
 import * as admission from './admission.ts';
 import { type Store, type Variable, get, ids } from './store.ts';
-import type { AePeer, AeState } from './antientropy.ts';
+import type { AeDoubt, AePeer, AeState } from './antientropy.ts';
 import { type Body, held } from './aewire.ts';
 
 export function digestOf(v: Variable): number {
@@ -33,7 +33,7 @@ export function startRound(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p:
   p.pending = null;
   // Every variable is offered: doubts are covered.
   p.check = false;
-  p.doubt = [];
+  p.doubt = null;
   ctx.count('ae.rounds', 1);
   sendOffer(ctx, store, peer, p);
 }
@@ -41,7 +41,7 @@ export function startRound(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p:
 /** The offer of the open round: every variable the neighbour hears, or in a check the variables checked. */
 export function sendOffer(ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
   p.sentAt = ctx.now;
-  const names = p.check ? p.checked : ids(store);
+  const names = p.check ? (p.checked as string[]) : ids(store);
   const offers: Item[] = [];
   for (let i = 0; i < names.length; i++) {
     const v = get(store, names[i]);
@@ -66,13 +66,15 @@ export function retry(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePe
  */
 export function startCheck(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
   const due: string[] = [];
-  for (let i = p.doubt.length - 1; i >= 0; i--) {
-    const d = p.doubt[i];
+  const ds = p.doubt as AeDoubt[];
+  for (let i = ds.length - 1; i >= 0; i--) {
+    const d = ds[i];
     const quiet = !hasOwn(ae.changed, d.id) || ctx.now - ae.changed[d.id] >= ae.cfg.period;
     if (!quiet && ctx.now - d.first < p.wait) continue;
-    p.doubt.splice(i, 1);
+    ds.splice(i, 1);
     if (get(store, d.id) && (!ctx.hears || ctx.hears(peer, d.id))) due.push(d.id);
   }
+  if (ds.length === 0) p.doubt = null;
   if (due.length === 0) return;
   p.mark = ae.seq;
   p.pending = null;
@@ -153,7 +155,7 @@ function sendState(ctx: Ctx, to: PeerId, mark: number, entries: Item[]): void {
 function finishRound(ae: AeState, p: AePeer, clean: boolean): void {
   if (p.check) {
     p.check = false;
-    p.checked = [];
+    p.checked = null;
     p.wait = clean ? Math.min(p.wait * 2, ae.cfg.verify * 8) : ae.cfg.verify;
   } else if (p.mark > p.acked) p.acked = p.mark;
   p.mark = -1;

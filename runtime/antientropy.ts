@@ -163,9 +163,9 @@ export interface AePeer {
   /** It was heard speaking Plumtree (a GOSSIP or IHAVE from it): only then is a GOSSIP pushed to it taken to have
    *  arrived (a client without Plumtree drops it, and gets the delta by DELTA). */
   pt: boolean;
-  checked: string[];
+  checked: string[] | null;
   /** Variables to check (see AeDoubt), and the ms a changing one waits (AeConfig.verify, backing off). */
-  doubt: AeDoubt[];
+  doubt: AeDoubt[] | null;
   wait: number;
 }
 
@@ -204,7 +204,7 @@ export function init(config: Partial<AeConfig> | undefined, incarnation: number,
 }
 
 function freshPeer(wait: number): AePeer {
-  return { acked: -1, inc: -1, mark: -1, sentAt: 0, pending: null, check: false, checked: [], doubt: [], wait: wait, pt: false };
+  return { acked: -1, inc: -1, mark: -1, sentAt: 0, pending: null, check: false, checked: null, doubt: null, wait: wait, pt: false };
 }
 
 /** Forget what is known of `p` (new life, new interest): a round over every variable comes next. */
@@ -213,7 +213,7 @@ function reset(p: AePeer): void {
   p.mark = -1;
   p.pending = null;
   p.check = false;
-  p.doubt = [];
+  p.doubt = null;
 }
 
 export function neighborUp(ae: AeState, peer: PeerId): void {
@@ -242,7 +242,7 @@ function behind(ae: AeState): boolean {
   const ps = Object.keys(ae.peers);
   for (let i = 0; i < ps.length; i++) {
     const p = ae.peers[ps[i]];
-    if (p.acked < ae.low || p.acked < ae.seq || p.mark >= 0 || p.doubt.length > 0) return true;
+    if (p.acked < ae.low || p.acked < ae.seq || p.mark >= 0 || p.doubt !== null) return true;
   }
   return false;
 }
@@ -345,7 +345,9 @@ function withPeer(list: PeerId[] | null, peer: PeerId): PeerId[] {
   return list;
 }
 
+/** Note `e`'s variable for a check of `p` (the list is made on the first: most neighbours never need one). */
 function doubt(p: AePeer, e: AeEntry): void {
+  if (p.doubt === null) p.doubt = [];
   for (let i = 0; i < p.doubt.length; i++) {
     if (p.doubt[i].id !== e.id) continue;
     if (e.at < p.doubt[i].first) p.doubt[i].first = e.at;
@@ -396,7 +398,7 @@ function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer):
   }
   if (p.acked < ae.seq) sendInterval(ae, ctx, store, peer, p);
   if (p.check) retry(ae, ctx, store, peer, p);
-  else if (p.acked >= ae.seq && p.doubt.length > 0) startCheck(ae, ctx, store, peer, p);
+  else if (p.acked >= ae.seq && p.doubt !== null) startCheck(ae, ctx, store, peer, p);
 }
 
 /** The delta-interval since the neighbour's ack, as one DELTA frame (up to maxFrameBytes). */
