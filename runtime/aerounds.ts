@@ -32,7 +32,7 @@ export function startRound(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p:
   p.mark = ae.seq;
   p.pending = null;
   // Every variable is offered: doubts are covered.
-  p.check = false;
+  p.checked = null;
   p.doubt = null;
   ctx.count('ae.rounds', 1);
   sendOffer(ctx, store, peer, p);
@@ -41,7 +41,7 @@ export function startRound(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p:
 /** The offer of the open round: every variable the neighbour hears, or in a check the variables checked. */
 export function sendOffer(ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
   p.sentAt = ctx.now;
-  const names = p.check ? (p.checked as string[]) : ids(store);
+  const names = p.checked !== null ? p.checked : ids(store);
   const offers: Item[] = [];
   for (let i = 0; i < names.length; i++) {
     const v = get(store, names[i]);
@@ -70,7 +70,7 @@ export function startCheck(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p:
   for (let i = ds.length - 1; i >= 0; i--) {
     const d = ds[i];
     const quiet = !hasOwn(ae.changed, d.id) || ctx.now - ae.changed[d.id] >= ae.cfg.period;
-    if (!quiet && ctx.now - d.first < p.wait) continue;
+    if (!quiet && ctx.now - d.first < ae.wait) continue;
     ds.splice(i, 1);
     if (get(store, d.id) && (!ctx.hears || ctx.hears(peer, d.id))) due.push(d.id);
   }
@@ -78,7 +78,6 @@ export function startCheck(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p:
   if (due.length === 0) return;
   p.mark = ae.seq;
   p.pending = null;
-  p.check = true;
   p.checked = due.sort(cmpStr);
   ctx.count('ae.checks', 1);
   sendOffer(ctx, store, peer, p);
@@ -153,10 +152,9 @@ function sendState(ctx: Ctx, to: PeerId, mark: number, entries: Item[]): void {
 /** `clean`: nothing was needed. A check that found nothing lets changing variables wait longer for the next
  *  (up to 8 × verify); one that repaired something brings the wait back to `verify`. */
 function finishRound(ae: AeState, p: AePeer, clean: boolean): void {
-  if (p.check) {
-    p.check = false;
+  if (p.checked !== null) {
     p.checked = null;
-    p.wait = clean ? Math.min(p.wait * 2, ae.cfg.verify * 8) : ae.cfg.verify;
+    ae.wait = clean ? Math.min(ae.wait * 2, ae.cfg.verify * 8) : ae.cfg.verify;
   } else if (p.mark > p.acked) p.acked = p.mark;
   p.mark = -1;
   p.pending = null;

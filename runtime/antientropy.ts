@@ -140,7 +140,7 @@ export interface AeEntry {
 }
 
 /** A variable whose deltas went to a neighbour by Plumtree only, since `first` (ms). Checked by a DIGEST offer
- *  once it has not changed here for a period (AeState.changed), or once `first` is AePeer.wait old. */
+ *  once it has not changed here for a period (AeState.changed), or once `first` is AeState.wait old. */
 export interface AeDoubt {
   id: string;
   first: number;
@@ -157,16 +157,14 @@ export interface AePeer {
   sentAt: number;
   /** Variables of the round still to be acknowledged; null until the neighbour's request arrives. */
   pending: string[] | null;
-  /** The open round is a check of `checked` only (not every variable, as a round for a neighbour behind the
-   *  buffer is): it leaves `acked` as it is, and deltas keep flowing meanwhile. */
-  check: boolean;
   /** It was heard speaking Plumtree (a GOSSIP or IHAVE from it): only then is a GOSSIP pushed to it taken to have
    *  arrived (a client without Plumtree drops it, and gets the delta by DELTA). */
   pt: boolean;
+  /** Not null while the open round is a check of these variables only (not of every variable, as a round for a
+   *  neighbour behind the buffer is): it leaves `acked` as it is, and deltas keep flowing meanwhile. */
   checked: string[] | null;
-  /** Variables to check (see AeDoubt), and the ms a changing one waits (AeConfig.verify, backing off). */
+  /** Variables to check (see AeDoubt), or null. */
   doubt: AeDoubt[] | null;
-  wait: number;
 }
 
 export interface AeState {
@@ -189,6 +187,8 @@ export interface AeState {
   /** ms of the last buffered change of each variable (at most one key per variable of the store): a check waits
    *  for quiet, since a digest taken while deltas are in flight differs for nothing. */
   changed: { [id: string]: number };
+  /** ms a changing variable waits for its check (AeConfig.verify, backing off while checks find nothing). */
+  wait: number;
 }
 
 export const TIMER = 'ae.sync';
@@ -200,11 +200,11 @@ export function init(config: Partial<AeConfig> | undefined, incarnation: number,
   const cfg = knobs('anti-entropy', AE_DEFAULTS, AE_RANGES, config);
   // Peer ids come from links: a table without a prototype holds "__proto__" like any other key.
   const peers = dict<AePeer>();
-  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false, calm: false, changed: dict<number>(), adm: adm || admission.init({ reserve: 0, perPeer: MAX_COUNT }, DEFAULT_MAX_VARS) };
+  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false, calm: false, changed: dict<number>(), wait: cfg.verify, adm: adm || admission.init({ reserve: 0, perPeer: MAX_COUNT }, DEFAULT_MAX_VARS) };
 }
 
-function freshPeer(wait: number): AePeer {
-  return { acked: -1, inc: -1, mark: -1, sentAt: 0, pending: null, check: false, checked: null, doubt: null, wait: wait, pt: false };
+function freshPeer(): AePeer {
+  return { acked: -1, inc: -1, mark: -1, sentAt: 0, pending: null, pt: false, checked: null, doubt: null };
 }
 
 /** Forget what is known of `p` (new life, new interest): a round over every variable comes next. */
@@ -212,13 +212,13 @@ function reset(p: AePeer): void {
   p.acked = -1;
   p.mark = -1;
   p.pending = null;
-  p.check = false;
+  p.checked = null;
   p.doubt = null;
 }
 
 export function neighborUp(ae: AeState, peer: PeerId): void {
   if (!hasOwn(ae.peers, peer)) {
-    ae.peers[peer] = freshPeer(ae.cfg.verify);
+    ae.peers[peer] = freshPeer();
     ae.calm = false;
   }
 }
@@ -387,17 +387,17 @@ export function onTimer(ae: AeState, ctx: Ctx, store: Store, id: string): boolea
 function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
   if (p.acked < 0 || p.acked < ae.low) {
     // A check covers only some variables: a round over all of them replaces it.
-    if (p.mark < 0 || p.check) startRound(ae, ctx, store, peer, p);
+    if (p.mark < 0 || p.checked !== null) startRound(ae, ctx, store, peer, p);
     else retry(ae, ctx, store, peer, p);
     return;
   }
-  if (p.mark >= 0 && !p.check) {
+  if (p.mark >= 0 && p.checked === null) {
     // A late delta ack covered the neighbour again: the open round is not needed any more.
     p.mark = -1;
     p.pending = null;
   }
   if (p.acked < ae.seq) sendInterval(ae, ctx, store, peer, p);
-  if (p.check) retry(ae, ctx, store, peer, p);
+  if (p.checked !== null) retry(ae, ctx, store, peer, p);
   else if (p.acked >= ae.seq && p.doubt !== null) startCheck(ae, ctx, store, peer, p);
 }
 
