@@ -45,7 +45,7 @@ import { limits, type Limits } from '../crdt/codec/limits.ts';
 import type { Registry } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import type { Command, Input, NodeEvent, Output, PeerId } from './io.ts';
-import { VERSION, INTEREST, peerIdProblem } from './messages.ts';
+import { VERSION, INTEREST, GOSSIP, IHAVE, peerIdProblem } from './messages.ts';
 import { type Rng, rng, fork } from './rng.ts';
 import type { Membership, MembershipStats } from './membership/membership.ts';
 import type { PlumtreeConfig, PlumtreePart, PlumtreeState } from './plumtree.ts';
@@ -114,6 +114,9 @@ export interface SyncPart {
   arm(node: PollenNode): void;
   /** A delta that inflated a local variable, from `origin` (this node for an update). */
   record(node: PollenNode, id: string, delta: unknown, origin: PeerId): void;
+  /** Plumtree sent `peer` a GOSSIP (`sent` true) or received a GOSSIP or IHAVE from it (false, after Plumtree
+   *  took the body): the messages it names, so anti-entropy need not send their deltas there again. Optional. */
+  carried?(node: PollenNode, peer: PeerId, type: number, body: Item, sent: boolean): void;
 }
 
 /** What every anti-entropy state shows (metrics). */
@@ -260,6 +263,7 @@ export class StepCtx implements Ctx {
     this.count(BYTES_OF[c], bytes.length);
     this.count(MSGS_OF[c], 1);
     this.out.push({ kind: 'send', to: to, bytes: bytes, cls: cls });
+    if (this.intercept && type === GOSSIP && this.node.sync.carried) this.node.sync.carried(this.node, to, type, body, true);
   }
   setTimer(id: string, at: number): void {
     this.out.push({ kind: 'timer', id: id, at: at });
@@ -408,6 +412,7 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
         if (!node.mem.onMessage(node.ms, cm, from, inc, type, item[4])) why = 'type';
       } else if (type >= 20 && type <= 29) {
         if (node.bcast === null || !node.bcast.onMessage(node.pt, node.cp, from, type, item[4])) why = 'type';
+        else if ((type === GOSSIP || type === IHAVE) && node.sync.carried) node.sync.carried(node, from, type, item[4], false);
       } else if (type === INTEREST) {
         if (interest.onMessage(node.hear, node.ca, from, item[4])) node.sync.peer(node, from, 2);
       } else if (!(type >= 30 && type <= 39 && node.sync.onMessage(node, from, inc, type, item[4]))) why = 'type';
