@@ -616,6 +616,10 @@ function deliver(node: PollenNode, ev: NodeEvent): void {
   }
   const e = ae.buf.length > 0 ? ae.buf[ae.buf.length - 1] : null;
   if (e === null || e.id !== id || e.msg !== '' || e.seq !== (own ? seq - 1 : seq)) return;
+  // A type delivered causally stays in every interval: a neighbour that announced or was pushed its message may
+  // still hold it back (runtime/causal-delivery.ts), and an interval with it left out would not be causally closed.
+  const v = get(node.store, id);
+  if (v && v.type.progress) return;
   // The buffered delta is Plumtree's message: its GOSSIPs and IHAVEs now say who holds it. Those that announced it
   // before it arrived hold it already (Plumtree still lists them while it delivers).
   e.msg = ev.msgId;
