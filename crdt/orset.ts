@@ -19,7 +19,7 @@ import {
 } from './causal.ts';
 import { core, full } from './core.ts';
 import { arr, fail, nat } from './check.ts';
-import { elementItem, itemArg, replicaItem } from './guards.ts';
+import { itemOf, replicaOf } from './guards.ts';
 import { hasOwn, keyOf, sortedKeys } from './keys.ts';
 import { cmpItem } from './order.ts';
 import type { Core, Crdt, Item, ReplicaId } from './types.ts';
@@ -283,7 +283,7 @@ export function decodeElems(item: Item, c: Context, seen: { [k: string]: boolean
   const m: Elems = {};
   let prev: string | undefined;
   for (let i = 0; i < items.length; i += 2) {
-    const e = elementItem(items[i], what);
+    const e = itemOf(items[i], what, true);
     if (checkItem !== null) checkItem(e);
     const k = keyOf(e);
     if (prev !== undefined && !(prev < k)) fail(what + ': elements must be in strictly ascending key order, without repeats');
@@ -293,7 +293,7 @@ export function decodeElems(item: Item, c: Context, seen: { [k: string]: boolean
     if (ds.length === 0 || ds.length % 2 !== 0) fail(what + ' dots: expected one or more replica/counter pairs');
     const d: Dot[] = [];
     for (let j = 0; j < ds.length; j += 2) {
-      const dot: Dot = [replicaItem(ds[j], what + ' dots'), nat(ds[j + 1], what + ' dots', true)];
+      const dot: Dot = [replicaOf(ds[j], what + ' dots', true), nat(ds[j + 1], what + ' dots', true)];
       if (dot[1] < 1) fail(what + ' dots: dot counters start at 1');
       if (d.length > 0 && cmpDot(d[d.length - 1], dot) >= 0) fail(what + ' dots: dots must be strictly ascending');
       if (!contains(c, dot)) fail(what + ' dots: dot (' + dot[0] + ', ' + dot[1] + ') is not in the causal context');
@@ -327,49 +327,64 @@ export function has(s: ORSetState, item: Item): boolean {
   return hasOwn(s.m, keyOf(item));
 }
 
-/** The core mutators, shared by the board's table and the full one (add, remove and clear above call them). */
+/**
+ * The core mutators, shared by the board's table and the full one (add, remove and clear above call them). Each
+ * hands its work to op (7: the add delta, 8: the context of the observed dots), so the board pays for three
+ * small functions and not for helpers of their own.
+ */
 const MUTATORS = {
-  add: (s: ORSetState, r: ReplicaId, args: any[]): ORSetState => addElem(s.m, s.c, r, itemArg(args[0], 'orset add')),
-  remove: (s: ORSetState, _r: ReplicaId, args: any[]): ORSetState => {
-    const k = keyOf(itemArg(args[0], 'orset remove'));
-    return { m: {}, c: contextOf(hasOwn(s.m, k) ? s.m[k].d : []) };
-  },
-  clear: (s: ORSetState): ORSetState => {
-    const all: Dot[] = [];
-    const ks = Object.keys(s.m);
-    for (let i = 0; i < ks.length; i++) for (let k = 0; k < s.m[ks[i]].d.length; k++) all.push(s.m[ks[i]].d[k]);
-    return { m: {}, c: contextOf(all) };
-  },
+  add: (s: ORSetState, r: ReplicaId, args: any[]): ORSetState => op(7, s, [r, itemOf(args[0], 'orset add')]),
+  remove: (s: ORSetState, _r: ReplicaId, args: any[]): ORSetState => op(8, s, keyOf(itemOf(args[0], 'orset remove'))),
+  clear: (s: ORSetState): ORSetState => op(8, s, null),
 };
 
 /**
- * Every core operation of the OR-Set in one function (crdt/core.ts says why). Its joinInto and leq walk the
- * state, which on a board of a few dozen elements costs less than an index would; the full table below keeps
- * the index and the bounded-by-the-delta versions for Node.
+ * Every core operation of the OR-Set in one function (crdt/core.ts says why), plus the mutators' work (7 and
+ * 8). Its joinInto and leq walk the state, which on a board of a few dozen elements costs less than an index
+ * would; the full table below keeps the index and the bounded-by-the-delta versions for Node.
  */
 function op(k: number, a: any, b: any): any {
   switch (k) {
     case 0:
       return { m: {}, c: { vv: {}, cloud: {} } };
     case 1: {
-      // joinInto: per key, a's dots against the delta's context and the delta's against a's; then, the delta
-      // possibly removing dots elsewhere, the rest of a against the delta's context.
+      // joinInto: every key of the delta and then every other key of a, each as the DotSet join of a's dots
+      // (under a's context) with the delta's (under its context): a dot stays if both hold it or the other side
+      // has not seen it. Keys of a outside the delta meet the delta's removals only.
       const s = a as ORSetState;
       const d = b as ORSetState;
-      const ks = Object.keys(d.m);
+      const nd = Object.keys(d.m).length;
+      const ks = Object.keys(d.m).concat(Object.keys(s.m));
       for (let i = 0; i < ks.length; i++) {
-        const x = hasOwn(s.m, ks[i]) ? s.m[ks[i]] : null;
-        const ds = mergeDots(x === null ? [] : x.d, s.c, d.m[ks[i]].d, d.c);
-        if (ds.length === 0) delete s.m[ks[i]];
-        else if (x === null || ds !== x.d) s.m[ks[i]] = { e: x === null ? d.m[ks[i]].e : x.e, d: ds };
-      }
-      const rest = Object.keys(s.m);
-      for (let i = 0; i < rest.length; i++) {
-        if (hasOwn(d.m, rest[i])) continue;
-        const x = s.m[rest[i]];
-        const ds = mergeDots(x.d, s.c, [], d.c);
-        if (ds.length === 0) delete s.m[rest[i]];
-        else if (ds !== x.d) s.m[rest[i]] = { e: x.e, d: ds };
+        const key = ks[i];
+        const inD = hasOwn(d.m, key);
+        if (i >= nd && inD) continue;
+        const el = hasOwn(s.m, key) ? s.m[key] : null;
+        const x: Dot[] = el === null ? [] : el.d;
+        const y: Dot[] = inD ? d.m[key].d : [];
+        const out: Dot[] = [];
+        let same = true;
+        let p = 0;
+        let q = 0;
+        while (p < x.length || q < y.length) {
+          const c = p >= x.length ? 1 : q >= y.length ? -1 : cmpDot(x[p], y[q]);
+          if (c === 0) {
+            out.push(x[p++]);
+            q++;
+          } else if (c < 0) {
+            if (contains(d.c, x[p])) same = false;
+            else out.push(x[p]);
+            p++;
+          } else {
+            if (!contains(s.c, y[q])) {
+              out.push(y[q]);
+              same = false;
+            }
+            q++;
+          }
+        }
+        if (out.length === 0) delete s.m[key];
+        else if (!same) s.m[key] = { e: el === null ? d.m[key].e : el.e, d: out };
       }
       joinContextInto(s.c, d.c);
       return s;
@@ -441,41 +456,27 @@ function op(k: number, a: any, b: any): any {
       }
       return [out, encodeContext(a.c)];
     }
-    default: {
+    case 6: {
       const top = arr(a, 'orset', 2);
       const c = decodeContext(top[1], 'orset context');
       return { m: decodeElems(top[0], c, {}, 'orset elements', null), c: c };
     }
-  }
-}
-
-/**
- * The DotSet join of one element's dots: x under context cx (the state's) with y under cy (the delta's); x
- * itself when nothing changes, so a caller can tell.
- */
-function mergeDots(x: Dot[], cx: Context, y: Dot[], cy: Context): Dot[] {
-  const out: Dot[] = [];
-  let same = true;
-  let i = 0;
-  let j = 0;
-  while (i < x.length || j < y.length) {
-    const c = i >= x.length ? 1 : j >= y.length ? -1 : cmpDot(x[i], y[j]);
-    if (c === 0) {
-      out.push(x[i++]);
-      j++;
-    } else if (c < 0) {
-      if (contains(cy, x[i])) same = false;
-      else out.push(x[i]);
-      i++;
-    } else {
-      if (!contains(cx, y[j])) {
-        out.push(y[j]);
-        same = false;
-      }
-      j++;
+    case 7: {
+      // the add delta of replica b[0] adding item b[1]: one fresh dot, and the context of it and the replaced dots
+      const key = keyOf(b[1]);
+      const dot = nextDot(a.c, b[0]);
+      const m: Elems = {};
+      m[key] = { e: b[1], d: [dot] };
+      return { m: m, c: contextOf((hasOwn(a.m, key) ? a.m[key].d : []).concat([dot])) };
+    }
+    default: {
+      // a remove delta: the context of the dots observed under key b, or under every key (clear) when b is null
+      const all: Dot[] = [];
+      const ks = b === null ? Object.keys(a.m) : hasOwn(a.m, b) ? [b] : [];
+      for (let i = 0; i < ks.length; i++) for (let j = 0; j < a.m[ks[i]].d.length; j++) all.push(a.m[ks[i]].d[j]);
+      return { m: {}, c: contextOf(all) };
     }
   }
-  return same ? x : out;
 }
 
 /** What a board registers: the core operations (see op). */
