@@ -74,8 +74,11 @@ export function nextDot(c: Context, r: ReplicaId): Dot {
 }
 
 export function contains(c: Context, d: Dotted): boolean {
-  const r = d[0];
-  const n = d[1];
+  return hasDot(c, d[0], d[1]);
+}
+
+/** Has the context seen replica r's counter n? (contains, for a replica and counter given apart) */
+export function hasDot(c: Context, r: string, n: number): boolean {
   if (hasOwn(c.vv, r) && n <= c.vv[r]) return true;
   if (!hasOwn(c.cloud, r)) return false;
   const cl = c.cloud[r];
@@ -124,7 +127,7 @@ export function leqContext(a: Context, b: Context): boolean {
   for (let i = 0; i < ca.length; i++) {
     const r = ca[i];
     const cl = a.cloud[r];
-    for (let k = 0; k < cl.length; k++) if (!contains(b, [r, cl[k]])) return false;
+    for (let k = 0; k < cl.length; k++) if (!hasDot(b, r, cl[k])) return false;
   }
   return true;
 }
@@ -243,13 +246,6 @@ export function removals(c: Context, held: Dotted[]): Removals {
   return out;
 }
 
-/** Is replica r's counter n in the context? (contains, for a replica and counter given apart) */
-function has(c: Context, r: string, n: number): boolean {
-  if (n <= vvOf(c, r)) return true;
-  if (!hasOwn(c.cloud, r)) return false;
-  return search(c.cloud[r], n) >= 0;
-}
-
 /** Index of n in an ascending list, or -1. */
 function search(xs: number[], n: number): number {
   let lo = 0;
@@ -285,7 +281,7 @@ export function sharedBeyond(a: Context, b: Context, points: Dotted[]): boolean 
   const inside: { [r: string]: number } = {};
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
-    if (has(a, p[0], p[1]) && has(b, p[0], p[1])) inside[p[0]] = (hasOwn(inside, p[0]) ? inside[p[0]] : 0) + 1;
+    if (hasDot(a, p[0], p[1]) && hasDot(b, p[0], p[1])) inside[p[0]] = (hasOwn(inside, p[0]) ? inside[p[0]] : 0) + 1;
   }
   const rs = Object.keys(a.vv);
   const cs = Object.keys(a.cloud);
@@ -325,7 +321,7 @@ export function sharedDots(a: Context, b: Context, points: Dotted[], limit: numb
     for (let n = 1; n <= both; n++) if (!hasOwn(skip, dotKey(r, n))) out.push([r, n]);
     if (hasOwn(a.cloud, r)) {
       const cl = a.cloud[r];
-      for (let k = 0; k < cl.length; k++) if (has(b, r, cl[k]) && !hasOwn(skip, dotKey(r, cl[k]))) out.push([r, cl[k]]);
+      for (let k = 0; k < cl.length; k++) if (hasDot(b, r, cl[k]) && !hasOwn(skip, dotKey(r, cl[k]))) out.push([r, cl[k]]);
     }
     if (hasOwn(b.cloud, r)) {
       const cl = b.cloud[r];
