@@ -539,16 +539,13 @@ export function decodeContext(item: Item, what: string): Context {
   const cloudItems = arr(pair[1], what + ' cloud');
   if (cloudItems.length % 2 !== 0) fail(what + ' cloud: expected replica/counter pairs');
   const cloud: { [r: string]: number[] } = {};
-  let last: Dot | null = null;
   for (let i = 0; i < cloudItems.length; i += 2) {
-    const d: Dot = [replicaOf(cloudItems[i], what + ' cloud', true), nat(cloudItems[i + 1], what + ' cloud', true)];
-    if (last !== null && cmpDot(last, d) >= 0) fail(what + ' cloud: dots must be strictly ascending');
-    last = d;
-    if (d[1] <= (hasOwn(vv, d[0]) ? vv[d[0]] : 0) + 1) {
-      fail(what + ' cloud: dot (' + d[0] + ', ' + d[1] + ') belongs in the vector (context not compacted)');
-    }
-    if (!hasOwn(cloud, d[0])) cloud[d[0]] = [];
-    cloud[d[0]].push(d[1]);
+    const r = replicaOf(cloudItems[i], what + ' cloud', true);
+    const n = nat(cloudItems[i + 1], what + ' cloud', true);
+    if (i > 0 && !((cloudItems[i - 2] as string) < r || (cloudItems[i - 2] === r && (cloudItems[i - 1] as number) < n))) fail(what + ' cloud: dots must be strictly ascending');
+    if (n <= (hasOwn(vv, r) ? vv[r] : 0) + 1) fail(what + ' cloud: dot (' + r + ', ' + n + ') belongs in the vector (not compacted)');
+    if (!hasOwn(cloud, r)) cloud[r] = [];
+    cloud[r].push(n);
   }
   return { vv: vv, cloud: cloud };
 }

@@ -57,11 +57,13 @@ export interface Registry {
   /** Parameterised types already built, by canonical spec (at most MAX_CACHED). */
   cache: { [spec: string]: AnyCrdt };
   cached: number;
+  /** The parser of a factory's arguments, set by registerFactory (a registry without factories never needs it). */
+  nest: ((r: Registry, p: Cursor, depth: number, name: string) => Parsed) | null;
 }
 
 /** An empty registry. */
 export function registry(): Registry {
-  return { base: Object.create(null), arity: Object.create(null), make: Object.create(null), cache: Object.create(null), cached: 0 };
+  return { base: Object.create(null), arity: Object.create(null), make: Object.create(null), cache: Object.create(null), cached: 0, nest: null };
 }
 
 /** Register a base type under its own name (`t.name`); returns the registry, so calls chain. */
@@ -74,17 +76,18 @@ export function register(r: Registry, t: AnyCrdt): Registry {
 export function registerFactory(r: Registry, name: string, arity: number, make: Make): Registry {
   r.arity[name] = arity;
   r.make[name] = make;
+  r.nest = nested;
   return r;
 }
 
 /** A parsed spec: its canonical form and the type it names. */
-interface Parsed {
+export interface Parsed {
   s: string;
   t: AnyCrdt;
 }
 
 /** Parser position, passed along instead of closed over (a closure per call costs memory on a board). */
-interface Cursor {
+export interface Cursor {
   s: string;
   i: number;
 }
@@ -95,9 +98,9 @@ function bad(spec: string, why: string): never {
 
 /**
  * Recursive descent over `name | name "(" spec ("," spec)* ")"`, spaces allowed between tokens: the canonical
- * spec and the type, built as it goes (one function: a board pays per function object). Called with the spec
- * string and depth -1 at the top, where it checks the length and that nothing follows; nested calls pass the
- * cursor.
+ * spec and the type, built as it goes. Called with the spec string and depth -1 at the top, where it checks the
+ * length and that nothing follows; nested calls pass the cursor. A factory's arguments are parsed by `nested`,
+ * which registerFactory installs: a board's registry has no factories, so its bundle never holds that part.
  */
 function parse(r: Registry, at: Cursor | string, depth: number): Parsed {
   let p = at as Cursor;
@@ -125,6 +128,12 @@ function parse(r: Registry, at: Cursor | string, depth: number): Parsed {
     if (!hasOwn(r.base, name)) bad(spec, 'unknown type "' + name + '" (known: ' + Object.keys(r.base).concat(Object.keys(r.arity)).sort().join(', ') + ')');
     return { s: name, t: r.base[name] };
   }
+  return (r.nest as NonNullable<Registry['nest']>)(r, p, depth, name);
+}
+
+/** The rest of a factory's spec after its name: "(" spec ("," spec)* ")", the type built or taken from the cache. */
+function nested(r: Registry, p: Cursor, depth: number, name: string): Parsed {
+  const spec = p.s;
   const arity = r.arity[name];
   if (depth >= MAX_SPEC_DEPTH) bad(spec, 'nested deeper than ' + MAX_SPEC_DEPTH);
   if (spec.charAt(p.i) !== '(') bad(spec, name + ' needs ' + arity + ' type argument(s) in parentheses');
