@@ -69,7 +69,7 @@ export function nextDot(c: Context, r: ReplicaId): Dot {
   const n = (hasOwn(c.cloud, r) ? c.cloud[r][c.cloud[r].length - 1] : hasOwn(c.vv, r) ? c.vv[r] : 0) + 1;
   // A peer may have claimed r's counters up to the bound (decode allows it); r then cannot make a new dot, and
   // says so, rather than minting one that every decoder refuses.
-  if (n > MAX_COUNT) throw new MutatorError('overflow', 'new dot: replica ' + r + ' has used every counter up to 2^48; use a new replica id');
+  if (n > MAX_COUNT) throw new MutatorError('overflow', 'new dot: ' + r + ' used every counter to 2^48; use a new replica id');
   return [r, n];
 }
 

@@ -24,7 +24,7 @@ export function isReplicaId(x: unknown): x is ReplicaId {
  */
 export function replicaOf(x: unknown, what: string, wire?: boolean): ReplicaId {
   if (typeof x !== 'string' || x.length === 0 || x === '__proto__') {
-    const m = what + ': replica id must be a non-empty string other than "__proto__"';
+    const m = what + ': bad replica id';
     if (wire) fail(m);
     throw new MutatorError('args', m + ', got ' + String(x));
   }
@@ -58,7 +58,7 @@ export function itemOf(x: unknown, what: string, wire?: boolean): Item {
   if (x !== null && t !== 'string' && t !== 'number' && t !== 'boolean' && !(x instanceof Uint8Array)) {
     if (t !== 'object') {
       if (wire) fail(what + ': not a wire item');
-      throw new MutatorError('args', what + ': the element must be plain data (number, string, boolean, null, bytes, array or map), got ' + t);
+      throw new MutatorError('args', what + ': not plain data (a wire item): ' + t);
     }
     if (Array.isArray(x)) {
       for (let i = 0; i < x.length; i++) itemOf(x[i], what, wire);

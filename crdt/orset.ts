@@ -341,7 +341,7 @@ export function decodeElems(item: Item, c: Context, seen: { [k: string]: boolean
     const e = itemOf(items[i], what, true);
     if (checkItem !== null) checkItem(e);
     const k = keyOf(e);
-    if (prev !== undefined && !(prev < k)) fail(what + ': elements must be in strictly ascending key order, without repeats');
+    if (prev !== undefined && !(prev < k)) fail(what + ': keys must be strictly ascending');
     prev = k;
     const ds = arr(items[i + 1], w) as Dots;
     if (ds.length === 0 || ds.length % 2 !== 0) fail(w + ': expected one or more replica/counter pairs');
