@@ -116,7 +116,7 @@ export function contextOf(dots: Dotted[]): Context {
     per[rs[i]] = uniq;
   }
   // as a cloud of ascending lists, joined into an empty context: that moves what is contiguous into the vector
-  return joinContextInto(emptyContext(), { vv: {}, cloud: per });
+  return joinContextInto({ vv: {}, cloud: {} }, { vv: {}, cloud: per });
 }
 
 /** Is every dot of a also in b? Relies on b being compacted: b never holds vv[r] + 1 in its cloud. */

@@ -401,29 +401,36 @@ function op(k: number, a: any, b: any): any {
     case 0:
       return { m: {}, c: { vv: {}, cloud: {} } };
     case 1: {
-      // joinInto: every key of the delta and then every other key of a (which meets the delta's removals only)
+      // joinInto: each key of the delta as the DotSet join of both sides' dots, and every other key of a against
+      // the delta's removals. a's keys are walked with for…in, which lists no keys (Object.keys would make a
+      // list as long as the state at every join); keys to drop are deleted after the walk.
       const s = a as ORSetState;
       const d = b as ORSetState;
-      const nd = Object.keys(d.m).length;
-      const ks = Object.keys(d.m).concat(Object.keys(s.m));
+      const gone: string[] = [];
+      for (const key in s.m) {
+        if (hasOwn(d.m, key)) continue;
+        const x = s.m[key].d;
+        const ds = mergeDots(x, s.c, [], d.c);
+        if (ds.length === 0) gone.push(key);
+        else if (ds !== x) s.m[key] = { e: s.m[key].e, d: ds };
+      }
+      for (let i = 0; i < gone.length; i++) delete s.m[gone[i]];
+      const ks = Object.keys(d.m);
       for (let i = 0; i < ks.length; i++) {
-        const key = ks[i];
-        const inD = hasOwn(d.m, key);
-        if (i >= nd && inD) continue;
-        const el = hasOwn(s.m, key) ? s.m[key] : null;
+        const el = hasOwn(s.m, ks[i]) ? s.m[ks[i]] : null;
         const x = el === null ? [] : el.d;
-        const ds = mergeDots(x, s.c, inD ? d.m[key].d : [], d.c);
-        if (ds.length === 0) delete s.m[key];
-        else if (ds !== x) s.m[key] = { e: el === null ? d.m[key].e : el.e, d: ds };
+        const ds = mergeDots(x, s.c, d.m[ks[i]].d, d.c);
+        if (ds.length === 0) delete s.m[ks[i]];
+        else if (ds !== x) s.m[ks[i]] = { e: el === null ? d.m[ks[i]].e : el.e, d: ds };
       }
       joinContextInto(s.c, d.c);
       return s;
     }
     case 2: {
-      // leq: a's context within b's, and every dot b holds that a has seen still held by a under that key.
+      // leq: a's context within b's, and every dot b holds that a has seen still held by a under that key (b is
+      // often the whole state: walked with for…in, which lists no keys).
       if (!leqContext(a.c, b.c)) return false;
-      const ks = Object.keys(b.m);
-      for (let i = 0; i < ks.length; i++) if (!holdsSeen(hasOwn(a.m, ks[i]) ? a.m[ks[i]].d : [], a.c, b.m[ks[i]].d)) return false;
+      for (const key in b.m) if (!holdsSeen(hasOwn(a.m, key) ? a.m[key].d : [], a.c, b.m[key].d)) return false;
       return true;
     }
     case 3: {
