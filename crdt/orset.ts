@@ -329,13 +329,15 @@ export function encodeElems(m: Elems): Item[] {
 /**
  * Decode element pairs in strictly ascending key order; `checkItem` may reject items (e.g. a malformed edge).
  * Each element keeps its wire dot list once checked: non-empty, strictly ascending, every dot in the context and
- * made for one entry only (`seen`).
+ * made for one entry only (`seen`); equal replica ids in it are made one string.
  */
 export function decodeElems(item: Item, c: Context, seen: { [k: string]: boolean }, what: string, checkItem: ((x: Item) => void) | null): Elems {
   const items = arr(item, what);
   if (items.length % 2 !== 0) fail(what + ': expected element/dots pairs');
   const m: Elems = {};
   const w = what + ' dots';
+  // one string per replica id, shared by every dot of it (a board pays a variable or more per string)
+  const names: { [r: string]: string } = {};
   let prev: string | undefined;
   for (let i = 0; i < items.length; i += 2) {
     const e = itemOf(items[i], what, true);
@@ -353,6 +355,8 @@ export function decodeElems(item: Item, c: Context, seen: { [k: string]: boolean
       if (!hasDot(c, r, n)) fail(w + ': dot (' + r + ', ' + n + ') is not in the causal context');
       if (hasOwn(seen, n + ':' + r)) fail(w + ': dot (' + r + ', ' + n + ') appears twice');
       seen[n + ':' + r] = true;
+      if (hasOwn(names, r)) ds[j] = names[r];
+      else names[r] = r;
     }
     m[k] = { e: e, d: ds };
   }
