@@ -412,7 +412,7 @@ function op(k: number, a: any, b: any): any {
       const d = b as ORSetState;
       const gone: string[] = [];
       for (const key in s.m) {
-        if (hasOwn(d.m, key)) continue;
+        if (hasOwn(d.m, key) || !hasOwn(s.m, key)) continue; // own keys only, whatever a prototype holds
         const x = s.m[key].d;
         const ds = mergeDots(x, s.c, [], d.c);
         if (ds.length === 0) gone.push(key);
@@ -434,7 +434,7 @@ function op(k: number, a: any, b: any): any {
       // leq: a's context within b's, and every dot b holds that a has seen still held by a under that key (b is
       // often the whole state: walked with for…in, which lists no keys).
       if (!leqContext(a.c, b.c)) return false;
-      for (const key in b.m) if (!holdsSeen(hasOwn(a.m, key) ? a.m[key].d : [], a.c, b.m[key].d)) return false;
+      for (const key in b.m) if (hasOwn(b.m, key) && !holdsSeen(hasOwn(a.m, key) ? a.m[key].d : [], a.c, b.m[key].d)) return false;
       return true;
     }
     case 3: {
