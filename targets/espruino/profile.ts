@@ -23,7 +23,7 @@ declare const NRF: EspNRF | undefined;
 
 /**
  * `ble`: the BLE link (targets/espruino/ble.ts's bleLink) for a profile whose boards have the radio; a profile
- * that leaves it out does not carry its code (about 4.7 KB minified and 100 variables at load, with blefrag.ts).
+ * that leaves it out does not carry its code (about 4.8 KB minified and 143 variables at load, with blefrag.ts; README, "Run it on a board").
  */
 export function publish(parts: () => Parts, profile: string, ble?: (b: Board, nrf: EspNRF) => unknown): void {
   const api: { [k: string]: unknown } = {};
