@@ -21,8 +21,8 @@
  *
  * Sizes: a notification carries 20 bytes (the ATT payload at the default MTU of 23; Espruino does not tell
  * JavaScript the negotiated MTU, and 20 always fits); a write from the central may carry up to MTU - 3 (RX takes
- * up to 244). Fragments are cut one at a time just before each notification (blefrag's fragmentAt), one every
- * BLE_PACE ms, so a frame of 1 KB never sits in memory as 52 fragments at once.
+ * up to 244). Fragments are cut one at a time just before each notification (blefrag's fragmentAt), up to BLE_BURST
+ * every BLE_PACE ms (fewer when the stack refuses one), so a frame of 1 KB never sits in memory as 52 fragments.
  *
  * Bounds: frames reassembled up to BOARD_KNOBS.linkFrame + 1 bytes (larger ones are skipped unread, counted by
  * the Reassembler); the send queue holds BLE_QUEUE frames of BLE_QUEUE_BYTES in all, and a frame sent when it
@@ -55,6 +55,8 @@ const BLE_PACE = 15;
  *  (an ack, a delta per variable), while two frames of the largest size already hold 2 KB on a Puck.js. */
 const BLE_QUEUE = 16;
 const BLE_QUEUE_BYTES = 2 * BOARD_KNOBS.linkFrame;
+/** Notifications handed to the stack per pump at most (it throws when its queue is full, and the rest waits). */
+const BLE_BURST = 6;
 /** Tries of one notification the stack refuses before its frame is abandoned. */
 const BLE_RETRIES = 20;
 
@@ -85,16 +87,19 @@ export function bleLink(board: Board, nrf: EspNRF): BoardBleLink {
   }
   function pump(): void {
     timer = undefined;
-    if (!sending) {
-      sending = queue.shift() || null;
-      if (!sending) return;
-      queued -= sending.length;
-      id = frag.next();
-      index = 0;
-      tries = 0;
-    }
-    const f = fragmentAt(sending, MIN_PAYLOAD, id, index);
-    if (f) {
+    // Up to BLE_BURST notifications at a time: the stack queues several per connection interval, and an
+    // interpreter busy merging what the central writes may run this timer far less often than every BLE_PACE ms.
+    for (let n = 0; n < BLE_BURST; n++) {
+      if (!sending) {
+        sending = queue.shift() || null;
+        if (!sending) break;
+        queued -= sending.length;
+        id = frag.next();
+        index = 0;
+        tries = 0;
+      }
+      const f = fragmentAt(sending, MIN_PAYLOAD, id, index);
+      if (!f) { sending = null; continue; }
       const u: any = {};
       u[SVC] = {};
       u[SVC][TX] = { value: f.buffer, notify: true };
@@ -103,10 +108,10 @@ export function bleLink(board: Board, nrf: EspNRF): BoardBleLink {
         index++;
         tries = 0;
       } catch (e) {
+        // The stack's buffers are full: try this fragment again at the next pump.
         if (++tries > BLE_RETRIES) { link.dropped++; sending = null; }
+        break;
       }
-    } else {
-      sending = null;
     }
     if (sending || queue.length > 0) timer = setTimeout(pump, BLE_PACE);
   }

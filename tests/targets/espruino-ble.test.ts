@@ -57,6 +57,7 @@ function boardScript(tty: string): string {
     '    if (l[0] === "C") { NRF.up = true; NRF.h.connect("aa:bb:cc:dd:ee:ff random"); }',
     '    else if (l[0] === "D") { NRF.up = false; NRF.h.disconnect(19); Serial1.write("d\\n"); }',
     '    else if (l[0] === "W") NRF.svc[SVC][RXC].onWrite({ data: E.toArrayBuffer(atob(l.slice(1))) });',
+    '    else if (l[0] === "U") { p.update("hits", "inc", [1]); p.update("seen", "add", ["after-" + l.slice(1)]); }',
     '  }',
     '});',
     'var p = Pollen.start({ id: "puck1", contacts: ["pi"], vars: { hits: "pncounter", seen: "orset", mode: "lww" }, serial: false, ble: true, core: { membershipConfig: ' + SLOW + ' } });',
@@ -181,6 +182,8 @@ if (dir) {
     gw.declare('seen', 'orset');
     gw.declare('mode', 'lww');
     const g = gw;
+    const linkErrors: string[] = [];
+    link.on('error', (e) => linkErrors.push(e.message));
 
     const lines: string[] = [];
     let result: RunResult | undefined;
@@ -193,7 +196,7 @@ if (dir) {
     });
     void run.then((r) => { result = r; });
     const said = () => '\nboard said:\n' + lines.join('\n') + (result ? '\n' + result.raw.slice(-1500) : '') +
-      '\ngateway: ' + JSON.stringify(g.metrics()) + ' hits ' + g.query('hits') + ' seen ' + JSON.stringify(g.query('seen')) + ' notes ' + board.notes.length + ' writes ' + board.writes.length + '\nPi link: ' + JSON.stringify(link.connections());
+      '\ngateway: ' + JSON.stringify(g.metrics()) + ' hits ' + g.query('hits') + ' seen ' + JSON.stringify(g.query('seen')) + ' notes ' + board.notes.length + ' writes ' + board.writes.length + '\nPi link: ' + JSON.stringify(link.connections()) + '\nPi link errors: ' + linkErrors.join('; ');
     const wait = (what: string, f: () => boolean) => until(() => f() || result !== undefined, what, 120000, 50)
       .then(() => { if (!f()) throw new Error(what + ' never happened' + said()); }, (e: Error) => { throw new Error(e.message + said()); });
 
@@ -232,6 +235,11 @@ if (dir) {
     noble.announce();
     await wait('the board to have its gateway back', () => lines.filter((l) => l === 'neighbor pi true').length === 2);
     assert.equal(link.connections().map((c) => c.peer), ['puck1']);
+    // Updates on both sides after the new connection travel as before.
+    board.port.write('Ureconnected\n');
+    g.update('seen', 'add', ['gateway-after']);
+    await wait('the gateway to hear the board again', () => g.query('hits') === 4 && (g.query('seen') as string[]).indexOf('after-reconnected') >= 0);
+    await wait('the board to hear the gateway again', () => lastSeen().indexOf('gateway-after') >= 0);
     assert.is(g.metrics()['link.ble.errors'], 0, said());
     stop();
     const done = await run;
