@@ -21,7 +21,7 @@
  * id (they would reuse each other's dots); a tab opened afresh starts a new replica with an empty state and
  * catches up from the cluster. Pass `id` to choose it yourself (e.g. one device, one id).
  */
-import type { Crdt } from '../../crdt/types.ts';
+import type { Core } from '../../crdt/types.ts';
 import { registry, register, type Registry } from '../../crdt/registry.ts';
 import { badId } from '../../transports/mqtttopics.ts';
 import { pageLink } from './mqtt.ts';
@@ -32,10 +32,14 @@ import type { PageKey } from './key.ts';
 export { idbStore } from './idb.ts';
 export { clusterKey, type PageKey } from './key.ts';
 export { registry, register, registerFactory } from '../../crdt/registry.ts';
-export { ORSet } from '../../crdt/orset.ts';
-export { PNCounter } from '../../crdt/pncounter.ts';
+// The types' core tables, as a board registers them (targets/espruino/puck.ts): the same state, wire form and
+// mutators as the full tables a Node node uses, without the faster joins bounded by the delta and the extras
+// only full anti-entropy asks for. A page's states are small, so a join that walks the state costs little, and
+// the OR-Set's core weighs 5 KB less minified. GCounter has one table only. A page may pass full tables too.
+export { ORSetCore as ORSet } from '../../crdt/orset.ts';
+export { PNCounterCore as PNCounter } from '../../crdt/pncounter.ts';
 export { GCounter } from '../../crdt/gcounter.ts';
-export { LWW } from '../../crdt/lww.ts';
+export { LWWCore as LWW } from '../../crdt/lww.ts';
 
 export interface ConnectOptions {
   /** The broker's MQTT-over-WebSockets URL: ws://host:port (wss:// behind TLS). */
@@ -43,7 +47,7 @@ export interface ConnectOptions {
   /** Topic root the gateway serves pages on (default 'pollen/pages', a gateway's default for root 'pollen'). */
   root?: string;
   /** The CRDT types this page uses (e.g. [ORSet, PNCounter]), or a registry for factories (awmap, pair). */
-  types: Crdt<any, any>[] | Registry;
+  types: Core<any, any>[] | Registry;
   /** This replica's id (default: the tab's id from sessionStorage, else a new random 'web-…' id). */
   id?: string;
   /** The gateways to join (default: every node seen present on the root whose id is not a tab's 'web-…'). */
