@@ -5,9 +5,9 @@
  *
  *   hmacSha256(key, data);   // 32 bytes
  */
-const K = new Uint32Array(64);
+const K = /* @__PURE__ */ new Uint32Array(64);
 /** The initial hash, filled with K on first use: a page that never hashes runs none of this. */
-const H0 = new Uint32Array(8);
+const H0 = /* @__PURE__ */ new Uint32Array(8);
 
 function fill(): void {
   // The round constants: the first 32 bits of the fractional parts of the cube roots of the first 64 primes; the
