@@ -2,7 +2,7 @@
  * Per-peer receive budgets (issue 12, "fair links"): a token bucket per peer in frames and in bytes, so that one
  * peer sending at full rate costs this node at most its budget of work and the other peers keep theirs.
  *
- *   const b = new PeerBudgets(RECEIVE_BUDGET);
+ *   const b = new PeerBudgets(budgetKnobs(options.budget, 'mqtt link'));   // or new PeerBudgets(): the defaults
  *   if (!b.admit('evil', 1200, Date.now())) drop();     // MQTT: a frame past the budget is dropped and counted
  *   const wait = b.charge('b', 40, 65536, Date.now());   // TCP: always taken, then the socket rests `wait` ms
  *
@@ -36,7 +36,14 @@ export interface BudgetOptions {
  * the same network gets no more of this node's CPU than that. A burst of 2 s absorbs a catch-up transfer.
  */
 export const RECEIVE_BUDGET = { frames: 1000, bytes: 1 << 20, burst: 2, maxPeers: 1024 };
-const RANGES = { frames: count(1), bytes: bytes(1), burst: whole(1, 3600, 'seconds'), maxPeers: count(1) };
+// Pure calls: a bundle that never checks budget options drops the table.
+const RANGES = { frames: /* @__PURE__ */ count(1), bytes: /* @__PURE__ */ bytes(1), burst: /* @__PURE__ */ whole(1, 3600, 'seconds'), maxPeers: /* @__PURE__ */ count(1) };
+
+/** Budget options checked against their ranges (transports/options.ts): throws, naming `who` and the knob, when
+ *  one is out of range; the defaults for those left out. */
+export function budgetKnobs(o: BudgetOptions | undefined, who: string): Required<BudgetOptions> {
+  return linkKnobs(who + ': budget', RECEIVE_BUDGET, RANGES, o || {});
+}
 
 interface Bucket {
   frames: number;
@@ -58,12 +65,14 @@ export class PeerBudgets {
   /** Frames refused by admit, or charged past the budget. */
   over = 0;
 
-  constructor(o?: BudgetOptions | false, who?: string) {
-    const k = linkKnobs((who ?? 'link') + ': budget', RECEIVE_BUDGET, RANGES, o || {});
-    this.frames = k.frames;
-    this.bytes = k.bytes;
-    this.burst = k.burst;
-    this.maxPeers = k.maxPeers;
+  /** `o`'s knobs as they are, RECEIVE_BUDGET's for those it leaves out: check options from a caller with
+   *  budgetKnobs first (the links do), so that a page that takes the defaults carries no checks. */
+  constructor(o?: BudgetOptions) {
+    const k = RECEIVE_BUDGET;
+    this.frames = o && o.frames !== undefined ? o.frames : k.frames;
+    this.bytes = o && o.bytes !== undefined ? o.bytes : k.bytes;
+    this.burst = o && o.burst !== undefined ? o.burst : k.burst;
+    this.maxPeers = o && o.maxPeers !== undefined ? o.maxPeers : k.maxPeers;
   }
 
   private bucket(peer: string, now: number): Bucket {

@@ -43,7 +43,7 @@ import * as api from '../runtime/dataflow/api.ts';
 import * as completion from '../runtime/completion.ts';
 import type { Link, LinkError } from './link.ts';
 import { StoreFileError, MAX_STORE_EPOCH, encodeState, decodeState, type NodeStore } from './filestore.ts';
-import { Saver, checkDurability, type Durability } from './durability.ts';
+import { saver, checkDurability, type Durability, type Saver } from './durability.ts';
 import { setKeys as setAuthKeys, keyIds, type AuthConfig } from '../runtime/auth.ts';
 import { epochFor, keyBytes, nodeCrypto } from './crypto.ts';
 
@@ -147,7 +147,7 @@ export class PollenDriver {
       const mode = o.durability ?? o.saveEvery ?? 'sync';
       const bad = checkDurability(mode);
       if (bad) throw new Error('node ' + o.id + ': ' + bad);
-      this.saver = new Saver(
+      this.saver = saver(
         store,
         mode,
         () => encodeState({ epoch: this.epoch, incarnation: this.incarnation, snapshot: snapshot(this.node) }),

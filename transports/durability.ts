@@ -1,7 +1,7 @@
 /**
  * When a node's state is written to its store, and when an update counts as acknowledged (durable).
  *
- *   const p = new Saver(store, 'sync', () => encodeState(...), onError);
+ *   const p = saver(store, 'sync', () => encodeState(...), onError);
  *   p.changed();                 // the state changed (a local update, a remote delta, a declaration)
  *   await p.durable();           // everything changed so far is in the store
  *
@@ -18,7 +18,7 @@
  * A failed save (StoreFileError: 'full', 'io') rejects the promises of the changes it covered; the next change
  * tries again. Changes from peers are saved the same way but acknowledged to no one.
  */
-import { StoreFileError, type NodeStore } from './filestore.ts';
+import { StoreFileError, type NodeStore } from './savedstate.ts';
 
 export type Durability = 'sync' | number;
 
@@ -35,107 +35,109 @@ interface Waiter {
   reject: (e: Error) => void;
 }
 
-export class Saver {
-  /** Changes so far, and the count covered by the last save that finished. */
-  private seq = 0;
-  private saved = 0;
-  private waiters: Waiter[] = [];
-  private running: Promise<unknown> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
-  readonly stats = { saves: 0, saveErrors: 0, lastSaveMs: 0, lastSaveBytes: 0 };
-
-  constructor(
-    private store: NodeStore,
-    private mode: Durability,
-    private encodeNow: () => Uint8Array,
-    private onError: (e: StoreFileError) => void,
-  ) {}
-
+/** Saves a node's state to its store by the durability mode (see the top of this file). */
+export interface Saver {
+  readonly stats: { saves: number; saveErrors: number; lastSaveMs: number; lastSaveBytes: number };
   /** The state changed: make sure a save will cover it. */
-  changed(): void {
-    this.seq++;
-    this.schedule();
-  }
-
+  changed(): void;
   /** Resolves once every change so far is saved; rejects with the StoreFileError of the save that covered it. */
-  durable(): Promise<void> {
-    if (this.saved >= this.seq) return Promise.resolve();
-    const p = new Promise<void>((resolve, reject) => this.waiters.push({ seq: this.seq, resolve, reject }));
-    // After a failed save nothing is scheduled until the next change: a caller waiting now gets a try of its own.
-    this.schedule();
-    // An application that ignores the promise must not take the process down on a rejection it never awaited.
-    p.catch(() => undefined);
-    return p;
-  }
-
+  durable(): Promise<void>;
   /** Save now (at start, at close), behind a save in progress, whatever the mode; rejects when it fails. */
-  async flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    while (this.running) await this.running;
-    const err = await this.run();
-    if (err) throw err;
-  }
-
+  flush(): Promise<void>;
   /** Stop scheduling saves (the node closed); pending waiters are rejected. */
-  stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const ws = this.waiters;
-    this.waiters = [];
-    for (const w of ws) w.reject(new StoreFileError('io', 'the node closed before the update was saved'));
-  }
+  stop(): void;
+}
 
-  private schedule(): void {
-    if (this.stopped || this.running || this.timer) return;
-    const delay = this.mode === 'sync' ? 0 : this.mode;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.run();
-    }, delay);
-  }
+/** A saver of what `encodeNow` gives to `store`; a failed save is passed to `onError` (and rejects its waiters).
+ *  A closure rather than a class, so that a page's minifier shortens its state's names. */
+export function saver(store: NodeStore, mode: Durability, encodeNow: () => Uint8Array, onError: (e: StoreFileError) => void): Saver {
+  /** Changes so far, and the count covered by the last save that finished. */
+  let seq = 0;
+  let saved = 0;
+  let waiters: Waiter[] = [];
+  let running: Promise<unknown> | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const stats = { saves: 0, saveErrors: 0, lastSaveMs: 0, lastSaveBytes: 0 };
 
-  private run(): Promise<StoreFileError | undefined> {
-    const target = this.seq;
-    const go = async (): Promise<StoreFileError | undefined> => {
-      const t0 = performance.now();
-      let bytes: Uint8Array | undefined;
-      try {
-        bytes = this.encodeNow();
-        await this.store.save(bytes);
-        this.stats.saves++;
-        this.stats.lastSaveMs = performance.now() - t0;
-        this.stats.lastSaveBytes = bytes.length;
-        if (target > this.saved) this.saved = target;
-        this.settle(target, undefined);
-        return undefined;
-      } catch (e) {
-        const err = e instanceof StoreFileError ? e : new StoreFileError('io', 'node store: ' + (e as Error).message);
-        this.stats.saveErrors++;
-        this.settle(target, err);
-        this.onError(err);
-        return err;
-      }
-    };
-    const p = go().finally(() => {
-      this.running = undefined;
-      // Changes made while this save ran: the next save covers them all. (After a failure, only a new change
-      // tries again: a state over the bound would otherwise be retried in a loop.)
-      if (this.seq > target) this.schedule();
-    });
-    this.running = p;
-    return p;
-  }
+  const schedule = (): void => {
+    if (stopped || running || timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void run();
+    }, mode === 'sync' ? 0 : mode);
+  };
 
-  private settle(upTo: number, err: StoreFileError | undefined): void {
+  const settle = (upTo: number, err: StoreFileError | undefined): void => {
     const keep: Waiter[] = [];
-    for (const w of this.waiters) {
+    for (const w of waiters) {
       if (w.seq > upTo) keep.push(w);
       else if (err) w.reject(err);
       else w.resolve();
     }
-    this.waiters = keep;
-  }
+    waiters = keep;
+  };
+
+  const run = (): Promise<StoreFileError | undefined> => {
+    const target = seq;
+    const go = async (): Promise<StoreFileError | undefined> => {
+      const t0 = performance.now();
+      try {
+        const bytes = encodeNow();
+        await store.save(bytes);
+        stats.saves++;
+        stats.lastSaveMs = performance.now() - t0;
+        stats.lastSaveBytes = bytes.length;
+        if (target > saved) saved = target;
+        settle(target, undefined);
+        return undefined;
+      } catch (e) {
+        const err = e instanceof StoreFileError ? e : new StoreFileError('io', 'node store: ' + (e as Error).message);
+        stats.saveErrors++;
+        settle(target, err);
+        onError(err);
+        return err;
+      }
+    };
+    const p = go().finally(() => {
+      running = undefined;
+      // Changes made while this save ran: the next save covers them all. (After a failure, only a new change
+      // tries again: a state over the bound would otherwise be retried in a loop.)
+      if (seq > target) schedule();
+    });
+    running = p;
+    return p;
+  };
+
+  return {
+    stats,
+    changed() {
+      seq++;
+      schedule();
+    },
+    durable() {
+      if (saved >= seq) return Promise.resolve();
+      const p = new Promise<void>((resolve, reject) => waiters.push({ seq, resolve, reject }));
+      // After a failed save nothing is scheduled until the next change: a caller waiting now gets a try of its own.
+      schedule();
+      // An application that ignores the promise must not take the process down on a rejection it never awaited.
+      p.catch(() => undefined);
+      return p;
+    },
+    async flush() {
+      clearTimeout(timer);
+      timer = undefined;
+      while (running) await running;
+      const err = await run();
+      if (err) throw err;
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      timer = undefined;
+      const ws = waiters;
+      waiters = [];
+      for (const w of ws) w.reject(new StoreFileError('io', 'the node closed before the update was saved'));
+    },
+  };
 }

@@ -25,7 +25,7 @@ import type { PeerId } from '../runtime/io.ts';
 import { MAX_PEER_ID, peerIdProblem } from '../runtime/messages.ts';
 import { backoff } from '../runtime/backoff.ts';
 import { bytes, count, linkKnobs, queueKnobs } from './options.ts';
-import { PeerBudgets, type BudgetOptions } from './budget.ts';
+import { PeerBudgets, budgetKnobs, type BudgetOptions } from './budget.ts';
 
 /** Traffic and trouble seen by one link since it was made. */
 export interface LinkCounters {
@@ -115,7 +115,7 @@ export const DEFAULT_QUEUE = { frames: 256, bytes: 1 << 20 };
 export const DEFAULT_MAX_PEERS = 1024;
 
 const BASE_DEFAULTS = { maxFrame: DEFAULT_MAX_FRAME, maxPeers: DEFAULT_MAX_PEERS };
-const BASE_RANGES = { maxFrame: bytes(1), maxPeers: count(1) };
+const BASE_RANGES = { maxFrame: /* @__PURE__ */ bytes(1), maxPeers: /* @__PURE__ */ count(1) };
 
 /** The longest peer id, the same bound for every link and layer (runtime/messages.ts). */
 export { MAX_PEER_ID };
@@ -224,12 +224,12 @@ export abstract class BaseLink implements Link {
     this.maxPeers = k.maxPeers;
     this.queueFrames = q.frames;
     this.queueBytes = q.bytes;
-    if (o.budget) this.budget = new PeerBudgets(o.budget, who);
+    if (o.budget) this.budget = new PeerBudgets(budgetKnobs(o.budget, who));
   }
 
   /** For the links strangers can reach: a receive budget unless the options turned it off. */
   protected budgetByDefault(o: LinkOptions): void {
-    if (o.budget !== false && !this.budget) this.budget = new PeerBudgets(o.budget || undefined, this.kind + ' link');
+    if (o.budget !== false && !this.budget) this.budget = new PeerBudgets(budgetKnobs(o.budget || undefined, this.kind + ' link'));
   }
 
   /** Count frames past a budget; reported as one 'budget' error a second at most (a flood must not become a

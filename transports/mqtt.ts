@@ -42,7 +42,7 @@
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { PeerId } from '../runtime/io.ts';
-import { peerIdProblem } from '../runtime/messages.ts';
+import { badId, badRoot, heard, inboxOf, presenceOf, MQTT_DEFAULTS, MQTT_BACKOFF } from './mqtttopics.ts';
 import { BaseLink, BoundedQueue, LinkError, backoffDelay, type LinkOptions } from './link.ts';
 import { type Backoff, backoffKnobs, linkKnobs, ms, whole } from './options.ts';
 
@@ -81,27 +81,18 @@ export interface MqttOptions extends LinkOptions {
   mqtt?: IClientOptions;
 }
 
-/** The defaults of the options above (their reasons are there), and what each may be (transports/options.ts):
- *  MQTT's keepalive is a 16-bit count of seconds, 0 turning PINGs off. */
-export const MQTT_DEFAULTS = { keepalive: 10, connectTimeout: 5000, queueShare: 0.5 };
+/** The defaults of the options above (their reasons are there; transports/mqtttopics.ts, shared with a page's
+ *  link), and what each may be (transports/options.ts): MQTT's keepalive is a 16-bit count of seconds, 0 turning
+ *  PINGs off. */
+export { MQTT_DEFAULTS, MQTT_BACKOFF };
 const MQTT_RANGES = { keepalive: whole(0, 65535, 'seconds'), connectTimeout: ms(1), queueShare: { min: 0.01, max: 1, int: false, kind: 'fraction' } };
-export const MQTT_BACKOFF: Backoff = { min: 200, max: 10000 };
 
-/** A presence payload is "1"; anything longer than this is not ours and is ignored (counted). */
-const MAX_PRESENCE = 64;
 // Plain bytes rather than Buffers, so that this file also runs in a browser on mqtt.js's browser build. mqtt.js's
 // types ask for a Buffer, but it writes any Uint8Array (in Node and in its browser build): hence the casts below.
 const UP = new TextEncoder().encode('1');
 const GONE = new Uint8Array(0);
 
-/** Why `id` cannot be a peer id and a topic level, or undefined when it can: the bound every layer accepts
- *  (runtime/messages.ts), and none of the characters MQTT topics reserve. */
-export function badId(id: string): string | undefined {
-  const bad = peerIdProblem(id);
-  if (bad) return bad;
-  if (/[/+#\u0000]/.test(id)) return 'id "' + id + '" contains one of / + # NUL, which MQTT topics reserve';
-  return undefined;
-}
+export { badId };
 
 export class MqttLink extends BaseLink {
   readonly kind = 'mqtt';
@@ -134,7 +125,7 @@ export class MqttLink extends BaseLink {
     const bad = badId(o.id);
     if (bad) throw new Error('mqtt link: ' + bad);
     const root = o.root ?? 'pollen';
-    if (root === '' || /[+#\u0000]/.test(root) || root.startsWith('/') || root.endsWith('/')) {
+    if (badRoot(root)) {
       throw new Error('mqtt link: root "' + root + '" must be a topic prefix without wildcards or a leading/trailing /');
     }
     this.o = o;
@@ -142,8 +133,8 @@ export class MqttLink extends BaseLink {
     this.backoff = backoffKnobs('mqtt link', MQTT_BACKOFF, o.backoff);
     this.url = o.url ?? 'mqtt://127.0.0.1:1883';
     this.root = root;
-    this.inboxPrefix = root + '/inbox/' + o.id + '/';
-    this.presencePrefix = root + '/presence/';
+    this.inboxPrefix = inboxOf(root, o.id);
+    this.presencePrefix = presenceOf(root, '');
     this.offline = new BoundedQueue(this.queueFrames, this.queueBytes);
     // Any client of the broker can publish to our inbox under any sender id: a budget per sender, frames past
     // it dropped before the node sees them (transports/budget.ts).
@@ -275,37 +266,25 @@ export class MqttLink extends BaseLink {
 
   private onMessage(topic: string, payload: Uint8Array): void {
     if (this.closed) return;
-    if (topic.startsWith(this.inboxPrefix)) {
-      const from = topic.slice(this.inboxPrefix.length);
-      const bad = badId(from) ?? (from === this.self ? 'a frame claiming to come from this node itself' : undefined);
-      if (bad) {
-        this.counters.dropped++;
-        this.fail('protocol', 'frame on ' + topic + ' dropped: ' + bad);
-        return;
-      }
-      this.deliver(from, new Uint8Array(payload.buffer, payload.byteOffset, payload.length));
-    } else if (topic.startsWith(this.presencePrefix)) {
-      const peer = topic.slice(this.presencePrefix.length);
-      if (badId(peer)) return; // someone else's topic under our root; not a node
-      if (payload.length > MAX_PRESENCE) {
-        this.fail('protocol', 'presence of ' + peer + ' is ' + payload.length + ' bytes, at most ' + MAX_PRESENCE + '; ignored');
-        return;
-      }
-      if (peer === this.self) {
-        // Our own will, published after our new session started: put our presence back.
-        if (payload.length === 0 && this.client.connected && !this.leaving) this.announce();
-        return;
-      }
-      if (payload.length > 0) this.peerUp(peer);
-      else this.peerDown(peer);
-    }
+    const h = heard(this.root, this.self, topic, payload);
+    if (!h) return; // someone else's topic under our root; not a node
+    if (h.bad) {
+      if (h.dropped) this.counters.dropped++;
+      this.fail('protocol', h.bad);
+    } else if (h.frame !== undefined) {
+      this.deliver(h.frame, new Uint8Array(payload.buffer, payload.byteOffset, payload.length));
+    } else if (h.peer === this.self) {
+      // Our own will, published after our new session started: put our presence back.
+      if (!h.up && this.client.connected && !this.leaving) this.announce();
+    } else if (h.up) this.peerUp(h.peer!);
+    else this.peerDown(h.peer!);
   }
 
   send(to: PeerId, bytes: Uint8Array): boolean {
     if (!this.admit(to, bytes)) return false;
     const bad = badId(to);
     if (bad) return this.drop('unreachable', 'cannot send to "' + to + '": ' + bad);
-    const topic = this.root + '/inbox/' + to + '/' + this.self;
+    const topic = inboxOf(this.root, to) + this.self;
     const frames = this.inflightFrames + this.offline.length;
     const queued = this.inflightBytes + this.offline.bytes;
     if (frames + 1 > this.queueFrames || queued + bytes.length > this.queueBytes) {

@@ -56,7 +56,7 @@ connect({ url: 'ws://127.0.0.1:1234', root: 'basket/pages', types: [ORSet] }).th
   p.update('basket', 'add', ['milk']);
 });`;
 
-async function bundle(external: string[], job?: string, metafile = false): Promise<{ code: Uint8Array; files: { [file: string]: number } }> {
+async function bundle(external: string[], job?: string, metafile = false): Promise<{ code: Uint8Array; files: { [file: string]: number }; imports: { [file: string]: string[] } }> {
   const r = await build({
     metafile,
     ...(job === undefined ? { entryPoints: [ENTRY] } : { stdin: { contents: job, resolveDir: HERE, loader: 'ts', sourcefile: 'page-job.ts' } }),
@@ -72,20 +72,23 @@ async function bundle(external: string[], job?: string, metafile = false): Promi
     legalComments: 'none',
   });
   const files: { [file: string]: number } = {};
+  const imports: { [file: string]: string[] } = {};
   if (r.metafile) {
     const inputs = Object.values(r.metafile.outputs)[0].inputs;
     for (const f of Object.keys(inputs)) files[f] = inputs[f].bytesInOutput;
+    for (const f of Object.keys(r.metafile.inputs)) imports[f] = r.metafile.inputs[f].imports.filter((i) => !i.external).map((i) => i.path);
   }
-  return { code: r.outputFiles[0].contents, files };
+  return { code: r.outputFiles[0].contents, files, imports };
 }
 
 /**
- * Pollen's part of a page's bundle (mqtt.js left out) by source file: minified bytes each file leaves in it, and
- * the part's size. For `npm run browser:cost`, to see what a profile carries.
+ * Pollen's part of a page's bundle (mqtt.js left out) by source file: minified bytes each file leaves in it, what
+ * each file imports (esbuild's metafile, the files read whether or not anything of them is left), and the part's
+ * size. For `npm run browser:cost`, to see what a profile carries and why.
  */
-export async function browserFiles(job: string = PAGE_JOB): Promise<{ files: { [file: string]: number } } & Size> {
+export async function browserFiles(job: string = PAGE_JOB): Promise<{ files: { [file: string]: number }; imports: { [file: string]: string[] } } & Size> {
   const b = await bundle(['mqtt'], job, true);
-  return { files: b.files, ...size(b.code) };
+  return { files: b.files, imports: b.imports, ...size(b.code) };
 }
 
 const size = (b: Uint8Array): Size => ({ bytes: b.length, gzip: gzipSync(b, { level: GZIP_LEVEL }).length });

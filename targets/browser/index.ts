@@ -21,20 +21,25 @@
  * id (they would reuse each other's dots); a tab opened afresh starts a new replica with an empty state and
  * catches up from the cluster. Pass `id` to choose it yourself (e.g. one device, one id).
  */
-import type { Crdt, Item } from '../../crdt/types.ts';
+import type { Core } from '../../crdt/types.ts';
 import { registry, register, type Registry } from '../../crdt/registry.ts';
-import { mqttLink, badId, type MqttLink } from '../../transports/mqtt.ts';
-import { startPage, type PageEvents, type PageNode } from './page.ts';
+import { badId } from '../../transports/mqtttopics.ts';
+import { pageLink } from './mqtt.ts';
+import { startPage, type PageNode } from './page.ts';
 import { idbStore } from './idb.ts';
 import type { PageKey } from './key.ts';
 
 export { idbStore } from './idb.ts';
 export { clusterKey, type PageKey } from './key.ts';
 export { registry, register, registerFactory } from '../../crdt/registry.ts';
-export { ORSet } from '../../crdt/orset.ts';
-export { PNCounter } from '../../crdt/pncounter.ts';
+// The types' core tables, as a board registers them (targets/espruino/puck.ts): the same state, wire form and
+// mutators as the full tables a Node node uses, without the faster joins bounded by the delta and the extras
+// only full anti-entropy asks for. A page's states are small, so a join that walks the state costs little, and
+// the OR-Set's core weighs 5 KB less minified. GCounter has one table only. A page may pass full tables too.
+export { ORSetCore as ORSet } from '../../crdt/orset.ts';
+export { PNCounterCore as PNCounter } from '../../crdt/pncounter.ts';
 export { GCounter } from '../../crdt/gcounter.ts';
-export { LWW } from '../../crdt/lww.ts';
+export { LWWCore as LWW } from '../../crdt/lww.ts';
 
 export interface ConnectOptions {
   /** The broker's MQTT-over-WebSockets URL: ws://host:port (wss:// behind TLS). */
@@ -42,7 +47,7 @@ export interface ConnectOptions {
   /** Topic root the gateway serves pages on (default 'pollen/pages', a gateway's default for root 'pollen'). */
   root?: string;
   /** The CRDT types this page uses (e.g. [ORSet, PNCounter]), or a registry for factories (awmap, pair). */
-  types: Crdt<any, any>[] | Registry;
+  types: Core<any, any>[] | Registry;
   /** This replica's id (default: the tab's id from sessionStorage, else a new random 'web-…' id). */
   id?: string;
   /** The gateways to join (default: every node seen present on the root whose id is not a tab's 'web-…'). */
@@ -69,34 +74,15 @@ export interface ConnectOptions {
   password?: string;
 }
 
-/** A browser replica: the calls a page needs, and its events. */
-export interface PollenPage {
-  readonly id: string;
-  /**
-   * A variable of a type spec ('orset', 'pncounter', …) among the page's types; declaring it again is a no-op. A
-   * bad spec throws; the promise resolves once the declaration is saved.
-   */
-  declare(id: string, type: string): Promise<void>;
-  /**
-   * Apply a mutator ('add', 'remove', 'inc', …): applied and sent at once (or once back online); a refusal throws.
-   * The promise resolves once the update is saved in IndexedDB (see `durability`).
-   */
-  update(id: string, mutator: string, args: Item[]): Promise<void>;
-  /** The variable's value, or undefined when it is not declared. */
-  query(id: string): any;
-  /** Listen to 'changed' (a variable changed, here or remotely), 'neighbor', …; returns an unsubscriber. */
-  on<E extends keyof PageEvents>(type: E, fn: PageEvents[E]): () => void;
+/**
+ * A browser replica: the page node's calls (targets/browser/page.ts's PageNode: declare, update, query, on,
+ * neighbors, metrics, save, close, and the `node` and `link` beneath), and whether the broker is there.
+ * `declare` and `update` throw on a refusal and resolve once the change is saved in IndexedDB (see `durability`);
+ * `query` is undefined for a variable not declared; `on` returns an unsubscriber.
+ */
+export interface PollenPage extends PageNode {
   /** Connected to the broker now. */
   online(): boolean;
-  /** The gateways that accepted this page now. */
-  neighbors(): string[];
-  metrics(): { [name: string]: number };
-  /** Save the state now (it is also saved after each change, see `durability`, and when the page is hidden). */
-  save(): Promise<void>;
-  /** Leave cleanly, save, disconnect. */
-  close(): Promise<void>;
-  /** The underlying node, for what this API leaves out. */
-  readonly node: PageNode;
 }
 
 /** sessionStorage key of the tab's replica id. */
@@ -134,18 +120,10 @@ export async function connect(o: ConnectOptions): Promise<PollenPage> {
     for (const t of o.types) register(types, t);
   } else types = o.types;
   const id = o.id ?? tabId();
-  const link: MqttLink = await mqttLink({
-    id,
-    url: o.url,
-    root: o.root ?? 'pollen/pages',
-    protocolVersion: o.protocolVersion ?? 4,
-    keepalive: o.keepalive,
-    offlineStart: true,
-    mqtt: { username: o.username, password: o.password },
-  });
-  let node: PageNode;
+  const link = pageLink({ id, url: o.url, root: o.root ?? 'pollen/pages', protocolVersion: o.protocolVersion, keepalive: o.keepalive, username: o.username, password: o.password });
+  let page: PageNode;
   try {
-    node = await startPage({
+    page = await startPage({
       id,
       link,
       types,
@@ -163,17 +141,17 @@ export async function connect(o: ConnectOptions): Promise<PollenPage> {
 
   // Without contacts, join every gateway the broker says is present (client-server retries an unanswered join
   // with backoff and rejoins a gateway that went silent; a gateway coming back is joined at once).
+  const gateway = (peer: string): boolean => (o.contacts ? o.contacts.includes(peer) : !peer.startsWith(TAB_PREFIX));
   const offPeer = link.on('peer', (peer, up) => {
-    if (up && !o.contacts && !peer.startsWith(TAB_PREFIX)) node.join([peer]);
-    else if (up && o.contacts && o.contacts.includes(peer)) node.join([peer]);
+    if (up && gateway(peer)) page.join([peer]);
   });
-  const present = link.peers().filter((p) => !p.startsWith(TAB_PREFIX));
-  if (!o.contacts && present.length) node.join(present);
+  const present = link.peers().filter(gateway);
+  if (!o.contacts && present.length) page.join(present);
 
   // A page being hidden may be the last chance to save (the tab closed, the phone locked).
   const onHide = () => {
     // A failed save was counted and reported by the node; there is nobody left to tell here.
-    node.save().catch(() => {});
+    page.save().catch(() => {});
   };
   // The browser says the network is back: try the broker now rather than after the backoff wait.
   const onOnline = () => link.retryNow();
@@ -183,23 +161,15 @@ export async function connect(o: ConnectOptions): Promise<PollenPage> {
   }
 
   return {
-    id,
-    node,
-    declare: (v, type) => node.declare(v, type),
-    update: (v, mutator, args) => node.update(v, mutator, args),
-    query: (v) => node.query(v),
-    on: (type, fn) => node.on(type, fn),
-    online: () => link.connected(),
-    neighbors: () => node.neighbors(),
-    metrics: () => node.metrics(),
-    save: () => node.save(),
+    ...page,
+    online: link.connected,
     async close() {
       offPeer();
       if (typeof removeEventListener === 'function') {
         removeEventListener('pagehide', onHide);
         removeEventListener('online', onOnline);
       }
-      await node.close();
+      await page.close();
     },
   };
 }

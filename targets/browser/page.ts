@@ -11,15 +11,16 @@
  *
  * It does what transports/driver.ts does for a Node node (sends to the link, timers, events, the store, the
  * incarnation and epoch of each life) with what a page needs and nothing more: Node's driver composes every part.
+ * Written as one closure rather than a class, so that the minifier can shorten its state's names.
  */
 import type { Item } from '../../crdt/types.ts';
 import type { Registry } from '../../crdt/registry.ts';
 import { DecodeError } from '../../crdt/errors.ts';
 import { composeNode, step, read, stateOf, neighbors, metrics, snapshot, Client, DeltaSync, type CoreConfig, type PollenNode } from '../../runtime/lean.ts';
-import type { Command, Input, NodeEvent, Output, PeerId } from '../../runtime/io.ts';
+import type { Command, Input, NodeEvent, PeerId } from '../../runtime/io.ts';
 import type { Link } from '../../transports/link.ts';
-import { StoreFileError, MAX_STORE_EPOCH, encodeState, decodeState, type NodeStore } from '../../transports/filestore.ts';
-import { Saver, checkDurability, type Durability } from '../../transports/durability.ts';
+import { StoreFileError, MAX_STORE_EPOCH, encodeState, decodeState, type NodeStore } from '../../transports/savedstate.ts';
+import { saver as newSaver, checkDurability, type Durability, type Saver } from '../../transports/durability.ts';
 import type { PageKey } from './key.ts';
 
 export interface PageNodeOptions {
@@ -41,6 +42,32 @@ export interface PageNodeOptions {
 /** The events a page hears, by type. */
 export type PageEvents = { [T in NodeEvent['type']]: (e: Extract<NodeEvent, { type: T }>) => void };
 
+/** A running page node: the calls of the page API (targets/browser/index.ts), and the node and link beneath. */
+export interface PageNode {
+  readonly id: PeerId;
+  /** The node core, for runtime/node.ts's functions (step, read, membershipStats…). */
+  readonly node: PollenNode;
+  readonly link: Link;
+  /** This life's epoch (runtime/replica.ts). */
+  readonly epoch: number;
+  /** Run an application command (runtime/io.ts Command); a refusal throws. */
+  command(c: Command): void;
+  join(contacts: PeerId[]): void;
+  /** Declare a variable (a no-op when it is); resolves once the declaration is saved. */
+  declare(id: string, type: string): Promise<void>;
+  /** Apply a mutator; a refusal throws, the promise resolves once the update is saved. */
+  update(id: string, mutator: string, args: Item[]): Promise<void>;
+  query(id: string): any;
+  neighbors(): PeerId[];
+  /** The node's metrics, `driver.stepErrors`, the saver's (`driver.saves`, …) and the link's (`link.mqtt.…`). */
+  metrics(): { [name: string]: number };
+  /** Save now; resolves once saved (at once without a store). */
+  save(): Promise<void>;
+  on<E extends keyof PageEvents>(type: E, fn: PageEvents[E]): () => void;
+  /** Leave (DISCONNECT to the gateway), save, stop the timers, close the link. Idempotent. */
+  close(): Promise<void>;
+}
+
 /** 2020-01-01 in ms: incarnations count seconds from here (as transports/driver.ts). */
 const CLOCK_ORIGIN = 1577836800000;
 /** Milliseconds per incarnation second: a life's key epoch is past every earlier life's (transports/crypto.ts). */
@@ -49,174 +76,80 @@ const EPOCH_PER_INCARNATION = 1000;
 const RANDOM_EPOCH_BITS_HIGH = 0x10000;
 
 function randomU32(): number {
-  const r = new Uint32Array(1);
-  crypto.getRandomValues(r);
-  return r[0];
+  return crypto.getRandomValues(new Uint32Array(1))[0];
 }
 
-/** A random epoch in [2^32, 2^48): 16 high bits (not 0) and 32 low ones. */
-function randomEpoch(): number {
-  const hi = 1 + (randomU32() % (RANDOM_EPOCH_BITS_HIGH - 1));
-  return hi * 2 ** 32 + randomU32();
-}
+/**
+ * Start the page's node: load the saved state, take the next incarnation and epoch and save them before the node
+ * runs (as transports/driver.ts's startNode, for the same reasons), attach to the link, join the contacts.
+ */
+export async function startPage(o: PageNodeOptions): Promise<PageNode> {
+  const id = o.id;
+  const link = o.link;
+  const store = o.store;
+  const bytes = store ? await store.load() : undefined;
+  const saved = bytes ? decodeState(bytes, (store!.name ?? 'the store') + ' of page ' + id) : undefined;
+  const incarnation = Math.max(Math.floor((Date.now() - CLOCK_ORIGIN) / 1000), saved ? saved.incarnation + 1 : 0);
+  // With a store, the next of its epochs; without one, a random epoch in [2^32, 2^48): 16 high bits (not 0) and
+  // 32 low ones, never one a store gives out.
+  const epoch = store ? (saved ? saved.epoch : 0) + 1 : (1 + (randomU32() % (RANDOM_EPOCH_BITS_HIGH - 1))) * 2 ** 32 + randomU32();
+  if (epoch > MAX_STORE_EPOCH && store) throw new StoreFileError('epoch', 'page ' + id + ': the store has used all its epochs: pass another db');
 
-export class PageNode {
-  readonly id: PeerId;
-  readonly node: PollenNode;
-  readonly link: Link;
-  readonly epoch: number;
-  private t0 = performance.now();
-  private timers: { [id: string]: ReturnType<typeof setTimeout> } = Object.create(null);
-  private listeners: { [type: string]: ((e: any) => void)[] } = Object.create(null);
-  private offs: (() => void)[] = [];
-  private saver: Saver | undefined;
-  private closed = false;
-  readonly stats = { stepErrors: 0 };
-
-  constructor(o: PageNodeOptions, incarnation: number, epoch: number, restore: Item | undefined) {
-    this.id = o.id;
-    this.link = o.link;
-    this.epoch = epoch;
-    try {
-      const k = o.key;
+  const k = o.key;
+  let node: PollenNode;
+  try {
+    node = composeNode(
       // The key's epoch, as transports/crypto.ts's epochFor: later than any earlier life's, for the replay window.
-      const auth = k ? { keys: k.keys, primitives: k.primitives, epoch: Math.max(Date.now() - CLOCK_ORIGIN, incarnation * EPOCH_PER_INCARNATION) } : undefined;
-      this.node = composeNode(
-        { ...o.config, id: o.id, seed: randomU32() >>> 1, incarnation, epoch, restore, auth },
-        { membership: Client, sync: DeltaSync, plumtree: null, dataflow: null, types: o.types, auth: k ? k.part : null },
-      );
-    } catch (e) {
-      if (restore !== undefined && e instanceof DecodeError) {
-        throw new StoreFileError('damaged', 'page ' + o.id + ': the saved state does not load (' + e.message + '): register the types it holds, or pass another db');
-      }
-      throw e;
-    }
-    if (o.store) {
-      const mode = o.durability ?? 'sync';
-      const bad = checkDurability(mode);
-      if (bad) throw new Error('page ' + o.id + ': ' + bad);
-      this.saver = new Saver(o.store, mode, () => encodeState({ epoch, incarnation, snapshot: snapshot(this.node) }), (e) => {
-        if (!this.closed) console.error('pollen: page ' + this.id + ' could not save its state: ' + e.message);
-      });
-    }
-  }
-
-  /** @internal attach to the link, tell the node who is up, join the contacts. */
-  start(contacts: PeerId[] | undefined): void {
-    const l = this.link;
-    this.offs.push(
-      l.on('frame', (from, bytes) => this.input({ kind: 'frame', from, bytes })),
-      l.on('peer', (peer, up) => this.input({ kind: 'link', peer, up })),
+      { ...o.config, id, seed: randomU32() >>> 1, incarnation, epoch, restore: saved?.snapshot, auth: k ? { keys: k.keys, primitives: k.primitives, epoch: Math.max(Date.now() - CLOCK_ORIGIN, incarnation * EPOCH_PER_INCARNATION) } : undefined },
+      { membership: Client, sync: DeltaSync, plumtree: null, dataflow: null, types: o.types, auth: k ? k.part : null },
     );
-    for (const p of l.peers()) this.input({ kind: 'link', peer: p, up: true });
-    if (contacts && contacts.length) this.join(contacts);
-  }
-
-  /** ms on the node's clock, from the page's start. */
-  now(): number {
-    return performance.now() - this.t0;
-  }
-
-  join(contacts: PeerId[]): void {
-    this.command({ op: 'join', contacts });
-  }
-  /** Declare a variable (a no-op when it is); resolves once the declaration is saved. */
-  declare(id: string, type: string): Promise<void> {
-    const had = stateOf(this.node, id) !== undefined;
-    this.command({ op: 'declare', id, type });
-    if (!had) this.saver?.changed();
-    return this.durable();
-  }
-  /** Apply a mutator; a refusal throws, the promise resolves once the update is saved. */
-  update(id: string, mutator: string, args: Item[]): Promise<void> {
-    this.command({ op: 'update', id, mutator, args });
-    return this.durable();
-  }
-  query(id: string): any {
-    return read(this.node, id);
-  }
-  state(id: string): any {
-    return stateOf(this.node, id);
-  }
-  neighbors(): PeerId[] {
-    return neighbors(this.node);
-  }
-  /** The node's metrics, `driver.stepErrors`, the saver's (`driver.saves`, …) and the link's (`link.mqtt.…`). */
-  metrics(): { [name: string]: number } {
-    const m = metrics(this.node);
-    m['driver.stepErrors'] = this.stats.stepErrors;
-    const s: { [k: string]: number } = this.saver ? (this.saver.stats as any) : {};
-    for (const k in s) m['driver.' + k] = s[k];
-    const c = this.link.counters as any;
-    for (const k in c) m['link.' + this.link.kind + '.' + k] = c[k];
-    return m;
-  }
-  durable(): Promise<void> {
-    return this.saver ? this.saver.durable() : Promise.resolve();
-  }
-  save(): Promise<void> {
-    return this.saver ? this.saver.flush() : Promise.resolve();
-  }
-  on<E extends keyof PageEvents>(type: E, fn: PageEvents[E]): () => void {
-    const list = this.listeners[type] || (this.listeners[type] = []);
-    list.push(fn as (e: any) => void);
-    return () => {
-      const i = list.indexOf(fn as (e: any) => void);
-      if (i >= 0) list.splice(i, 1);
-    };
-  }
-
-  /** Leave (DISCONNECT to the gateway), save, stop the timers, close the link. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    try {
-      this.command({ op: 'leave' });
-    } catch {
-      this.stats.stepErrors++;
+  } catch (e) {
+    if (saved && e instanceof DecodeError) {
+      throw new StoreFileError('damaged', 'page ' + id + ': the saved state does not load (' + e.message + '): register the types it holds, or pass another db');
     }
-    this.closed = true;
-    for (const k in this.timers) clearTimeout(this.timers[k]);
-    this.timers = Object.create(null);
-    for (const off of this.offs) off();
-    if (this.saver) {
-      await this.saver.flush().catch(() => undefined);
-      this.saver.stop();
-    }
-    await this.link.close();
+    throw e;
   }
 
-  /** Run an application command; a refusal throws to the caller. */
-  command(c: Command): void {
-    if (this.closed) throw new Error('page ' + this.id + ' is closed');
-    this.carryOut(step(this.node, { kind: 'command', command: c }, this.now()));
+  const t0 = performance.now();
+  const now = (): number => performance.now() - t0;
+  let timers: { [id: string]: ReturnType<typeof setTimeout> } = Object.create(null);
+  const listeners: { [type: string]: ((e: any) => void)[] } = Object.create(null);
+  const stats = { stepErrors: 0 };
+  let closed = false;
+  let saver: Saver | undefined;
+  if (store) {
+    const mode = o.durability ?? 'sync';
+    const bad = checkDurability(mode);
+    if (bad) throw new Error('page ' + id + ': ' + bad);
+    saver = newSaver(store, mode, () => encodeState({ epoch, incarnation, snapshot: snapshot(node) }), (e) => {
+      if (!closed) console.error('pollen: page ' + id + ' could not save its state: ' + e.message);
+    });
   }
+  const durable = (): Promise<void> => (saver ? saver.durable() : Promise.resolve());
+  const save = (): Promise<void> => (saver ? saver.flush() : Promise.resolve());
 
-  /** Inputs from the link and timers never throw into the page; a step that did is counted. */
-  private input(i: Input): void {
-    if (this.closed) return;
-    let out: Output[];
-    try {
-      out = step(this.node, i, this.now());
-    } catch (e) {
-      this.stats.stepErrors++;
-      return;
-    }
-    this.carryOut(out);
-  }
-
-  private carryOut(out: Output[]): void {
+  const carryOut = (out: ReturnType<typeof step>): void => {
     const events: NodeEvent[] = [];
-    for (const o of out) {
-      if (o.kind === 'send') this.link.send(o.to, o.bytes);
-      else if (o.kind === 'timer') this.setTimer(o.id, o.at);
-      else if (o.kind === 'cancel') {
-        clearTimeout(this.timers[o.id]);
-        delete this.timers[o.id];
-      } else events.push(o.event);
+    for (const x of out) {
+      if (x.kind === 'send') link.send(x.to, x.bytes);
+      else if (x.kind === 'timer') {
+        if (closed) continue;
+        const tid = x.id;
+        clearTimeout(timers[tid]);
+        const t = setTimeout(() => {
+          if (timers[tid] !== t) return;
+          delete timers[tid];
+          input({ kind: 'timer', id: tid });
+        }, Math.max(0, x.at - now()));
+        timers[tid] = t;
+      } else if (x.kind === 'cancel') {
+        clearTimeout(timers[x.id]);
+        delete timers[x.id];
+      } else events.push(x.event);
     }
     for (const e of events) {
-      if (e.type === 'changed') this.saver?.changed();
-      for (const fn of (this.listeners[e.type] || []).slice()) {
+      if (e.type === 'changed') saver?.changed();
+      for (const fn of (listeners[e.type] || []).slice()) {
         try {
           fn(e);
         } catch (err) {
@@ -225,36 +158,87 @@ export class PageNode {
         }
       }
     }
-  }
+  };
+  /** Inputs from the link and timers never throw into the page; a step that did is counted. */
+  const input = (i: Input): void => {
+    if (closed) return;
+    let out;
+    try {
+      out = step(node, i, now());
+    } catch {
+      stats.stepErrors++;
+      return;
+    }
+    carryOut(out);
+  };
+  const command = (c: Command): void => {
+    if (closed) throw new Error('page ' + id + ' is closed');
+    carryOut(step(node, { kind: 'command', command: c }, now()));
+  };
+  const join = (contacts: PeerId[]): void => command({ op: 'join', contacts });
 
-  private setTimer(id: string, at: number): void {
-    if (this.closed) return;
-    clearTimeout(this.timers[id]);
-    const t = setTimeout(() => {
-      if (this.timers[id] !== t) return;
-      delete this.timers[id];
-      this.input({ kind: 'timer', id });
-    }, Math.max(0, at - this.now()));
-    this.timers[id] = t;
-  }
-}
+  // The new incarnation and epoch are saved before the node hears anything.
+  await save();
+  const offs = [
+    link.on('frame', (from, b) => input({ kind: 'frame', from, bytes: b })),
+    link.on('peer', (peer, up) => input({ kind: 'link', peer, up })),
+  ];
+  for (const p of link.peers()) input({ kind: 'link', peer: p, up: true });
+  if (o.contacts && o.contacts.length) join(o.contacts);
 
-/**
- * Start the page's node: load the saved state, take the next incarnation and epoch and save them before the node
- * runs (as transports/driver.ts's startNode, for the same reasons), attach to the link, join the contacts.
- */
-export async function startPage(o: PageNodeOptions): Promise<PageNode> {
-  const bytes = o.store ? await o.store.load() : undefined;
-  const saved = bytes ? decodeState(bytes, (o.store?.name ?? 'the store') + ' of page ' + o.id) : undefined;
-  const clock = Math.max(0, Math.floor((Date.now() - CLOCK_ORIGIN) / 1000));
-  const incarnation = Math.max(clock, saved ? saved.incarnation + 1 : 0);
-  let epoch: number;
-  if (o.store) {
-    epoch = (saved ? saved.epoch : 0) + 1;
-    if (epoch > MAX_STORE_EPOCH) throw new StoreFileError('epoch', 'page ' + o.id + ': the store has used all its epochs: pass another db');
-  } else epoch = randomEpoch();
-  const n = new PageNode(o, incarnation, epoch, saved?.snapshot);
-  await n.save();
-  n.start(o.contacts);
-  return n;
+  return {
+    id,
+    node,
+    link,
+    epoch,
+    command,
+    join,
+    declare(v, type) {
+      const had = stateOf(node, v) !== undefined;
+      command({ op: 'declare', id: v, type });
+      if (!had) saver?.changed();
+      return durable();
+    },
+    update(v, mutator, args) {
+      command({ op: 'update', id: v, mutator, args });
+      return durable();
+    },
+    query: (v) => read(node, v),
+    neighbors: () => neighbors(node),
+    metrics() {
+      const m = metrics(node);
+      m['driver.stepErrors'] = stats.stepErrors;
+      const s: { [k: string]: number } = saver ? (saver.stats as any) : {};
+      for (const x in s) m['driver.' + x] = s[x];
+      const c = link.counters as any;
+      for (const x in c) m['link.' + link.kind + '.' + x] = c[x];
+      return m;
+    },
+    save,
+    on(type, fn) {
+      const list = listeners[type] || (listeners[type] = []);
+      list.push(fn as (e: any) => void);
+      return () => {
+        const i = list.indexOf(fn as (e: any) => void);
+        if (i >= 0) list.splice(i, 1);
+      };
+    },
+    async close() {
+      if (closed) return;
+      try {
+        command({ op: 'leave' });
+      } catch {
+        stats.stepErrors++;
+      }
+      closed = true;
+      for (const t in timers) clearTimeout(timers[t]);
+      timers = Object.create(null);
+      for (const off of offs) off();
+      if (saver) {
+        await saver.flush().catch(() => undefined);
+        saver.stop();
+      }
+      await link.close();
+    },
+  };
 }

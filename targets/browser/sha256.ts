@@ -5,19 +5,26 @@
  *
  *   hmacSha256(key, data);   // 32 bytes
  */
-const K = new Uint32Array(64);
-// The round constants: the first 32 bits of the fractional parts of the cube roots of the first 64 primes.
-for (let n = 2, i = 0; i < 64; n++) {
-  let prime = true;
-  for (let d = 2; d * d <= n; d++) if (n % d === 0) prime = false;
-  if (prime) K[i++] = ((Math.cbrt(n) % 1) * 4294967296) >>> 0;
+const K = /* @__PURE__ */ new Uint32Array(64);
+/** The initial hash, filled with K on first use: a page that never hashes runs none of this. */
+const H0 = /* @__PURE__ */ new Uint32Array(8);
+
+function fill(): void {
+  // The round constants: the first 32 bits of the fractional parts of the cube roots of the first 64 primes; the
+  // initial hash: the same for the square roots of the first 8 primes.
+  for (let n = 2, i = 0; i < 64; n++) {
+    let prime = true;
+    for (let d = 2; d * d <= n; d++) if (n % d === 0) prime = false;
+    if (!prime) continue;
+    if (i < 8) H0[i] = ((Math.sqrt(n) % 1) * 4294967296) >>> 0;
+    K[i++] = ((Math.cbrt(n) % 1) * 4294967296) >>> 0;
+  }
 }
-// The initial hash: the same for the square roots of the first 8 primes.
-const H0 = new Uint32Array([2, 3, 5, 7, 11, 13, 17, 19].map((p) => ((Math.sqrt(p) % 1) * 4294967296) >>> 0));
 
 const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n));
 
 export function sha256(data: Uint8Array): Uint8Array {
+  if (K[0] === 0) fill();
   // Padding: 0x80, zeros, then the bit length as 64 bits big-endian, to a multiple of 64 bytes.
   const blocks = Math.ceil((data.length + 9) / 64);
   const m = new Uint8Array(blocks * 64);

@@ -10,7 +10,7 @@
  * The yardstick is Yjs doing the same job in a page: a document synced over WebSockets (y-websocket) and kept in
  * IndexedDB (y-indexeddb), bundled here the same way. The aim in issue 15 is Pollen's part ≤ ⅓ of it. It is not
  * met yet: the runtime core with one type (node, anti-entropy, client-server membership, the codec, the OR-Set's
- * causal context) is about twice the aim by itself. So this test prints where the aim stands and holds the
+ * core and causal context; no link, no store) is about 15.2 KB gzip by itself, 1.6 times the aim. So this test prints where the aim stands and holds the
  * bundle to ceilings just above today's sizes: growth has to be a decision, made by changing a number here, not
  * an accident. When the aim is met, the ceiling becomes the aim.
  */
@@ -25,12 +25,13 @@ import { buildBrowser, PAGE_JOB } from '../../targets/browser/build.ts';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * Ceilings in gzip -9 bytes. Pollen's part of the page's job was 47,362 with the full node (every part, every type)
- * and 27,256 as the client profile (27,068 before the cluster key's hook); the whole job 133,252. The room above (about 3%) is for fixes, not for drift:
- * past it, decide and change the number.
+ * Ceilings in gzip -9 bytes. Pollen's part of the page's job was 47,362 with the full node (every part, every type),
+ * 27,256 as the client profile, and 21,315 with the page's own MQTT link and closures and the types' core tables
+ * (targets/browser/mqtt.ts, page.ts, index.ts); the whole job 127,276. The room above (about 3%) is for fixes, not
+ * for drift: past it, decide and change the number.
  */
-const POLLEN_GZIP_MAX = 28_000;
-const TOTAL_GZIP_MAX = 137_000;
+const POLLEN_GZIP_MAX = 22_000;
+const TOTAL_GZIP_MAX = 131_000;
 /** The aim: Pollen's part at most this fraction of Yjs's bundle for the same job (reported, not yet met). */
 const AIM = 1 / 3;
 
