@@ -30,8 +30,8 @@
  * Map keys are strings ("__proto__" is refused, since `value` returns a plain object).
  */
 import {
-  type Context, type Dot, type DotIndex, type Dotted, cachedIndex, claimDot, cmpDot, contextClaims, dotKey, setIndex, sharedDots, contextOf, copyContext, counter, decodeContext, emptyContext,
-  encodeContext, entriesOf, joinContext, joinContextInto, joinDotMap, joinStore, leqContext, leqStore, nextDot,
+  type Context, type Dot, type DotIndex, type Dotted, cachedIndex, claimDot, cmpDot, contains, contextClaims, dotKey, setIndex, sharedDots, contextOf, copyContext, counter, decodeContext, emptyContext,
+  encodeContext, joinContext, joinContextInto, joinDotMap, joinStore, leqContext, nextDot,
   removals, rowContext, sharedBeyond, unseen,
 } from './causal.ts';
 import { arr, fail, nat, str } from './check.ts';
@@ -110,17 +110,33 @@ export function remove<S>(s: AWMapState<S>, key: string): AWMapState<S> {
 
 type Entries<S> = { [k: string]: Contribution<S>[] };
 
-/** The dots a holds under the keys b carries (see orset's heldUnder). */
-function heldUnder<S>(a: Entries<S>, b: Entries<S>): Dotted[] {
+/** Every dot the entries hold (distinct: a dot is made for one contribution). */
+function heldDots<S>(m: Entries<S>): Dotted[] {
   const out: Dotted[] = [];
-  const kb = Object.keys(b);
-  for (let i = 0; i < kb.length; i++) {
-    if (!hasOwn(a, kb[i])) continue;
-    const cs = a[kb[i]];
+  const ks = Object.keys(m);
+  for (let i = 0; i < ks.length; i++) {
+    const cs = m[ks[i]];
     for (let j = 0; j < cs.length; j++) out.push(cs[j]);
   }
   return out;
 }
+
+/** Where dot d sits in a list sorted by dot: its index, or -(the index it would take) - 1. */
+function find(cs: Dotted[], d: Dotted): number {
+  let lo = 0;
+  let hi = cs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = cmpDot(cs[mid], d);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -lo - 1;
+}
+
+/** A key with at most this many edits in one joinInto is edited by binary search; one with more is merged. */
+const EDITS = 16;
 
 /** The index of a map's entries (see DotIndex): O(state), once, then kept by joinInto. */
 function indexOf<S>(s: AWMapState<S>): DotIndex {
@@ -147,11 +163,48 @@ function put<S>(m: Entries<S>, k: string, cs: Contribution<S>[], ix: DotIndex | 
   else m[k] = cs;
 }
 
-function count<S>(m: Entries<S>): number {
-  let n = 0;
-  const ks = Object.keys(m);
-  for (let i = 0; i < ks.length; i++) n += m[ks[i]].length;
-  return n;
+/**
+ * joinInto's changes to key k, when the delta's removals are listed: its entries `ys` (joined with the state's
+ * under the same dot, or added when the state has not seen them) and `drops` (dots the state holds under k that
+ * the delta removed). Few edits are made by binary search on a copy of the list (lists may be shared, so one is
+ * never changed in place): O(edits × log) plus the copy, so that joining n one-entry parts into a key costs
+ * O(n log n), not O(n²). Many are merged in one pass over the list.
+ */
+function editKey<S>(s: AWMapState<S>, k: string, ys: Contribution<S>[], drops: Dotted[], d: AWMapState<S>, ix: DotIndex, both: (x: Contribution<S>, y: Contribution<S>) => Contribution<S>): void {
+  const xs = hasOwn(s.m, k) ? s.m[k] : [];
+  if (ys.length + drops.length > EDITS) {
+    put(s.m, k, ys.length === 0 ? unseen(xs, d.c) : xs.length === 0 ? unseen(ys, s.c) : joinStore(xs, s.c, ys, d.c, both), ix);
+    return;
+  }
+  let cs = xs;
+  for (let i = 0; i < ys.length; i++) {
+    const y = ys[i];
+    const key = dotKey(y[0], y[1]);
+    // Held under another key (forged input): the join drops it on both sides, there through `drops`.
+    if (hasOwn(ix, key) && ix[key] !== k) continue;
+    const p = find(cs, y);
+    if (p >= 0) {
+      const v = cs[p] === y ? y : both(cs[p], y);
+      if (v === cs[p]) continue;
+      if (cs === xs) cs = xs.slice();
+      cs[p] = v;
+    } else if (!contains(s.c, y)) {
+      if (cs === xs) cs = xs.slice();
+      cs.splice(-p - 1, 0, y);
+      ix[key] = k;
+    }
+  }
+  for (let i = 0; i < drops.length; i++) {
+    const p = find(cs, drops[i]);
+    if (p >= 0) {
+      if (cs === xs) cs = xs.slice();
+      cs.splice(p, 1);
+    }
+    delete ix[dotKey(drops[i][0], drops[i][1])];
+  }
+  if (cs === xs) return;
+  if (cs.length === 0) delete s.m[k];
+  else s.m[k] = cs;
 }
 
 /** The map type over a nested value type. */
@@ -179,34 +232,42 @@ export function awmap<S>(t: Crdt<S, any>): Crdt<AWMapState<S>, { [key: string]: 
     // nested state taken from the delta is safely shared with it.
     // Removals outside the delta's keys (a key removed, a dot replaced) are found through the index, so they
     // cost the delta's size too; past listLimit they are found by one walk over the state.
+    // What the delta removes (dots both contexts hold beyond the delta's own entries) is listed and found
+    // through the index, key by key (editKey), so a delta costs its own size (times a log), however large the
+    // state or the key's list; past listLimit it is found by one walk over the state.
     joinInto: (s, d) => {
-      const points = heldUnder(s.m, d.m);
-      let ix = cachedIndex(s);
+      const points = heldDots(d.m);
       let gone: Dot[] | null = [];
-      if (sharedBeyond(d.c, s.c, points)) {
-        gone = sharedDots(d.c, s.c, points, listLimit(points.length + count(d.m), d.c));
-        if (gone !== null && ix === undefined) ix = indexOf(s);
-      }
+      if (sharedBeyond(d.c, s.c, points)) gone = sharedDots(d.c, s.c, points, listLimit(points.length, d.c));
       const kd = Object.keys(d.m);
-      for (let i = 0; i < kd.length; i++) {
-        const k = kd[i];
-        put(s.m, k, hasOwn(s.m, k) ? joinStore(s.m[k], s.c, d.m[k], d.c, both) : unseen(d.m[k], s.c), ix);
-      }
       if (gone === null) {
         const ks = Object.keys(s.m);
         for (let i = 0; i < ks.length; i++) {
-          if (hasOwn(d.m, ks[i])) continue;
-          const r = unseen(s.m[ks[i]], d.c);
-          if (r.length === 0) delete s.m[ks[i]];
-          else s.m[ks[i]] = r;
+          if (!hasOwn(d.m, ks[i])) put(s.m, ks[i], unseen(s.m[ks[i]], d.c), undefined);
+        }
+        for (let i = 0; i < kd.length; i++) {
+          const k = kd[i];
+          put(s.m, k, hasOwn(s.m, k) ? joinStore(s.m[k], s.c, d.m[k], d.c, both) : unseen(d.m[k], s.c), undefined);
         }
         setIndex(s, undefined);
       } else {
-        for (let i = 0; i < gone.length; i++) {
-          const at = ix === undefined ? undefined : ix[dotKey(gone[i][0], gone[i][1])];
-          if (at === undefined || !hasOwn(s.m, at)) continue;
-          put(s.m, at, unseen(s.m[at], d.c), ix);
+        const ix = indexOf(s);
+        // Dots to drop, by the key holding them: the listed removals, and dots the delta carries under another
+        // key than the state (forged input: the join drops both).
+        const drops: { [k: string]: Dotted[] } = {};
+        const dropAt = (at: string | undefined, x: Dotted) => {
+          if (at === undefined) return;
+          if (!hasOwn(drops, at)) drops[at] = [];
+          drops[at].push(x);
+        };
+        for (let i = 0; i < gone.length; i++) dropAt(ix[dotKey(gone[i][0], gone[i][1])], gone[i]);
+        for (let i = 0; i < points.length; i++) {
+          const key = dotKey(points[i][0], points[i][1]);
+          if (hasOwn(ix, key) && !(hasOwn(d.m, ix[key]) && find(d.m[ix[key]], points[i]) >= 0)) dropAt(ix[key], points[i]);
         }
+        for (let i = 0; i < kd.length; i++) editKey(s, kd[i], d.m[kd[i]], hasOwn(drops, kd[i]) ? drops[kd[i]] : [], d, ix, both);
+        const kx = Object.keys(drops);
+        for (let i = 0; i < kx.length; i++) if (!hasOwn(d.m, kx[i])) editKey(s, kx[i], [], drops[kx[i]], d, ix, both);
       }
       joinContextInto(s.c, d.c);
       return s;
@@ -226,23 +287,36 @@ export function awmap<S>(t: Crdt<S, any>): Crdt<AWMapState<S>, { [key: string]: 
         for (let j = 0; j < cs.length; j++) t.claims(cs[j][3], out);
       }
     },
+    // a ≤ b: a's context is in b's, each of a's entries that b still holds is below b's (under the same key),
+    // and b holds no dot a has seen but dropped. Found through b's index and binary search, so a small delta
+    // against a large state costs the delta's size (times a log), not the state's.
     leq: (a, b) => {
       if (!leqContext(a.c, b.c)) return false;
+      const ix = indexOf(b);
       const ka = Object.keys(a.m);
       for (let i = 0; i < ka.length; i++) {
-        if (hasOwn(b.m, ka[i]) && !leqStore(a.m[ka[i]], a.c, b.m[ka[i]], below)) return false;
+        const cs = a.m[ka[i]];
+        for (let j = 0; j < cs.length; j++) {
+          const key = dotKey(cs[j][0], cs[j][1]);
+          if (!hasOwn(ix, key)) continue; // b has seen it (a's context is in b's) and removed it
+          if (ix[key] !== ka[i]) return false;
+          const y = b.m[ka[i]][find(b.m[ka[i]], cs[j])];
+          if (y !== cs[j] && !below(cs[j], y)) return false;
+        }
       }
-      const points = heldUnder(b.m, a.m);
+      const points = heldDots(a.m);
       if (!sharedBeyond(a.c, b.c, points)) return true;
-      const xs = sharedDots(a.c, b.c, points, listLimit(points.length + count(a.m), a.c));
+      const xs = sharedDots(a.c, b.c, points, listLimit(points.length, a.c));
       if (xs !== null) {
-        const ix = indexOf(b);
         for (let i = 0; i < xs.length; i++) if (hasOwn(ix, dotKey(xs[i][0], xs[i][1]))) return false;
         return true;
       }
       const kb = Object.keys(b.m);
       for (let i = 0; i < kb.length; i++) {
-        if (!hasOwn(a.m, kb[i]) && unseen(b.m[kb[i]], a.c) !== b.m[kb[i]]) return false;
+        const cs = b.m[kb[i]];
+        for (let j = 0; j < cs.length; j++) {
+          if (contains(a.c, cs[j]) && !(hasOwn(a.m, kb[i]) && find(a.m[kb[i]], cs[j]) >= 0)) return false;
+        }
       }
       return true;
     },
@@ -264,26 +338,31 @@ export function awmap<S>(t: Crdt<S, any>): Crdt<AWMapState<S>, { [key: string]: 
         for (let j = 0; j < cs.length; j++) {
           const x = cs[j];
           held.push([x[0], x[1]]);
-          let parts = t.decompose(x[3]);
-          // A contribution that is still bottom keeps the key present: it is a part of its own.
-          if (parts.length === 0) parts = [x[3]];
-          for (let p = 0; p < parts.length; p++) {
-            const m: { [k: string]: Contribution<S>[] } = {};
-            m[ks[i]] = [[x[0], x[1], x[2], parts[p]]];
-            out.push({ m: m, c: contextOf([x]) });
-          }
+          // One part per contribution, never one per part of its nested state: an update makes a new dot, so
+          // the nested state under a dot never changes and is whole or absent at every replica. Split, a
+          // contribution of n nested entries made n parts that each joined (a copy of) the whole nested state
+          // back, quadratic in the bytes (issue 12: 6.8 s of CPU for one 51.5 KB delta).
+          const m: { [k: string]: Contribution<S>[] } = {};
+          m[ks[i]] = [x];
+          out.push({ m: m, c: contextOf([x]) });
         }
       }
       const gone = removals(s.c, held);
       for (let i = 0; i < gone.dots.length; i++) out.push({ m: {}, c: contextOf([gone.dots[i]]) });
-      for (let i = 0; i < gone.rows.length; i++) {
-        const m: Entries<S> = {};
-        for (let j = 0; j < ks.length; j++) {
-          const own = entriesOf(s.m[ks[j]], gone.rows[i]);
-          if (own.length > 0) m[ks[j]] = own;
+      // A row's part carries the replica's entries too: gathered in one walk for all rows (a walk per row was
+      // rows × entries).
+      const rows: { [r: string]: Entries<S> } = {};
+      for (let i = 0; i < gone.rows.length; i++) rows[gone.rows[i]] = {};
+      for (let i = 0; i < ks.length; i++) {
+        const cs = s.m[ks[i]];
+        for (let j = 0; j < cs.length; j++) {
+          if (!hasOwn(rows, cs[j][0])) continue;
+          const m = rows[cs[j][0]];
+          if (!hasOwn(m, ks[i])) m[ks[i]] = [];
+          m[ks[i]].push(cs[j]);
         }
-        out.push({ m: m, c: rowContext(s.c, gone.rows[i]) });
       }
+      for (let i = 0; i < gone.rows.length; i++) out.push({ m: rows[gone.rows[i]], c: rowContext(s.c, gone.rows[i]) });
       return out;
     },
     encode: (s) => {
