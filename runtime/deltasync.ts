@@ -36,6 +36,7 @@ import { below } from './rng.ts';
 import { fnv1a } from './digest.ts';
 import { knobs } from './knobs.ts';
 import { dict } from './tables.ts';
+import { INCARNATION_SLACK } from './incarnation.ts';
 import * as interest from './interest.ts';
 import { type Variable, StoreError, absorb, get, sizeOf } from './store.ts';
 import type { PollenNode, SyncPart } from './node.ts';
@@ -162,6 +163,11 @@ function onMessage(node: PollenNode, from: PeerId, inc: number, type: number, bo
   const p = ae.peers[from];
   if (p && inc < p.inc) {
     node.ca.count('ae.stale', 1);
+    return true;
+  }
+  // Further past the known life than any restart goes (runtime/incarnation.ts): a forgery.
+  if (p && p.inc >= 0 && inc - p.inc > INCARNATION_SLACK) {
+    node.ca.count('ae.inc.implausible', 1);
     return true;
   }
   const b = arr(body, 'body');
