@@ -46,6 +46,7 @@ import type { Registry } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import type { Command, Input, NodeEvent, Output, PeerId } from './io.ts';
 import { VERSION, INTEREST, peerIdProblem } from './messages.ts';
+import { MAX_INCARNATION } from './incarnation.ts';
 import { type Rng, rng, fork } from './rng.ts';
 import type { Membership, MembershipStats } from './membership/membership.ts';
 import type { PlumtreeConfig, PlumtreePart, PlumtreeState } from './plumtree.ts';
@@ -372,6 +373,8 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
     else if (typeof type !== 'number' || Math.floor(type) !== type) why = 'type';
     else if (item[2] !== from) why = 'sender';
     else if (typeof inc !== 'number' || inc < 0 || Math.floor(inc) !== inc) why = 'envelope';
+    // An incarnation no life reaches (runtime/incarnation.ts): a forgery that would silence the real peer.
+    else if (inc > MAX_INCARNATION) why = 'incarnation';
     // Liveness from any traffic: a valid frame of any layer shows its sender alive (alive() is always false).
     else if (alive(node, from, inc)) why = 'internal';
     // Membership 1-19 and overlay health 40-49, Plumtree 20-29, anti-entropy 30-39 (INTEREST among them).
