@@ -45,6 +45,7 @@ import { fnv1a } from './digest.ts';
 import { MAX_COUNT, knobs } from './knobs.ts';
 import { dict } from './tables.ts';
 import * as admission from './admission.ts';
+import { INCARNATION_SLACK } from './incarnation.ts';
 import { claimRefusal } from './plausible.ts';
 import * as interest from './interest.ts';
 import type { PollenNode, SyncPart } from './node.ts';
@@ -540,6 +541,12 @@ export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc
   const p = hasOwn(ae.peers, from) ? ae.peers[from] : undefined;
   if (p && p.inc >= 0 && inc < p.inc) {
     ctx.count('ae.stale', 1);
+    return true;
+  }
+  // Further past the known life than any restart goes (runtime/incarnation.ts): a forgery, which taken would
+  // make every real message of the neighbour stale.
+  if (p && p.inc >= 0 && inc - p.inc > INCARNATION_SLACK) {
+    ctx.count('ae.inc.implausible', 1);
     return true;
   }
   const m = readBody(type, body, store.maxVars, store.types);
