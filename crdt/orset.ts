@@ -116,52 +116,135 @@ function putElem(a: Elems, k: string, e: Item, d: Dot[], ix: DotIndex | undefine
   else a[k] = { e: e, d: d };
 }
 
-/** joinInto for the OR-Set: per-key merges, then the removals the delta's context makes elsewhere, by index. */
+/** Where dot x sits in a sorted dot list: its index, or -(the index it would take) - 1. */
+function findDot(ds: Dotted[], x: Dotted): number {
+  let lo = 0;
+  let hi = ds.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = cmpDot(ds[mid], x);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -lo - 1;
+}
+
+/** An element with at most this many edits in one joinInto is edited by binary search; one with more is merged. */
+const EDITS = 16;
+
+/**
+ * orsetInto's changes to element k: the delta's dots `y` (added when the state has not seen them) and `drops`
+ * (dots the state holds under k that the delta removed). Few edits are made by binary search on a copy of the
+ * list (lists are shared, never changed in place), so joining n one-dot parts into one element costs
+ * O(n log n), not a walk of its list per part (issue 12: one element with thousands of fresh replicas' dots
+ * cost seconds through RR). Many are merged in one pass.
+ */
+function editElem(s: ORSetState, k: string, y: Elem | null, drops: Dotted[], d: ORSetState, ix: DotIndex): void {
+  const x = hasOwn(s.m, k) ? s.m[k] : null;
+  const xs = x === null ? [] : x.d;
+  const ys = y === null ? [] : y.d;
+  const e = x === null ? (y as Elem).e : x.e;
+  if (ys.length + drops.length > EDITS) {
+    putElem(s.m, k, e, ys.length === 0 ? unseen(xs, d.c) : xs.length === 0 ? unseen(ys, s.c) : joinStore(xs, s.c, ys, d.c, keepFirst), ix);
+    return;
+  }
+  let ds = xs;
+  for (let i = 0; i < ys.length; i++) {
+    const key = dotKey(ys[i][0], ys[i][1]);
+    // Held under another element (forged input): the join drops it on both sides, there through `drops`.
+    if (hasOwn(ix, key) && ix[key] !== k) continue;
+    const p = findDot(ds, ys[i]);
+    if (p >= 0 || contains(s.c, ys[i])) continue;
+    if (ds === xs) ds = xs.slice();
+    ds.splice(-p - 1, 0, ys[i]);
+    ix[key] = k;
+  }
+  for (let i = 0; i < drops.length; i++) {
+    const p = findDot(ds, drops[i]);
+    if (p >= 0) {
+      if (ds === xs) ds = xs.slice();
+      ds.splice(p, 1);
+    }
+    delete ix[dotKey(drops[i][0], drops[i][1])];
+  }
+  if (ds === xs) return;
+  if (ds.length === 0) delete s.m[k];
+  else s.m[k] = { e: e, d: ds };
+}
+
+/**
+ * joinInto for the OR-Set (Node): what the delta removes (dots both contexts hold beyond the delta's own) is
+ * listed and found through the index, element by element (editElem), so a delta costs its own size (times a
+ * log), however large the state or an element's dot list; past listLimit, one walk over the state.
+ */
 function orsetInto(s: ORSetState, d: ORSetState): ORSetState {
-  const points = heldUnder(s.m, d.m, []);
-  let ix = cachedIndex(s);
+  const points = elemDots(d.m);
   let gone: Dot[] | null = [];
-  if (sharedBeyond(d.c, s.c, points)) {
-    gone = sharedDots(d.c, s.c, points, listLimit(points.length + elemCount(d.m), d.c));
-    if (gone !== null && ix === undefined) ix = indexOf(s);
-  }
+  if (sharedBeyond(d.c, s.c, points)) gone = sharedDots(d.c, s.c, points, listLimit(points.length, d.c));
   const kd = Object.keys(d.m);
-  for (let i = 0; i < kd.length; i++) {
-    const k = kd[i];
-    const y = d.m[k];
-    if (hasOwn(s.m, k)) putElem(s.m, k, s.m[k].e, joinStore(s.m[k].d, s.c, y.d, d.c, keepFirst), ix);
-    else putElem(s.m, k, y.e, unseen(y.d, s.c), ix);
-  }
   if (gone === null) {
+    for (let i = 0; i < kd.length; i++) {
+      const k = kd[i];
+      const y = d.m[k];
+      if (hasOwn(s.m, k)) putElem(s.m, k, s.m[k].e, joinStore(s.m[k].d, s.c, y.d, d.c, keepFirst), undefined);
+      else putElem(s.m, k, y.e, unseen(y.d, s.c), undefined);
+    }
     dropSeen(s.m, d.m, d.c);
     setIndex(s, undefined); // rebuilt when next needed
   } else {
-    for (let i = 0; i < gone.length; i++) {
-      const at = ix === undefined ? undefined : ix[dotKey(gone[i][0], gone[i][1])];
-      if (at === undefined || !hasOwn(s.m, at)) continue;
-      putElem(s.m, at, s.m[at].e, unseen(s.m[at].d, d.c), ix);
+    const ix = indexOf(s);
+    // Dots to drop, by the element holding them: the listed removals, and dots the delta carries under another
+    // element than the state (forged input: the join drops both).
+    const drops: { [k: string]: Dotted[] } = {};
+    for (let i = 0; i < gone.length + points.length; i++) {
+      const x: Dotted = i < gone.length ? gone[i] : points[i - gone.length];
+      const key = dotKey(x[0], x[1]);
+      if (!hasOwn(ix, key)) continue;
+      const at = ix[key];
+      if (i >= gone.length && hasOwn(d.m, at) && findDot(d.m[at].d, x) >= 0) continue;
+      if (!hasOwn(drops, at)) drops[at] = [];
+      drops[at].push(x);
     }
+    for (let i = 0; i < kd.length; i++) editElem(s, kd[i], d.m[kd[i]], hasOwn(drops, kd[i]) ? drops[kd[i]] : [], d, ix);
+    const kx = Object.keys(drops);
+    for (let i = 0; i < kx.length; i++) if (!hasOwn(d.m, kx[i])) editElem(s, kx[i], null, drops[kx[i]], d, ix);
   }
   joinContextInto(s.c, d.c);
   return s;
 }
 
-/** leq's removal half for the OR-Set: b holds no dot that a has seen under a key a lacks. */
-function noneHeldBeyond(a: ORSetState, b: ORSetState): boolean {
-  const points = heldUnder(b.m, a.m, []);
-  if (!sharedBeyond(a.c, b.c, points)) return true;
-  const xs = sharedDots(a.c, b.c, points, listLimit(points.length + elemCount(a.m), a.c));
-  if (xs === null) return noneSeenBeyond(a.m, a.c, b.m);
+/**
+ * leq for the OR-Set (Node): a's context within b's, none of a's dots held by b under another element, and b
+ * holding no dot a has seen but dropped; through b's index, so a small delta against a large state costs the
+ * delta's size (times a log).
+ */
+function orsetLeq(a: ORSetState, b: ORSetState): boolean {
+  if (!leqContext(a.c, b.c)) return false;
   const ix = indexOf(b);
-  for (let i = 0; i < xs.length; i++) if (hasOwn(ix, dotKey(xs[i][0], xs[i][1]))) return false;
+  const ka = Object.keys(a.m);
+  for (let i = 0; i < ka.length; i++) {
+    const ds = a.m[ka[i]].d;
+    for (let j = 0; j < ds.length; j++) {
+      const key = dotKey(ds[j][0], ds[j][1]);
+      if (hasOwn(ix, key) && ix[key] !== ka[i]) return false;
+    }
+  }
+  const points = elemDots(a.m);
+  if (!sharedBeyond(a.c, b.c, points)) return true;
+  const xs = sharedDots(a.c, b.c, points, listLimit(points.length, a.c));
+  if (xs !== null) {
+    for (let i = 0; i < xs.length; i++) if (hasOwn(ix, dotKey(xs[i][0], xs[i][1]))) return false;
+    return true;
+  }
+  const kb = Object.keys(b.m);
+  for (let i = 0; i < kb.length; i++) {
+    const ds = b.m[kb[i]].d;
+    for (let j = 0; j < ds.length; j++) {
+      if (contains(a.c, ds[j]) && !(hasOwn(a.m, kb[i]) && findDot(a.m[kb[i]].d, ds[j]) >= 0)) return false;
+    }
+  }
   return true;
-}
-
-function elemCount(m: Elems): number {
-  let n = 0;
-  const ks = Object.keys(m);
-  for (let i = 0; i < ks.length; i++) n += m[ks[i]].d.length;
-  return n;
 }
 
 /** Drop from a, outside b's keys, every dot the context has seen (a removal's effect on the rest of a). */
@@ -487,5 +570,5 @@ export const ORSet: Crdt<ORSetState, Item[]> = /* @__PURE__ */ full(ORSetCore, {
   joinInto: orsetInto,
   copy: (s) => ({ m: copyElems(s.m), c: copyContext(s.c) }),
   claims: (s, out) => contextClaims(s.c, out),
-  leq: (a, b) => leqContext(a.c, b.c) && leqElems(a.m, a.c, b.m) && noneHeldBeyond(a, b),
+  leq: orsetLeq,
 });
