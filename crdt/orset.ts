@@ -15,7 +15,7 @@
  */
 import {
   type Context, type Dot, type DotIndex, type Dotted, cachedIndex, cmpDot, contains, contextClaims, contextOf, copyContext, dotKey, setIndex, sharedDots, decodeContext,
-  encodeContext, encodeDots, joinContext, joinContextInto, joinDotMap, joinStore, leqContext, leqStore, nextDot, removals, sharedBeyond, unseen,
+  encodeContext, encodeDots, joinContext, joinContextInto, joinDotMap, joinStore, leqContext, nextDot, removals, sharedBeyond, unseen,
 } from './causal.ts';
 import { core, full } from './core.ts';
 import { arr, fail, nat } from './check.ts';
@@ -86,34 +86,25 @@ export function listLimit(held: number, c: Context): number {
   return 4 * (held + Object.keys(c.vv).length + Object.keys(c.cloud).length) + 64;
 }
 
-/** The index of an element map (see DotIndex): O(state), once. */
-function elemIndex(m: Elems): DotIndex {
-  const ix: DotIndex = {};
-  const ks = Object.keys(m);
-  for (let i = 0; i < ks.length; i++) {
-    const d = m[ks[i]].d;
-    for (let k = 0; k < d.length; k++) ix[dotKey(d[k][0], d[k][1])] = ks[i];
-  }
-  return ix;
-}
-
-function indexOf(s: ORSetState): DotIndex {
-  let ix = cachedIndex(s);
+/**
+ * The index of element maps (see DotIndex): dot → tag + key, one index for the maps of a state (the OR-Set's
+ * one, the graph's vertices and edges), told apart by a one-character tag. O(state), once, then kept by
+ * elemsInto.
+ */
+function indexElems(owner: object, ms: Elems[], tags: string[]): DotIndex {
+  let ix = cachedIndex(owner);
   if (ix === undefined) {
-    ix = elemIndex(s.m);
-    setIndex(s, ix);
+    ix = {};
+    for (let t = 0; t < ms.length; t++) {
+      const ks = Object.keys(ms[t]);
+      for (let i = 0; i < ks.length; i++) {
+        const d = ms[t][ks[i]].d;
+        for (let k = 0; k < d.length; k++) ix[dotKey(d[k][0], d[k][1])] = tags[t] + ks[i];
+      }
+    }
+    setIndex(owner, ix);
   }
   return ix;
-}
-
-/** Set a's entry under k to these dots (or drop it), keeping the index. */
-function putElem(a: Elems, k: string, e: Item, d: Dot[], ix: DotIndex | undefined): void {
-  if (ix !== undefined) {
-    if (hasOwn(a, k)) for (let i = 0; i < a[k].d.length; i++) delete ix[dotKey(a[k].d[i][0], a[k].d[i][1])];
-    for (let i = 0; i < d.length; i++) ix[dotKey(d[i][0], d[i][1])] = k;
-  }
-  if (d.length === 0) delete a[k];
-  else a[k] = { e: e, d: d };
 }
 
 /** Where dot x sits in a sorted dot list: its index, or -(the index it would take) - 1. */
@@ -130,122 +121,142 @@ function findDot(ds: Dotted[], x: Dotted): number {
   return -lo - 1;
 }
 
-/** An element with at most this many edits in one joinInto is edited by binary search; one with more is merged. */
+/** An element with at most this many edits in one join is edited by binary search; one with more is merged. */
 const EDITS = 16;
 
 /**
- * orsetInto's changes to element k: the delta's dots `y` (added when the state has not seen them) and `drops`
- * (dots the state holds under k that the delta removed). Few edits are made by binary search on a copy of the
- * list (lists are shared, never changed in place), so joining n one-dot parts into one element costs
- * O(n log n), not a walk of its list per part (issue 12: one element with thousands of fresh replicas' dots
- * cost seconds through RR). Many are merged in one pass.
+ * elemsInto's changes to element k of map m (context c, index tag `tag`): the delta's dots `y` (added when the
+ * state has not seen them) and `drops` (dots the state holds under k that the delta removed). Few edits are
+ * made by binary search on a copy of the list (lists are shared, never changed in place), so joining n one-dot
+ * parts into one element costs O(n log n), not a walk of its list per part (issue 12: one element with
+ * thousands of fresh replicas' dots cost seconds through RR). Many are merged in one pass.
  */
-function editElem(s: ORSetState, k: string, y: Elem | null, drops: Dotted[], d: ORSetState, ix: DotIndex): void {
-  const x = hasOwn(s.m, k) ? s.m[k] : null;
+function editElem(m: Elems, c: Context, tag: string, k: string, y: Elem | null, drops: Dotted[], dc: Context, ix: DotIndex): void {
+  const x = hasOwn(m, k) ? m[k] : null;
   const xs = x === null ? [] : x.d;
   const ys = y === null ? [] : y.d;
   const e = x === null ? (y as Elem).e : x.e;
-  if (ys.length + drops.length > EDITS) {
-    putElem(s.m, k, e, ys.length === 0 ? unseen(xs, d.c) : xs.length === 0 ? unseen(ys, s.c) : joinStore(xs, s.c, ys, d.c, keepFirst), ix);
-    return;
-  }
   let ds = xs;
-  for (let i = 0; i < ys.length; i++) {
-    const key = dotKey(ys[i][0], ys[i][1]);
-    // Held under another element (forged input): the join drops it on both sides, there through `drops`.
-    if (hasOwn(ix, key) && ix[key] !== k) continue;
-    const p = findDot(ds, ys[i]);
-    if (p >= 0 || contains(s.c, ys[i])) continue;
-    if (ds === xs) ds = xs.slice();
-    ds.splice(-p - 1, 0, ys[i]);
-    ix[key] = k;
-  }
-  for (let i = 0; i < drops.length; i++) {
-    const p = findDot(ds, drops[i]);
-    if (p >= 0) {
+  if (ys.length + drops.length > EDITS) {
+    ds = ys.length === 0 ? unseen(xs, dc) : xs.length === 0 ? unseen(ys, c) : joinStore(xs, c, ys, dc, keepFirst);
+    for (let i = 0; i < xs.length; i++) delete ix[dotKey(xs[i][0], xs[i][1])];
+    for (let i = 0; i < ds.length; i++) ix[dotKey(ds[i][0], ds[i][1])] = tag + k;
+  } else {
+    for (let i = 0; i < ys.length; i++) {
+      const key = dotKey(ys[i][0], ys[i][1]);
+      // Held under another element (forged input): the join drops it on both sides, there through `drops`.
+      if (hasOwn(ix, key) && ix[key] !== tag + k) continue;
+      const p = findDot(ds, ys[i]);
+      if (p >= 0 || contains(c, ys[i])) continue;
       if (ds === xs) ds = xs.slice();
-      ds.splice(p, 1);
+      ds.splice(-p - 1, 0, ys[i]);
+      ix[key] = tag + k;
     }
-    delete ix[dotKey(drops[i][0], drops[i][1])];
+    for (let i = 0; i < drops.length; i++) {
+      const p = findDot(ds, drops[i]);
+      if (p >= 0) {
+        if (ds === xs) ds = xs.slice();
+        ds.splice(p, 1);
+      }
+      delete ix[dotKey(drops[i][0], drops[i][1])];
+    }
   }
   if (ds === xs) return;
-  if (ds.length === 0) delete s.m[k];
-  else s.m[k] = { e: e, d: ds };
+  if (ds.length === 0) delete m[k];
+  else m[k] = { e: e, d: ds };
 }
 
 /**
- * joinInto for the OR-Set (Node): what the delta removes (dots both contexts hold beyond the delta's own) is
- * listed and found through the index, element by element (editElem), so a delta costs its own size (times a
- * log), however large the state or an element's dot list; past listLimit, one walk over the state.
+ * Join the element maps `dm` (context dc) into `sm` (context sc, before the join), which `owner` holds and the
+ * caller owns; `tags` name the maps in owner's index. What the delta removes (dots both contexts hold beyond the
+ * delta's own) is listed and found through the index, element by element (editElem), so a delta costs its own
+ * size (times a log), however large the state or an element's dot list; past listLimit, one walk over the state.
+ * The caller joins the contexts afterwards.
  */
-function orsetInto(s: ORSetState, d: ORSetState): ORSetState {
-  const points = elemDots(d.m);
+export function elemsInto(owner: object, sm: Elems[], sc: Context, dm: Elems[], dc: Context, tags: string[]): void {
+  let points: Dotted[] = [];
+  for (let t = 0; t < dm.length; t++) points = points.concat(elemDots(dm[t]));
   let gone: Dot[] | null = [];
-  if (sharedBeyond(d.c, s.c, points)) gone = sharedDots(d.c, s.c, points, listLimit(points.length, d.c));
-  const kd = Object.keys(d.m);
+  if (sharedBeyond(dc, sc, points)) gone = sharedDots(dc, sc, points, listLimit(points.length, dc));
   if (gone === null) {
-    for (let i = 0; i < kd.length; i++) {
-      const k = kd[i];
-      const y = d.m[k];
-      if (hasOwn(s.m, k)) putElem(s.m, k, s.m[k].e, joinStore(s.m[k].d, s.c, y.d, d.c, keepFirst), undefined);
-      else putElem(s.m, k, y.e, unseen(y.d, s.c), undefined);
-    }
-    dropSeen(s.m, d.m, d.c);
-    setIndex(s, undefined); // rebuilt when next needed
-  } else {
-    const ix = indexOf(s);
-    // Dots to drop, by the element holding them: the listed removals, and dots the delta carries under another
-    // element than the state (forged input: the join drops both).
-    const drops: { [k: string]: Dotted[] } = {};
-    for (let i = 0; i < gone.length + points.length; i++) {
-      const x: Dotted = i < gone.length ? gone[i] : points[i - gone.length];
-      const key = dotKey(x[0], x[1]);
-      if (!hasOwn(ix, key)) continue;
-      const at = ix[key];
-      if (i >= gone.length && hasOwn(d.m, at) && findDot(d.m[at].d, x) >= 0) continue;
-      if (!hasOwn(drops, at)) drops[at] = [];
-      drops[at].push(x);
-    }
-    for (let i = 0; i < kd.length; i++) editElem(s, kd[i], d.m[kd[i]], hasOwn(drops, kd[i]) ? drops[kd[i]] : [], d, ix);
-    const kx = Object.keys(drops);
-    for (let i = 0; i < kx.length; i++) if (!hasOwn(d.m, kx[i])) editElem(s, kx[i], null, drops[kx[i]], d, ix);
+    for (let t = 0; t < sm.length; t++) joinElemsInto(sm[t], sc, dm[t], dc, true);
+    setIndex(owner, undefined); // rebuilt when next needed
+    return;
   }
-  joinContextInto(s.c, d.c);
-  return s;
+  const ix = indexElems(owner, sm, tags);
+  // Dots to drop, by the tagged element holding them: the listed removals, and dots the delta carries under
+  // another element than the state (forged input: the join drops both).
+  const drops: { [at: string]: Dotted[] } = {};
+  for (let i = 0; i < gone.length + points.length; i++) {
+    const x: Dotted = i < gone.length ? gone[i] : points[i - gone.length];
+    const key = dotKey(x[0], x[1]);
+    if (!hasOwn(ix, key)) continue;
+    const at = ix[key];
+    const m = dm[tags.indexOf(at.charAt(0))];
+    if (i >= gone.length && hasOwn(m, at.slice(1)) && findDot(m[at.slice(1)].d, x) >= 0) continue;
+    if (!hasOwn(drops, at)) drops[at] = [];
+    drops[at].push(x);
+  }
+  for (let t = 0; t < dm.length; t++) {
+    const kd = Object.keys(dm[t]);
+    for (let i = 0; i < kd.length; i++) {
+      const at = tags[t] + kd[i];
+      editElem(sm[t], sc, tags[t], kd[i], dm[t][kd[i]], hasOwn(drops, at) ? drops[at] : [], dc, ix);
+    }
+  }
+  const kx = Object.keys(drops);
+  for (let i = 0; i < kx.length; i++) {
+    const t = tags.indexOf(kx[i].charAt(0));
+    const k = kx[i].slice(1);
+    if (!hasOwn(dm[t], k)) editElem(sm[t], sc, tags[t], k, null, drops[kx[i]], dc, ix);
+  }
 }
 
 /**
- * leq for the OR-Set (Node): a's context within b's, none of a's dots held by b under another element, and b
- * holding no dot a has seen but dropped; through b's index, so a small delta against a large state costs the
- * delta's size (times a log).
+ * The store half of leq for element maps (the caller checks the contexts): none of a's dots held by b under
+ * another element, and b holding no dot a has seen but dropped; through b's index (`owner` holds `bm`), so a
+ * small delta against a large state costs the delta's size (times a log).
  */
-function orsetLeq(a: ORSetState, b: ORSetState): boolean {
-  if (!leqContext(a.c, b.c)) return false;
-  const ix = indexOf(b);
-  const ka = Object.keys(a.m);
-  for (let i = 0; i < ka.length; i++) {
-    const ds = a.m[ka[i]].d;
-    for (let j = 0; j < ds.length; j++) {
-      const key = dotKey(ds[j][0], ds[j][1]);
-      if (hasOwn(ix, key) && ix[key] !== ka[i]) return false;
+export function elemsLeq(am: Elems[], ac: Context, owner: object, bm: Elems[], bc: Context, tags: string[]): boolean {
+  const ix = indexElems(owner, bm, tags);
+  let points: Dotted[] = [];
+  for (let t = 0; t < am.length; t++) {
+    const ka = Object.keys(am[t]);
+    for (let i = 0; i < ka.length; i++) {
+      const ds = am[t][ka[i]].d;
+      for (let j = 0; j < ds.length; j++) {
+        const key = dotKey(ds[j][0], ds[j][1]);
+        if (hasOwn(ix, key) && ix[key] !== tags[t] + ka[i]) return false;
+      }
     }
+    points = points.concat(elemDots(am[t]));
   }
-  const points = elemDots(a.m);
-  if (!sharedBeyond(a.c, b.c, points)) return true;
-  const xs = sharedDots(a.c, b.c, points, listLimit(points.length, a.c));
+  if (!sharedBeyond(ac, bc, points)) return true;
+  const xs = sharedDots(ac, bc, points, listLimit(points.length, ac));
   if (xs !== null) {
     for (let i = 0; i < xs.length; i++) if (hasOwn(ix, dotKey(xs[i][0], xs[i][1]))) return false;
     return true;
   }
-  const kb = Object.keys(b.m);
-  for (let i = 0; i < kb.length; i++) {
-    const ds = b.m[kb[i]].d;
-    for (let j = 0; j < ds.length; j++) {
-      if (contains(a.c, ds[j]) && !(hasOwn(a.m, kb[i]) && findDot(a.m[kb[i]].d, ds[j]) >= 0)) return false;
+  for (let t = 0; t < bm.length; t++) {
+    const kb = Object.keys(bm[t]);
+    for (let i = 0; i < kb.length; i++) {
+      const ds = bm[t][kb[i]].d;
+      for (let j = 0; j < ds.length; j++) {
+        if (contains(ac, ds[j]) && !(hasOwn(am[t], kb[i]) && findDot(am[t][kb[i]].d, ds[j]) >= 0)) return false;
+      }
     }
   }
   return true;
 }
+
+/** joinInto for the OR-Set (Node): see elemsInto. */
+function orsetInto(s: ORSetState, d: ORSetState): ORSetState {
+  elemsInto(s, [s.m], s.c, [d.m], d.c, TAGS);
+  joinContextInto(s.c, d.c);
+  return s;
+}
+
+const TAGS = ['m'];
 
 /** Drop from a, outside b's keys, every dot the context has seen (a removal's effect on the rest of a). */
 function dropSeen(a: Elems, b: Elems, cb: Context): void {
@@ -257,36 +268,6 @@ function dropSeen(a: Elems, b: Elems, cb: Context): void {
     if (d.length === 0) delete a[k];
     else if (d !== a[k].d) a[k] = { e: a[k].e, d: d };
   }
-}
-
-/** The dots a holds under the keys b carries: the ones the per-key merge meets. */
-export function heldUnder(a: Elems, b: Elems, out: Dotted[]): Dotted[] {
-  const kb = Object.keys(b);
-  for (let i = 0; i < kb.length; i++) {
-    if (!hasOwn(a, kb[i])) continue;
-    const d = a[kb[i]].d;
-    for (let k = 0; k < d.length; k++) out.push(d[k]);
-  }
-  return out;
-}
-
-/** The store half of leq for element maps under the keys a carries (see leqStore); the caller checks the contexts. */
-export function leqElems(a: Elems, ca: Context, b: Elems): boolean {
-  const ks = Object.keys(a);
-  for (let i = 0; i < ks.length; i++) {
-    if (hasOwn(b, ks[i]) && !leqStore(a[ks[i]].d, ca, b[ks[i]].d, null)) return false;
-  }
-  return true;
-}
-
-/** The rest of leq: b holds no dot that ca has seen under a key a lacks (walked only when sharedBeyond says so). */
-export function noneSeenBeyond(a: Elems, ca: Context, b: Elems): boolean {
-  const ks = Object.keys(b);
-  for (let i = 0; i < ks.length; i++) {
-    if (hasOwn(a, ks[i])) continue;
-    if (unseen(b[ks[i]].d, ca) !== b[ks[i]].d) return false;
-  }
-  return true;
 }
 
 /** The elements holding replica r's dots, each with only those dots: part of r's row when its removals are many. */
@@ -570,5 +551,5 @@ export const ORSet: Crdt<ORSetState, Item[]> = /* @__PURE__ */ full(ORSetCore, {
   joinInto: orsetInto,
   copy: (s) => ({ m: copyElems(s.m), c: copyContext(s.c) }),
   claims: (s, out) => contextClaims(s.c, out),
-  leq: orsetLeq,
+  leq: (a, b) => leqContext(a.c, b.c) && elemsLeq([a.m], a.c, b, [b.m], b.c, TAGS),
 });
