@@ -179,4 +179,20 @@ test('a graph vertex with thousands of fresh replicas\' dots costs n log n reads
   assert.ok(large <= 7 * small, 'reads grew ' + (large / small).toFixed(1) + '× for 4× the dots');
 });
 
+test('fuzz finding (awmap(gcounter), 33.7 KB): a context of 2,809 fresh replicas each claiming 2^31 dots, nothing held, makes one part per replica, and RR takes it once', () => {
+  const M = awmap(GCounter);
+  const vv: { [r: string]: number } = {};
+  for (let i = 0; i < 2809; i++) vv['fax' + i.toString(36)] = 2 ** 31;
+  const d: AWMapState<GCounterState> = { m: {}, c: { vv: vv, cloud: {} } };
+  const parts = M.decompose(d);
+  assert.is(parts.length, 2809, 'one row part per replica, no dot listed');
+  let acc = M.bottom();
+  for (const p of parts) acc = M.joinInto(acc, p);
+  assert.ok(M.leq(acc, d) && M.leq(d, acc), 'the parts join back to the delta');
+  const store = createStore(2, ALL);
+  declare(store, 'v', 'awmap(gcounter)');
+  assert.ok(M.leq(applyRemote(store, 'v', d), d));
+  assert.is(applyRemote(store, 'v', d), null);
+});
+
 test.run();
