@@ -8,8 +8,10 @@
  * - past MAX_INCARNATION: the node drops the frame at the envelope (dropped.incarnation);
  * - more than INCARNATION_SLACK past the one known of that peer: the layer that knows it ignores the message
  *   and counts "<layer>.inc.implausible" (hv, full, cs, ae).
- * A plausible forgery (a little past the known one) is still possible without a key: HyParView believes the older
- * life again once the newer goes silent (hv.inc.revert); with a key the frame never gets past its tag.
+ * A plausible forgery (a little past the known one) is still possible without a key: HyParView and anti-entropy
+ * believe the older life again once the newer has sent nothing for a while (hv.inc.revert, ae.inc.revert), full
+ * and client-server membership drop the member as silent and admit its real life afresh; with a key the frame
+ * never gets past its tag.
  *
  *   plausibleIncarnation(5, 6);          // true: a restart
  *   plausibleIncarnation(5, 2 ** 40);    // false
