@@ -57,13 +57,14 @@ function mapKey(key: unknown, what: string): string {
 
 export { epochReplica };
 
-/** The key's nested value: the join of every surviving contribution. */
+/** The key's nested value: the join of every surviving contribution, folded in place into a fresh bottom
+ *  (joined immutably, each contribution copied the rest: quadratic in a key with many contributions). */
 export function nestedAt<S>(t: Crdt<S, any>, s: AWMapState<S>, key: string): S {
   const k = keyOf(key);
   let full = t.bottom();
   if (!hasOwn(s.m, k)) return full;
   const cs = s.m[k];
-  for (let i = 0; i < cs.length; i++) full = t.join(full, cs[i][3]);
+  for (let i = 0; i < cs.length; i++) full = t.joinInto(full, cs[i][3]);
   return full;
 }
 
@@ -80,9 +81,9 @@ export function apply<S>(t: Crdt<S, any>, s: AWMapState<S>, replica: ReplicaId, 
   let epoch = 0;
   let newest = 0;
   for (let i = 0; i < cs.length; i++) {
-    full = t.join(full, cs[i][3]);
+    full = t.joinInto(full, cs[i][3]);
     if (cs[i][0] !== replica) continue;
-    prev = t.join(prev, cs[i][3]);
+    prev = t.joinInto(prev, cs[i][3]);
     own.push([replica, cs[i][1]]);
     if (cs[i][1] > newest) {
       newest = cs[i][1];

@@ -62,6 +62,30 @@ test('a contribution with a large nested state costs linear work through RR (was
   assert.ok(large <= 6 * small, 'nested work grew ' + (large / small).toFixed(1) + '× for 4× the entries');
 });
 
+/** The value of one key holding n contributions (one per replica, each a one-entry nested G-Counter). */
+function valueWork(n: number): number {
+  const c = countingGCounter();
+  const M = awmap(c.t);
+  const cs: Contribution<GCounterState>[] = [];
+  const vv: { [r: string]: number } = {};
+  for (let i = 0; i < n; i++) {
+    const r = 'r' + String(i).padStart(5, '0');
+    const g: GCounterState = {};
+    g[r + '.1'] = 1;
+    cs.push([r, 1, 1, g]);
+    vv[r] = 1;
+  }
+  const s: AWMapState<GCounterState> = { m: { sk: cs }, c: { vv: vv, cloud: {} } };
+  assert.is(M.value(s).k, n);
+  return c.work();
+}
+
+test('the value of a key with thousands of contributions costs linear work (was quadratic: each joined a copy of the rest)', () => {
+  const small = valueWork(500);
+  const large = valueWork(2000);
+  assert.ok(large <= 6 * small, 'value work grew ' + (large / small).toFixed(1) + '× for 4× the contributions');
+});
+
 /**
  * One key, n contributions from n fresh replica ids, as n one-contribution parts (what decompose makes of such a
  * delta, and what RR joins one by one). Counts reads of the contributions' dots (the hook: each is a Proxy):
