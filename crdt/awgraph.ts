@@ -23,7 +23,7 @@ import { MutatorError } from './errors.ts';
 import { itemArg } from './guards.ts';
 import { hasOwn, keyOf } from './keys.ts';
 import {
-  type Elems, addElem, copyElems, decodeElems, dotsAt, elemDots, elemParts, elemsOf, encodeElems, joinElems,
+  type Elems, addElem, copyElems, decodeElems, dotsAt, elemDots, elemParts, rowElems, encodeElems, joinElems,
   elemsInto, elemsLeq,
 } from './orset.ts';
 import { cmpItem, sortItems } from './order.ts';
@@ -128,9 +128,11 @@ export const AWGraph: Crdt<AWGraphState, AWGraphValue> = {
     for (let i = 0; i < ep.length; i++) out.push({ v: {}, e: ep[i], c: contextOf(elemDots(ep[i])) });
     const gone = removals(s.c, elemDots(s.v).concat(elemDots(s.e)));
     for (let i = 0; i < gone.dots.length; i++) out.push({ v: {}, e: {}, c: contextOf([gone.dots[i]]) });
+    const rv = rowElems(s.v, gone.rows);
+    const re = rowElems(s.e, gone.rows);
     for (let i = 0; i < gone.rows.length; i++) {
       const r = gone.rows[i];
-      out.push({ v: elemsOf(s.v, r), e: elemsOf(s.e, r), c: rowContext(s.c, r) });
+      out.push({ v: rv[r], e: re[r], c: rowContext(s.c, r) });
     }
     return out;
   },

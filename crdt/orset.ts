@@ -320,15 +320,22 @@ function dropSeen(a: Elems, b: Elems, cb: Context): void {
   }
 }
 
-/** The elements holding replica r's dots, each with only those dots: part of r's row when its removals are many. */
-export function elemsOf(m: Elems, r: string): Elems {
-  const out: Elems = {};
+/**
+ * For each replica of `rows` (those whose removals are many), the elements holding its dots, each with only
+ * those dots: part of its row. One walk over the elements for all rows (a walk per row was rows × dots).
+ */
+export function rowElems(m: Elems, rows: string[]): { [r: string]: Elems } {
+  const out: { [r: string]: Elems } = {};
+  for (let i = 0; i < rows.length; i++) out[rows[i]] = {};
   const ks = Object.keys(m);
   for (let i = 0; i < ks.length; i++) {
-    const d: Dots = [];
-    const all = m[ks[i]].d;
-    for (let k = 0; k < all.length; k += 2) if (all[k] === r) d.push(all[k], all[k + 1]);
-    if (d.length > 0) out[ks[i]] = { e: m[ks[i]].e, d: d };
+    const el = m[ks[i]];
+    for (let k = 0; k < el.d.length; k += 2) {
+      const r = el.d[k] as string;
+      if (!hasOwn(out, r)) continue;
+      if (!hasOwn(out[r], ks[i])) out[r][ks[i]] = { e: el.e, d: [] };
+      out[r][ks[i]].d.push(r, el.d[k + 1]);
+    }
   }
   return out;
 }
@@ -524,15 +531,22 @@ function op(k: number, a: any, b: any): any {
       }
       const gone = removals(s.c, held);
       for (let i = 0; i < gone.dots.length; i++) out.push({ m: {}, c: contextOf([gone.dots[i]]) });
+      // each row's part carries the replica's dots too, gathered in one walk for all rows (as rowElems, inline:
+      // a function fewer on a board); a walk per row was rows × dots
+      const rows: { [r: string]: Elems } = {};
+      for (let i = 0; i < gone.rows.length; i++) rows[gone.rows[i]] = {};
+      for (let j = 0; j < ks.length; j++) {
+        const el = s.m[ks[j]];
+        for (let n = 0; n < el.d.length; n += 2) {
+          if (!hasOwn(rows, el.d[n] as string)) continue;
+          const m = rows[el.d[n] as string];
+          if (!hasOwn(m, ks[j])) m[ks[j]] = { e: el.e, d: [] };
+          m[ks[j]].d.push(el.d[n], el.d[n + 1]);
+        }
+      }
       for (let i = 0; i < gone.rows.length; i++) {
         const r = gone.rows[i];
-        const m: Elems = {};
-        for (let j = 0; j < ks.length; j++) {
-          const mine: Dots = [];
-          const all = s.m[ks[j]].d;
-          for (let n = 0; n < all.length; n += 2) if (all[n] === r) mine.push(r, all[n + 1]);
-          if (mine.length > 0) m[ks[j]] = { e: s.m[ks[j]].e, d: mine };
-        }
+        const m = rows[r];
         const c: Context = { vv: {}, cloud: {} };
         if (hasOwn(s.c.vv, r)) c.vv[r] = s.c.vv[r];
         if (hasOwn(s.c.cloud, r)) c.cloud[r] = s.c.cloud[r];

@@ -213,6 +213,34 @@ test('a graph vertex with thousands of fresh replicas\' dots costs n log n reads
   assert.ok(large <= 7 * small, 'reads grew ' + (large / small).toFixed(1) + '× for 4× the dots');
 });
 
+/**
+ * n elements, each added by its own replica whose context row claims 2^31 dots (so decompose makes one row part
+ * per replica, carrying that replica's dots): counts reads of the elements' dot lists (each a Proxy).
+ */
+function rowsWork(n: number, graph: boolean): number {
+  let reads = 0;
+  const m: { [k: string]: { e: string; d: (string | number)[] } } = {};
+  const vv: { [r: string]: number } = {};
+  for (let i = 0; i < n; i++) {
+    const r = 'r' + String(i).padStart(5, '0');
+    vv[r] = 2 ** 31;
+    m['s' + r] = { e: r, d: new Proxy([r, 2 ** 31], { get: (o, k) => { if (k === '0') reads++; return (o as any)[k]; } }) };
+  }
+  const parts = graph
+    ? AWGraph.decompose({ v: m, e: {}, c: { vv: vv, cloud: {} } })
+    : ORSet.decompose({ m: m, c: { vv: vv, cloud: {} } });
+  assert.is(parts.length, 2 * n, 'one part per dot, one per row');
+  return reads;
+}
+
+for (const graph of [false, true]) {
+  test((graph ? 'graph' : 'OR-Set') + ': decompose of thousands of replicas\' rows gathers their dots in one walk (was rows × dots)', () => {
+    const small = rowsWork(500, graph);
+    const large = rowsWork(2000, graph);
+    assert.ok(large <= 6 * small, 'reads grew ' + (large / small).toFixed(1) + '× for 4× the rows');
+  });
+}
+
 test('fuzz finding (awmap(gcounter), 33.7 KB): a context of 2,809 fresh replicas each claiming 2^31 dots, nothing held, makes one part per replica, and RR takes it once', () => {
   const M = awmap(GCounter);
   const vv: { [r: string]: number } = {};
