@@ -182,27 +182,29 @@ const EDITS = 16;
  * parts into one element costs O(n log n) plus the copies, not a merge of its list per part (issue 12: one
  * element with thousands of fresh replicas' dots cost seconds through RR). Many are merged in one pass.
  */
-function editElem(m: Elems, c: Context, tag: string, k: string, y: Elem | null, drops: Dot[], dc: Context, ix: DotIndex): void {
+function editElem(m: Elems, c: Context, tag: string, k: string, y: Elem | null, drops: Dot[], dc: Context, ix: DotIndex | undefined): void {
   const x = hasOwn(m, k) ? m[k] : null;
   const xs = x === null ? [] : x.d;
   const ys = y === null ? [] : y.d;
   let ds = xs;
   if (ys.length + 2 * drops.length > 2 * EDITS) {
     ds = mergeDots(xs, c, ys, dc);
-    for (let i = 0; i < xs.length; i += 2) delete ix[dotKey(xs[i] as string, xs[i + 1] as number)];
-    for (let i = 0; i < ds.length; i += 2) ix[dotKey(ds[i] as string, ds[i + 1] as number)] = tag + k;
+    if (ix !== undefined) {
+      for (let i = 0; i < xs.length; i += 2) delete ix[dotKey(xs[i] as string, xs[i + 1] as number)];
+      for (let i = 0; i < ds.length; i += 2) ix[dotKey(ds[i] as string, ds[i + 1] as number)] = tag + k;
+    }
   } else {
     for (let i = 0; i < ys.length; i += 2) {
       const r = ys[i] as string;
       const n = ys[i + 1] as number;
       const key = dotKey(r, n);
       // Held under another element (forged input): the join drops it on both sides, there through `drops`.
-      if (hasOwn(ix, key) && ix[key] !== tag + k) continue;
+      if (ix !== undefined && hasOwn(ix, key) && ix[key] !== tag + k) continue;
       const p = findDot(ds, r, n);
       if (p >= 0 || hasDot(c, r, n)) continue;
       if (ds === xs) ds = xs.slice();
       ds.splice(-p - 1, 0, r, n);
-      ix[key] = tag + k;
+      if (ix !== undefined) ix[key] = tag + k;
     }
     for (let i = 0; i < drops.length; i++) {
       const p = findDot(ds, drops[i][0], drops[i][1]);
@@ -210,7 +212,7 @@ function editElem(m: Elems, c: Context, tag: string, k: string, y: Elem | null, 
         if (ds === xs) ds = xs.slice();
         ds.splice(p, 2);
       }
-      delete ix[dotKey(drops[i][0], drops[i][1])];
+      if (ix !== undefined) delete ix[dotKey(drops[i][0], drops[i][1])];
     }
   }
   if (ds === xs) return;
@@ -236,15 +238,20 @@ export function elemsInto(owner: object, sm: Elems[], sc: Context, dm: Elems[], 
     setIndex(owner, undefined); // rebuilt when next needed
     return;
   }
-  const ix = indexElems(owner, sm, tags);
+  // The index is needed only when the state may hold one of these dots: a removal, or a delta's dot the state's
+  // context has seen (a state holds no dot outside its context). Else it is kept if there is one, not built (a
+  // join of disjoint states, as RR's pairwise join makes, builds none).
+  let reach = gone.length > 0;
+  for (let i = 0; i < points.length && !reach; i++) if (hasDot(sc, points[i][0], points[i][1])) reach = true;
+  const ix = reach ? indexElems(owner, sm, tags) : cachedIndex(owner);
   // Dots to drop, by the tagged element holding them: the listed removals, and dots the delta carries under
   // another element than the state (forged input: the join drops both).
   const drops: { [at: string]: Dot[] } = {};
-  for (let i = 0; i < gone.length + points.length; i++) {
+  for (let i = 0; reach && i < gone.length + points.length; i++) {
     const x = i < gone.length ? gone[i] : points[i - gone.length];
     const key = dotKey(x[0], x[1]);
-    if (!hasOwn(ix, key)) continue;
-    const at = ix[key];
+    if (!hasOwn(ix as DotIndex, key)) continue;
+    const at = (ix as DotIndex)[key];
     const m = dm[tags.indexOf(at.charAt(0))];
     if (i >= gone.length && hasOwn(m, at.slice(1)) && findDot(m[at.slice(1)].d, x[0], x[1]) >= 0) continue;
     if (!hasOwn(drops, at)) drops[at] = [];
