@@ -16,15 +16,15 @@
  */
 import {
   type Context, type Dot, contextClaims, contextOf, copyContext, decodeContext, emptyContext, encodeContext, joinContext, joinContextInto,
-  leqContext, removals, rowContext, sharedBeyond,
+  leqContext, removals, rowContext,
 } from './causal.ts';
 import { arr, fail } from './check.ts';
 import { MutatorError } from './errors.ts';
 import { itemArg } from './guards.ts';
 import { hasOwn, keyOf } from './keys.ts';
 import {
-  type Elems, addElem, copyElems, decodeElems, dotsAt, elemDots, elemParts, elemsOf, encodeElems, heldUnder, joinElems,
-  joinElemsInto, leqElems, noneSeenBeyond,
+  type Elems, addElem, copyElems, decodeElems, dotsAt, elemDots, elemParts, rowElems, encodeElems, joinElems,
+  elemsInto, elemsLeq,
 } from './orset.ts';
 import { cmpItem, sortItems } from './order.ts';
 import type { Crdt, Item, ReplicaId } from './types.ts';
@@ -92,22 +92,22 @@ function checkEdge(x: Item): void {
   if (!Array.isArray(x) || x.length !== 2) fail('awgraph edge: expected a [from, to] pair');
 }
 
+const TAGS = ['v', 'e'];
+
 export const AWGraph: Crdt<AWGraphState, AWGraphValue> = {
   name: 'awgraph',
   tag: 14,
   bottom: () => ({ v: {}, e: {}, c: emptyContext() }),
   join: (a, b) => ({ v: joinElems(a.v, a.c, b.v, b.c), e: joinElems(a.e, a.c, b.e, b.c), c: joinContext(a.c, b.c) }),
+  // Vertices and edges share one index (tags 'v' and 'e'), so a delta costs its own size: see elemsInto.
   joinInto: (s, d) => {
-    const reach = sharedBeyond(d.c, s.c, heldUnder(s.e, d.e, heldUnder(s.v, d.v, [])));
-    joinElemsInto(s.v, s.c, d.v, d.c, reach);
-    joinElemsInto(s.e, s.c, d.e, d.c, reach);
+    elemsInto(s, [s.v, s.e], s.c, [d.v, d.e], d.c, TAGS);
     joinContextInto(s.c, d.c);
     return s;
   },
   copy: (s) => ({ v: copyElems(s.v), e: copyElems(s.e), c: copyContext(s.c) }),
   claims: (s, out) => contextClaims(s.c, out),
-  leq: (a, b) => leqContext(a.c, b.c) && leqElems(a.v, a.c, b.v) && leqElems(a.e, a.c, b.e) &&
-    (!sharedBeyond(a.c, b.c, heldUnder(b.e, a.e, heldUnder(b.v, a.v, []))) || (noneSeenBeyond(a.v, a.c, b.v) && noneSeenBeyond(a.e, a.c, b.e))),
+  leq: (a, b) => leqContext(a.c, b.c) && elemsLeq([a.v, a.e], a.c, b, [b.v, b.e], b.c, TAGS),
   value: (s) => {
     const vertices: Item[] = [];
     const vk = Object.keys(s.v);
@@ -128,9 +128,11 @@ export const AWGraph: Crdt<AWGraphState, AWGraphValue> = {
     for (let i = 0; i < ep.length; i++) out.push({ v: {}, e: ep[i], c: contextOf(elemDots(ep[i])) });
     const gone = removals(s.c, elemDots(s.v).concat(elemDots(s.e)));
     for (let i = 0; i < gone.dots.length; i++) out.push({ v: {}, e: {}, c: contextOf([gone.dots[i]]) });
+    const rv = rowElems(s.v, gone.rows);
+    const re = rowElems(s.e, gone.rows);
     for (let i = 0; i < gone.rows.length; i++) {
       const r = gone.rows[i];
-      out.push({ v: elemsOf(s.v, r), e: elemsOf(s.e, r), c: rowContext(s.c, r) });
+      out.push({ v: rv[r], e: re[r], c: rowContext(s.c, r) });
     }
     return out;
   },

@@ -31,7 +31,7 @@
  */
 import {
   type Context, type Dot, type DotIndex, type Dotted, cachedIndex, cmpDot, contains, contextClaims, dotKey, setIndex, sharedDots, contextOf,
-  copyContext, emptyContext, entriesOf, joinContext, joinDotMap, joinContextInto, joinStore, leqContext, leqStore, nextDot, removals,
+  copyContext, emptyContext, joinContext, joinDotMap, joinContextInto, joinStore, leqContext, nextDot, removals,
   rowContext, sharedBeyond, unseen,
 } from './causal.ts';
 import { decodeMap, encodeMap, epochReplica } from './awmapwire.ts';
@@ -57,13 +57,14 @@ function mapKey(key: unknown, what: string): string {
 
 export { epochReplica };
 
-/** The key's nested value: the join of every surviving contribution. */
+/** The key's nested value: the join of every surviving contribution, folded in place into a fresh bottom
+ *  (joined immutably, each contribution copied the rest: quadratic in a key with many contributions). */
 export function nestedAt<S>(t: Crdt<S, any>, s: AWMapState<S>, key: string): S {
   const k = keyOf(key);
   let full = t.bottom();
   if (!hasOwn(s.m, k)) return full;
   const cs = s.m[k];
-  for (let i = 0; i < cs.length; i++) full = t.join(full, cs[i][3]);
+  for (let i = 0; i < cs.length; i++) full = t.joinInto(full, cs[i][3]);
   return full;
 }
 
@@ -80,9 +81,9 @@ export function apply<S>(t: Crdt<S, any>, s: AWMapState<S>, replica: ReplicaId, 
   let epoch = 0;
   let newest = 0;
   for (let i = 0; i < cs.length; i++) {
-    full = t.join(full, cs[i][3]);
+    full = t.joinInto(full, cs[i][3]);
     if (cs[i][0] !== replica) continue;
-    prev = t.join(prev, cs[i][3]);
+    prev = t.joinInto(prev, cs[i][3]);
     own.push([replica, cs[i][1]]);
     if (cs[i][1] > newest) {
       newest = cs[i][1];
@@ -106,13 +107,12 @@ export function remove<S>(s: AWMapState<S>, key: string): AWMapState<S> {
 
 type Entries<S> = { [k: string]: Contribution<S>[] };
 
-/** The dots a holds under the keys b carries (see orset's heldUnder). */
-function heldUnder<S>(a: Entries<S>, b: Entries<S>): Dotted[] {
+/** Every dot the entries hold (distinct: a dot is made for one contribution). */
+function heldDots<S>(m: Entries<S>): Dotted[] {
   const out: Dotted[] = [];
-  const kb = Object.keys(b);
-  for (let i = 0; i < kb.length; i++) {
-    if (!hasOwn(a, kb[i])) continue;
-    const cs = a[kb[i]];
+  const ks = Object.keys(m);
+  for (let i = 0; i < ks.length; i++) {
+    const cs = m[ks[i]];
     for (let j = 0; j < cs.length; j++) out.push(cs[j]);
   }
   return out;
@@ -237,20 +237,25 @@ export function awmap<S>(t: Crdt<S, any>): Crdt<AWMapState<S>, { [key: string]: 
           else if (keep.length < cs.length) s.m[ks[i]] = keep;
         }
         setIndex(s, undefined); // rebuilt when next needed
-      } else if (ix !== undefined) {
+      } else if (ix !== undefined && gone.length > 0) {
+        // The removed dots, by the key holding them; each key's list is filtered once (a copy per removed dot
+        // was quadratic in a remove of a key with many contributions).
+        const drops: { [k: string]: { [dk: string]: boolean } } = {};
         for (let i = 0; i < gone.length; i++) {
           const dk = dotKey(gone[i][0], gone[i][1]);
           const at = ix[dk];
           if (at === undefined || !hasOwn(s.m, at)) continue;
-          const j = find(s.m[at], gone[i]);
+          if (!hasOwn(drops, at)) drops[at] = {};
+          drops[at][dk] = true;
           delete ix[dk];
-          if (j < 0) continue;
-          if (s.m[at].length === 1) delete s.m[at];
-          else {
-            const xs = s.m[at].slice();
-            xs.splice(j, 1);
-            s.m[at] = xs;
-          }
+        }
+        const kx = Object.keys(drops);
+        for (let i = 0; i < kx.length; i++) {
+          const cs = s.m[kx[i]];
+          const keep: Contribution<S>[] = [];
+          for (let j = 0; j < cs.length; j++) if (!hasOwn(drops[kx[i]], dotKey(cs[j][0], cs[j][1]))) keep.push(cs[j]);
+          if (keep.length === 0) delete s.m[kx[i]];
+          else if (keep.length < cs.length) s.m[kx[i]] = keep;
         }
       }
       joinContextInto(s.c, d.c);
@@ -271,23 +276,36 @@ export function awmap<S>(t: Crdt<S, any>): Crdt<AWMapState<S>, { [key: string]: 
         for (let j = 0; j < cs.length; j++) t.claims(cs[j][3], out);
       }
     },
+    // a ≤ b: a's context is in b's, each of a's entries that b still holds is below b's (under the same key),
+    // and b holds no dot a has seen but dropped. Found through b's index and binary search, so a small delta
+    // against a large state costs the delta's size (times a log), not the state's.
     leq: (a, b) => {
       if (!leqContext(a.c, b.c)) return false;
+      const ix = indexOf(b);
       const ka = Object.keys(a.m);
       for (let i = 0; i < ka.length; i++) {
-        if (hasOwn(b.m, ka[i]) && !leqStore(a.m[ka[i]], a.c, b.m[ka[i]], below)) return false;
+        const cs = a.m[ka[i]];
+        for (let j = 0; j < cs.length; j++) {
+          const key = dotKey(cs[j][0], cs[j][1]);
+          if (!hasOwn(ix, key)) continue; // b has seen it (a's context is in b's) and removed it
+          if (ix[key] !== ka[i]) return false;
+          const y = b.m[ka[i]][find(b.m[ka[i]], cs[j])];
+          if (y !== cs[j] && !below(cs[j], y)) return false;
+        }
       }
-      const points = heldUnder(b.m, a.m);
+      const points = heldDots(a.m);
       if (!sharedBeyond(a.c, b.c, points)) return true;
-      const xs = sharedDots(a.c, b.c, points, listLimit(points.length + count(a.m), a.c));
+      const xs = sharedDots(a.c, b.c, points, listLimit(points.length, a.c));
       if (xs !== null) {
-        const ix = indexOf(b);
         for (let i = 0; i < xs.length; i++) if (hasOwn(ix, dotKey(xs[i][0], xs[i][1]))) return false;
         return true;
       }
       const kb = Object.keys(b.m);
       for (let i = 0; i < kb.length; i++) {
-        if (!hasOwn(a.m, kb[i]) && unseen(b.m[kb[i]], a.c) !== b.m[kb[i]]) return false;
+        const cs = b.m[kb[i]];
+        for (let j = 0; j < cs.length; j++) {
+          if (contains(a.c, cs[j]) && !(hasOwn(a.m, kb[i]) && find(a.m[kb[i]], cs[j]) >= 0)) return false;
+        }
       }
       return true;
     },
@@ -309,26 +327,31 @@ export function awmap<S>(t: Crdt<S, any>): Crdt<AWMapState<S>, { [key: string]: 
         for (let j = 0; j < cs.length; j++) {
           const x = cs[j];
           held.push([x[0], x[1]]);
-          let parts = t.decompose(x[3]);
-          // A contribution that is still bottom keeps the key present: it is a part of its own.
-          if (parts.length === 0) parts = [x[3]];
-          for (let p = 0; p < parts.length; p++) {
-            const m: { [k: string]: Contribution<S>[] } = {};
-            m[ks[i]] = [[x[0], x[1], x[2], parts[p]]];
-            out.push({ m: m, c: contextOf([x]) });
-          }
+          // One part per contribution, never one per part of its nested state: an update makes a new dot, so
+          // the nested state under a dot never changes and is whole or absent at every replica. Split, a
+          // contribution of n nested entries made n parts that each joined (a copy of) the whole nested state
+          // back, quadratic in the bytes (issue 12: 6.8 s of CPU for one 51.5 KB delta).
+          const m: Entries<S> = {};
+          m[ks[i]] = [x];
+          out.push({ m: m, c: contextOf([x]) });
         }
       }
       const gone = removals(s.c, held);
       for (let i = 0; i < gone.dots.length; i++) out.push({ m: {}, c: contextOf([gone.dots[i]]) });
-      for (let i = 0; i < gone.rows.length; i++) {
-        const m: Entries<S> = {};
-        for (let j = 0; j < ks.length; j++) {
-          const own = entriesOf(s.m[ks[j]], gone.rows[i]);
-          if (own.length > 0) m[ks[j]] = own;
+      // A row's part carries the replica's entries too: gathered in one walk for all rows (a walk per row was
+      // rows × entries).
+      const rows: { [r: string]: Entries<S> } = {};
+      for (let i = 0; i < gone.rows.length; i++) rows[gone.rows[i]] = {};
+      for (let i = 0; i < ks.length; i++) {
+        const cs = s.m[ks[i]];
+        for (let j = 0; j < cs.length; j++) {
+          if (!hasOwn(rows, cs[j][0])) continue;
+          const m = rows[cs[j][0]];
+          if (!hasOwn(m, ks[i])) m[ks[i]] = [];
+          m[ks[i]].push(cs[j]);
         }
-        out.push({ m: m, c: rowContext(s.c, gone.rows[i]) });
       }
+      for (let i = 0; i < gone.rows.length; i++) out.push({ m: rows[gone.rows[i]], c: rowContext(s.c, gone.rows[i]) });
       return out;
     },
     // The compact wire form: crdt/awmapwire.ts.

@@ -102,6 +102,13 @@ export function joinContext(a: Context, b: Context): Context {
 
 /** The context of exactly these dots (in any order, duplicates allowed), compacted. */
 export function contextOf(dots: Dotted[]): Context {
+  // One dot (every part decompose makes): no grouping or sorting.
+  if (dots.length === 1) {
+    const one: Context = { vv: {}, cloud: {} }; // not emptyContext(): a board bundle would carry it for this alone
+    if (dots[0][1] === 1) one.vv[dots[0][0]] = 1;
+    else one.cloud[dots[0][0]] = [dots[0][1]];
+    return one;
+  }
   const per: { [r: string]: number[] } = {};
   for (let i = 0; i < dots.length; i++) {
     const r = dots[i][0];

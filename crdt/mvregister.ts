@@ -13,6 +13,7 @@
 import {
   type Context, claimDot, cmpDot, contextOf, counter, decodeContext, dotsOf, emptyContext, encodeContext,
   joinContext, contextClaims, joinContextInto, joinStore, leqContext, leqStore, nextDot, copyContext, entriesOf, removals, rowContext,
+  contains, sharedBeyond,
 } from './causal.ts';
 import { arr, fail } from './check.ts';
 import { elementItem, itemArg, replicaItem } from './guards.ts';
@@ -41,6 +42,23 @@ function leqWrite(x: Write, y: Write): boolean {
   return keyOf(x[2]) <= keyOf(y[2]);
 }
 
+/** Where dot x sits in a sorted store: its index, or -(the index it would take) - 1. */
+function findWrite(ws: Write[], x: Write): number {
+  let lo = 0;
+  let hi = ws.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = cmpDot(ws[mid], x);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -lo - 1;
+}
+
+/** A delta of at most this many writes that removes nothing is joined by binary search, not by a merge. */
+const EDITS = 16;
+
 /** Write a value: one fresh dot, replacing every value this replica has observed. */
 export function set(s: MVRegisterState, replica: ReplicaId, v: Item): MVRegisterState {
   const d = nextDot(s.c, replica);
@@ -53,15 +71,40 @@ export const MVRegister: Crdt<MVRegisterState, Item[]> = {
   tag: 10,
   bottom: () => ({ s: [], c: emptyContext() }),
   join: (a, b) => ({ s: joinStore(a.s, a.c, b.s, b.c, joinWrite), c: joinContext(a.c, b.c) }),
-  // The store holds one entry per concurrent write, so merging it whole is the delta's cost in practice.
+  // An honest store holds one entry per concurrent write, so merging it whole is the delta's cost. A peer can
+  // send thousands of concurrent writes, though, whose parts RR then joins one by one (issue 12): a small delta
+  // that removes nothing (its context meets the state's only at its own writes) is joined by binary search on a
+  // copy of the store (stores are shared, never changed in place).
   joinInto: (st, d) => {
-    st.s = joinStore(st.s, st.c, d.s, d.c, joinWrite);
+    if (d.s.length > EDITS || sharedBeyond(d.c, st.c, d.s)) st.s = joinStore(st.s, st.c, d.s, d.c, joinWrite);
+    else {
+      let ws = st.s;
+      for (let i = 0; i < d.s.length; i++) {
+        const p = findWrite(ws, d.s[i]);
+        const w = p >= 0 ? joinWrite(ws[p], d.s[i]) : contains(st.c, d.s[i]) ? null : d.s[i];
+        if (w === null || (p >= 0 && w === ws[p])) continue;
+        if (ws === st.s) ws = ws.slice();
+        if (p >= 0) ws[p] = w;
+        else ws.splice(-p - 1, 0, w);
+      }
+      st.s = ws;
+    }
     joinContextInto(st.c, d.c);
     return st;
   },
   copy: (st) => ({ s: st.s, c: copyContext(st.c) }),
   claims: (st, out) => contextClaims(st.c, out),
-  leq: (a, b) => leqContext(a.c, b.c) && leqStore(a.s, a.c, b.s, leqWrite),
+  // Walks b's store only when a's context meets b's beyond a's own writes (a removal): otherwise each of a's
+  // writes is looked up (a small delta against many concurrent writes costs its own size).
+  leq: (a, b) => {
+    if (!leqContext(a.c, b.c)) return false;
+    if (sharedBeyond(a.c, b.c, a.s)) return leqStore(a.s, a.c, b.s, leqWrite);
+    for (let i = 0; i < a.s.length; i++) {
+      const p = findWrite(b.s, a.s[i]);
+      if (p >= 0 && !leqWrite(a.s[i], b.s[p])) return false;
+    }
+    return true;
+  },
   value: (st) => {
     const seen: { [k: string]: boolean } = {};
     const out: Item[] = [];

@@ -136,85 +136,184 @@ export function listLimit(held: number, c: Context): number {
   return 4 * (held + Object.keys(c.vv).length + Object.keys(c.cloud).length) + 64;
 }
 
-/** The index of an element map (see DotIndex): O(state), once. */
-function elemIndex(m: Elems): DotIndex {
-  const ix: DotIndex = {};
-  const ks = Object.keys(m);
-  for (let i = 0; i < ks.length; i++) {
-    const d = m[ks[i]].d;
-    for (let k = 0; k < d.length; k += 2) ix[dotKey(d[k] as string, d[k + 1] as number)] = ks[i];
-  }
-  return ix;
-}
-
-function indexOf(s: ORSetState): DotIndex {
-  let ix = cachedIndex(s);
+/**
+ * The index of element maps (see DotIndex): dot → tag + key, one index for the maps of a state (the OR-Set's
+ * one, the graph's vertices and edges), told apart by a one-character tag. O(state), once, then kept by
+ * elemsInto.
+ */
+function indexElems(owner: object, ms: Elems[], tags: string[]): DotIndex {
+  let ix = cachedIndex(owner);
   if (ix === undefined) {
-    ix = elemIndex(s.m);
-    setIndex(s, ix);
+    ix = {};
+    for (let t = 0; t < ms.length; t++) {
+      const ks = Object.keys(ms[t]);
+      for (let i = 0; i < ks.length; i++) {
+        const d = ms[t][ks[i]].d;
+        for (let k = 0; k < d.length; k += 2) ix[dotKey(d[k] as string, d[k + 1] as number)] = tags[t] + ks[i];
+      }
+    }
+    setIndex(owner, ix);
   }
   return ix;
 }
 
-/** Set a's entry under k to these dots (or drop it), keeping the index. */
-function putElem(a: Elems, k: string, e: Item, d: Dots, ix: DotIndex | undefined): void {
-  if (hasOwn(a, k) && a[k].d === d) return;
-  if (ix !== undefined) {
-    if (hasOwn(a, k)) for (let i = 0; i < a[k].d.length; i += 2) delete ix[dotKey(a[k].d[i] as string, a[k].d[i + 1] as number)];
-    for (let i = 0; i < d.length; i += 2) ix[dotKey(d[i] as string, d[i + 1] as number)] = k;
+/** Where dot (r, n) sits in flat sorted dots: its position (even), or -(the position it would take) - 1. */
+function findDot(ds: Dots, r: string, n: number): number {
+  let lo = 0;
+  let hi = (ds.length >> 1) - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const x = ds[2 * mid];
+    const c = x < r ? -1 : x > r ? 1 : (ds[2 * mid + 1] as number) - n;
+    if (c === 0) return 2 * mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
   }
-  if (d.length === 0) delete a[k];
-  else a[k] = { e: e, d: d };
+  return -2 * lo - 1;
 }
 
-/** joinInto for the OR-Set: per-key merges, then the removals the delta's context makes elsewhere, by index. */
-function orsetInto(s: ORSetState, d: ORSetState): ORSetState {
-  const points = heldUnder(s.m, d.m, []);
-  let ix = cachedIndex(s);
-  let gone: Dot[] | null = [];
-  if (sharedBeyond(d.c, s.c, points)) {
-    gone = sharedDots(d.c, s.c, points, listLimit(points.length + elemCount(d.m), d.c));
-    if (gone !== null && ix === undefined) ix = indexOf(s);
-  }
-  const kd = Object.keys(d.m);
-  for (let i = 0; i < kd.length; i++) {
-    const k = kd[i];
-    const y = d.m[k];
-    if (hasOwn(s.m, k)) putElem(s.m, k, s.m[k].e, mergeDots(s.m[k].d, s.c, y.d, d.c), ix);
-    else putElem(s.m, k, y.e, mergeDots([], s.c, y.d, d.c), ix);
-  }
-  if (gone === null) {
-    dropSeen(s.m, d.m, d.c);
-    setIndex(s, undefined); // rebuilt when next needed
+/** An element with at most this many edits in one join is edited by binary search; one with more is merged. */
+const EDITS = 16;
+
+/**
+ * elemsInto's changes to element k of map m (context c, index tag `tag`): the delta's dots `ys` (added when the
+ * state has not seen them) and `drops` (dots the state holds under k that the delta removed). Few edits are
+ * made by binary search on a copy of the list (lists are shared, never changed in place), so joining n one-dot
+ * parts into one element costs O(n log n) plus the copies, not a merge of its list per part (issue 12: one
+ * element with thousands of fresh replicas' dots cost seconds through RR). Many are merged in one pass.
+ */
+function editElem(m: Elems, c: Context, tag: string, k: string, y: Elem | null, drops: Dot[], dc: Context, ix: DotIndex | undefined): void {
+  const x = hasOwn(m, k) ? m[k] : null;
+  const xs = x === null ? [] : x.d;
+  const ys = y === null ? [] : y.d;
+  let ds = xs;
+  if (ys.length + 2 * drops.length > 2 * EDITS) {
+    ds = mergeDots(xs, c, ys, dc);
+    if (ix !== undefined) {
+      for (let i = 0; i < xs.length; i += 2) delete ix[dotKey(xs[i] as string, xs[i + 1] as number)];
+      for (let i = 0; i < ds.length; i += 2) ix[dotKey(ds[i] as string, ds[i + 1] as number)] = tag + k;
+    }
   } else {
-    for (let i = 0; i < gone.length; i++) {
-      const at = ix === undefined ? undefined : ix[dotKey(gone[i][0], gone[i][1])];
-      if (at === undefined || !hasOwn(s.m, at)) continue;
-      putElem(s.m, at, s.m[at].e, mergeDots(s.m[at].d, s.c, [], d.c), ix);
+    for (let i = 0; i < ys.length; i += 2) {
+      const r = ys[i] as string;
+      const n = ys[i + 1] as number;
+      const key = dotKey(r, n);
+      // Held under another element (forged input): the join drops it on both sides, there through `drops`.
+      if (ix !== undefined && hasOwn(ix, key) && ix[key] !== tag + k) continue;
+      const p = findDot(ds, r, n);
+      if (p >= 0 || hasDot(c, r, n)) continue;
+      if (ds === xs) ds = xs.slice();
+      ds.splice(-p - 1, 0, r, n);
+      if (ix !== undefined) ix[key] = tag + k;
+    }
+    for (let i = 0; i < drops.length; i++) {
+      const p = findDot(ds, drops[i][0], drops[i][1]);
+      if (p >= 0) {
+        if (ds === xs) ds = xs.slice();
+        ds.splice(p, 2);
+      }
+      if (ix !== undefined) delete ix[dotKey(drops[i][0], drops[i][1])];
     }
   }
+  if (ds === xs) return;
+  if (ds.length === 0) delete m[k];
+  else if (x === null && ds === ys) m[k] = y as Elem;
+  else m[k] = { e: x === null ? (y as Elem).e : x.e, d: ds };
+}
+
+/**
+ * Join the element maps `dm` (context dc) into `sm` (context sc, before the join), which `owner` holds and the
+ * caller owns; `tags` name the maps in owner's index. What the delta removes (dots both contexts hold beyond the
+ * delta's own) is listed and found through the index, element by element (editElem), so a delta costs its own
+ * size (times a log, plus a copy of each list it edits), however large the state or an element's dot list; past
+ * listLimit, one walk over the state. The caller joins the contexts afterwards.
+ */
+export function elemsInto(owner: object, sm: Elems[], sc: Context, dm: Elems[], dc: Context, tags: string[]): void {
+  let points: Dot[] = [];
+  for (let t = 0; t < dm.length; t++) points = points.concat(elemDots(dm[t]));
+  let gone: Dot[] | null = [];
+  if (sharedBeyond(dc, sc, points)) gone = sharedDots(dc, sc, points, listLimit(points.length, dc));
+  if (gone === null) {
+    for (let t = 0; t < sm.length; t++) joinElemsInto(sm[t], sc, dm[t], dc, true);
+    setIndex(owner, undefined); // rebuilt when next needed
+    return;
+  }
+  // The index is needed only when the state may hold one of these dots: a removal, or a delta's dot the state's
+  // context has seen (a state holds no dot outside its context). Else it is kept if there is one, not built (a
+  // join of disjoint states, as RR's pairwise join makes, builds none).
+  let reach = gone.length > 0;
+  for (let i = 0; i < points.length && !reach; i++) if (hasDot(sc, points[i][0], points[i][1])) reach = true;
+  const ix = reach ? indexElems(owner, sm, tags) : cachedIndex(owner);
+  // Dots to drop, by the tagged element holding them: the listed removals, and dots the delta carries under
+  // another element than the state (forged input: the join drops both).
+  const drops: { [at: string]: Dot[] } = {};
+  for (let i = 0; reach && i < gone.length + points.length; i++) {
+    const x = i < gone.length ? gone[i] : points[i - gone.length];
+    const key = dotKey(x[0], x[1]);
+    if (!hasOwn(ix as DotIndex, key)) continue;
+    const at = (ix as DotIndex)[key];
+    const m = dm[tags.indexOf(at.charAt(0))];
+    if (i >= gone.length && hasOwn(m, at.slice(1)) && findDot(m[at.slice(1)].d, x[0], x[1]) >= 0) continue;
+    if (!hasOwn(drops, at)) drops[at] = [];
+    drops[at].push(x);
+  }
+  for (let t = 0; t < dm.length; t++) {
+    const kd = Object.keys(dm[t]);
+    for (let i = 0; i < kd.length; i++) {
+      const at = tags[t] + kd[i];
+      editElem(sm[t], sc, tags[t], kd[i], dm[t][kd[i]], hasOwn(drops, at) ? drops[at] : [], dc, ix);
+    }
+  }
+  const kx = Object.keys(drops);
+  for (let i = 0; i < kx.length; i++) {
+    const t = tags.indexOf(kx[i].charAt(0));
+    const k = kx[i].slice(1);
+    if (!hasOwn(dm[t], k)) editElem(sm[t], sc, tags[t], k, null, drops[kx[i]], dc, ix);
+  }
+}
+
+/**
+ * The store half of leq for element maps (the caller checks the contexts): none of a's dots held by b under
+ * another element, and b holding no dot a has seen but dropped; through b's index (`owner` holds `bm`), so a
+ * small delta against a large state costs the delta's size (times a log).
+ */
+export function elemsLeq(am: Elems[], ac: Context, owner: object, bm: Elems[], bc: Context, tags: string[]): boolean {
+  const ix = indexElems(owner, bm, tags);
+  let points: Dot[] = [];
+  for (let t = 0; t < am.length; t++) {
+    const ka = Object.keys(am[t]);
+    for (let i = 0; i < ka.length; i++) {
+      const ds = am[t][ka[i]].d;
+      for (let j = 0; j < ds.length; j += 2) {
+        const key = dotKey(ds[j] as string, ds[j + 1] as number);
+        if (hasOwn(ix, key) && ix[key] !== tags[t] + ka[i]) return false;
+      }
+    }
+    points = points.concat(elemDots(am[t]));
+  }
+  if (!sharedBeyond(ac, bc, points)) return true;
+  const xs = sharedDots(ac, bc, points, listLimit(points.length, ac));
+  if (xs !== null) {
+    for (let i = 0; i < xs.length; i++) if (hasOwn(ix, dotKey(xs[i][0], xs[i][1]))) return false;
+    return true;
+  }
+  for (let t = 0; t < bm.length; t++) {
+    const kb = Object.keys(bm[t]);
+    for (let i = 0; i < kb.length; i++) {
+      if (!holdsSeen(hasOwn(am[t], kb[i]) ? am[t][kb[i]].d : [], ac, bm[t][kb[i]].d)) return false;
+    }
+  }
+  return true;
+}
+
+/** joinInto for the OR-Set (Node): see elemsInto. */
+function orsetInto(s: ORSetState, d: ORSetState): ORSetState {
+  elemsInto(s, [s.m], s.c, [d.m], d.c, TAGS);
   joinContextInto(s.c, d.c);
   return s;
 }
 
-/** leq's removal half for the OR-Set: b holds no dot that a has seen under a key a lacks. */
-function noneHeldBeyond(a: ORSetState, b: ORSetState): boolean {
-  const points = heldUnder(b.m, a.m, []);
-  if (!sharedBeyond(a.c, b.c, points)) return true;
-  const xs = sharedDots(a.c, b.c, points, listLimit(points.length + elemCount(a.m), a.c));
-  if (xs === null) return noneSeenBeyond(a.m, a.c, b.m);
-  const ix = indexOf(b);
-  for (let i = 0; i < xs.length; i++) if (hasOwn(ix, dotKey(xs[i][0], xs[i][1]))) return false;
-  return true;
-}
-
-/** How many dots the elements hold. */
-function elemCount(m: Elems): number {
-  let n = 0;
-  const ks = Object.keys(m);
-  for (let i = 0; i < ks.length; i++) n += m[ks[i]].d.length / 2;
-  return n;
-}
+const TAGS = ['m'];
 
 /** Drop from a, outside b's keys, every dot the context has seen (a removal's effect on the rest of a). */
 function dropSeen(a: Elems, b: Elems, cb: Context): void {
@@ -228,44 +327,22 @@ function dropSeen(a: Elems, b: Elems, cb: Context): void {
   }
 }
 
-/** The dots a holds under the keys b carries: the ones the per-key merge meets. */
-export function heldUnder(a: Elems, b: Elems, out: Dotted[]): Dotted[] {
-  const kb = Object.keys(b);
-  for (let i = 0; i < kb.length; i++) {
-    if (!hasOwn(a, kb[i])) continue;
-    const d = a[kb[i]].d;
-    for (let k = 0; k < d.length; k += 2) out.push([d[k] as string, d[k + 1] as number]);
-  }
-  return out;
-}
-
-/** The store half of leq for element maps under the keys a carries; the caller checks the contexts. */
-export function leqElems(a: Elems, ca: Context, b: Elems): boolean {
-  const ks = Object.keys(a);
-  for (let i = 0; i < ks.length; i++) {
-    if (hasOwn(b, ks[i]) && !holdsSeen(a[ks[i]].d, ca, b[ks[i]].d)) return false;
-  }
-  return true;
-}
-
-/** The rest of leq: b holds no dot that ca has seen under a key a lacks (walked only when sharedBeyond says so). */
-export function noneSeenBeyond(a: Elems, ca: Context, b: Elems): boolean {
-  const ks = Object.keys(b);
-  for (let i = 0; i < ks.length; i++) {
-    if (!hasOwn(a, ks[i]) && !holdsSeen([], ca, b[ks[i]].d)) return false;
-  }
-  return true;
-}
-
-/** The elements holding replica r's dots, each with only those dots: part of r's row when its removals are many. */
-export function elemsOf(m: Elems, r: string): Elems {
-  const out: Elems = {};
+/**
+ * For each replica of `rows` (those whose removals are many), the elements holding its dots, each with only
+ * those dots: part of its row. One walk over the elements for all rows (a walk per row was rows × dots).
+ */
+export function rowElems(m: Elems, rows: string[]): { [r: string]: Elems } {
+  const out: { [r: string]: Elems } = {};
+  for (let i = 0; i < rows.length; i++) out[rows[i]] = {};
   const ks = Object.keys(m);
   for (let i = 0; i < ks.length; i++) {
-    const d: Dots = [];
-    const all = m[ks[i]].d;
-    for (let k = 0; k < all.length; k += 2) if (all[k] === r) d.push(all[k], all[k + 1]);
-    if (d.length > 0) out[ks[i]] = { e: m[ks[i]].e, d: d };
+    const el = m[ks[i]];
+    for (let k = 0; k < el.d.length; k += 2) {
+      const r = el.d[k] as string;
+      if (!hasOwn(out, r)) continue;
+      if (!hasOwn(out[r], ks[i])) out[r][ks[i]] = { e: el.e, d: [] };
+      out[r][ks[i]].d.push(r, el.d[k + 1]);
+    }
   }
   return out;
 }
@@ -461,15 +538,22 @@ function op(k: number, a: any, b: any): any {
       }
       const gone = removals(s.c, held);
       for (let i = 0; i < gone.dots.length; i++) out.push({ m: {}, c: contextOf([gone.dots[i]]) });
+      // each row's part carries the replica's dots too, gathered in one walk for all rows (as rowElems, inline:
+      // a function fewer on a board); a walk per row was rows × dots
+      const rows: { [r: string]: Elems } = {};
+      for (let i = 0; i < gone.rows.length; i++) rows[gone.rows[i]] = {};
+      for (let j = 0; j < ks.length; j++) {
+        const el = s.m[ks[j]];
+        for (let n = 0; n < el.d.length; n += 2) {
+          if (!hasOwn(rows, el.d[n] as string)) continue;
+          const m = rows[el.d[n] as string];
+          if (!hasOwn(m, ks[j])) m[ks[j]] = { e: el.e, d: [] };
+          m[ks[j]].d.push(el.d[n], el.d[n + 1]);
+        }
+      }
       for (let i = 0; i < gone.rows.length; i++) {
         const r = gone.rows[i];
-        const m: Elems = {};
-        for (let j = 0; j < ks.length; j++) {
-          const mine: Dots = [];
-          const all = s.m[ks[j]].d;
-          for (let n = 0; n < all.length; n += 2) if (all[n] === r) mine.push(r, all[n + 1]);
-          if (mine.length > 0) m[ks[j]] = { e: s.m[ks[j]].e, d: mine };
-        }
+        const m = rows[r];
         const c: Context = { vv: {}, cloud: {} };
         if (hasOwn(s.c.vv, r)) c.vv[r] = s.c.vv[r];
         if (hasOwn(s.c.cloud, r)) c.cloud[r] = s.c.cloud[r];
@@ -522,5 +606,5 @@ export const ORSet: Crdt<ORSetState, Item[]> = /* @__PURE__ */ full(ORSetCore, {
   joinInto: orsetInto,
   copy: (s) => ({ m: copyElems(s.m), c: copyContext(s.c) }),
   claims: (s, out) => contextClaims(s.c, out),
-  leq: (a, b) => leqContext(a.c, b.c) && leqElems(a.m, a.c, b.m) && noneHeldBeyond(a, b),
+  leq: (a, b) => leqContext(a.c, b.c) && elemsLeq([a.m], a.c, b, [b.m], b.c, TAGS),
 });

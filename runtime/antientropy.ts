@@ -53,6 +53,7 @@ import { below } from './rng.ts';
 import { MAX_COUNT, knobs } from './knobs.ts';
 import { dict } from './tables.ts';
 import * as admission from './admission.ts';
+import { INCARNATION_SLACK } from './incarnation.ts';
 import { claimRefusal } from './plausible.ts';
 import * as interest from './interest.ts';
 import type { PollenNode, SyncPart } from './node.ts';
@@ -89,6 +90,10 @@ export interface AeConfig {
    *  it keeps changing (a quiet one is checked after a period). 30 s: a spurious mismatch while it changes costs
    *  a STATE, so at most one per 30 s; doubles after each check that finds nothing to repair, up to 8 times. */
   verify: number;
+  /** ms after which a neighbour's newer incarnation that has sent nothing is taken for a forgery (anyone can claim
+   *  one without a cluster key), and its older one, still talking, is believed again. 8 s: HyParView's peerTimeout;
+   *  a live neighbour's anti-entropy speaks every period. */
+  revert: number;
 }
 
 export const AE_DEFAULTS: AeConfig = {
@@ -102,6 +107,7 @@ export const AE_DEFAULTS: AeConfig = {
   rr: true,
   grace: 1000,
   verify: 30000,
+  revert: 8000,
 };
 
 /** What each knob may be (runtime/knobs.ts). The period and the retry at least 1 ms (0 would spin the timer);
@@ -117,6 +123,7 @@ export const AE_RANGES: { [knob: string]: string } = {
   rr: 'flag',
   grace: 'ms 0',
   verify: 'ms 1',
+  revert: 'ms 1',
 };
 
 export interface AeEntry {
@@ -151,6 +158,8 @@ export interface AePeer {
   acked: number;
   /** The neighbour's incarnation as last seen on an anti-entropy message; -1 before any. */
   inc: number;
+  /** When a message of that incarnation last came (see AeConfig.revert). */
+  incAt: number;
   /** The digest round in progress: its mark (our sequence number when it began), or -1. */
   mark: number;
   /** When the round last sent something. */
@@ -204,7 +213,7 @@ export function init(config: Partial<AeConfig> | undefined, incarnation: number,
 }
 
 function freshPeer(): AePeer {
-  return { acked: -1, inc: -1, mark: -1, sentAt: 0, pending: null, pt: false, checked: null, doubt: null };
+  return { acked: -1, inc: -1, incAt: 0, mark: -1, sentAt: 0, pending: null, pt: false, checked: null, doubt: null };
 }
 
 /** Forget what is known of `p` (new life, new interest): a round over every variable comes next. */
@@ -527,18 +536,34 @@ function applyEntries(ae: AeState, ctx: Ctx, store: Store, from: PeerId, es: Inc
 export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc: number, type: number, body: Item): boolean {
   if (type !== DELTA && type !== ACK && type !== DIGEST && type !== STATE) return false;
   const p = hasOwn(ae.peers, from) ? ae.peers[from] : undefined;
+  // An older life than the one known: a late frame of it, unless the newer life has sent nothing for cfg.revert
+  // (a forgery: without a cluster key anyone can claim a later life "from" a neighbour, after which its real
+  // messages were stale for good). Then the older life is believed again, as HyParView does. A real restart is
+  // unaffected: the old life is gone and stays silent.
+  let revert = false;
   if (p && p.inc >= 0 && inc < p.inc) {
-    ctx.count('ae.stale', 1);
+    if (ctx.now - p.incAt < ae.cfg.revert) {
+      ctx.count('ae.stale', 1);
+      return true;
+    }
+    revert = true;
+  }
+  // Further past the known life than any restart goes (runtime/incarnation.ts): a forgery, which taken would
+  // make every real message of the neighbour stale.
+  if (p && p.inc >= 0 && inc - p.inc > INCARNATION_SLACK) {
+    ctx.count('ae.inc.implausible', 1);
     return true;
   }
   const m = readBody(type, body, store.maxVars, store.types);
   if (p) {
-    if (p.inc >= 0 && inc > p.inc) {
-      // The neighbour restarted: what it acknowledged before may be gone.
+    if (revert || (p.inc >= 0 && inc > p.inc)) {
+      // The neighbour restarted (or its restart was forged): what it acknowledged before may be gone.
+      if (revert) ctx.count('ae.inc.revert', 1);
       reset(p);
       ae.calm = false;
     }
     p.inc = inc;
+    p.incAt = ctx.now;
   }
   if (type === DELTA) {
     applyEntries(ae, ctx, store, from, m.entries);

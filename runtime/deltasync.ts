@@ -36,6 +36,7 @@ import { below } from './rng.ts';
 import { fnv1a } from './digest.ts';
 import { knobs } from './knobs.ts';
 import { dict } from './tables.ts';
+import { INCARNATION_SLACK } from './incarnation.ts';
 import * as interest from './interest.ts';
 import { type Variable, StoreError, absorb, get, sizeOf } from './store.ts';
 import type { PollenNode, SyncPart } from './node.ts';
@@ -70,6 +71,8 @@ interface Peer {
   acked: number;
   /** Its incarnation as last seen (-1 before any). */
   inc: number;
+  /** When a message of that incarnation last came. */
+  at: number;
   /** The STATE round in progress (our sequence number when it began), or -1; its variables still unacknowledged. */
   mark: number;
   pending: string[];
@@ -94,17 +97,29 @@ function onMessage(node: PollenNode, from: PeerId, inc: number, type: number, bo
   if (type !== DELTA && type !== ACK && type !== DIGEST && type !== STATE) return false;
   const ae = node.ae as SyncState;
   const p = ae.peers[from];
-  if (p && inc < p.inc) {
+  // An older life: a late frame of it, unless the newer one has sent nothing for 8 periods (a forgery, as in
+  // antientropy.ts's revert rule): then the older one, still talking, is believed again.
+  const old = p && inc < p.inc;
+  if (old && node.ca.now - p.at < 8 * ae.cfg.period) {
     node.ca.count('ae.stale', 1);
+    return true;
+  }
+  // Further past the known life than any restart goes (runtime/incarnation.ts): a forgery.
+  if (p && p.inc >= 0 && inc - p.inc > INCARNATION_SLACK) {
+    node.ca.count('ae.inc.implausible', 1);
     return true;
   }
   const b = arr(body, 'body');
   const kind = type === DELTA || type === STATE ? 0 : nat(b[0], 'kind');
   if (kind > 1 || b.length !== (kind === 1 ? 4 : type === DELTA || type === STATE ? 2 : 3)) throw new DecodeError('type', 'anti-entropy body of type ' + type + ': wrong shape');
-  if (p && inc > p.inc) {
-    // The neighbour restarted: what it acknowledged may be gone.
-    if (p.inc >= 0) p.acked = p.mark = -1;
-    p.inc = inc;
+  if (p) {
+    if (old || inc > p.inc) {
+      // The neighbour restarted (or its restart was forged): what it acknowledged may be gone.
+      if (old) node.ca.count('ae.inc.revert', 1);
+      if (p.inc >= 0) p.acked = p.mark = -1;
+      p.inc = inc;
+    }
+    p.at = node.ca.now;
   }
   if (type === DELTA || type === STATE) {
     const n = nat(b[0], 'upTo');
@@ -259,7 +274,7 @@ const DeltaSync: SyncPart = {
     if (how === 1 && !p) {
       if (ae.n >= ae.cfg.maxPeers) node.ca.count('ae.peers.full', 1);
       else {
-        ae.peers[peer] = { acked: -1, inc: -1, mark: -1, pending: [], sentAt: 0 };
+        ae.peers[peer] = { acked: -1, inc: -1, at: 0, mark: -1, pending: [], sentAt: 0 };
         ae.n++;
       }
     } else if (how === 0 && p) {

@@ -46,6 +46,7 @@ import type { Registry } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import type { Command, Input, NodeEvent, Output, PeerId } from './io.ts';
 import { VERSION, INTEREST, GOSSIP, IHAVE, peerIdProblem } from './messages.ts';
+import { MAX_INCARNATION } from './incarnation.ts';
 import { type Rng, rng, fork } from './rng.ts';
 import type { Membership, MembershipStats } from './membership/membership.ts';
 import type { PlumtreeConfig, PlumtreePart, PlumtreeState } from './plumtree.ts';
@@ -404,6 +405,8 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
     else if (typeof type !== 'number' || Math.floor(type) !== type) why = 'type';
     else if (item[2] !== from) why = 'sender';
     else if (typeof inc !== 'number' || inc < 0 || Math.floor(inc) !== inc) why = 'envelope';
+    // An incarnation no life reaches (runtime/incarnation.ts): a forgery that would silence the real peer.
+    else if (inc > MAX_INCARNATION) why = 'incarnation';
     else {
       // Liveness from any traffic: a valid frame of any layer shows its sender alive (Membership.heard, if any).
       if (node.mem.heard !== undefined) node.mem.heard(node.ms, cm, from, inc);

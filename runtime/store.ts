@@ -162,16 +162,19 @@ export function applyRemote(store: Store, id: string, delta: any): any {
   const t = v.type;
   if (t.leq(delta, v.state)) return null;
   const parts = t.decompose(delta);
-  let fresh = t.bottom();
-  let any = false;
-  for (let i = 0; i < parts.length; i++) {
-    if (!t.leq(parts[i], v.state)) {
-      fresh = t.joinInto(fresh, parts[i]);
-      any = true;
-    }
+  // The new parts, joined pairwise level by level (each into an owned state made from bottom): O(bytes × log).
+  // Folded one by one into a single state, each part cost a copy of the list it joins (lists are shared, never
+  // edited): quadratic in a delta of many dots under one key (issue 12: 8,000 fresh replicas' adds of one
+  // OR-Set element, 128 KB, cost 20 s).
+  let news: any[] = [];
+  for (let i = 0; i < parts.length; i++) if (!t.leq(parts[i], v.state)) news.push(t.joinInto(t.bottom(), parts[i]));
+  while (news.length > 1) {
+    const up: any[] = [];
+    for (let i = 0; i < news.length; i += 2) up.push(i + 1 < news.length ? t.joinInto(news[i], news[i + 1]) : news[i]);
+    news = up;
   }
   // The state takes the whole delta, so convergence never rests on decompose; a decomposition that missed the
   // new part only costs forwarding the whole delta. (absorb refuses past the size bound before changing anything.)
   absorb(store, id, delta);
-  return any ? fresh : delta;
+  return news.length > 0 ? news[0] : delta;
 }

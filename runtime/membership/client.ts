@@ -28,6 +28,7 @@ import { dict } from '../tables.ts';
 import { backoff } from '../backoff.ts';
 import { type CsConfig, CS_DEFAULTS, CS_RANGES, TIMER_TICK, TIMER_JOIN } from './clientserver.ts';
 import { peerList } from './peers.ts';
+import { INCARNATION_SLACK } from '../incarnation.ts';
 
 /** A server as the client knows it. */
 interface Srv {
@@ -217,6 +218,11 @@ function onMessage(s: ClientState, ctx: Ctx, from: PeerId, inc: number, type: nu
   const e = s.servers[from];
   if (e && inc < e.inc) {
     ctx.count('cs.stale', 1);
+    return true;
+  }
+  // Further past the known life than any restart goes (runtime/incarnation.ts): a forgery.
+  if (e && e.inc >= 0 && inc - e.inc > INCARNATION_SLACK) {
+    ctx.count('cs.inc.implausible', 1);
     return true;
   }
   if (e && type === JOIN) e.goneInc = -1;

@@ -66,6 +66,7 @@ import {
 import { below, pick, sample } from '../rng.ts';
 import type { Membership, MembershipStats } from './membership.ts';
 import { knobs } from '../knobs.ts';
+import { INCARNATION_SLACK } from '../incarnation.ts';
 import { dict, insertSorted, removeFrom } from '../tables.ts';
 import * as health from './health.ts';
 import { ASK_CHECK, ASK_REPAIR, TIMER_JOIN } from './health.ts';
@@ -546,6 +547,11 @@ function fresh(s: HvState, ctx: Ctx, from: PeerId, inc: number, ver: number): bo
   }
   if (from in s.inc) {
     const known = s.inc[from];
+    // A life further past the known one than any restart makes (runtime/incarnation.ts) is a forgery: ignored.
+    if (inc - known > INCARNATION_SLACK) {
+      ctx.count('hv.inc.implausible', 1);
+      return false;
+    }
     if (inc < known) {
       // Without a cluster key anyone can claim a huge incarnation "from" a peer, after which every real frame of
       // the peer would be stale for good. So a newer life must keep proving itself: once it has been silent for

@@ -16,6 +16,7 @@ import { dict } from '../tables.ts';
 import { MAX_PEER_ID } from '../messages.ts';
 import { WIDE, utf8Length } from '../../crdt/codec/utf8.ts';
 import { backoff } from '../backoff.ts';
+import { INCARNATION_SLACK } from '../incarnation.ts';
 
 
 /** A peer as a manager knows it: its latest incarnation and when it was last heard from, directly or through
@@ -110,6 +111,11 @@ export function knownInc(a: { [peer: string]: { inc: number } }, b: { [peer: str
 export function admit(ctx: Ctx, gone: Tombs, known: number, from: PeerId, inc: number, isJoin: boolean, window: number, prefix: string): boolean {
   if (inc < known) {
     ctx.count(prefix + '.stale', 1);
+    return false;
+  }
+  // Further past the known life than any restart goes (runtime/incarnation.ts): a forgery.
+  if (known >= 0 && inc - known > INCARNATION_SLACK) {
+    ctx.count(prefix + '.inc.implausible', 1);
     return false;
   }
   if (isJoin) untombstone(gone, from);
