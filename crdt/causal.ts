@@ -19,7 +19,7 @@
 import { arr, count, fail, MAX_COUNT, nat } from './check.ts';
 import { MutatorError } from './errors.ts';
 import { replicaOf } from './guards.ts';
-import { cmpStr, hasOwn, sortedKeys } from './keys.ts';
+import { hasOwn, sortedKeys } from './keys.ts';
 import type { Item, ReplicaId } from './types.ts';
 
 /** An event: the n-th (from 1) that replica r made. */
@@ -147,7 +147,7 @@ export function contextDots(c: Context): Dot[] {
   const rs = sortedKeys(c.vv);
   const cs = Object.keys(c.cloud);
   for (let i = 0; i < cs.length; i++) if (!hasOwn(c.vv, cs[i])) rs.push(cs[i]);
-  rs.sort(cmpStr);
+  rs.sort();
   const out: Dot[] = [];
   for (let i = 0; i < rs.length; i++) {
     const r = rs[i];
@@ -225,7 +225,7 @@ export function removals(c: Context, held: Dotted[]): Removals {
     listed += c.cloud[cs[i]].length;
     if (!hasOwn(c.vv, cs[i])) rs.push(cs[i]);
   }
-  rs.sort(cmpStr);
+  rs.sort();
   let budget = REMOVAL_FACTOR * (held.length + listed) + REMOVAL_SLACK;
   const out: Removals = { dots: [], rows: [] };
   for (let i = 0; i < rs.length; i++) {

@@ -6,7 +6,7 @@
  *
  *   sortItems([10, 'b', 9, true, 'a']); // [9, 10, 'a', 'b', true]
  */
-import { cmpStr, keyOf } from './keys.ts';
+import { keyOf } from './keys.ts';
 import type { Item } from './types.ts';
 
 export function cmpItem(a: Item, b: Item): number {
@@ -14,15 +14,15 @@ export function cmpItem(a: Item, b: Item): number {
   const ra = typeof a === 'number' && a === a ? 0 : typeof a === 'string' ? 1 : 2;
   const rb = typeof b === 'number' && b === b ? 0 : typeof b === 'string' ? 1 : 2;
   if (ra !== rb) return ra - rb;
-  if (ra === 0) {
-    const x = a as number;
-    const y = b as number;
-    if (x !== y) return x < y ? -1 : 1;
-    // 0 and -0 are different elements (their keys differ) that compare equal as numbers.
-    return cmpStr(keyOf(a), keyOf(b));
+  // Numbers by value and strings by code unit; 0 and -0 (different elements, whose keys differ, that compare
+  // equal as numbers) and the rest by their canonical keys.
+  let x = a as number | string;
+  let y = b as number | string;
+  if (ra === 2 || (ra === 0 && x === y)) {
+    x = keyOf(a);
+    y = keyOf(b);
   }
-  if (ra === 1) return cmpStr(a as string, b as string);
-  return cmpStr(keyOf(a), keyOf(b));
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** A sorted copy; the argument is left alone. */

@@ -101,35 +101,43 @@ function bad(spec: string, why: string): never {
  * Recursive descent over `name | name "(" spec ("," spec)* ")"`, spaces allowed between tokens: the canonical
  * spec and the type, built as it goes. Called with the spec string and depth -1 at the top, where it checks the
  * length and that nothing follows; nested calls pass the cursor. A factory's arguments are parsed by `nested`,
- * which registerFactory installs: a board's registry has no factories, so its bundle never holds that part.
+ * which registerFactory installs: a board's registry has no factories, so its bundle never holds that part (nor
+ * `bad`: every refusal here ends at the one throw at the bottom).
  */
 function parse(r: Registry, at: Cursor | string, depth: number): Parsed {
   let p = at as Cursor;
+  let spec: string;
+  let why: string;
   if (depth < 0) {
     const whole = at as string;
-    if (typeof whole !== 'string') bad(String(whole), 'not a string');
-    if (whole.length === 0 || whole.length > MAX_SPEC_LENGTH) bad(whole.slice(0, 32), 'length must be 1..' + MAX_SPEC_LENGTH);
-    p = { s: whole, i: 0 };
-    const n = parse(r, p, 0);
-    if (p.i !== whole.length) bad(whole, 'unexpected "' + whole.charAt(p.i) + '" at ' + p.i);
-    return n;
+    spec = String(whole);
+    if (typeof whole !== 'string') why = 'not a string';
+    else if (whole.length === 0 || whole.length > MAX_SPEC_LENGTH) {
+      spec = whole.slice(0, 32);
+      why = 'length must be 1..' + MAX_SPEC_LENGTH;
+    } else {
+      p = { s: whole, i: 0 };
+      const n = parse(r, p, 0);
+      if (p.i === whole.length) return n;
+      why = 'unexpected "' + whole.charAt(p.i) + '" at ' + p.i;
+    }
+  } else {
+    spec = p.s;
+    while (p.i < spec.length && spec.charAt(p.i) === ' ') p.i++;
+    const start = p.i;
+    for (;;) {
+      const c = spec.charAt(p.i);
+      if (p.i >= spec.length || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) break;
+      p.i++;
+    }
+    const name = spec.slice(start, p.i);
+    while (p.i < spec.length && spec.charAt(p.i) === ' ') p.i++;
+    if (name.length === 0) why = 'expected a type name at ' + start;
+    else if (hasOwn(r.arity, name)) return (r.nest as NonNullable<Registry['nest']>)(r, p, depth, name);
+    else if (hasOwn(r.base, name)) return { s: name, t: r.base[name] };
+    else why = 'unknown type "' + name + '" (known: ' + Object.keys(r.base).concat(Object.keys(r.arity)).sort().join(', ') + ')';
   }
-  const spec = p.s;
-  while (p.i < spec.length && spec.charAt(p.i) === ' ') p.i++;
-  const start = p.i;
-  for (;;) {
-    const c = spec.charAt(p.i);
-    if (p.i >= spec.length || !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) break;
-    p.i++;
-  }
-  const name = spec.slice(start, p.i);
-  if (name.length === 0) bad(spec, 'expected a type name at ' + start);
-  while (p.i < spec.length && spec.charAt(p.i) === ' ') p.i++;
-  if (!hasOwn(r.arity, name)) {
-    if (!hasOwn(r.base, name)) bad(spec, 'unknown type "' + name + '" (known: ' + Object.keys(r.base).concat(Object.keys(r.arity)).sort().join(', ') + ')');
-    return { s: name, t: r.base[name] };
-  }
-  return (r.nest as NonNullable<Registry['nest']>)(r, p, depth, name);
+  throw new DecodeError('spec', 'type spec "' + spec + '": ' + why);
 }
 
 /** The rest of a factory's spec after its name: "(" spec ("," spec)* ")", the type built or taken from the cache. */

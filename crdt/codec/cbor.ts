@@ -2,7 +2,7 @@
  * Pollen's wire codec, the portable one (PROTOCOL.md, "CBOR subset"): deterministic CBOR (RFC 8949 §4.2.1) for exactly
  * the subset the wire uses, hand-written for the board's interpreter and dependency-free. Node peers use
  * cborx.ts, which writes the same bytes and accepts the same frames. The board takes only encode and decode
- * (encode.ts, decode.ts, float.ts, limits.ts and utf8.ts: seven function objects on the board).
+ * (encode.ts, decode.ts, float.ts, limits.ts and utf8.ts: eight function objects on the board).
  *
  *   const bytes = encode([1, 'milk', { a: true }]);  // 83 01 64 6d696c6b a1 6161 f5
  *   decode(bytes);                                   // [1, 'milk', { a: true }]

@@ -15,12 +15,11 @@
  */
 import { DecodeError } from '../errors.ts';
 import type { Item, ItemMap } from '../types.ts';
-import { kindOf } from './encode.ts';
-import { MAX_SAFE, SCRATCH, floatBits } from './float.ts';
+import { TWO32, kindOf } from './encode.ts';
+import { MAX_SAFE, floatBits } from './float.ts';
 import { DEFAULT_LIMITS, type Limits, limits } from './limits.ts';
 import { WIDE, readUtf8, utf8Invalid } from './utf8.ts';
 
-const TWO32 = 4294967296;
 /** Every message ends with where: the reason (cbor.ts lists them) says what. */
 const AT = ' at offset ';
 
@@ -160,8 +159,8 @@ export function decode(b: Uint8Array, lim?: Partial<Limits>, only?: boolean): It
             f = e === 0 ? m * Math.pow(2, -24) : e === 31 ? (m === 0 ? Infinity : NaN) : (m + 1024) * Math.pow(2, e - 25);
             if (b[p] & 0x80) f = -f;
           } else {
-            for (let k = 0; k < len; k++) SCRATCH.setUint8(k, b[p + k]);
-            f = len === 4 ? SCRATCH.getFloat32(0) : SCRATCH.getFloat64(0);
+            const d = new DataView(b.buffer, b.byteOffset + p, len);
+            f = len === 4 ? d.getFloat32(0) : d.getFloat64(0);
           }
           p += len;
           const h = floatBits(f);

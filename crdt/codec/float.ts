@@ -11,10 +11,13 @@
  */
 
 /** 2^53 - 1: the integers beyond it are not exact in a double (the board has no Number.MAX_SAFE_INTEGER). */
-export const MAX_SAFE = 9007199254740991;
+export { MAX_SAFE } from '../check.ts';
 
-/** Holds float bits while they move between a number and bytes; DataView is exact on the board too. */
-export const SCRATCH = new DataView(new ArrayBuffer(8));
+/**
+ * Holds a single's bits while floatBits looks at them; DataView is exact on the board too. Made on the first
+ * float, not at load: a DataView costs a board about 25 variables, and most boards never see a float.
+ */
+let scratch: DataView | null = null;
 
 /**
  * The IEEE 754 half-precision bits that hold v exactly (NaN gives the one NaN, 0x7e00); otherwise -4 when a
@@ -23,9 +26,10 @@ export const SCRATCH = new DataView(new ArrayBuffer(8));
 export function floatBits(v: number): number {
   if (v !== v) return 0x7e00;
   // Every half is also a single, so go through the single's bits, which DataView gives exactly.
-  SCRATCH.setFloat32(0, v);
-  if (SCRATCH.getFloat32(0) !== v) return -8;
-  const bits = SCRATCH.getUint32(0);
+  const d = scratch || (scratch = new DataView(new ArrayBuffer(4)));
+  d.setFloat32(0, v);
+  if (d.getFloat32(0) !== v) return -8;
+  const bits = d.getUint32(0);
   const sign = (bits >>> 16) & 0x8000;
   const e = (bits >>> 23) & 0xff;
   const m = bits & 0x7fffff;

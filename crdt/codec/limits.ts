@@ -44,31 +44,21 @@ export const DEFAULT_LIMITS: Limits = {
   maxCount: 16384,
 };
 
-const NAMES = ['maxFrame', 'maxDepth', 'maxItems', 'maxString', 'maxCount'];
-
 /**
  * The defaults with the given fields replaced (Infinity lifts a bound). A field that is not a non-negative
  * integer is a programming error in the caller, so it throws a plain Error at once instead of letting every
  * frame fail later.
  */
 export function limits(partial?: Partial<Limits>): Limits {
-  const out: Limits = {
-    maxFrame: DEFAULT_LIMITS.maxFrame,
-    maxDepth: DEFAULT_LIMITS.maxDepth,
-    maxItems: DEFAULT_LIMITS.maxItems,
-    maxString: DEFAULT_LIMITS.maxString,
-    maxCount: DEFAULT_LIMITS.maxCount,
-  };
-  if (partial === undefined || partial === null) return out;
-  const given = partial as { [k: string]: unknown };
-  const mine = out as unknown as { [k: string]: number };
-  for (let i = 0; i < NAMES.length; i++) {
-    const v = given[NAMES[i]];
-    if (v === undefined) continue;
-    if (typeof v !== 'number' || !(v >= 0) || Math.floor(v) !== v) {
-      throw new Error('limits: ' + NAMES[i] + ' must be a non-negative integer, got ' + v);
+  const out: { [k: string]: number } = {};
+  const given = (partial || {}) as { [k: string]: unknown };
+  const names = Object.keys(DEFAULT_LIMITS);
+  for (let i = 0; i < names.length; i++) {
+    const v = given[names[i]];
+    if (v !== undefined && (typeof v !== 'number' || !(v >= 0) || Math.floor(v) !== v)) {
+      throw new Error('limits: ' + names[i] + ' must be a non-negative integer, got ' + v);
     }
-    mine[NAMES[i]] = v;
+    out[names[i]] = v === undefined ? (DEFAULT_LIMITS as unknown as { [k: string]: number })[names[i]] : v;
   }
-  return out;
+  return out as unknown as Limits;
 }

@@ -18,9 +18,15 @@
 /**
  * True where strings hold 16-bit code units; false on an 8-bit interpreter. The probe goes through JSON.parse
  * because esbuild folds charCodeAt (and fromCharCode) on a literal at build time, which would bake Node's
- * answer into the board's bundle.
+ * answer into the board's bundle. The probe is a function marked pure so that a bundle that never reads WIDE
+ * (the board's, whose utf8 module is its own) drops it: left at the top level, esbuild keeps the call, which
+ * costs a board about ten variables.
  */
-export const WIDE: boolean = JSON.parse('"\\u6c34"').charCodeAt(0) === 0x6c34;
+function wideStrings(): boolean {
+  return JSON.parse('"\\u6c34"').charCodeAt(0) === 0x6c34;
+}
+// (declared before its call: the board's interpreter does not hoist function declarations out of order)
+export const WIDE: boolean = /* @__PURE__ */ wideStrings();
 
 /**
  * Bytes s takes in UTF-8, or -1 when it cannot be written as well-formed UTF-8: a lone surrogate on a wide

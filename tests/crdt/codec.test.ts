@@ -276,6 +276,20 @@ test('encode refuses what is not an Item, with a reason', () => {
   assert.is(hex(portable.encode({ byteLength: 1, buffer: new Uint8Array(0) })), hex(cborx.encode({ byteLength: 1, buffer: new Uint8Array(0) })));
 });
 
+test('the portable encoder keeps nesting on its own stack: 50000 levels encode (and decode back) without a stack overflow', () => {
+  const n = 50000; // the frame stays within maxFrame (64 KB)
+  let deep: Item = [{ a: 'x' }];
+  for (let i = 1; i < n; i++) deep = [deep];
+  const bytes = portable.encode(deep, { maxDepth: n + 1 });
+  assert.is(bytes.length, n + 5); // n one-byte array heads, then a1 61 61 61 78
+  assert.is(hex(bytes.subarray(n - 1)), '81a161616178');
+  const lim = { maxDepth: n + 1, maxItems: n + 3 };
+  assert.is(portable.check(bytes, lim), n + 1);
+  assert.is(hex(portable.encode(portable.decode(bytes, lim), lim)), hex(bytes));
+  // one level more than maxDepth allows is refused, as before
+  assert.throws(() => portable.encode(deep, { maxDepth: n }), (e: any) => e.reason === 'depth');
+});
+
 // ---- bounded decoding ----
 
 /** Runs f with Uint8Array construction watched; returns the lengths of the arrays made. */
