@@ -42,7 +42,7 @@ import { startNode, fileStore, StoreFileError, DEFAULT_MAX_STORE_BYTES, type Pol
 import type { Link } from '../transports/link.ts';
 import type { Item } from '../crdt/types.ts';
 import { readKeyFile } from '../transports/crypto.ts';
-import { LINK_OVERHEAD, lineTimeouts, pace, thinConfig } from '../transports/pace.ts';
+import { LINK_ACK_OVERHEAD, LINK_OVERHEAD, lineTimeouts, pace, thinConfig } from '../transports/pace.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -125,6 +125,7 @@ async function main(): Promise<void> {
           root: a.root,
           protocolVersion: a['mqtt-version'] === '4' ? 4 : 5,
           keepalive: a.keepalive !== undefined ? Number(a.keepalive) : line.mqttKeepalive,
+          connectTimeout: line.mqttConnectTimeout,
           mqtt: { username: a.username, password: a.password },
         }),
       );
@@ -152,7 +153,10 @@ async function main(): Promise<void> {
     die((e as Error).message);
   }
   // Paced to the line's rate when told it; otherwise still wrapped (rate 0) so batches from paced peers are read.
-  for (let i = 0; i < links.length; i++) links[i] = pace(links[i], { bitsPerSecond: rate, overhead: LINK_OVERHEAD[links[i].kind] ?? 0 });
+  for (let i = 0; i < links.length; i++) {
+    const kind = links[i].kind;
+    links[i] = pace(links[i], { bitsPerSecond: rate, overhead: LINK_OVERHEAD[kind] ?? 0, ackOverhead: LINK_ACK_OVERHEAD[kind] ?? 0 });
+  }
   for (const l of links) l.on('error', (e) => process.stderr.write(e.message + '\n'));
   try {
     node = await startNode({

@@ -218,6 +218,39 @@ test('backpressure: a stalled line fills the bounded queue, tail drop, then the 
   });
 });
 
+test('the link reads while a write waits: frames from the peer arrive while our line is stalled', async () => {
+  await inTheMiddle(async (mm1, mm2, connect) => {
+    mm1.on('data', (chunk: Buffer) => mm2.write(chunk));
+    mm2.on('data', (chunk: Buffer) => mm1.write(chunk));
+    // Long timeouts: neither side may lose the other while a's line is stalled.
+    const [la, lb] = await connect({ queue: { frames: 64, bytes: 1 << 20 }, peerTimeout: 60000, keepalive: 60000 },
+      { peerTimeout: 60000, keepalive: 60000 });
+    const got: number[][] = [];
+    la.on('frame', (_from, bytes) => got.push([...bytes]));
+    const toB: number[] = [];
+    lb.on('frame', (_from, bytes) => toB.push(bytes[0] | (bytes[1] << 8)));
+    mm1.pause(); // a's writes go nowhere: the ptys fill and a's port waits to write
+    // Until a's link holds frames the port would not take, its write is pending on a full kernel buffer.
+    let sent = 0;
+    while (la.queued === 0) {
+      for (let i = 0; i < 20; i++) assert.ok(la.send('b', frameOf(sent++, 1000)));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const fromB: number[][] = [];
+    for (let i = 0; i < 5; i++) {
+      const f = frameOf(1000 + i, 200);
+      fromB.push([...f]);
+      assert.ok(lb.send('a', f));
+    }
+    await until(() => got.length === fromB.length, 'b\'s frames at a while a\'s write waits');
+    assert.equal(got, fromB);
+    assert.ok(la.queued > 0, 'a\'s line was still stalled when b\'s frames arrived');
+    mm1.resume();
+    await until(() => toB.length === sent, 'all of a\'s frames at b once the line moves', 20000);
+    assert.equal(toB, [...Array(sent).keys()]);
+  });
+});
+
 test('the line goes away and comes back: peer down, reopen with backoff, peer up again', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'pollen-pty-'));
   const paths = { a: join(dir, 'A'), b: join(dir, 'B') };

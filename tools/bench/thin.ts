@@ -12,13 +12,14 @@
  *   npm run bench:thin                          # all modes, all rates; writes BENCHMARKS.md
  *   npm run bench:thin -- --rates 9600 --modes inproc,tcp    # a subset; prints only
  *   npm run bench:thin -- --baseline            # record the figures as the "before" ones
+ *   npm run bench:thin -- --modes mqtt --rates 300 --trace /tmp/t   # with traces of the kernel runs (see startTrace)
  *
  * The kernel modes need root, ip, tc and mosquitto. When namespaces cannot be made the bench says why and exits
  * 1: it never skips them silently. Namespaces and processes it made are removed at the end, on error and on
  * SIGINT/SIGTERM.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { machine, ROOT, version, writeSection } from './peers/report.ts';
@@ -39,6 +40,8 @@ const MODE_NAME: { [m in Mode]: string } = { inproc: 'in-process, shaper', mqtt:
 /** A run stops at this many times its bound (at least MIN_CAP_MS): the goals are 1.3 and 2, so 3 shows a miss. */
 let CAP = 3;
 const MIN_CAP_MS = 15000;
+/** --trace DIR: each run writes its processes' lines, the broker's log and a sample of the line every second there. */
+let TRACE: string | undefined;
 /** The longest wait for two fresh nodes to become neighbours over the line (a join at 300 bit/s takes seconds). */
 const JOIN_MS = 90000;
 
@@ -113,6 +116,7 @@ async function kernel(mode: 'mqtt' | 'tcp', bps: number, seed: number): Promise<
     await net.close();
   };
   cleanups.add(stop);
+  const trace = TRACE ? startTrace(TRACE, mode + '-' + bps, net, procs) : undefined;
   try {
     const rate = rateArgs(bps);
     const common = ['--membership', 'full', '--seed', String(seed), ...rate];
@@ -121,7 +125,8 @@ async function kernel(mode: 'mqtt' | 'tcp', bps: number, seed: number): Promise<
     if (mode === 'mqtt') {
       dir = mkdtempSync(join(tmpdir(), 'pollen-thin-'));
       const conf = join(dir, 'mosquitto.conf');
-      writeFileSync(conf, 'listener 1883 ' + net.addrA + '\nallow_anonymous true\npersistence false\n');
+      writeFileSync(conf, 'listener 1883 ' + net.addrA + '\nallow_anonymous true\npersistence false\n' +
+        (trace ? 'user root\nlog_type all\nlog_timestamp_format %H:%M:%S\nlog_dest file ' + trace.dir + '/mosquitto.log\n' : ''));
       broker = spawn('ip', ['netns', 'exec', net.a, 'mosquitto', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
       let log = '';
       broker.stderr!.on('data', (d) => (log += d));
@@ -134,10 +139,10 @@ async function kernel(mode: 'mqtt' | 'tcp', bps: number, seed: number): Promise<
       argsA = ['--url', 'none', '--tcp-listen', net.addrA + ':7000', ...common];
       argsB = ['--url', 'none', '--tcp-connect', net.addrA + ':7000', ...common, '--join', 'a'];
     }
-    const a = new BenchProc('a', argsA, net.a);
+    const a = new BenchProc('a', argsA, net.a, trace && { file: trace.dir + '/a.log', t0: trace.t0 });
     procs.push(a);
     if (!(await a.until(() => a.replica !== '', performance.now() + 30000))) throw new Error('node a did not start: ' + a.stderr);
-    const b = new BenchProc('b', argsB, net.b);
+    const b = new BenchProc('b', argsB, net.b, trace && { file: trace.dir + '/b.log', t0: trace.t0 });
     procs.push(b);
     if (!(await b.until(() => b.replica !== '', performance.now() + 30000))) throw new Error('node b did not start: ' + b.stderr);
     for (const p of procs) p.cmd('declare ' + VAR + ' orset');
@@ -149,6 +154,7 @@ async function kernel(mode: 'mqtt' | 'tcp', bps: number, seed: number): Promise<
       throw new Error(mode + ' at ' + bps + ' bit/s: the nodes did not become neighbours within ' + JOIN_MS + ' ms\n' + a.stderr + b.stderr);
     }
     await sleep(1000);
+    trace?.mark('burst starts');
     const before = await net.stats();
     const sides = procs.map((p): Side => ({
       id: p.id, replica: p.replica,
@@ -166,9 +172,37 @@ async function kernel(mode: 'mqtt' | 'tcp', bps: number, seed: number): Promise<
     r.drops = after.a.dropped - before.a.dropped + after.b.dropped - before.b.dropped;
     return r;
   } finally {
+    trace?.stop();
     await stop();
     cleanups.delete(stop);
   }
+}
+
+/** Trace one kernel run into DIR/<mode>-<rate>/: a.log, b.log (the nodes' lines and, every second, their link
+ *  metrics), mosquitto.log, line.log (both qdiscs and the TCP sockets of both namespaces, every second). */
+function startTrace(root: string, name: string, net: ThinNet, procs: BenchProc[]) {
+  const dir = join(root, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const t0 = performance.now();
+  const line = join(dir, 'line.log');
+  const sh = (ns: string, cmd: string) => new Promise<string>((r) => execFile('ip', ['netns', 'exec', ns, 'sh', '-c', cmd], (_e, o) => r(o)));
+  let busy = false;
+  const t = setInterval(() => {
+    for (const p of procs) p.cmd('metrics');
+    if (busy) return;
+    busy = true;
+    const at = (performance.now() - t0).toFixed(0);
+    void Promise.all([net.a, net.b].map((ns) => sh(ns, 'tc -s qdisc show; ss -tin'))).then((o) => {
+      appendFileSync(line, '@' + at + ' ns a\n' + o[0] + '@' + at + ' ns b\n' + o[1]);
+      busy = false;
+    });
+  }, 1000);
+  return {
+    dir, t0,
+    mark: (what: string) => appendFileSync(line, '@' + (performance.now() - t0).toFixed(0) + ' ' + what + '\n'),
+    stop: () => clearInterval(t),
+  };
 }
 
 function row(mode: Mode, bps: number, o: Outcome): Row {
@@ -224,8 +258,8 @@ function section(rows: Row[], before: Row[], args: string[], when: string): stri
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const a = parse(args, { rates: { type: 'string' }, modes: { type: 'string' }, baseline: { type: 'boolean' }, seed: { type: 'string' }, cap: { type: 'string' } },
-    'usage: npm run bench:thin -- [--rates 9600,1200,300] [--modes inproc,mqtt,tcp] [--baseline] [--seed N] [--cap X (× bound, default 3)]\n', false);
+  const a = parse(args, { rates: { type: 'string' }, modes: { type: 'string' }, baseline: { type: 'boolean' }, seed: { type: 'string' }, cap: { type: 'string' }, trace: { type: 'string' } },
+    'usage: npm run bench:thin -- [--rates 9600,1200,300] [--modes inproc,mqtt,tcp] [--baseline] [--seed N] [--cap X (× bound, default 3)] [--trace DIR]\n', false);
   if (typeof a === 'number') return a;
   const rates = (a.values.rates as string | undefined ?? '9600,1200,300').split(',').map(Number);
   const modes = (a.values.modes as string | undefined ?? MODES.join(',')).split(',') as Mode[];
@@ -233,6 +267,7 @@ async function main(): Promise<number> {
   for (const r of rates) if (!(r > 0)) throw new Error('bad rate ' + r);
   const seed = Number(a.values.seed ?? 1);
   if (a.values.cap !== undefined) CAP = Number(a.values.cap);
+  TRACE = a.values.trace as string | undefined;
   if (!(CAP > 0)) throw new Error('--cap takes a positive factor');
   const rows: Row[] = [];
   for (const mode of modes) {
