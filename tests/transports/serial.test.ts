@@ -9,6 +9,7 @@ import { LinkError } from '../../transports/link.ts';
 import { rng, below } from '../../runtime/rng.ts';
 import { ptyPair, type PtyPair } from './ptypair.ts';
 import { until } from '../support/wait.ts';
+import { bitErrors } from '../../transports/noise.ts';
 
 function openPort(path: string): Promise<SerialPort> {
   return new Promise((resolve, reject) => {
@@ -248,6 +249,40 @@ test('the link reads while a write waits: frames from the peer arrive while our 
     mm1.resume();
     await until(() => toB.length === sent, 'all of a\'s frames at b once the line moves', 20000);
     assert.equal(toB, [...Array(sent).keys()]);
+  });
+});
+
+test('a noisy line (1 bit error in 10^3): large frames in pieces all arrive whole; lost pieces are repeated', async () => {
+  await inTheMiddle(async (mm1, mm2, connect) => {
+    const toB = bitErrors(1e-3, 11);
+    const toA = bitErrors(1e-3, 12);
+    mm1.on('data', (chunk: Buffer) => mm2.write(toB(chunk)));
+    mm2.on('data', (chunk: Buffer) => mm1.write(toA(chunk)));
+    const o = { pieceSize: 48, peerTimeout: 60000, keepalive: 500 };
+    const [la, lb] = await connect(o, o);
+    const atB: number[][] = [];
+    const atA: number[][] = [];
+    lb.on('frame', (_f, x) => atB.push([...x]));
+    la.on('frame', (_f, x) => atA.push([...x]));
+    const fromA: number[][] = [];
+    const fromB: number[][] = [];
+    for (let i = 0; i < 8; i++) {
+      const f = frameOf(i, 2500);
+      fromA.push([...f]);
+      assert.ok(la.send('b', f));
+      const g = frameOf(100 + i, 1200);
+      fromB.push([...g]);
+      assert.ok(lb.send('a', g));
+    }
+    await until(() => atB.length === fromA.length && atA.length === fromB.length, 'every frame both ways', 60000);
+    const order = (xs: number[][]) => [...xs].sort((x, y) => x[0] - y[0]);
+    assert.equal(order(atB), fromA);
+    assert.equal(order(atA), fromB);
+    // The line was noisy, the framing caught it, and pieces were repeated rather than whole frames.
+    assert.ok(toB.flipped > 0 && toA.flipped > 0);
+    assert.ok(lb.deframer.drops.crc + lb.deframer.drops.truncated > 0, 'b dropped damaged frames');
+    assert.ok(la.pieces.stats.piecesRepeated > 0, 'a repeated lost pieces');
+    assert.is(la.pieces.stats.givenUp + lb.pieces.stats.givenUp, 0);
   });
 });
 
