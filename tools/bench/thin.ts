@@ -31,12 +31,20 @@ import { startNode, type PollenDriver } from '../../transports/driver.ts';
 import { MemoryHub, memoryLink } from '../../transports/memory.ts';
 import { shape } from '../../transports/shaper.ts';
 import { nodeConfig, pacedLinks, rateArgs } from './thin/pacing.ts';
+import { serialLine } from './thin/serialline.ts';
 
 const NAME = 'bench:thin';
 const BEFORE = join(ROOT, 'tools', 'bench', 'thin', 'before.json');
-const MODES = ['inproc', 'mqtt', 'tcp'] as const;
+const MODES = ['inproc', 'mqtt', 'tcp', 'serial'] as const;
 type Mode = (typeof MODES)[number];
-const MODE_NAME: { [m in Mode]: string } = { inproc: 'in-process, shaper', mqtt: 'kernel tbf, MQTT', tcp: 'kernel tbf, TCP' };
+/** The serial line's bit error rate, and the size of the pieces the nodes send on it (transports/pieces.ts). */
+const SERIAL_BER = 1e-3;
+const SERIAL_PIECES = 48;
+const MODE_NAME: { [m in Mode]: string } = {
+  inproc: 'in-process, shaper', mqtt: 'kernel tbf, MQTT', tcp: 'kernel tbf, TCP', serial: 'ptys, serial 8N1, 1 bit error in 10^3',
+};
+/** Serial runs at 9600 bit/s only (the goal's rate). */
+const SERIAL_RATES = [9600];
 /** A run stops at this many times its bound (at least MIN_CAP_MS): the goals are 1.3 and 2, so 3 shows a miss. */
 let CAP = 3;
 const MIN_CAP_MS = 15000;
@@ -55,6 +63,8 @@ interface Row {
   lineBytes?: number;
   /** Packets the kernel's queue dropped (both directions), when known. */
   drops?: number;
+  /** Bits the noisy serial line flipped during the burst. */
+  flipped?: number;
 }
 
 const cleanups = new Set<() => Promise<void>>();
@@ -205,6 +215,62 @@ function startTrace(root: string, name: string, net: ThinNet, procs: BenchProc[]
   };
 }
 
+/** Two run-node processes over a pty serial line of this rate with bit errors (tools/bench/thin/serialline.ts). */
+async function serial(bps: number, seed: number): Promise<Row> {
+  const line = await serialLine({ bitsPerSecond: bps, bitsPerByte: 10, ber: SERIAL_BER, seed });
+  const procs: BenchProc[] = [];
+  const stop = async () => {
+    for (const p of procs.splice(0)) await p.stop();
+    await line.close();
+  };
+  cleanups.add(stop);
+  try {
+    const common = ['--url', 'none', '--membership', 'full', '--seed', String(seed), ...rateArgs(bps), '--serial-pieces', String(SERIAL_PIECES)];
+    const trace = TRACE ? join(TRACE, 'serial-' + bps) : undefined;
+    if (trace) {
+      rmSync(trace, { recursive: true, force: true });
+      mkdirSync(trace, { recursive: true });
+    }
+    const t0 = performance.now();
+    const a = new BenchProc('a', ['--serial', line.a, ...common], undefined, trace ? { file: trace + '/a.log', t0 } : undefined);
+    procs.push(a);
+    const b = new BenchProc('b', ['--serial', line.b, ...common, '--join', 'a'], undefined, trace ? { file: trace + '/b.log', t0 } : undefined);
+    procs.push(b);
+    for (const p of procs) {
+      if (!(await p.until(() => p.replica !== '', performance.now() + 30000))) throw new Error('node ' + p.id + ' did not start: ' + p.stderr);
+      p.cmd('declare ' + VAR + ' orset');
+    }
+    const deadline = performance.now() + JOIN_MS;
+    const tick = setInterval(() => procs.forEach((p) => p.cmd(trace ? 'show\nmetrics' : 'show')), 250);
+    const joined = (await a.until(() => a.neighbors.includes('b'), deadline)) && (await b.until(() => b.neighbors.includes('a'), deadline));
+    if (!joined) {
+      clearInterval(tick);
+      throw new Error('serial at ' + bps + ' bit/s: the nodes did not become neighbours within ' + JOIN_MS + ' ms\n' + a.stderr + b.stderr);
+    }
+    await sleep(1000);
+    const before = line.stats();
+    const sides = procs.map((p): Side => ({
+      id: p.id, replica: p.replica,
+      update: (e) => p.cmd('update ' + VAR + ' add ' + e),
+      count: () => p.count(VAR),
+    })) as [Side, Side];
+    // The bound at the UART's byte rate: 10 bits a byte.
+    const o = await burst(sides, (bps * 8) / 10, seed, CAP, MIN_CAP_MS, (cb) => {
+      const t = setInterval(cb, 20);
+      return () => clearInterval(t);
+    });
+    clearInterval(tick);
+    const after = line.stats();
+    const r = row('serial', bps, o);
+    r.lineBytes = after.bytes - before.bytes;
+    r.flipped = after.flipped - before.flipped;
+    return r;
+  } finally {
+    await stop();
+    cleanups.delete(stop);
+  }
+}
+
 function row(mode: Mode, bps: number, o: Outcome): Row {
   return { mode, bps, converged: o.converged, ms: o.ms, boundMs: o.boundMs };
 }
@@ -227,13 +293,13 @@ function ratio(r: Row): string {
 
 function table(rows: Row[], before: Row[]): string {
   const find = (r: Row) => before.find((x) => x.mode === r.mode && x.bps === r.bps);
-  const out = ['| link | bit/s | bound | time to converge | × bound | before: time | before: × bound | line bytes | kernel drops |',
+  const out = ['| link | bit/s | bound | time to converge | × bound | before: time | before: × bound | line bytes | kernel drops (serial: bits flipped) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|'];
   for (const r of rows) {
     const b = find(r);
     out.push('| ' + MODE_NAME[r.mode] + ' | ' + r.bps + ' | ' + (r.boundMs / 1000).toFixed(2) + ' s | ' + (r.ms / 1000).toFixed(2) + ' s | ' +
       ratio(r) + ' | ' + (b ? (b.ms / 1000).toFixed(2) + ' s' : '–') + ' | ' + (b ? ratio(b) : '–') + ' | ' +
-      (r.lineBytes ?? '–') + ' | ' + (r.drops ?? '–') + ' |');
+      (r.lineBytes ?? '–') + ' | ' + (r.drops ?? (r.flipped !== undefined ? r.flipped + ' bits flipped' : '–')) + ' |');
   }
   return out.join('\n');
 }
@@ -259,11 +325,11 @@ function section(rows: Row[], before: Row[], args: string[], when: string): stri
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const a = parse(args, { rates: { type: 'string' }, modes: { type: 'string' }, baseline: { type: 'boolean' }, seed: { type: 'string' }, cap: { type: 'string' }, trace: { type: 'string' } },
-    'usage: npm run bench:thin -- [--rates 9600,1200,300] [--modes inproc,mqtt,tcp] [--baseline] [--seed N] [--cap X (× bound, default 3)] [--trace DIR]\n', false);
+    'usage: npm run bench:thin -- [--rates 9600,1200,300] [--modes inproc,mqtt,tcp,serial] [--baseline] [--seed N] [--cap X (× bound, default 3)] [--trace DIR]\n', false);
   if (typeof a === 'number') return a;
   const rates = (a.values.rates as string | undefined ?? '9600,1200,300').split(',').map(Number);
   const modes = (a.values.modes as string | undefined ?? MODES.join(',')).split(',') as Mode[];
-  for (const m of modes) if (!MODES.includes(m)) throw new Error('unknown mode ' + m + ' (inproc, mqtt, tcp)');
+  for (const m of modes) if (!MODES.includes(m)) throw new Error('unknown mode ' + m + ' (inproc, mqtt, tcp, serial)');
   for (const r of rates) if (!(r > 0)) throw new Error('bad rate ' + r);
   const seed = Number(a.values.seed ?? 1);
   if (a.values.cap !== undefined) CAP = Number(a.values.cap);
@@ -272,10 +338,11 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   for (const mode of modes) {
     for (const bps of rates) {
+      if (mode === 'serial' && !SERIAL_RATES.includes(bps)) continue;
       process.stderr.write('bench:thin ' + mode + ' at ' + bps + ' bit/s ... ');
       let r: Row;
       try {
-        r = mode === 'inproc' ? await inproc(bps, seed) : await kernel(mode, bps, seed);
+        r = mode === 'inproc' ? await inproc(bps, seed) : mode === 'serial' ? await serial(bps, seed) : await kernel(mode, bps, seed);
       } catch (e) {
         if (e instanceof NetnsError) {
           process.stderr.write('\nbench:thin: cannot make the kernel-shaped link: ' + e.message + '\n' +
