@@ -332,19 +332,14 @@ export const LINK_ACK_OVERHEAD: { [kind: string]: number } = { tcp: 66, mqtt: 66
  * grows in proportion to how much slower the line is. Pass it as the driver's `config` (run-node's --rate does).
  */
 export const REFERENCE_BPS = 38400;
-/** The anti-entropy buffer's bounds on a thin line (runtime/antientropy.ts; its defaults are 64 entries, 4 KB). */
-export const THIN_AE_ENTRIES = 512;
-export const THIN_AE_BYTES = 32768;
 
 export function thinConfig(bitsPerSecond: number, membership: 'hyparview' | 'full' | 'client-server' = 'hyparview'): {
-  membershipConfig?: object; antiEntropy?: { period: number; retry: number; maxEntries: number; maxBytes: number };
+  membershipConfig?: object; antiEntropy?: { period: number; retry: number };
 } {
   if (!(bitsPerSecond > 0) || bitsPerSecond >= REFERENCE_BPS) return {};
   const u = REFERENCE_BPS / bitsPerSecond;
   const s = (ms: number) => Math.round(ms * u);
-  // A burst on a thin line stays in the buffer for as long as the line takes to carry it: room for a few hundred
-  // updates, so that repair sends their deltas rather than overflowing into full states the line can afford less.
-  const antiEntropy = { period: s(1000), retry: s(1000), maxEntries: THIN_AE_ENTRIES, maxBytes: THIN_AE_BYTES };
+  const antiEntropy = { period: s(1000), retry: s(1000) };
   const m = membership === 'full' ? { keepalive: s(1000), peerTimeout: s(5000), joinTimeout: s(1000), reconnect: s(10000) }
     : membership === 'client-server' ? { keepalive: s(1000), peerTimeout: s(8000), joinTimeout: s(1000) }
     : { keepalive: s(2000), peerTimeout: s(8000), joinTimeout: s(2000), neighborTimeout: s(1000), shufflePeriod: s(10000), probePeriod: s(10000) };
