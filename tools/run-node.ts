@@ -16,7 +16,8 @@
  * sync|MS (with --store: 'sync', the default, acknowledges an update once it is fsync'd; MS saves within MS ms
  * and acknowledges then), --store-max BYTES (bound on the store file, default 8 MiB), --seed N,
  * --tcp-listen [HOST:]PORT and --tcp-connect HOST:PORT[,..] (a TCP link beside the MQTT one), --serial PATH
- * (a serial link; repeatable), --key-file FILE (the cluster key: `ID HEX` lines, the first seals, all are accepted;
+ * (a serial link; repeatable), --serial-pieces BYTES (send serial frames as pieces of this size with selective repeat,
+ * for a noisy line: transports/pieces.ts; with --rate the serial link also writes at that rate, 10 bits a byte), --key-file FILE (the cluster key: `ID HEX` lines, the first seals, all are accepted;
 see transports/crypto.ts; SIGHUP reads the file again, which is how a key is rotated without a restart),
 --encrypt (encrypt frames with it too), --rate BITS_PER_SECOND (the line's rate: every link paces and batches
  * to it, transports/pace.ts, and the node's periods are scaled to it; without it links still read batches). `--url none` runs without MQTT (then give a TCP or serial link). Links are made in
@@ -42,7 +43,7 @@ import { startNode, fileStore, StoreFileError, DEFAULT_MAX_STORE_BYTES, type Pol
 import type { Link } from '../transports/link.ts';
 import type { Item } from '../crdt/types.ts';
 import { readKeyFile } from '../transports/crypto.ts';
-import { LINK_OVERHEAD, lineTimeouts, pace, thinConfig } from '../transports/pace.ts';
+import { LINK_ACK_OVERHEAD, LINK_OVERHEAD, SERIAL_PIECES_SHARE, lineTimeouts, pace, thinConfig } from '../transports/pace.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -65,6 +66,7 @@ const { values: a } = parseArgs({
     'key-file': { type: 'string' },
     encrypt: { type: 'boolean', default: false },
     rate: { type: 'string' },
+    'serial-pieces': { type: 'string' },
   },
 });
 
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
           root: a.root,
           protocolVersion: a['mqtt-version'] === '4' ? 4 : 5,
           keepalive: a.keepalive !== undefined ? Number(a.keepalive) : line.mqttKeepalive,
+          connectTimeout: line.mqttConnectTimeout,
           mqtt: { username: a.username, password: a.password },
         }),
       );
@@ -145,14 +148,25 @@ async function main(): Promise<void> {
     if (a.serial!.length) {
       // Loaded only when asked for: serialport's native binding would slow every MQTT-only node's start.
       const { serialLink } = await import('../transports/serial.ts');
-      for (const path of a.serial!) links.push(await serialLink({ id, path, peerTimeout: line.serialPeerTimeout }));
+      const pieceSize = a['serial-pieces'] === undefined ? 0 : Number(a['serial-pieces']);
+      if (!(Number.isInteger(pieceSize) && pieceSize >= 0)) die('--serial-pieces takes a whole number of bytes (0: whole frames)');
+      for (const path of a.serial!) {
+        links.push(await serialLink({ id, path, peerTimeout: line.serialPeerTimeout, lineRate: rate, pieceSize }));
+      }
     }
   } catch (e) {
     for (const l of links) await l.close();
     die((e as Error).message);
   }
   // Paced to the line's rate when told it; otherwise still wrapped (rate 0) so batches from paced peers are read.
-  for (let i = 0; i < links.length; i++) links[i] = pace(links[i], { bitsPerSecond: rate, overhead: LINK_OVERHEAD[links[i].kind] ?? 0 });
+  for (let i = 0; i < links.length; i++) {
+    const kind = links[i].kind;
+    // A UART sends 10 bits a byte; in pieces a serial frame also carries the pieces' headers and their repeats on a
+    // noisy line: the pacer leaves it a larger share (SERIAL_PIECES_SHARE).
+    const serial = kind === 'serial';
+    const share = serial && a['serial-pieces'] !== undefined && Number(a['serial-pieces']) > 0 ? SERIAL_PIECES_SHARE : undefined;
+    links[i] = pace(links[i], { bitsPerSecond: rate, bitsPerByte: serial ? 10 : 8, share, overhead: LINK_OVERHEAD[kind] ?? 0, ackOverhead: LINK_ACK_OVERHEAD[kind] ?? 0 });
+  }
   for (const l of links) l.on('error', (e) => process.stderr.write(e.message + '\n'));
   try {
     node = await startNode({

@@ -26,6 +26,10 @@
  *
  * A node id must be a peer id (runtime/messages.ts: 1..64 UTF-8 bytes) and one topic level: no '/', '+', '#', NUL.
  *
+ * Keepalive: the broker hears a PINGREQ after `keepalive` s of silence; the link takes any packet from the broker
+ * as a sign of life (liveFromTraffic), so a PINGRESP stuck behind a slow line's backlog does not end a connection
+ * that is delivering frames.
+ *
  * Reconnection: mqtt.js's own fixed-period retry is off; after a lost connection the link retries with
  * exponential backoff and jitter (backoff.min doubling to backoff.max), and on every (re)connection it subscribes
  * again and re-publishes its presence (clean sessions: the broker keeps nothing for us between connections).
@@ -195,6 +199,7 @@ export class MqttLink extends BaseLink {
         }
       });
       client.on('message', (topic, payload) => this.onMessage(topic, payload));
+      this.liveFromTraffic(client);
       client.on('error', (e: Error & { code?: string | number }) => {
         if (this.closed) return;
         this.attemptReported = true;
@@ -231,6 +236,25 @@ export class MqttLink extends BaseLink {
         this.wasConnected = false;
         this.scheduleRetry();
       });
+    });
+  }
+
+  /**
+   * Liveness from any packet the broker sends, not only from PINGRESP: mqtt.js 5 waits for a PINGRESP (or an
+   * acknowledgement) within half a keepalive of its PINGREQ, and on a busy slow line that reply queues behind the
+   * broker's PUBLISHes to us, so the client would call a connection dead while frames are arriving on it. Each
+   * packet received puts the PINGREQ off by a keepalive, but only while we also wrote something in the last quarter
+   * keepalive: the broker must hear from us within 1.5 keepalives, so a client that only receives still pings.
+   */
+  private liveFromTraffic(client: MqttClient): void {
+    const k = this.k.keepalive * 1000;
+    if (k === 0) return;
+    let wrote = -Infinity;
+    client.on('packetsend', () => {
+      wrote = Date.now();
+    });
+    client.on('packetreceive', (p) => {
+      if (p.cmd !== 'pingresp' && Date.now() - wrote < k / 4) client.reschedulePing(true);
     });
   }
 

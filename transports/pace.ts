@@ -39,6 +39,15 @@ export interface PaceOptions {
   bitsPerByte?: number;
   /** Bytes the layers below add to each frame we send (default 0). */
   overhead?: number;
+  /**
+   * Bytes our direction of the line carries for each frame we receive (default 0): a TCP link's kernel answers
+   * every segment it is sent with an ACK of its own (66 bytes with Ethernet, IP and TCP timestamps), which takes
+   * our direction's line time as our frames do; on a line of a few hundred bit/s the ACKs of the other side's
+   * frames are a fifth of it, and a pacer that did not count them would keep the kernel's queue growing until the
+   * inner link's keepalive waited tens of seconds behind it. Each frame received (a batch counts once) puts the
+   * bucket in debt by this many bytes. Serial has no ACKs: 0.
+   */
+  ackOverhead?: number;
   /** Share of the rate our frames may use (default 0.9): the rest is for the inner link's control traffic and
    *  the other direction's acknowledgements (TCP ACKs ride the same line). */
   share?: number;
@@ -60,11 +69,12 @@ export interface PaceOptions {
   clock?: Clock;
 }
 
-export const PACE_DEFAULTS = { bitsPerByte: 8, overhead: 0, share: 0.9, burst: 0 };
+export const PACE_DEFAULTS = { bitsPerByte: 8, overhead: 0, ackOverhead: 0, share: 0.9, burst: 0 };
 const PACE_RANGES = {
   bitsPerSecond: atLeast(0, 'bit/s'),
   bitsPerByte: atLeast(1, 'bits'),
   overhead: atLeast(0, 'bytes'),
+  ackOverhead: atLeast(0, 'bytes'),
   share: { ...PROBABILITY, min: 0.01 },
   burst: atLeast(0, 'bytes'),
   batchMs: atLeast(1, 'ms'),
@@ -93,6 +103,7 @@ export class PacedLink extends BaseLink {
   private clock: Clock;
   private bytesPerMs: number;
   private overhead: number;
+  private ackOverhead: number;
   private burst: number;
   private maxBatch: number;
   private maxUnpacked: number;
@@ -118,6 +129,7 @@ export class PacedLink extends BaseLink {
     this.bitsPerSecond = k.bitsPerSecond;
     this.bytesPerMs = (k.bitsPerSecond * k.share) / k.bitsPerByte / 1000;
     this.overhead = k.overhead;
+    this.ackOverhead = k.ackOverhead;
     this.burst = k.burst;
     const lineBytes = (this.bytesPerMs * k.batchMs);
     const dflt = { maxBatch: Math.min(32768, Math.max(512, Math.round(lineBytes * 4))), maxUnpacked: 4 * inner.maxFrame };
@@ -145,6 +157,11 @@ export class PacedLink extends BaseLink {
   }
 
   private receive(from: PeerId, b: Uint8Array): void {
+    if (this.ackOverhead > 0 && this.bytesPerMs > 0) {
+      // The kernel's ACK for it leaves on our direction of the line: the next send waits for it too.
+      this.refill(this.clock.now());
+      this.tokens -= this.ackOverhead;
+    }
     if (!isBatch(b)) return this.deliver(from, b);
     let frames: Uint8Array[];
     try {
@@ -275,12 +292,22 @@ export function batchMsFor(bitsPerSecond: number): number {
 
 /**
  * The inner links' own timeouts on a line of this rate, so that none fires while a batch is on the line: MQTT
- * keepalive (s; the broker allows 1.5 × it), the TCP link's idleTimeout (ms) and the serial link's peerTimeout
- * (ms). Each is the link's default or a few batch times, whichever is longer.
+ * keepalive (s; mqtt.js sends its PINGREQ after a keepalive without news and gives up half a keepalive later, so
+ * that half must hold a PINGREQ and its PINGRESP each waiting behind a batch: six batch times), the MQTT connect
+ * timeout (ms; at 300 bit/s the TCP handshake, CONNECT and CONNACK alone take about 10 s of line), the TCP link's
+ * idleTimeout (ms) and the serial link's peerTimeout (ms). Each is the link's default or a few batch times,
+ * whichever is longer.
  */
-export function lineTimeouts(bitsPerSecond: number): { mqttKeepalive: number; tcpIdleTimeout: number; serialPeerTimeout: number } {
+export function lineTimeouts(bitsPerSecond: number): {
+  mqttKeepalive: number; mqttConnectTimeout: number; tcpIdleTimeout: number; serialPeerTimeout: number;
+} {
   const b = batchMsFor(bitsPerSecond);
-  return { mqttKeepalive: Math.max(10, Math.ceil((3 * b) / 1000)), tcpIdleTimeout: Math.max(30000, 4 * b), serialPeerTimeout: Math.max(3500, 3 * b) };
+  return {
+    mqttKeepalive: Math.max(10, Math.ceil((6 * b) / 1000)),
+    mqttConnectTimeout: Math.max(5000, 3 * b),
+    tcpIdleTimeout: Math.max(30000, 4 * b),
+    serialPeerTimeout: Math.max(3500, 3 * b),
+  };
 }
 
 /**
@@ -290,6 +317,14 @@ export function lineTimeouts(bitsPerSecond: number): { mqttKeepalive: number; tc
  * the type byte (about 7, plus one per 254).
  */
 export const LINK_OVERHEAD: { [kind: string]: number } = { tcp: 70, mqtt: 96, serial: 8, memory: 0, shaped: 0 };
+
+/** Share of the line a pacer over a serial link in pieces leaves its frames: each 48-byte piece carries 15 bytes
+ *  of header and framing, and on a line with 1 bit error in 10^3 about a third of the pieces go twice. */
+export const SERIAL_PIECES_SHARE = 0.75;
+
+/** Bytes our direction of the line carries for each frame received, for `ackOverhead`: a TCP ACK (Ethernet 14,
+ *  IPv4 20, TCP with timestamps 32) for the TCP-based links, nothing for the others. */
+export const LINK_ACK_OVERHEAD: { [kind: string]: number } = { tcp: 66, mqtt: 66 };
 
 /**
  * The node's periods scaled to a thin line, so keepalives, heartbeats and anti-entropy rounds stay a small share

@@ -17,6 +17,8 @@
  * is up from its first hello and down after `peerTimeout` ms without a byte from it, or when its hello names
  * another id (the board was swapped). DATA before any hello is dropped: its sender is unknown.
  *
+ * Reading never stops while a write waits for the port (readWhileWriting: a flaw of the native poller).
+ *
  * Send queue and backpressure: frames wait in a bounded queue (queue.frames / queue.bytes of link.ts, counted
  * in wire bytes) and go to the port only while the port's stream accepts them; when `write` returns false the
  * link waits for 'drain'. So a slow or stuck line fills the queue and then new frames are refused (tail drop,
@@ -28,7 +30,9 @@ import type { PeerId } from '../runtime/io.ts';
 import { BaseLink, BoundedQueue, LinkError, MAX_PEER_ID, backoffDelay, type LinkOptions } from './link.ts';
 import { DATA, HEARD, HELLO, dataFrame, helloFrame, helloId } from './hello.ts';
 import { type Backoff, backoffKnobs, linkKnobs, ms, whole } from './options.ts';
-import { Deframer, encodeFrame } from './serialframe.ts';
+import { Deframer, encodeFrame, framedSize } from './serialframe.ts';
+import { PIECE, Pieces, STATUS } from './pieces.ts';
+import { readWhileWriting } from './serialpoller.ts';
 
 
 export interface SerialOptions extends LinkOptions {
@@ -53,16 +57,34 @@ export interface SerialOptions extends LinkOptions {
   backoff?: { min?: number; max?: number };
   /** On close, wait up to this many ms for queued frames to reach the port (default 500; the DISCONNECT). */
   flushTimeout?: number;
+  /**
+   * The line's real rate in bit/s when the port does not set it (a pty, a radio modem, a relay; default 0: none).
+   * When given, the link writes no faster than the line carries, so its own queue holds the backlog and the
+   * frames that must go first (hellos, piece statuses and repeats) overtake it, and piece timers know the line.
+   */
+  lineRate?: number;
+  /** Bits each byte costs on the line (default 10: a UART's 8N1). */
+  bitsPerByte?: number;
+  /**
+   * Send each frame as pieces of at most this many bytes with selective repeat (pieces.ts), for a noisy line:
+   * default 0, whole DATA frames. Pieces are always understood when received.
+   */
+  pieceSize?: number;
 }
 
 /** The defaults of the options above (their reasons are there), and what each may be (transports/options.ts). */
-export const SERIAL_DEFAULTS = { baudRate: 115200, keepalive: 1000, peerTimeout: 3500, flushTimeout: 500 };
+export const SERIAL_DEFAULTS = { baudRate: 115200, keepalive: 1000, peerTimeout: 3500, flushTimeout: 500, lineRate: 0, bitsPerByte: 10, pieceSize: 0 };
 const SERIAL_RANGES = {
+  lineRate: { min: 0, max: 100000000, int: false, kind: 'bit/s' },
+  bitsPerByte: whole(1, 64, 'bits'),
+  pieceSize: whole(0, 65536, 'bytes'),
   baudRate: whole(1, 100000000, 'bit/s'),
   keepalive: ms(1),
   peerTimeout: ms(1),
   flushTimeout: ms(0),
 };
+/** Urgent frames (piece statuses and repeats) waiting at most; more are dropped and asked for again. */
+const URGENT_MAX = 64;
 export const SERIAL_BACKOFF: Backoff = { min: 200, max: 5000 };
 
 interface Out {
@@ -92,6 +114,15 @@ export class SerialLink extends BaseLink {
   private flushTimeout: number;
   private backoff: Backoff;
   private idBytes: Uint8Array;
+  /** Frames that go before the queue (hellos, piece statuses and repeats): few and small, at most URGENT_MAX. */
+  private urgent: Out[] = [];
+  private bytesPerMs: number;
+  private tokens = 0;
+  private filledAt = 0;
+  private paceTimer: NodeJS.Timeout | undefined;
+  /** Frames as pieces with selective repeat (always there to receive; used to send when pieceSize > 0). */
+  readonly pieces: Pieces;
+  private pieceSize: number;
 
   constructor(o: SerialOptions) {
     super(o, 'serial');
@@ -105,6 +136,18 @@ export class SerialLink extends BaseLink {
     this.flushTimeout = k.flushTimeout;
     this.backoff = backoffKnobs('serial link', SERIAL_BACKOFF, o.backoff);
     this.queue = new BoundedQueue<Out>(this.queueFrames, this.queueBytes);
+    this.bytesPerMs = k.lineRate / k.bitsPerByte / 1000;
+    this.pieceSize = k.pieceSize;
+    const rate = this.bytesPerMs > 0 ? this.bytesPerMs : this.baudRate / k.bitsPerByte / 1000;
+    this.pieces = new Pieces({ pieceSize: Math.max(1, this.pieceSize), maxFrame: this.maxFrame }, {
+      write: (payload, urgent) => this.writeOwn(payload, urgent),
+      deliver: (m) => {
+        if (this.peer !== undefined) this.deliver(this.peer, m);
+      },
+      // What waits ahead, this, and a status back, at the line's rate, twice over, plus room for the far end.
+      lineTime: (extra) => Math.ceil((2 * (this.queue.bytes + this.urgentBytes() + extra + 64)) / rate) + 200,
+      problem: (what) => this.fail('protocol', 'pieces from ' + (this.peer ?? this.path) + ': ' + what),
+    }, Math.floor(Math.random() * 0x10000));
     // One byte of type in front of the payload; a hello is far smaller than any sane maxFrame.
     this.deframer = new Deframer({ maxFrame: Math.max(this.maxFrame, 2 + MAX_PEER_ID) + 1 }, {
       frame: (p) => this.onFrame(p),
@@ -135,6 +178,7 @@ export class SerialLink extends BaseLink {
           return;
         }
         this.port = port;
+        readWhileWriting(port);
         this.attempt = 0;
         this.blocked = false;
         this.deframer.reset();
@@ -201,10 +245,13 @@ export class SerialLink extends BaseLink {
     const p = this.peer;
     if (p === undefined) return;
     this.peer = undefined;
+    this.counters.dropped += this.pieces.clearSender();
     this.peerDown(p);
   }
 
   private dropQueue(why: string): void {
+    this.urgent = [];
+    this.counters.dropped += this.pieces.clearSender();
     const n = this.queue.length;
     if (n === 0) return;
     this.queue.clear();
@@ -230,12 +277,24 @@ export class SerialLink extends BaseLink {
       this.deliver(this.peer, p.subarray(1));
       return;
     }
+    if (p[0] === PIECE || p[0] === STATUS) {
+      if (this.peer === undefined) {
+        this.counters.dropped++;
+        return this.bad('a piece before any hello');
+      }
+      if (p[0] === PIECE) this.pieces.onPiece(p);
+      else this.pieces.onStatus(p);
+      return;
+    }
     if (p[0] !== HELLO) return this.bad('a frame of unknown type ' + p[0]);
     const id = helloId(p, 2);
     if (id === '') return this.bad('a malformed hello');
     if (id === this.self) return this.bad('its own hello (is the line looped back?)');
     const fresh = this.peer !== id;
-    if (fresh) this.lostPeer();
+    if (fresh) {
+      this.lostPeer();
+      this.pieces.resetReceiver();
+    }
     this.peer = id;
     // Answer before announcing the peer: a listener may send at once, and its data must not reach the other end
     // ahead of the hello that tells it who we are.
@@ -254,6 +313,16 @@ export class SerialLink extends BaseLink {
       return this.drop('unreachable', 'no peer "' + to + '" on ' + this.path + ' (' +
         (this.peer === undefined ? 'no hello yet' : 'the peer is "' + this.peer + '"') + ')');
     }
+    if (this.pieceSize > 0) {
+      const wire = framedSize(bytes.length + 7) + Math.ceil(bytes.length / this.pieceSize) * 15;
+      if (this.queue.length + this.pieces.pending + 1 > this.queueFrames || this.queue.bytes + this.pieces.waitingBytes + wire > this.queueBytes) {
+        return this.drop('queue-full', 'send queue on ' + this.path + ' full (' + this.queue.length + ' pieces, ' + this.pieces.pending +
+          ' messages unacknowledged or waiting)');
+      }
+      this.pieces.send(bytes.slice());
+      this.sent(bytes.length);
+      return true;
+    }
     const wire = encodeFrame(dataFrame(bytes));
     if (!this.queue.push({ wire, n: bytes.length }, wire.length)) {
       return this.drop('queue-full', 'send queue on ' + this.path + ' full (' + this.queue.length + ' frames, ' +
@@ -268,14 +337,42 @@ export class SerialLink extends BaseLink {
     return this.queue.length;
   }
 
-  /** Hand queued frames to the port while it accepts them. */
+  /** A frame of the pieces protocol: urgent ones (statuses, repeats, probes) before the queue. A piece that finds
+   *  no room is dropped (counted): the receiver's STATUS or the sender's probe brings it back. */
+  private writeOwn(payload: Uint8Array, urgent: boolean): void {
+    const wire = encodeFrame(payload);
+    if (urgent ? this.urgent.length >= URGENT_MAX : !this.queue.push({ wire, n: -1 }, wire.length)) this.counters.dropped++;
+    else if (urgent) this.urgent.push({ wire, n: -1 });
+    this.pump();
+  }
+
+  private urgentBytes(): number {
+    let n = 0;
+    for (const f of this.urgent) n += f.wire.length;
+    return n;
+  }
+
+  /** Hand queued frames to the port while it accepts them (urgent ones first), at the line's rate when known. */
   private pump(): void {
     const port = this.port;
-    while (port && !this.blocked && this.queue.length > 0) {
-      const f = this.queue.shift()!;
+    while (port && !this.blocked && this.paceTimer === undefined && (this.urgent.length > 0 || this.queue.length > 0)) {
+      if (this.bytesPerMs > 0) {
+        const now = performance.now();
+        this.tokens = Math.min(0, this.tokens + (now - this.filledAt) * this.bytesPerMs);
+        this.filledAt = now;
+        if (this.tokens < 0) {
+          this.paceTimer = setTimeout(() => {
+            this.paceTimer = undefined;
+            this.pump();
+          }, Math.max(1, Math.ceil(-this.tokens / this.bytesPerMs)));
+          return;
+        }
+      }
+      const f = this.urgent.length > 0 ? this.urgent.shift()! : this.queue.shift()!;
+      this.tokens -= f.wire.length;
       this.lastSent = Date.now();
       const ok = port.write(f.wire, (err) => {
-        if (!err) this.sent(f.n);
+        if (!err && f.n >= 0) this.sent(f.n);
       });
       if (!ok) this.block(port);
     }
@@ -306,7 +403,7 @@ export class SerialLink extends BaseLink {
         if (finished) return;
         const port = this.port;
         if (!port) return done();
-        if (this.queue.length > 0 || this.blocked) {
+        if (this.queue.length > 0 || this.urgent.length > 0 || this.blocked) {
           setTimeout(step, 5);
           return;
         }
@@ -323,12 +420,15 @@ export class SerialLink extends BaseLink {
 
   private async shutdown(): Promise<void> {
     clearInterval(this.ticker);
+    this.pieces.close();
     clearTimeout(this.reopenTimer);
     if (this.port) await this.flush(this.flushTimeout);
     this.allDown();
     this.peer = undefined;
     this.closed = true;
     this.queue.clear();
+    this.urgent = [];
+    clearTimeout(this.paceTimer);
     const port = this.port;
     this.port = undefined;
     if (port && port.isOpen) await new Promise<void>((r) => port.close(() => r()));

@@ -9,6 +9,7 @@ import { LinkError } from '../../transports/link.ts';
 import { rng, below } from '../../runtime/rng.ts';
 import { ptyPair, type PtyPair } from './ptypair.ts';
 import { until } from '../support/wait.ts';
+import { bitErrors } from '../../transports/noise.ts';
 
 function openPort(path: string): Promise<SerialPort> {
   return new Promise((resolve, reject) => {
@@ -215,6 +216,73 @@ test('backpressure: a stalled line fills the bounded queue, tail drop, then the 
     mm1.resume();
     await until(() => got.length === accepted.length, accepted.length + ' accepted frames', 10000);
     assert.equal(got, accepted);
+  });
+});
+
+test('the link reads while a write waits: frames from the peer arrive while our line is stalled', async () => {
+  await inTheMiddle(async (mm1, mm2, connect) => {
+    mm1.on('data', (chunk: Buffer) => mm2.write(chunk));
+    mm2.on('data', (chunk: Buffer) => mm1.write(chunk));
+    // Long timeouts: neither side may lose the other while a's line is stalled.
+    const [la, lb] = await connect({ queue: { frames: 64, bytes: 1 << 20 }, peerTimeout: 60000, keepalive: 60000 },
+      { peerTimeout: 60000, keepalive: 60000 });
+    const got: number[][] = [];
+    la.on('frame', (_from, bytes) => got.push([...bytes]));
+    const toB: number[] = [];
+    lb.on('frame', (_from, bytes) => toB.push(bytes[0] | (bytes[1] << 8)));
+    mm1.pause(); // a's writes go nowhere: the ptys fill and a's port waits to write
+    // Until a's link holds frames the port would not take, its write is pending on a full kernel buffer.
+    let sent = 0;
+    while (la.queued === 0) {
+      for (let i = 0; i < 20; i++) assert.ok(la.send('b', frameOf(sent++, 1000)));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const fromB: number[][] = [];
+    for (let i = 0; i < 5; i++) {
+      const f = frameOf(1000 + i, 200);
+      fromB.push([...f]);
+      assert.ok(lb.send('a', f));
+    }
+    await until(() => got.length === fromB.length, 'b\'s frames at a while a\'s write waits');
+    assert.equal(got, fromB);
+    assert.ok(la.queued > 0, 'a\'s line was still stalled when b\'s frames arrived');
+    mm1.resume();
+    await until(() => toB.length === sent, 'all of a\'s frames at b once the line moves', 20000);
+    assert.equal(toB, [...Array(sent).keys()]);
+  });
+});
+
+test('a noisy line (1 bit error in 10^3): large frames in pieces all arrive whole; lost pieces are repeated', async () => {
+  await inTheMiddle(async (mm1, mm2, connect) => {
+    const toB = bitErrors(1e-3, 11);
+    const toA = bitErrors(1e-3, 12);
+    mm1.on('data', (chunk: Buffer) => mm2.write(toB(chunk)));
+    mm2.on('data', (chunk: Buffer) => mm1.write(toA(chunk)));
+    const o = { pieceSize: 48, peerTimeout: 60000, keepalive: 500 };
+    const [la, lb] = await connect(o, o);
+    const atB: number[][] = [];
+    const atA: number[][] = [];
+    lb.on('frame', (_f, x) => atB.push([...x]));
+    la.on('frame', (_f, x) => atA.push([...x]));
+    const fromA: number[][] = [];
+    const fromB: number[][] = [];
+    for (let i = 0; i < 8; i++) {
+      const f = frameOf(i, 2500);
+      fromA.push([...f]);
+      assert.ok(la.send('b', f));
+      const g = frameOf(100 + i, 1200);
+      fromB.push([...g]);
+      assert.ok(lb.send('a', g));
+    }
+    await until(() => atB.length === fromA.length && atA.length === fromB.length, 'every frame both ways', 60000);
+    const order = (xs: number[][]) => [...xs].sort((x, y) => x[0] - y[0]);
+    assert.equal(order(atB), fromA);
+    assert.equal(order(atA), fromB);
+    // The line was noisy, the framing caught it, and pieces were repeated rather than whole frames.
+    assert.ok(toB.flipped > 0 && toA.flipped > 0);
+    assert.ok(lb.deframer.drops.crc + lb.deframer.drops.truncated > 0, 'b dropped damaged frames');
+    assert.ok(la.pieces.stats.piecesRepeated > 0, 'a repeated lost pieces');
+    assert.is(la.pieces.stats.givenUp + lb.pieces.stats.givenUp, 0);
   });
 });
 

@@ -3,6 +3,7 @@
  * over stdin, read from its JSON lines. Every wait is bounded by the caller's deadline.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { ROOT } from '../peers/report.ts';
@@ -17,8 +18,12 @@ export class BenchProc {
   exited: number | null | undefined = undefined;
   private waiters: (() => void)[] = [];
 
-  constructor(id: string, args: string[], netns?: string) {
+  /** When given, every line the process writes (stdout and stderr) is appended here with ms since `t0`. */
+  constructor(id: string, args: string[], netns?: string, trace?: { file: string; t0: number }) {
     this.id = id;
+    const log = (tag: string, text: string) => {
+      if (trace) appendFileSync(trace.file, (performance.now() - trace.t0).toFixed(0) + ' ' + tag + ' ' + text.trimEnd() + '\n');
+    };
     const node = [process.execPath, '--import', 'tsx', join(ROOT, 'tools', 'run-node.ts'), '--id', id, ...args];
     const [cmd, ...rest] = netns ? ['ip', 'netns', 'exec', netns, ...node] : node;
     this.child = spawn(cmd, rest, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -27,6 +32,7 @@ export class BenchProc {
       this.poke();
     });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      if (!line.startsWith('{"ev":"state"')) log('out', line);
       let m: any;
       try {
         m = JSON.parse(line);
@@ -40,7 +46,10 @@ export class BenchProc {
       }
       this.poke();
     });
-    this.child.stderr!.on('data', (d) => (this.stderr = (this.stderr + d).slice(-4000)));
+    this.child.stderr!.on('data', (d) => {
+      this.stderr = (this.stderr + d).slice(-4000);
+      log('err', String(d));
+    });
   }
 
   private poke(): void {
