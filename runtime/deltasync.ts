@@ -55,8 +55,11 @@ export interface SyncConfig {
   maxPeers: number;
 }
 
-export const SYNC_DEFAULTS: SyncConfig = { period: 1000, maxEntries: 16, maxBytes: 1024, maxFrameBytes: 1024, retry: 1000, maxPeers: 4 };
-export const SYNC_RANGES: { [knob: string]: string } = { period: 'ms 1', maxEntries: 'count 0', maxBytes: 'count 0', maxFrameBytes: 'count 0', retry: 'ms 1', maxPeers: 'count 1' };
+/** The knobs' defaults (`ranges` false) or their ranges (true), built by a call as clientserver.ts's csKnobs. */
+export function syncKnobs(ranges: boolean): any {
+  return ranges ? { period: 'ms 1', maxEntries: 'count 0', maxBytes: 'count 0', maxFrameBytes: 'count 0', retry: 'ms 1', maxPeers: 'count 1' }
+    : { period: 1000, maxEntries: 16, maxBytes: 1024, maxFrameBytes: 1024, retry: 1000, maxPeers: 4 };
+}
 
 interface Entry {
   seq: number;
@@ -248,7 +251,7 @@ function onTimer(node: PollenNode, id: string): boolean {
 const DeltaSync: SyncPart = {
   init: function (node: PollenNode, c: any): SyncState {
     if (c.admission !== undefined) throw new Error('node: admission needs AntiEntropy, not DeltaSync');
-    return { cfg: knobs('anti-entropy', SYNC_DEFAULTS, SYNC_RANGES, c.antiEntropy), inc: node.incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: dict<Peer>(), n: 0, armed: false };
+    return { cfg: knobs('anti-entropy', syncKnobs(false), syncKnobs(true), c.antiEntropy), inc: node.incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: dict<Peer>(), n: 0, armed: false };
   },
   onMessage: onMessage,
   onTimer: onTimer,

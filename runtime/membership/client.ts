@@ -26,7 +26,7 @@ import type { Membership, MembershipStats } from './membership.ts';
 import { knobs } from '../knobs.ts';
 import { dict } from '../tables.ts';
 import { backoff } from '../backoff.ts';
-import { type CsConfig, CS_DEFAULTS, CS_RANGES, TIMER_TICK, TIMER_JOIN } from './clientserver.ts';
+import { type CsConfig, csKnobs, TIMER_TICK, TIMER_JOIN } from './clientserver.ts';
 import { peerList } from './peers.ts';
 
 /** A server as the client knows it. */
@@ -153,7 +153,7 @@ function run(s: ClientState, ctx: Ctx, what: string, p?: PeerId): boolean {
 function init(self: PeerId, config: any): ClientState {
   const s: ClientState = {
     self: self,
-    cfg: knobs('client-server', CS_DEFAULTS, CS_RANGES, config),
+    cfg: knobs('client-server', csKnobs(false), csKnobs(true), config),
     servers: dict<Srv>(),
     n: 0,
     joined: false,
