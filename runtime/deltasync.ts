@@ -132,7 +132,11 @@ function onMessage(node: PollenNode, from: PeerId, inc: number, type: number, bo
       const id = got[i][0];
       const v = get(node.store, id);
       done.push(id);
-      if (!interest.wants(node.hear, id)) interest.refused(node.hear, node.ca, from);
+      if (!interest.wants(node.hear, id)) {
+        // interest.ts's `refused` written out (a function fewer on a board): counted, and the set told again.
+        node.ca.count('interest.refused', 1);
+        if (from !== node.id) interest.neighbor(node.hear, node.ca, from, true);
+      }
       else if (got[i][2] === null) node.ca.count(v ? 'ae.spec-mismatch' : 'ae.undeclared', 1);
       else {
         try {

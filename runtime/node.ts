@@ -228,10 +228,6 @@ export interface PollenNode {
   cd: CausalState | null;
 }
 
-/** Traffic class names by CLS_* number, for the byte and message counters. */
-/** Byte and message counter names by class, built once: a name built per send costs a string and its lookup on every frame. */
-const BYTES_OF = ['bytes.control', 'bytes.payload', 'bytes.delta', 'bytes.state'];
-const MSGS_OF = ['msgs.control', 'msgs.payload', 'msgs.delta', 'msgs.state'];
 /** Snapshot format version (the first item of snapshot()). */
 const SNAPSHOT_VERSION = 1;
 
@@ -259,9 +255,10 @@ export class StepCtx implements Ctx {
   send(to: PeerId, type: number, body: Item, cls: number): void {
     const plain = encode([VERSION, type, this.self, this.incarnation, body]);
     const bytes = this.node.sealer !== null ? this.node.sealer.seal(this.node.auth, this.self, to, plain) : plain;
-    const c = BYTES_OF[cls] ? cls : 0;
-    this.count(BYTES_OF[c], bytes.length);
-    this.count(MSGS_OF[c], 1);
+    // Byte and message counters by traffic class (CLS_*, runtime/io.ts), the names written out: a table of them
+    // would be held for the whole run on a board, a name built per send costs a string on every frame.
+    this.count(cls === 1 ? 'bytes.payload' : cls === 2 ? 'bytes.delta' : cls === 3 ? 'bytes.state' : 'bytes.control', bytes.length);
+    this.count(cls === 1 ? 'msgs.payload' : cls === 2 ? 'msgs.delta' : cls === 3 ? 'msgs.state' : 'msgs.control', 1);
     this.out.push({ kind: 'send', to: to, bytes: bytes, cls: cls });
     if (this.intercept && type === GOSSIP && this.node.sync.carried) this.node.sync.carried(this.node, to, type, body, true);
   }
@@ -374,7 +371,32 @@ export function step(node: PollenNode, input: Input, now: number): Output[] {
     else if (input.kind === 'command') runCommand(node, input.command);
     if (node.causal !== null) node.causal.afterStep(node);
     if (node.flow) node.flow.afterStep(node);
-    syncNeighbors(node);
+    // Compare the manager's neighbours with the last step's and tell the layers above about each change (here,
+    // not in a function of its own: on a board every function object costs variables).
+    const nb = node.mem.neighbors(node.ms);
+    const before = node.nbrs;
+    const cp = node.cp;
+    let i = 0;
+    let j = 0;
+    while (i < before.length || j < nb.length) {
+      if (j >= nb.length || (i < before.length && before[i] < nb[j])) {
+        if (node.bcast !== null) node.bcast.neighborDown(node.pt, cp, before[i]);
+        node.sync.peer(node, before[i], 0);
+        interest.neighbor(node.hear, node.ca, before[i], false);
+        cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: before[i], up: false } });
+        i++;
+      } else if (i >= before.length || nb[j] < before[i]) {
+        if (node.bcast !== null) node.bcast.neighborUp(node.pt, cp, nb[j]);
+        node.sync.peer(node, nb[j], 1);
+        interest.neighbor(node.hear, node.ca, nb[j], true);
+        cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: nb[j], up: true } });
+        j++;
+      } else {
+        i++;
+        j++;
+      }
+    }
+    node.nbrs = nb;
     node.sync.arm(node);
   } finally {
     for (let i = 0; i < 3; i++) {
@@ -462,34 +484,6 @@ export function share(node: PollenNode, id: string, fresh: unknown, pre?: number
   const payload: Item[] = [1, id, v.spec, v.type.encode(fresh)];
   if (deps !== null) payload.push(deps);
   node.bcast.broadcast(node.pt, node.cp, payload);
-}
-
-/** Compare the manager's neighbours with the last step's and tell the layers above about each change. */
-function syncNeighbors(node: PollenNode): void {
-  const now = node.mem.neighbors(node.ms);
-  const before = node.nbrs;
-  const cp = node.cp;
-  let i = 0;
-  let j = 0;
-  while (i < before.length || j < now.length) {
-    if (j >= now.length || (i < before.length && before[i] < now[j])) {
-      if (node.bcast !== null) node.bcast.neighborDown(node.pt, cp, before[i]);
-      node.sync.peer(node, before[i], 0);
-      interest.neighbor(node.hear, node.ca, before[i], false);
-      cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: before[i], up: false } });
-      i++;
-    } else if (i >= before.length || now[j] < before[i]) {
-      if (node.bcast !== null) node.bcast.neighborUp(node.pt, cp, now[j]);
-      node.sync.peer(node, now[j], 1);
-      interest.neighbor(node.hear, node.ca, now[j], true);
-      cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: now[j], up: true } });
-      j++;
-    } else {
-      i++;
-      j++;
-    }
-  }
-  node.nbrs = now;
 }
 
 /** The value of a variable (the type's query), or undefined when it is not declared here. Typed `any`: the
