@@ -55,12 +55,6 @@ export interface SyncConfig {
   maxPeers: number;
 }
 
-/** The knobs' defaults (`ranges` false) or their ranges (true), built by a call as clientserver.ts's csKnobs. */
-export function syncKnobs(ranges: boolean): any {
-  return ranges ? { period: 'ms 1', maxEntries: 'count 0', maxBytes: 'count 0', maxFrameBytes: 'count 0', retry: 'ms 1', maxPeers: 'count 1' }
-    : { period: 1000, maxEntries: 16, maxBytes: 1024, maxFrameBytes: 1024, retry: 1000, maxPeers: 4 };
-}
-
 interface Entry {
   seq: number;
   id: string;
@@ -188,9 +182,32 @@ function onMessage(node: PollenNode, from: PeerId, inc: number, type: number, bo
 }
 
 /** Every `period` while a neighbour is behind: full states to the new and the overflowed, deltas to the rest. */
-function onTimer(node: PollenNode, id: string): boolean {
-  if (id !== TIMER) return false;
+/**
+ * The sync timer (TIMER; false for another id), and, called with no id, SyncPart.arm (one function, not two: a
+ * board pays per function): after every step, drop what every neighbour acknowledged, then set the sync timer
+ * while a neighbour is behind (none behind: no timer, a board may sleep). The buffer is trimmed there, once a
+ * step, not after each ack.
+ */
+function onTimer(node: PollenNode, id?: string): boolean {
   const ae = node.ae as SyncState;
+  if (id === undefined) {
+    let floor = ae.seq;
+    let behind = false;
+    const ps = Object.keys(ae.peers);
+    for (let i = 0; i < ps.length; i++) {
+      const p = ae.peers[ps[i]];
+      const f = p.acked >= ae.low ? p.acked : p.mark >= 0 ? p.mark : ae.seq;
+      if (f < floor) floor = f;
+      if (p.acked < ae.low || p.acked < ae.seq || p.mark >= 0) behind = true;
+    }
+    while (ae.buf.length > 0 && ae.buf[0].seq < floor) ae.bytes -= (ae.buf.shift() as Entry).size;
+    if (floor > ae.low) ae.low = floor;
+    if (!behind || ae.armed) return true;
+    ae.armed = true;
+    node.ca.setTimer(TIMER, node.ca.now + ae.cfg.period + below(node.ca.rng, Math.floor(ae.cfg.period / 4) + 1));
+    return true;
+  }
+  if (id !== TIMER) return false;
   ae.armed = false;
   const ps = sortedKeys(ae.peers);
   const names = sortedKeys(node.store.vars);
@@ -242,7 +259,8 @@ function onTimer(node: PollenNode, id: string): boolean {
     for (let i = 0; i <= list.length; i++) {
       const size = i < list.length ? encode(list[i][2]).length + 8 : 0;
       if (i === list.length || (i > from && bytes + size > ae.cfg.maxFrameBytes)) {
-        if (i > from) node.ca.send(peer, type, [head, list.slice(from, i)], type === STATE ? CLS_STATE : CLS_DELTA);
+        // One frame for the whole list (the usual case) sends the list itself, not a copy of it.
+        if (i > from) node.ca.send(peer, type, [head, from === 0 && i === list.length ? list : list.slice(from, i)], type === STATE ? CLS_STATE : CLS_DELTA);
         from = i;
         bytes = 0;
       }
@@ -255,7 +273,10 @@ function onTimer(node: PollenNode, id: string): boolean {
 const DeltaSync: SyncPart = {
   init: function (node: PollenNode, c: any): SyncState {
     if (c.admission !== undefined) throw new Error('node: admission needs AntiEntropy, not DeltaSync');
-    return { cfg: knobs('anti-entropy', syncKnobs(false), syncKnobs(true), c.antiEntropy), inc: node.incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: dict<Peer>(), n: 0, armed: false };
+    // The knobs' defaults and ranges (runtime/knobs.ts) written here: built by the call, not held from load.
+    const cfg = knobs('anti-entropy', { period: 1000, maxEntries: 16, maxBytes: 1024, maxFrameBytes: 1024, retry: 1000, maxPeers: 4 } as SyncConfig,
+      { period: 'ms 1', maxEntries: 'count 0', maxBytes: 'count 0', maxFrameBytes: 'count 0', retry: 'ms 1', maxPeers: 'count 1' }, c.antiEntropy);
+    return { cfg: cfg, inc: node.incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: dict<Peer>(), n: 0, armed: false };
   },
   onMessage: onMessage,
   onTimer: onTimer,
@@ -274,27 +295,7 @@ const DeltaSync: SyncPart = {
       ae.n--;
       } else if (how === 2 && p) p.acked = p.mark = -1;
   },
-  /**
-   * After every step: drop what every neighbour acknowledged, then set the sync timer while a neighbour is behind
-   * (none behind: no timer, a board may sleep). The buffer is trimmed here, once a step, not after each ack.
-   */
-  arm: function (node: PollenNode): void {
-    const ae = node.ae as SyncState;
-    let floor = ae.seq;
-    let behind = false;
-    const ps = Object.keys(ae.peers);
-    for (let i = 0; i < ps.length; i++) {
-      const p = ae.peers[ps[i]];
-      const f = p.acked >= ae.low ? p.acked : p.mark >= 0 ? p.mark : ae.seq;
-      if (f < floor) floor = f;
-      if (p.acked < ae.low || p.acked < ae.seq || p.mark >= 0) behind = true;
-    }
-    while (ae.buf.length > 0 && ae.buf[0].seq < floor) ae.bytes -= (ae.buf.shift() as Entry).size;
-    if (floor > ae.low) ae.low = floor;
-    if (!behind || ae.armed) return;
-    ae.armed = true;
-    node.ca.setTimer(TIMER, node.ca.now + ae.cfg.period + below(node.ca.rng, Math.floor(ae.cfg.period / 4) + 1));
-  },
+  arm: onTimer,
   /** A local update's delta: buffered for every neighbour, the oldest entries going past the bounds. */
   record: function (node: PollenNode, id: string, delta: any): void {
     const ae = node.ae as SyncState;
