@@ -262,12 +262,12 @@ export class StepCtx implements Ctx {
     this.out.push({ kind: 'send', to: to, bytes: bytes, cls: cls });
     if (this.intercept && type === GOSSIP && this.node.sync.carried) this.node.sync.carried(this.node, to, type, body, true);
   }
-  setTimer(id: string, at: number): void {
-    this.out.push({ kind: 'timer', id: id, at: at });
+  /** Timer `id` fires at `at`; without `at`, it is cancelled: cancelTimer is this same function (set on the
+   *  prototype below), one function object fewer on a board. */
+  setTimer(id: string, at?: number): void {
+    this.out.push(at === undefined ? { kind: 'cancel', id: id } : { kind: 'timer', id: id, at: at });
   }
-  cancelTimer(id: string): void {
-    this.out.push({ kind: 'cancel', id: id });
-  }
+  declare cancelTimer: (id: string) => void;
   emit(event: NodeEvent): void {
     if (this.intercept && event.type === 'deliver') (this.node.sync.deliver as SyncPart['deliver'] & {})(this.node, event);
     else this.out.push({ kind: 'event', event: event });
@@ -283,6 +283,8 @@ export class StepCtx implements Ctx {
   accepts?(from: PeerId, id: string): boolean;
   carries?(peer: PeerId, payload: Item): boolean;
 }
+
+StepCtx.prototype.cancelTimer = StepCtx.prototype.setTimer;
 
 /** Add to a named counter in the node's metrics (for modules outside the node; the node's own code counts through
  *  its Ctx, so a bundle that needs no more carries one function for it). */
