@@ -35,7 +35,6 @@ import { ACK, DELTA, DIGEST, STATE } from './messages.ts';
 import { below } from './rng.ts';
 import { fnv1a } from './digest.ts';
 import { knobs } from './knobs.ts';
-import { dict } from './tables.ts';
 import * as interest from './interest.ts';
 import { type Variable, StoreError, absorb, get, sizeOf } from './store.ts';
 import type { PollenNode, SyncPart } from './node.ts';
@@ -238,7 +237,7 @@ function onTimer(node: PollenNode, id?: string): boolean {
       } else node.ca.count('ae.states', list.length);
     } else {
       // The delta-interval since its ack, joined per variable (what it cannot hear is left out).
-      const joined = dict<any>();
+      const joined = Object.create(null) as { [k: string]: any };
       for (let i = 0; i < ae.buf.length; i++) {
         const e = ae.buf[i];
         if (e.seq < p.acked || !interest.hears(node.hear, peer, e.id)) continue;
@@ -276,7 +275,8 @@ const DeltaSync: SyncPart = {
     // The knobs' defaults and ranges (runtime/knobs.ts) written here: built by the call, not held from load.
     const cfg = knobs('anti-entropy', { period: 1000, maxEntries: 16, maxBytes: 1024, maxFrameBytes: 1024, retry: 1000, maxPeers: 4 } as SyncConfig,
       { period: 'ms 1', maxEntries: 'count 0', maxBytes: 'count 0', maxFrameBytes: 'count 0', retry: 'ms 1', maxPeers: 'count 1' }, c.antiEntropy);
-    return { cfg: cfg, inc: node.incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: dict<Peer>(), n: 0, armed: false };
+    // Tables without a prototype here are runtime/tables.ts's dict written out (one function fewer on a board).
+    return { cfg: cfg, inc: node.incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: Object.create(null) as { [k: string]: Peer }, n: 0, armed: false };
   },
   onMessage: onMessage,
   onTimer: onTimer,
