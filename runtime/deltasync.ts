@@ -35,7 +35,6 @@ import { ACK, DELTA, DIGEST, STATE } from './messages.ts';
 import { below } from './rng.ts';
 import { fnv1a } from './digest.ts';
 import { knobs } from './knobs.ts';
-import { dict } from './tables.ts';
 import { INCARNATION_SLACK } from './incarnation.ts';
 import * as interest from './interest.ts';
 import { type Variable, StoreError, absorb, get, sizeOf } from './store.ts';
@@ -55,9 +54,6 @@ export interface SyncConfig {
   /** Neighbours synced at once: a client has one or two servers. */
   maxPeers: number;
 }
-
-export const SYNC_DEFAULTS: SyncConfig = { period: 1000, maxEntries: 16, maxBytes: 1024, maxFrameBytes: 1024, retry: 1000, maxPeers: 4 };
-export const SYNC_RANGES: { [knob: string]: string } = { period: 'ms 1', maxEntries: 'count 0', maxBytes: 'count 0', maxFrameBytes: 'count 0', retry: 'ms 1', maxPeers: 'count 1' };
 
 interface Entry {
   seq: number;
@@ -144,7 +140,11 @@ function onMessage(node: PollenNode, from: PeerId, inc: number, type: number, bo
       const id = got[i][0];
       const v = get(node.store, id);
       done.push(id);
-      if (!interest.wants(node.hear, id)) interest.refused(node.hear, node.ca, from);
+      if (!interest.wants(node.hear, id)) {
+        // interest.ts's `refused` written out (a function fewer on a board): counted, and the set told again.
+        node.ca.count('interest.refused', 1);
+        if (from !== node.id) interest.neighbor(node.hear, node.ca, from, true);
+      }
       else if (got[i][2] === null) node.ca.count(v ? 'ae.spec-mismatch' : 'ae.undeclared', 1);
       else {
         try {
@@ -196,9 +196,32 @@ function onMessage(node: PollenNode, from: PeerId, inc: number, type: number, bo
 }
 
 /** Every `period` while a neighbour is behind: full states to the new and the overflowed, deltas to the rest. */
-function onTimer(node: PollenNode, id: string): boolean {
-  if (id !== TIMER) return false;
+/**
+ * The sync timer (TIMER; false for another id), and, called with no id, SyncPart.arm (one function, not two: a
+ * board pays per function): after every step, drop what every neighbour acknowledged, then set the sync timer
+ * while a neighbour is behind (none behind: no timer, a board may sleep). The buffer is trimmed there, once a
+ * step, not after each ack.
+ */
+function onTimer(node: PollenNode, id?: string): boolean {
   const ae = node.ae as SyncState;
+  if (id === undefined) {
+    let floor = ae.seq;
+    let behind = false;
+    const ps = Object.keys(ae.peers);
+    for (let i = 0; i < ps.length; i++) {
+      const p = ae.peers[ps[i]];
+      const f = p.acked >= ae.low ? p.acked : p.mark >= 0 ? p.mark : ae.seq;
+      if (f < floor) floor = f;
+      if (p.acked < ae.low || p.acked < ae.seq || p.mark >= 0) behind = true;
+    }
+    while (ae.buf.length > 0 && ae.buf[0].seq < floor) ae.bytes -= (ae.buf.shift() as Entry).size;
+    if (floor > ae.low) ae.low = floor;
+    if (!behind || ae.armed) return true;
+    ae.armed = true;
+    node.ca.setTimer(TIMER, node.ca.now + ae.cfg.period + below(node.ca.rng, Math.floor(ae.cfg.period / 4) + 1));
+    return true;
+  }
+  if (id !== TIMER) return false;
   ae.armed = false;
   const ps = sortedKeys(ae.peers);
   const names = sortedKeys(node.store.vars);
@@ -229,7 +252,7 @@ function onTimer(node: PollenNode, id: string): boolean {
       } else node.ca.count('ae.states', list.length);
     } else {
       // The delta-interval since its ack, joined per variable (what it cannot hear is left out).
-      const joined = dict<any>();
+      const joined = Object.create(null) as { [k: string]: any };
       for (let i = 0; i < ae.buf.length; i++) {
         const e = ae.buf[i];
         if (e.seq < p.acked || !interest.hears(node.hear, peer, e.id)) continue;
@@ -250,7 +273,8 @@ function onTimer(node: PollenNode, id: string): boolean {
     for (let i = 0; i <= list.length; i++) {
       const size = i < list.length ? encode(list[i][2]).length + 8 : 0;
       if (i === list.length || (i > from && bytes + size > ae.cfg.maxFrameBytes)) {
-        if (i > from) node.ca.send(peer, type, [head, list.slice(from, i)], type === STATE ? CLS_STATE : CLS_DELTA);
+        // One frame for the whole list (the usual case) sends the list itself, not a copy of it.
+        if (i > from) node.ca.send(peer, type, [head, from === 0 && i === list.length ? list : list.slice(from, i)], type === STATE ? CLS_STATE : CLS_DELTA);
         from = i;
         bytes = 0;
       }
@@ -263,7 +287,11 @@ function onTimer(node: PollenNode, id: string): boolean {
 const DeltaSync: SyncPart = {
   init: function (node: PollenNode, c: any): SyncState {
     if (c.admission !== undefined) throw new Error('node: admission needs AntiEntropy, not DeltaSync');
-    return { cfg: knobs('anti-entropy', SYNC_DEFAULTS, SYNC_RANGES, c.antiEntropy), inc: node.incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: dict<Peer>(), n: 0, armed: false };
+    // The knobs' defaults and ranges (runtime/knobs.ts) written here: built by the call, not held from load.
+    const cfg = knobs('anti-entropy', { period: 1000, maxEntries: 16, maxBytes: 1024, maxFrameBytes: 1024, retry: 1000, maxPeers: 4 } as SyncConfig,
+      { period: 'ms 1', maxEntries: 'count 0', maxBytes: 'count 0', maxFrameBytes: 'count 0', retry: 'ms 1', maxPeers: 'count 1' }, c.antiEntropy);
+    // Tables without a prototype here are runtime/tables.ts's dict written out (one function fewer on a board).
+    return { cfg: cfg, inc: node.incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: Object.create(null) as { [k: string]: Peer }, n: 0, armed: false };
   },
   onMessage: onMessage,
   onTimer: onTimer,
@@ -282,27 +310,7 @@ const DeltaSync: SyncPart = {
       ae.n--;
       } else if (how === 2 && p) p.acked = p.mark = -1;
   },
-  /**
-   * After every step: drop what every neighbour acknowledged, then set the sync timer while a neighbour is behind
-   * (none behind: no timer, a board may sleep). The buffer is trimmed here, once a step, not after each ack.
-   */
-  arm: function (node: PollenNode): void {
-    const ae = node.ae as SyncState;
-    let floor = ae.seq;
-    let behind = false;
-    const ps = Object.keys(ae.peers);
-    for (let i = 0; i < ps.length; i++) {
-      const p = ae.peers[ps[i]];
-      const f = p.acked >= ae.low ? p.acked : p.mark >= 0 ? p.mark : ae.seq;
-      if (f < floor) floor = f;
-      if (p.acked < ae.low || p.acked < ae.seq || p.mark >= 0) behind = true;
-    }
-    while (ae.buf.length > 0 && ae.buf[0].seq < floor) ae.bytes -= (ae.buf.shift() as Entry).size;
-    if (floor > ae.low) ae.low = floor;
-    if (!behind || ae.armed) return;
-    ae.armed = true;
-    node.ca.setTimer(TIMER, node.ca.now + ae.cfg.period + below(node.ca.rng, Math.floor(ae.cfg.period / 4) + 1));
-  },
+  arm: onTimer,
   /** A local update's delta: buffered for every neighbour, the oldest entries going past the bounds. */
   record: function (node: PollenNode, id: string, delta: any): void {
     const ae = node.ae as SyncState;

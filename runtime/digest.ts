@@ -9,10 +9,9 @@
  * a small product that both stay exact in a double before the final `>>> 0`.
  */
 
-const OFFSET_BASIS = 0x811c9dc5;
-
 export function fnv1a(bytes: Uint8Array): number {
-  let h = OFFSET_BASIS;
+  // The 32-bit offset basis.
+  let h = 0x811c9dc5;
   for (let i = 0; i < bytes.length; i++) {
     h = (h ^ bytes[i]) >>> 0;
     // h * 403 < 2^41 and (h << 24) is taken mod 2^32 first, so the sum is exact before truncation.

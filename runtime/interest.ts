@@ -25,7 +25,6 @@ import type { Ctx } from './context.ts';
 import { CLS_CONTROL } from './io.ts';
 import type { PeerId } from './io.ts';
 import { INTEREST } from './messages.ts';
-import { dict } from './tables.ts';
 import type { StepCtx } from './node.ts';
 
 /** Neighbours whose interest sets are kept: a gateway's clients. 64: as many as a client-server gateway takes. */
@@ -47,7 +46,8 @@ export interface Hearing {
 export function init(list: string[] | undefined, maxPeers: number | undefined, maxVars: number): Hearing {
   const mp = maxPeers === undefined ? DEFAULT_MAX_PEERS : maxPeers;
   if (typeof mp !== 'number' || mp < 0 || Math.floor(mp) !== mp) throw new Error('node: maxInterestPeers = ' + String(mp) + ' is out of range (a whole number from 0)');
-  const h: Hearing = { own: list === undefined ? null : [], peers: dict<{ [id: string]: boolean }>(), nPeers: 0, maxPeers: mp, maxIds: 4 * (maxVars > 64 ? maxVars : 64) };
+  // Tables without a prototype here are runtime/tables.ts's dict written out (one function fewer on a board).
+  const h: Hearing = { own: list === undefined ? null : [], peers: Object.create(null) as { [k: string]: { [id: string]: boolean } }, nPeers: 0, maxPeers: mp, maxIds: 4 * (maxVars > 64 ? maxVars : 64) };
   // One error for both mistakes: a value that is not a list fails at its first turn.
   for (let i = 0; list !== undefined && i < (Array.isArray(list) ? list.length : 1); i++) {
     if (!Array.isArray(list) || typeof list[i] !== 'string') throw new Error('node: interest must be a list of variable ids');
@@ -102,7 +102,7 @@ export function onMessage(h: Hearing, ctx: Ctx, from: PeerId, body: Item): boole
   const b = arr(body, 'INTEREST', 1);
   const list = arr(b[0], 'interest set');
   if (list.length > h.maxIds) throw new DecodeError('count', 'interest set of ' + list.length + ' ids exceeds ' + h.maxIds);
-  const set = dict<boolean>();
+  const set = Object.create(null) as { [k: string]: boolean };
   let prev = '';
   for (let i = 0; i < list.length; i++) {
     const id = str(list[i], 'variable id');

@@ -198,20 +198,21 @@ export interface PollenNode {
   mem: Membership<unknown>;
   /** The membership manager's state. */
   ms: unknown;
-  /** Plumtree and its state, or null. */
-  bcast: PlumtreePart | null;
+  /** Plumtree (absent without it: a part a profile leaves out costs the board no property) and its state, or null. */
+  bcast?: PlumtreePart;
   pt: PlumtreeState | null;
   store: Store;
   /** Anti-entropy (NodeParts.sync) and its state. */
   sync: SyncPart;
   ae: any;
-  /** The dataflow part and its state (derived variables, registered functions, pending reads), or null. */
-  flow: FlowPart | null;
+  /** The dataflow part (absent without it) and its state (derived variables, registered functions, pending
+   *  reads), or null. */
+  flow?: FlowPart;
   df: Dataflow | null;
   /** Selective hearing: this node's interest and its neighbours' (runtime/interest.ts). */
   hear: interest.Hearing;
-  /** CoreConfig.plumtreeDeltas. */
-  ptDeltas: boolean;
+  /** CoreConfig.plumtreeDeltas (set with Plumtree only). */
+  ptDeltas?: boolean;
   /** Neighbours after the last step, sorted: the reference for the before/after diff. */
   nbrs: PeerId[];
   metrics: { [name: string]: number };
@@ -221,18 +222,15 @@ export interface PollenNode {
   cm: StepCtx;
   cp: StepCtx;
   ca: StepCtx;
-  /** The cluster key's state (runtime/auth.ts), or null without one; `sealer` is the part that uses it. */
-  auth: Auth | null;
-  sealer: AuthPart | null;
+  /** The cluster key's state (runtime/auth.ts), absent without one; `sealer` is the part that uses it (absent
+   *  when not composed). */
+  auth?: Auth;
+  sealer?: AuthPart;
   /** Causal delivery and its state, or null (not composed, or config.causal false). */
   causal: CausalPart | null;
   cd: CausalState | null;
 }
 
-/** Traffic class names by CLS_* number, for the byte and message counters. */
-/** Byte and message counter names by class, built once: a name built per send costs a string and its lookup on every frame. */
-const BYTES_OF = ['bytes.control', 'bytes.payload', 'bytes.delta', 'bytes.state'];
-const MSGS_OF = ['msgs.control', 'msgs.payload', 'msgs.delta', 'msgs.state'];
 /** Snapshot format version (the first item of snapshot()). */
 const SNAPSHOT_VERSION = 1;
 
@@ -259,19 +257,20 @@ export class StepCtx implements Ctx {
   }
   send(to: PeerId, type: number, body: Item, cls: number): void {
     const plain = encode([VERSION, type, this.self, this.incarnation, body]);
-    const bytes = this.node.sealer !== null ? this.node.sealer.seal(this.node.auth, this.self, to, plain) : plain;
-    const c = BYTES_OF[cls] ? cls : 0;
-    this.count(BYTES_OF[c], bytes.length);
-    this.count(MSGS_OF[c], 1);
+    const bytes = this.node.sealer ? this.node.sealer.seal(this.node.auth || null, this.self, to, plain) : plain;
+    // Byte and message counters by traffic class (CLS_*, runtime/io.ts), the names written out: a table of them
+    // would be held for the whole run on a board, a name built per send costs a string on every frame.
+    this.count(cls === 1 ? 'bytes.payload' : cls === 2 ? 'bytes.delta' : cls === 3 ? 'bytes.state' : 'bytes.control', bytes.length);
+    this.count(cls === 1 ? 'msgs.payload' : cls === 2 ? 'msgs.delta' : cls === 3 ? 'msgs.state' : 'msgs.control', 1);
     this.out.push({ kind: 'send', to: to, bytes: bytes, cls: cls });
     if (this.intercept && type === GOSSIP && this.node.sync.carried) this.node.sync.carried(this.node, to, type, body, true);
   }
-  setTimer(id: string, at: number): void {
-    this.out.push({ kind: 'timer', id: id, at: at });
+  /** Timer `id` fires at `at`; without `at`, it is cancelled: cancelTimer is this same function (set on the
+   *  prototype below), one function object fewer on a board. */
+  setTimer(id: string, at?: number): void {
+    this.out.push(at === undefined ? { kind: 'cancel', id: id } : { kind: 'timer', id: id, at: at });
   }
-  cancelTimer(id: string): void {
-    this.out.push({ kind: 'cancel', id: id });
-  }
+  declare cancelTimer: (id: string) => void;
   emit(event: NodeEvent): void {
     if (this.intercept && event.type === 'deliver') (this.node.sync.deliver as SyncPart['deliver'] & {})(this.node, event);
     else this.out.push({ kind: 'event', event: event });
@@ -287,6 +286,8 @@ export class StepCtx implements Ctx {
   accepts?(from: PeerId, id: string): boolean;
   carries?(peer: PeerId, payload: Item): boolean;
 }
+
+StepCtx.prototype.cancelTimer = StepCtx.prototype.setTimer;
 
 /** Add to a named counter in the node's metrics (for modules outside the node; the node's own code counts through
  *  its Ctx, so a bundle that needs no more carries one function for it). */
@@ -315,21 +316,26 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     limits: limits(config.limits),
     mem: parts.membership,
     ms: parts.membership.init(config.id, config.membershipConfig),
-    bcast: parts.plumtree,
     pt: parts.plumtree ? parts.plumtree.init(config.id, config.plumtree) : null,
     store: store,
     sync: parts.sync,
-    flow: parts.dataflow,
     df: parts.dataflow ? parts.dataflow.init(config.dataflow) : null,
     hear: interest.init(config.interest, config.maxInterestPeers, store.maxVars),
-    ptDeltas: ptDeltas !== false,
     nbrs: [],
     metrics: {},
-    auth: config.auth && parts.auth ? parts.auth.init(config.auth) : null,
-    sealer: parts.auth || null,
     causal: parts.causal && config.causal !== false ? parts.causal : null,
     cd: parts.causal && config.causal !== false ? parts.causal.init(config.causal || undefined) : null,
   } as unknown as PollenNode;
+  // The parts a profile may leave out are set only when composed: on a board every property costs variables.
+  if (parts.plumtree) {
+    node.bcast = parts.plumtree;
+    node.ptDeltas = ptDeltas !== false;
+  }
+  if (parts.dataflow) node.flow = parts.dataflow;
+  if (parts.auth) {
+    node.sealer = parts.auth;
+    if (config.auth) node.auth = parts.auth.init(config.auth);
+  }
   node.cm = new StepCtx(node, fork(r, 1), false);
   // Plumtree's Ctx only with Plumtree (its generator is drawn all the same, so the others' sequences are the
   // same with or without it); without it cp is cm, where neighbour events go.
@@ -367,7 +373,7 @@ export function step(node: PollenNode, input: Input, now: number): Output[] {
     if (input.kind === 'frame') onFrame(node, input.from, input.bytes);
     else if (input.kind === 'timer') {
       const id = input.id;
-      if (!node.sync.onTimer(node, id) && !node.mem.onTimer(node.ms, node.cm, id) && !(node.bcast !== null && node.bcast.onTimer(node.pt, node.cp, id)) &&
+      if (!node.sync.onTimer(node, id) && !node.mem.onTimer(node.ms, node.cm, id) && !(node.bcast && node.bcast.onTimer(node.pt, node.cp, id)) &&
         !(node.causal !== null && node.causal.onTimer(node, id))) {
         node.cm.count('timers.unknown', 1);
       }
@@ -375,7 +381,32 @@ export function step(node: PollenNode, input: Input, now: number): Output[] {
     else if (input.kind === 'command') runCommand(node, input.command);
     if (node.causal !== null) node.causal.afterStep(node);
     if (node.flow) node.flow.afterStep(node);
-    syncNeighbors(node);
+    // Compare the manager's neighbours with the last step's and tell the layers above about each change (here,
+    // not in a function of its own: on a board every function object costs variables).
+    const nb = node.mem.neighbors(node.ms);
+    const before = node.nbrs;
+    const cp = node.cp;
+    let i = 0;
+    let j = 0;
+    while (i < before.length || j < nb.length) {
+      if (j >= nb.length || (i < before.length && before[i] < nb[j])) {
+        if (node.bcast) node.bcast.neighborDown(node.pt, cp, before[i]);
+        node.sync.peer(node, before[i], 0);
+        interest.neighbor(node.hear, node.ca, before[i], false);
+        cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: before[i], up: false } });
+        i++;
+      } else if (i >= before.length || nb[j] < before[i]) {
+        if (node.bcast) node.bcast.neighborUp(node.pt, cp, nb[j]);
+        node.sync.peer(node, nb[j], 1);
+        interest.neighbor(node.hear, node.ca, nb[j], true);
+        cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: nb[j], up: true } });
+        j++;
+      } else {
+        i++;
+        j++;
+      }
+    }
+    node.nbrs = nb;
     node.sync.arm(node);
   } finally {
     for (let i = 0; i < 3; i++) {
@@ -395,7 +426,7 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
   cm.count('bytes.in', bytes.length);
   let why = '';
   try {
-    const opened = node.sealer !== null ? node.sealer.open(node.auth, node.id, from, bytes) : bytes;
+    const opened = node.sealer ? node.sealer.open(node.auth || null, node.id, from, bytes) : bytes;
     const item = typeof opened === 'string' ? null : decode(opened, node.limits);
     const type = Array.isArray(item) ? item[1] : -1;
     const inc = Array.isArray(item) ? item[3] : -1;
@@ -414,7 +445,7 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
       if ((type >= 1 && type <= 19) || (type >= 40 && type <= 49)) {
         if (!node.mem.onMessage(node.ms, cm, from, inc, type, item[4])) why = 'type';
       } else if (type >= 20 && type <= 29) {
-        if (node.bcast === null || !node.bcast.onMessage(node.pt, node.cp, from, type, item[4])) why = 'type';
+        if (!node.bcast || !node.bcast.onMessage(node.pt, node.cp, from, type, item[4])) why = 'type';
         else if ((type === GOSSIP || type === IHAVE) && node.sync.carried) node.sync.carried(node, from, type, item[4], false);
       } else if (type === INTEREST) {
         if (interest.onMessage(node.hear, node.ca, from, item[4])) node.sync.peer(node, from, 2);
@@ -446,9 +477,9 @@ export function runCommand(node: PollenNode, c: Command): void {
     share(node, c.id, delta, pre);
     node.ca.emit({ type: 'changed', id: c.id });
   } else if (c.op === 'broadcast') {
-    if (node.bcast === null) throw new StoreError('part', 'broadcast: composed without Plumtree');
+    if (!node.bcast) throw new StoreError('part', 'broadcast: composed without Plumtree');
     node.bcast.broadcast(node.pt, node.cp, [0, c.payload]);
-  } else if (node.flow === null || !node.flow.command(node, c)) {
+  } else if (!node.flow || !node.flow.command(node, c)) {
     throw new StoreError('part', c.op + ': composed without dataflow');
   }
 }
@@ -460,39 +491,11 @@ export function share(node: PollenNode, id: string, fresh: unknown, pre?: number
   const v = get(node.store, id);
   if (!v) return;
   node.sync.record(node, id, fresh, node.id);
-  if (!node.ptDeltas || node.bcast === null) return;
+  if (!node.ptDeltas || !node.bcast) return;
   const deps = node.causal !== null && pre !== undefined && pre >= 0 ? node.causal.stamp(node, id, pre) : null;
   const payload: Item[] = [1, id, v.spec, v.type.encode(fresh)];
   if (deps !== null) payload.push(deps);
   node.bcast.broadcast(node.pt, node.cp, payload);
-}
-
-/** Compare the manager's neighbours with the last step's and tell the layers above about each change. */
-function syncNeighbors(node: PollenNode): void {
-  const now = node.mem.neighbors(node.ms);
-  const before = node.nbrs;
-  const cp = node.cp;
-  let i = 0;
-  let j = 0;
-  while (i < before.length || j < now.length) {
-    if (j >= now.length || (i < before.length && before[i] < now[j])) {
-      if (node.bcast !== null) node.bcast.neighborDown(node.pt, cp, before[i]);
-      node.sync.peer(node, before[i], 0);
-      interest.neighbor(node.hear, node.ca, before[i], false);
-      cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: before[i], up: false } });
-      i++;
-    } else if (i >= before.length || now[j] < before[i]) {
-      if (node.bcast !== null) node.bcast.neighborUp(node.pt, cp, now[j]);
-      node.sync.peer(node, now[j], 1);
-      interest.neighbor(node.hear, node.ca, now[j], true);
-      cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: now[j], up: true } });
-      j++;
-    } else {
-      i++;
-      j++;
-    }
-  }
-  node.nbrs = now;
 }
 
 /** The value of a variable (the type's query), or undefined when it is not declared here. Typed `any`: the

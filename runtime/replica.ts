@@ -16,9 +16,9 @@
  * causal context or counter, for good: entries of distinct replicas cannot be merged without coordination.
  */
 
-/** Separator between the peer id and its epoch. */
+/** Separator between the peer id and its epoch (written out in replicaOf). */
 export const EPOCH_SEPARATOR = '@';
-/** Largest epoch: a safe integer, so that its base-36 form is exact. */
+/** Largest epoch: a safe integer, so that its base-36 form is exact (written out in replicaOf). */
 export const MAX_EPOCH = 9007199254740991;
 
 /** Is this a usable epoch (a non-negative safe integer)? */
@@ -31,10 +31,11 @@ export function validEpoch(e: unknown): boolean {
  *  function for a board where there were two). */
 export function replicaOf(peer: string, epoch: number | undefined): string {
   if (epoch === undefined) return peer;
-  if (typeof epoch !== 'number' || !(epoch >= 0 && epoch <= MAX_EPOCH) || Math.floor(epoch) !== epoch) {
+  // The constants written out: on a board each top-level constant is a variable held for the whole run.
+  if (typeof epoch !== 'number' || !(epoch >= 0 && epoch <= 9007199254740991) || Math.floor(epoch) !== epoch) {
     throw new Error('node: epoch = ' + String(epoch) + ' is out of range (an integer from 0 to 2^53 - 1)');
   }
-  return peer + EPOCH_SEPARATOR + epoch.toString(36);
+  return peer + '@' + epoch.toString(36);
 }
 
 /** The peer a replica id belongs to (the id itself when it carries no epoch). */

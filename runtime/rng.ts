@@ -15,18 +15,13 @@ export function rng(seed: number): Rng {
   if (s === 0) s = 0x6d2b79f5;
   const r = { s: s };
   // Stir so that nearby seeds (1, 2, 3 ...) do not start on nearby sequences.
-  for (let i = 0; i < 8; i++) next(r);
+  for (let i = 0; i < 8; i++) below(r, 4294967296);
   return r;
 }
 
-/** The next 32-bit unsigned value. */
+/** The next 32-bit unsigned value (below(r, 2^32): scaling by a power of two is exact, so it is the raw draw). */
 export function next(r: Rng): number {
-  let x = r.s;
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  r.s = x >>> 0;
-  return r.s;
+  return below(r, 4294967296);
 }
 
 /** A float in [0, 1). */
@@ -34,9 +29,15 @@ export function float(r: Rng): number {
   return next(r) / 4294967296;
 }
 
-/** An integer in [0, n). */
+/** An integer in [0, n): the generator's one step (xorshift32), so that the node, which draws through below, rng
+ *  and fork only, carries one function for it on a board. */
 export function below(r: Rng, n: number): number {
-  return Math.floor((next(r) / 4294967296) * n);
+  let x = r.s;
+  x ^= x << 13;
+  x ^= x >>> 17;
+  x ^= x << 5;
+  r.s = x >>> 0;
+  return Math.floor((r.s / 4294967296) * n);
 }
 
 /** One element of a non-empty array, or undefined for an empty one. */
@@ -59,5 +60,5 @@ export function sample<T>(r: Rng, xs: T[], k: number): T[] {
 
 /** A derived generator for a sub-component, so adding draws in one component does not shift another's. */
 export function fork(r: Rng, salt: number): Rng {
-  return rng((next(r) ^ Math.floor(salt * 2654435761)) >>> 0);
+  return rng((below(r, 4294967296) ^ Math.floor(salt * 2654435761)) >>> 0);
 }

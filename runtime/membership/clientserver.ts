@@ -80,27 +80,19 @@ export interface CsConfig {
   backoffMax: number;
 }
 
-export const CS_DEFAULTS: CsConfig = {
-  servers: [],
-  keepalive: 1000,
-  peerTimeout: 8000,
-  maxClients: 64,
-  maxServers: 8,
-  joinTimeout: 1000,
-  backoffMax: 16000,
-};
+/**
+ * The knobs' defaults (`ranges` false) or what each may be (true, runtime/knobs.ts): periods and timeouts at
+ * least 1 ms (0 would spin the tick), room for at least one client and one server (a star with none is no star).
+ * Built by a call: on a board an object made while the bundle loads is held for the whole run, one made in init
+ * is gone once init returns.
+ */
+export function csKnobs(ranges: boolean): any {
+  return ranges ? { servers: 'ids', keepalive: 'ms 1', peerTimeout: 'ms 1', maxClients: 'count 1', maxServers: 'count 1', joinTimeout: 'ms 1', backoffMax: 'ms 1' }
+    : { servers: [], keepalive: 1000, peerTimeout: 8000, maxClients: 64, maxServers: 8, joinTimeout: 1000, backoffMax: 16000 };
+}
 
-/** What each knob may be (runtime/knobs.ts): periods and timeouts at least 1 ms (0 would spin the tick), room
- *  for at least one client and one server (a star with none is no star). */
-export const CS_RANGES: { [knob: string]: string } = {
-  servers: 'ids',
-  keepalive: 'ms 1',
-  peerTimeout: 'ms 1',
-  maxClients: 'count 1',
-  maxServers: 'count 1',
-  joinTimeout: 'ms 1',
-  backoffMax: 'ms 1',
-};
+export const CS_DEFAULTS: CsConfig = /* @__PURE__ */ csKnobs(false);
+export const CS_RANGES: { [knob: string]: string } = /* @__PURE__ */ csKnobs(true);
 
 export const TIMER_TICK = 'cs.tick';
 export const TIMER_JOIN = 'cs.join';
