@@ -3,8 +3,11 @@
  * protocols leave holes, and this is the path that closes them, so that connectivity does not rest on luck.
  *
  * - Liveness. Every `keepalive` (the tick) each active peer whose link has no up/down is sent KEEPALIVE
- *   when it has been silent for half a period, and is dropped as failed after `peerTimeout` of silence. A peer
- *   whose link reports up/down is watched by its link and only probed for symmetry, every `probePeriod`.
+ *   when it has been silent for half a period, and is dropped as failed after `peerTimeout` of silence. Any
+ *   frame of the peer's life counts as hearing it (hyparview.ts heard). A peer silent for a whole period (an
+ *   exchange went unanswered) is suspected: a KEEPALIVE every `quickPeriod`, and failed after `quickProbes` in
+ *   a row unanswered ('hv.failed.quick'), a few seconds after a crash rather than peerTimeout. A peer whose
+ *   link reports up/down is watched by its link and only probed for symmetry, every `probePeriod`.
  * - Symmetry. KEEPALIVE and PROBE are sent only to active peers, so each one says "you are my neighbour"; the
  *   answer (KEEPALIVE_ACK / PROBE_REPLY [held]) says whether that holds both ways. The receiver of a probe from
  *   a peer it does not hold takes it as a neighbour when it has room (counted 'hv.repair.accepted'); otherwise
@@ -14,13 +17,14 @@
  * - Isolation. A member whose active view is empty is isolated: it reports so with an 'isolated' event and
  *   'hv.isolated', promotes passive peers one high-priority NEIGHBOR at a time (hyparview.ts refill), and on
  *   the `hv.join` timer sends JOIN to its contacts in turn, every `joinTimeout` for FIRST_RETRIES retries, then
- *   backing off by doubling up to `backoffMax` ('hv.rejoin'). Retries never stop (a board keeps looking for its overlay), but their rate is
+ *   backing off by doubling up to `backoffMax` ('hv.rejoin'); with no backup left it takes the peers it has
+ *   heard from (the incarnation table) as backups ('hv.adopted'). Retries never stop (a board keeps looking for its overlay), but their rate is
  *   bounded. The first neighbour cancels the timer and resets the backoff.
  * - Passive checks. An isolated node whose passive view held only dead peers knows no one alive; the live nodes
  *   that still hold it in their passive views are its only way back, and a full view never asks its backups.
- *   So when an active peer fails (a sign its backups, as old, may have failed too) the node sweeps a copy of
- *   its passive view, `passiveChecks` low-priority NEIGHBORs at a time (ASK_CHECK; hyparview.ts's retries and
- *   timeout): a dead entry is dropped ('hv.check.dead'), a full peer refuses ('hv.check.alive'), and a peer
+ *   So when an active peer fails (a sign its backups, as old, may have failed too), and every shuffle period
+ *   while its active view is not full, the node sweeps a copy of its passive view, `passiveChecks` low-priority
+ *   NEIGHBORs at a time and as many again per free active slot (ASK_CHECK; hyparview.ts's retries and timeout): a dead entry is dropped ('hv.check.dead'), a full peer refuses ('hv.check.alive'), and a peer
  *   with room accepts ('hv.check.accepted'). Held there when this view is full, the link is declined with
  *   DISCONNECT as for any late accept, which leaves this node in the peer's passive view: an isolated peer then
  *   asks it back with high priority, which cannot be refused. A full view with no sweep checks one random
@@ -44,6 +48,8 @@ import type { HvState } from './hyparview.ts';
 
 /** The isolation and join-retry timer. */
 export const TIMER_JOIN = 'hv.join';
+/** The quick-probe timer, armed while an active peer is suspected (quick below). */
+export const TIMER_QUICK = 'hv.quick';
 /** Retries at the base delay before the backoff starts doubling: 3 keeps a JOIN lost to 20% loss (both ways)
  *  from costing more than a few seconds in all but 1 of 60 joins (0.36^4); a guess. */
 export const FIRST_RETRIES = 3;
@@ -105,11 +111,36 @@ export function retry(s: HvState, ctx: Ctx, ops: Ops): void {
   }
   ctx.count('hv.rejoin', 1);
   ops.sendJoin(s, ctx);
+  if (s.passive.length === 0) adoptKnown(s, ctx, ops);
   s.wantRefill = true;
   // The first FIRST_RETRIES go at the base delay: on a lossy link a JOIN or its reply is often just lost, and
   // that is no reason to wait longer. Only a run of failures (contacts gone) doubles the wait.
   s.retries++;
   ctx.setTimer(TIMER_JOIN, ctx.now + retryDelay(s));
+}
+
+/**
+ * An isolated node whose backups all proved dead (after a mass failure) still knows the peers it has heard from:
+ * the incarnation table (up to maxKnown). It takes a random passiveSize of them as backups and checks them all;
+ * the dead ones are dropped as any dead backup ('hv.adopted' counts the peers taken). Paced by the isolation
+ * retries, so a node that knows no live peer at all tries each known one at most once per retry.
+ */
+function adoptKnown(s: HvState, ctx: Ctx, ops: Ops): void {
+  const ks = Object.keys(s.inc);
+  const cands: PeerId[] = [];
+  for (let i = 0; i < ks.length; i++) {
+    const p = ks[i];
+    if (p !== s.self && s.active.indexOf(p) < 0 && !(p in s.asking)) cands.push(p);
+  }
+  cands.sort();
+  let n = 0;
+  while (cands.length > 0 && n < s.cfg.passiveSize) {
+    ops.addPassive(s, ctx, cands.splice(below(ctx.rng, cands.length), 1)[0], null);
+    n++;
+  }
+  if (n === 0) return;
+  ctx.count('hv.adopted', n);
+  startSweep(s, ctx);
 }
 
 /** The periodic tick: keepalives and failure detection for unwatched peers, symmetry probes for watched ones. */
@@ -128,7 +159,56 @@ export function tick(s: HvState, ctx: Ctx, ops: Ops): void {
       // Half a period: the peer's own keepalives or answers usually come in between, so a quiet link costs one
       // KEEPALIVE and one answer per period, and a lost one is retried at the next tick.
       say(s, ctx, p, KEEPALIVE, []);
+      // Silent for a whole period: a keepalive exchange (its or this node's) has gone unanswered. Suspect it.
+      if (ctx.now - s.seen[p] >= s.cfg.keepalive) suspectPeer(s, ctx, p);
     }
+  }
+}
+
+/** Start quick probing of a silent active peer (no-op when quickProbes is 0 or it is suspected already). */
+function suspectPeer(s: HvState, ctx: Ctx, p: PeerId): void {
+  if (s.cfg.quickProbes === 0 || p in s.suspects) return;
+  ctx.count('hv.suspect', 1);
+  s.suspects[p] = ctx.now;
+  s.quickSent[p] = 0;
+  if (!s.quickArmed) {
+    s.quickArmed = true;
+    ctx.setTimer(TIMER_QUICK, ctx.now + s.cfg.quickPeriod);
+  }
+}
+
+/** Forget a suspicion (the peer left the active view). */
+export function unsuspect(s: HvState, p: PeerId): void {
+  delete s.suspects[p];
+  delete s.quickSent[p];
+}
+
+/**
+ * The quick timer: each suspected peer heard from since it was suspected is cleared ('hv.suspect.cleared');
+ * one that has left `quickProbes` KEEPALIVEs in a row unanswered is failed ('hv.failed.quick'); the others get
+ * one more KEEPALIVE. Runs while any peer is suspected.
+ */
+export function quick(s: HvState, ctx: Ctx, ops: Ops): void {
+  s.quickArmed = false;
+  const ps = Object.keys(s.suspects);
+  let left = 0;
+  for (let i = 0; i < ps.length; i++) {
+    const p = ps[i];
+    if (s.active.indexOf(p) < 0 || s.seen[p] >= s.suspects[p]) {
+      if (s.active.indexOf(p) >= 0) ctx.count('hv.suspect.cleared', 1);
+      unsuspect(s, p);
+    } else if (s.quickSent[p] >= s.cfg.quickProbes) {
+      unsuspect(s, p);
+      ops.failActive(s, ctx, p, 'quick', true);
+    } else {
+      s.quickSent[p]++;
+      say(s, ctx, p, KEEPALIVE, []);
+      left++;
+    }
+  }
+  if (left > 0) {
+    s.quickArmed = true;
+    ctx.setTimer(TIMER_QUICK, ctx.now + s.cfg.quickPeriod);
   }
 }
 
@@ -173,13 +253,17 @@ export function checkOne(s: HvState, ctx: Ctx): void {
   if (s.active.indexOf(p) < 0) s.sweep = [p];
 }
 
-/** After every input: keep up to passiveChecks checks in flight, drawn at random from the sweep. */
+/** After every input: keep checks in flight, drawn at random from the sweep: passiveChecks, and as many again
+ *  per free active slot, so that a node that lost most of its neighbours (a mass failure, when most backups are
+ *  dead too and each dead one costs neighborTries × neighborTimeout) finds the live ones within a few timeouts. */
 export function pumpChecks(s: HvState, ctx: Ctx, ops: Ops): void {
   if (s.sweep.length === 0) return;
   let n = 0;
   const asked = Object.keys(s.asking);
   for (let i = 0; i < asked.length; i++) if (s.asking[asked[i]].why === ASK_CHECK) n++;
-  while (n < s.cfg.passiveChecks && s.sweep.length > 0) {
+  const free = s.cfg.activeSize - s.active.length;
+  const most = s.cfg.passiveChecks * (1 + (free > 0 ? free : 0));
+  while (n < most && s.sweep.length > 0) {
     const p = s.sweep.splice(below(ctx.rng, s.sweep.length), 1)[0];
     // Gone from the view since (dropped, promoted), or asked already by refill: nothing to check.
     if ((s.passive.indexOf(p) < 0 && s.contacts.indexOf(p) < 0) || s.active.indexOf(p) >= 0 || p in s.asking) continue;

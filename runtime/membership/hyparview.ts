@@ -11,8 +11,9 @@
  *   the sender as active peer; that node adds the new node to its active view. The node the walk reaches at
  *   PRWL adds the new node to its passive view.
  * - A failed active peer is replaced from the passive view: NEIGHBOR asks a random passive peer; with high
- *   priority (the asker's active view is empty) it cannot be refused, with low priority it is refused when the
- *   receiver's active view is full. DISCONNECT removes the sender from the active view into the passive one.
+ *   priority (the paper: the asker's active view is empty; here: under half full) it cannot be refused, with
+ *   low priority it is refused when the receiver's active view is full. DISCONNECT removes the sender from the
+ *   active view into the passive one.
  * - Every shuffle period a SHUFFLE carries the node itself, ka active and kp passive peers on a random walk of
  *   `shuffleTtl`; the node where it stops answers SHUFFLEREPLY with as many passive peers, and both fill their
  *   passive views, dropping first the entries they sent away.
@@ -23,7 +24,14 @@
  *   times is dropped from the passive view and another one is asked. A walk that ends at FORWARDJOIN sends NEIGHBOR (high priority) to
  *   the new node, which is how it learns of the link. A SHUFFLE without reply is superseded by the next one.
  * - Liveness. A peer whose link reports up/down (onLink) is watched by its link; any other active peer gets a
- *   KEEPALIVE when it has been silent for `keepalive`, and is dropped as failed after `peerTimeout`.
+ *   KEEPALIVE when it has been silent for `keepalive`, and is dropped as failed after `peerTimeout`, or sooner
+ *   after `quickProbes` unanswered quick probes (health.ts). Any frame of the peer's life counts (heard).
+ * - Fast, full repair after a mass failure (issue 11): refill keeps two requests per free slot in flight and
+ *   goes on until the view is full (a peer that refused rests for a shuffle period); the passive view is swept
+ *   (health.ts) at a pace that grows with the free slots; peers found dead are kept out of the passive view for
+ *   three shuffle periods (`dead`), and a passive view under half full shuffles four times as often, so the
+ *   survivors' backups are live and known to each other within seconds. Measured: tools/bench/sim.ts crash rows
+ *   and tests/sim/crash-repair.test.ts.
  * - Incarnations. Each envelope carries the sender's incarnation; a message of an older one is ignored
  *   (counted 'hv.stale'), and a newer one from an active peer means it restarted with empty views: it leaves
  *   the active view (no DISCONNECT: the new life holds nothing) and the message is handled as from a stranger.
@@ -48,7 +56,8 @@
  *   COMPONENT [root, dist]     (the component label, runtime/membership/component.ts: merging split overlays)
  * A malformed body throws DecodeError (runtime/node.ts counts and drops it) before anything changed.
  *
- * Bounds: the views (activeSize, passiveSize); requests in flight (at most the free active slots); lists in a
+ * Bounds: the views (activeSize, passiveSize); requests in flight (two per free active slot, one per active peer,
+ * and passiveChecks × (1 + free slots) checks); the `refused` and `dead` tables (passiveSize each); lists in a
  * body (MAX_LIST entries, each id at most MAX_PEER_ID bytes (runtime/messages.ts), or the body is refused); contacts
  * (MAX_CONTACTS, the rest ignored); incarnations and link states remembered (maxKnown: when full, entries of
  * peers in no view are forgotten first, and a peer that cannot be remembered is simply not tracked).
@@ -123,6 +132,16 @@ export interface HyParViewConfig {
    *  that are mostly dead (2 × neighborTimeout each) takes about half a minute, at two small frames in flight.
    *  0 turns checks off. A guess; measured with tools/sim/scenarios/crash90-2000.json. */
   passiveChecks: number;
+  /** Quick probes: an active peer (not watched by its link) silent for a whole `keepalive` period is suspected
+   *  and sent a KEEPALIVE every `quickPeriod`; after `quickProbes` in a row unanswered it is failed, long before
+   *  peerTimeout. 6 (0 turns it off): at 20% loss each way an exchange fails one time in three, six in a row
+   *  about one time in 450, and a live peer is suspected in roughly one period of eight, so it is failed this way
+   *  about as rarely as by peerTimeout (an estimate, not measured; a false failure costs a refill). A guess. */
+  quickProbes: number;
+  /** ms between quick probes. 250: a crashed peer is suspected 2–4 s after the crash and failed about
+   *  quickProbes × 250 ms later (4–6 s in all, against 8–10 s by peerTimeout); an answer slower than 250 ms
+   *  still clears the suspicion while probes are left. A guess. */
+  quickPeriod: number;
 }
 
 export const HYPARVIEW_DEFAULTS: HyParViewConfig = {
@@ -143,6 +162,8 @@ export const HYPARVIEW_DEFAULTS: HyParViewConfig = {
   backoffMax: 30000,
   maxKnown: 96,
   passiveChecks: 2,
+  quickProbes: 6,
+  quickPeriod: 250,
 };
 
 /** What each knob may be (runtime/knobs.ts). Periods and timeouts at least 1 ms (0 would spin the timer); an
@@ -166,6 +187,8 @@ export const HYPARVIEW_RANGES: { [knob: string]: string } = {
   backoffMax: 'ms 1',
   maxKnown: 'count 0',
   passiveChecks: 'count 0',
+  quickProbes: 'count 0',
+  quickPeriod: 'ms 1',
 };
 
 /** Most peers in one body list: a sample is ka + kp + 1 = 8 by default; this leaves room for bigger knobs. */
@@ -187,7 +210,7 @@ export interface Ask {
   why: number;
   /** Times sent so far (at most neighborTries). */
   sends: number;
-  /** Asked with high priority (only while the active view is empty). */
+  /** Asked with high priority (only while the active view is short: under half full, see short()). */
   high: boolean;
 }
 
@@ -198,12 +221,26 @@ export interface HvState {
   active: PeerId[];
   /** Sorted, disjoint from active. */
   passive: PeerId[];
-  /** Per active peer: when it last showed it is alive and holds this node (ms). */
+  /** Passive peers that refused a NEIGHBOR, and when: not asked again by refill for a shuffle period (entries
+   *  older are dropped at each refill; at most passiveSize, further refusals are then not remembered). */
+  refused: { [peer: string]: number };
+  /** Peers found dead (failed, or silent to every NEIGHBOR), and when: kept out of the passive view for three
+   *  shuffle periods, so shuffles do not hand them back after a sweep dropped them (a mass failure leaves them in
+   *  every survivor's samples). At most passiveSize: when full, expired entries go, and then the oldest. */
+  dead: { [peer: string]: number };
+  deadCount: number;
+  /** Per active peer: when it last showed it is alive (ms): any frame of its life (heard), and any membership
+   *  message but a refusal; whether it holds this node is checked by keepalives and probes (health.ts). */
   seen: { [peer: string]: number };
+  /** Suspected active peers (health.ts quick): when the suspicion began, and quick probes sent since. */
+  suspects: { [peer: string]: number };
+  quickSent: { [peer: string]: number };
+  /** The quick-probe timer is set. */
+  quickArmed: boolean;
   /** Per active peer whose link is watched: when it was last probed for symmetry (ms). */
   probed: { [peer: string]: number };
-  /** NEIGHBOR requests in flight, by peer: at most one per free active slot plus one per active peer, plus
-   *  passiveChecks (health.ts). */
+  /** NEIGHBOR requests in flight, by peer: at most two per free active slot plus one per active peer, plus
+   *  passiveChecks × (1 + free slots) checks (health.ts pumpChecks). */
   asking: { [peer: string]: Ask };
   askingCount: number;
   /** Latest incarnation seen per peer. */
@@ -261,7 +298,13 @@ export function init(self: PeerId, config?: Partial<HyParViewConfig>): HvState {
     cfg: cfg,
     active: [],
     passive: [],
+    refused: dict<number>(),
+    dead: dict<number>(),
+    deadCount: 0,
     seen: dict<number>(),
+    suspects: dict<number>(),
+    quickSent: dict<number>(),
+    quickArmed: false,
     probed: dict<number>(),
     asking: dict<Ask>(),
     askingCount: 0,
@@ -338,6 +381,7 @@ export function removeActive(s: HvState, p: PeerId): boolean {
   s.ver++;
   delete s.seen[p];
   delete s.probed[p];
+  health.unsuspect(s, p);
   return true;
 }
 
@@ -347,6 +391,11 @@ export function removeActive(s: HvState, p: PeerId): boolean {
  */
 export function addPassive(s: HvState, ctx: Ctx, p: PeerId, prefer: PeerId[] | null): void {
   if (p === s.self || s.cfg.passiveSize === 0 || isActive(s, p) || s.passive.indexOf(p) >= 0) return;
+  if (p in s.dead) {
+    if (ctx.now - s.dead[p] < 3 * s.cfg.shufflePeriod) return;
+    delete s.dead[p];
+    s.deadCount--;
+  }
   if (s.passive.length >= s.cfg.passiveSize) {
     let victim: PeerId | undefined;
     if (prefer !== null) {
@@ -358,10 +407,31 @@ export function addPassive(s: HvState, ctx: Ctx, p: PeerId, prefer: PeerId[] | n
   insertSorted(s.passive, p);
 }
 
+/** Remember `p` as dead (see HvState.dead); a peer that speaks again is forgotten from there (onMessage). */
+export function markDead(s: HvState, ctx: Ctx, p: PeerId): void {
+  if (!(p in s.dead) && s.deadCount >= s.cfg.passiveSize) {
+    let oldest = '';
+    const ks = Object.keys(s.dead);
+    for (let i = 0; i < ks.length; i++) {
+      if (ctx.now - s.dead[ks[i]] >= 3 * s.cfg.shufflePeriod) {
+        delete s.dead[ks[i]];
+        s.deadCount--;
+      } else if (oldest === '' || s.dead[ks[i]] < s.dead[oldest]) oldest = ks[i];
+    }
+    if (s.deadCount >= s.cfg.passiveSize && oldest !== '') {
+      delete s.dead[oldest];
+      s.deadCount--;
+    }
+  }
+  if (!(p in s.dead)) s.deadCount++;
+  s.dead[p] = ctx.now;
+}
+
 /** A failed active peer leaves both views (the paper drops it); `tell` when it may be alive after all. */
 export function failActive(s: HvState, ctx: Ctx, p: PeerId, reason: string, tell: boolean): void {
   if (!removeActive(s, p)) return;
   removeFrom(s.passive, p);
+  markDead(s, ctx, p);
   ctx.count('hv.failed', 1);
   ctx.count('hv.failed.' + reason, 1);
   // Under loss a live peer can look dead: DISCONNECT keeps the link symmetric if it is alive.
@@ -381,12 +451,17 @@ export function ask(s: HvState, ctx: Ctx, p: PeerId, why: number, high: boolean)
   sendNeighbor(s, ctx, p);
 }
 
-/** (Re)send NEIGHBOR: high priority to a walk's new node (already active here), or as asked while isolated. */
+/** Is the active view short: under half of activeSize (empty, 1 or 2 of 5)? Such a node asks with high priority. */
+export function short(s: HvState): boolean {
+  return 2 * s.active.length < s.cfg.activeSize;
+}
+
+/** (Re)send NEIGHBOR: high priority to a walk's new node (already active here), or as asked while short. */
 function sendNeighbor(s: HvState, ctx: Ctx, p: PeerId): void {
   const a = s.asking[p];
   a.sends++;
   ctx.count('hv.neighbor.sent', 1);
-  const high = isActive(s, p) || (a.high && s.active.length === 0) ? 1 : 0;
+  const high = isActive(s, p) || (a.high && short(s)) ? 1 : 0;
   const root = component.claim(s, ctx.now);
   health.say(s, ctx, p, NEIGHBOR, root === '' ? [high] : [high, root]);
   ctx.setTimer(TIMER_NEIGHBOR + p, ctx.now + s.cfg.neighborTimeout);
@@ -403,13 +478,20 @@ export function clearAsking(s: HvState, ctx: Ctx, p: PeerId): number {
 }
 
 /**
- * Fill free active slots from the passive view, one request per free slot. With an empty active view one of
- * them, at a time, has high priority, as in the paper (it cannot be refused, and more than one would evict
- * peers elsewhere for nothing); the others are low priority, so that after a mass failure, when most backups
- * are dead, an isolated node does not wait out one dead candidate after another.
+ * Fill free active slots from the passive view, one request per free slot, until the view is full. While the
+ * view is short (under half full; the paper: empty) one of them, at a time, has high priority (it cannot be
+ * refused, and more than one would evict peers elsewhere for nothing); the others are low priority, so that
+ * after a mass failure, when most backups are dead, a node does not wait out one dead candidate after another.
+ * High priority at up to half full, not only when empty, lets a node left with one or two neighbours after a
+ * mass failure fill up although its live backups are full: each eviction moves a slot from a full node, which
+ * asks with low priority, to a short one. A peer that refused is not asked again with low priority for a
+ * shuffle period (`refused`), so a view kept short by full peers goes round its backups once per period, not at the pace of
+ * round trips.
  */
 export function refill(s: HvState, ctx: Ctx): void {
   if (s.left) return;
+  const old = Object.keys(s.refused);
+  for (let i = 0; i < old.length; i++) if (ctx.now - s.refused[old[i]] >= s.cfg.shufflePeriod) delete s.refused[old[i]];
   // Requests to peers that are active already (a walk's end telling the new node) take no slot.
   let pending = 0;
   let high = false;
@@ -419,16 +501,19 @@ export function refill(s: HvState, ctx: Ctx): void {
     pending++;
     if (s.asking[asked[i]].high) high = true;
   }
-  while (s.active.length + pending < s.cfg.activeSize) {
+  // Two requests per free slot: after a mass failure most backups are dead, each costing neighborTries ×
+  // neighborTimeout; a late accept beyond the view's room is declined with DISCONNECT (onNeighborReply).
+  while (s.active.length + pending < s.cfg.activeSize + (s.cfg.activeSize - s.active.length)) {
+    // A peer that refused may be asked again only with high priority (it cannot refuse that).
+    const h = short(s) && !high;
     const cands: PeerId[] = [];
-    for (let i = 0; i < s.passive.length; i++) if (!(s.passive[i] in s.asking)) cands.push(s.passive[i]);
+    for (let i = 0; i < s.passive.length; i++) if (!(s.passive[i] in s.asking) && (h || !(s.passive[i] in s.refused))) cands.push(s.passive[i]);
     // No backup at all: go back to the seeds (one of them may hold the rest of the overlay; component.ts).
     if (s.passive.length === 0) {
       for (let i = 0; i < s.contacts.length; i++) if (!isActive(s, s.contacts[i]) && !(s.contacts[i] in s.asking)) cands.push(s.contacts[i]);
     }
     const p = pick(ctx.rng, cands);
     if (p === undefined) return;
-    const h = s.active.length === 0 && !high;
     ask(s, ctx, p, ASK_FILL, h);
     if (h) high = true;
     pending++;
@@ -616,7 +701,18 @@ function start(s: HvState, ctx: Ctx): void {
   s.running = true;
   // Random phases keep nodes that started together from shuffling and probing in lock step.
   ctx.setTimer(TIMER_TICK, ctx.now + s.cfg.keepalive + below(ctx.rng, Math.floor(s.cfg.keepalive / 4) + 1));
-  ctx.setTimer(TIMER_SHUFFLE, ctx.now + Math.floor(s.cfg.shufflePeriod / 2) + below(ctx.rng, s.cfg.shufflePeriod + 1));
+  ctx.setTimer(TIMER_SHUFFLE, ctx.now + shuffleDelay(s, ctx, true));
+}
+
+/**
+ * The wait until the next shuffle: `shufflePeriod`, jittered by ±half on the first. A passive view under half
+ * full (a joiner's, or a survivor's after a mass failure whose sweep dropped the dead backups) shuffles four
+ * times as often, so it holds enough live backups, and is held by enough peers, before the next failure.
+ */
+function shuffleDelay(s: HvState, ctx: Ctx, first: boolean): number {
+  const p = s.cfg.shufflePeriod;
+  if (2 * s.passive.length < s.cfg.passiveSize) return Math.floor(p / 8) + below(ctx.rng, Math.floor(p / 4) + 1);
+  return first ? Math.floor(p / 2) + below(ctx.rng, p + 1) : p;
 }
 
 function join(s: HvState, ctx: Ctx, contacts: PeerId[]): void {
@@ -659,6 +755,8 @@ function leave(s: HvState, ctx: Ctx): void {
   ctx.cancelTimer(TIMER_TICK);
   ctx.cancelTimer(TIMER_SHUFFLE);
   ctx.cancelTimer(TIMER_JOIN);
+  ctx.cancelTimer(health.TIMER_QUICK);
+  s.quickArmed = false;
   s.running = false;
   s.joining = false;
   s.left = true;
@@ -676,6 +774,10 @@ function onMessage(s: HvState, ctx: Ctx, from: PeerId, incarnation: number, type
     return true;
   }
   if (!fresh(s, ctx, from, incarnation, m.ver)) return true;
+  if (from in s.dead) {
+    delete s.dead[from];
+    s.deadCount--;
+  }
   // Any message but a refusal shows an active peer alive; symmetry is checked by keepalives and probes.
   if (isActive(s, from) && !(type === DISCONNECT || (!m.yes && (type === KEEPALIVE_ACK || type === PROBE_REPLY)))) {
     s.seen[from] = ctx.now;
@@ -783,8 +885,11 @@ function onNeighborReply(s: HvState, ctx: Ctx, from: PeerId, answer: number): vo
   if (why === ASK_CHECK) ctx.count(accepted ? 'hv.check.accepted' : 'hv.check.alive', 1);
   if (!accepted) {
     if (why === ASK_REPAIR) ctx.count('hv.repair.dropped', 1);
-    // Refused: a full peer. Not retried at once (that could go round full peers at the pace of round trips):
-    // the next failure, timeout or shuffle tick refills.
+    // Refused: a full peer. Another backup is asked at once, but not this one again for a shuffle period (refill).
+    if (!s.left && s.passive.indexOf(from) >= 0 && Object.keys(s.refused).length < s.cfg.passiveSize) {
+      s.refused[from] = ctx.now;
+      s.wantRefill = true;
+    }
     return;
   }
   if (s.left) {
@@ -836,17 +941,24 @@ function onShuffleReply(s: HvState, ctx: Ctx, list: PeerId[]): void {
   for (let i = 0; i < list.length; i++) addPassive(s, ctx, list[i], s.shuffleSent);
   s.shuffleSent = [];
   s.shuffleAt = -1;
+  // New backups: a view that is not full asks them now rather than at the next failure or shuffle.
+  if (s.active.length < s.cfg.activeSize) s.wantRefill = true;
 }
 
 function shuffle(s: HvState, ctx: Ctx): void {
-  ctx.setTimer(TIMER_SHUFFLE, ctx.now + s.cfg.shufflePeriod);
+  ctx.setTimer(TIMER_SHUFFLE, ctx.now + shuffleDelay(s, ctx, false));
   if (s.shuffleAt >= 0) ctx.count('hv.shuffle.lost', 1);
   s.shuffleAt = -1;
   s.shuffleSent = [];
   // The paper refills on failure only; a view left short by refusals tries again here, at shuffle pace. A full
-  // view checks one passive peer instead (health.ts), which refill does anyway for a short one.
+  // view checks one passive peer (health.ts).
   // A check goes out either way: it may reach a seed or a backup in another component (component.ts).
-  if (s.active.length < s.cfg.activeSize) s.wantRefill = true;
+  // A short view sweeps its whole passive view again instead: shuffles bring back backups unchecked since the
+  // failure (dead ones among them), and a live one with room takes the check as a link.
+  if (s.active.length < s.cfg.activeSize) {
+    s.wantRefill = true;
+    health.startSweep(s, ctx);
+  }
   health.checkOne(s, ctx);
   // The periodic refresh of the component label (a lost COMPONENT is repaired within one period).
   component.tell(s, ctx, s.active);
@@ -871,6 +983,8 @@ function onTimer(s: HvState, ctx: Ctx, id: string): boolean {
     shuffle(s, ctx);
   } else if (id === TIMER_JOIN) {
     health.retry(s, ctx, OPS);
+  } else if (id === health.TIMER_QUICK) {
+    health.quick(s, ctx, OPS);
   } else if (id.indexOf(TIMER_NEIGHBOR) === 0) {
     const p = id.slice(TIMER_NEIGHBOR.length);
     if (!(p in s.asking)) return true;
@@ -889,6 +1003,7 @@ function onTimer(s: HvState, ctx: Ctx, id: string): boolean {
     // (A walk's end whose NEIGHBOR went unanswered keeps the link: keepalives will tell whether it holds.)
     if (!isActive(s, p)) {
       removeFrom(s.passive, p);
+      markDead(s, ctx, p);
       s.wantRefill = true;
     }
   } else return false;
@@ -929,6 +1044,12 @@ export function settle(s: HvState, ctx: Ctx): void {
   if (!s.running && !s.left && s.active.length > 0) start(s, ctx);
 }
 
+/** Any valid frame of `from` (any layer: runtime/node.ts): an active peer of the same life is alive now, so its
+ *  keepalives and quick probes wait, whatever its membership answers wait behind on a busy link. */
+function heardFrom(s: HvState, ctx: Ctx, from: PeerId, incarnation: number): void {
+  if (from in s.seen && from in s.inc && s.inc[from] === incarnation) s.seen[from] = ctx.now;
+}
+
 function neighbors(s: HvState): PeerId[] {
   return s.active.slice();
 }
@@ -960,6 +1081,7 @@ export const HyParView: Membership<HvState> = {
   onTimer: onTimer,
   onLink: onLink,
   suspect: suspect,
+  heard: heardFrom,
   neighbors: neighbors,
   stats: stats,
 };

@@ -284,8 +284,10 @@ test('a failed peer is replaced from the passive view; unanswered NEIGHBORs move
   const t = step(a, { kind: 'timer', id: 'hv.nb.' + h }, 20 + 2 * nt);
   const next = sent(t).filter((x) => x.type === NEIGHBOR);
   assert.ok(!passiveView(a.ms as HvState).includes(h));
-  assert.is(next.length, 2, 'both refused backups are asked again, one with high priority');
-  assert.is(next.filter((x) => (x.body as number[])[0] === 1).length, 1);
+  // Refused backups rest from low-priority requests for a shuffle period; one may be asked with high priority.
+  assert.is(next.length, 1, 'a refused backup is asked again, with high priority');
+  assert.ok(lows.includes(next[0].to));
+  assert.is((next[0].body as number[])[0], 1);
   const to = next[0].to;
   const ok = feed(a, to, 0, NEIGHBOR_REPLY, [1], 20 + 2 * nt + 100);
   assert.equal(neighbors(a), [to]);
@@ -646,8 +648,8 @@ test('passive checks: a failure starts a sweep of the passive view, which drops 
   w.input('y', feed(y, 'p2', 0, SHUFFLE_REPLY, ['a', 'b', 'd1', 'd2', 'd3', 'd4', 'd5'], 0));
   w.run(100);
   w.input('y', step(y, { kind: 'link', peer: 'p1', up: false }, 100));
-  // The refill takes a; the sweep goes on two checks at a time (passiveChecks), a dead backup costing
-  // neighborTries timeouts: all seven are asked within four such rounds, before the first shuffle.
+  // The refill takes a; the sweep goes on two checks at a time (passiveChecks, and two more per free slot), a
+  // dead backup costing neighborTries timeouts: all seven are asked within four such rounds.
   w.run(100 + 4 * HYPARVIEW_DEFAULTS.neighborTries * HYPARVIEW_DEFAULTS.neighborTimeout);
   assert.equal(neighbors(y), ['a', 'p2', 'p3', 'p4', 'p5']);
   assert.equal(passiveView(y.ms as HvState), ['b'], 'dead backups dropped, the live full one kept');
@@ -655,8 +657,7 @@ test('passive checks: a failure starts a sweep of the passive view, which drops 
   assert.is(m['hv.sweep'], 1);
   assert.ok(m['hv.check.sent'] >= 4, JSON.stringify(m));
   assert.is(m['hv.neighbor.timeout'], 5, JSON.stringify(m));
-  assert.ok(m['hv.check.dead'] >= 4 && m['hv.check.alive'] === 1, JSON.stringify(m));
-  assert.is(m['hv.shuffle.sent'] || 0, 0, 'done before the first shuffle');
+  assert.ok(m['hv.check.dead'] >= 4 && m['hv.check.alive'] >= 1, JSON.stringify(m));
   assert.is(Object.keys((y.ms as HvState).asking).length, 0);
   assert.equal((y.ms as HvState).sweep, []);
 });
