@@ -16,6 +16,7 @@ import { pair } from './pair.ts';
 import { GSet } from './gset.ts';
 import { TwoPSet } from './twopset.ts';
 import { LWW } from './lww.ts';
+import { Lamport } from './lamport.ts';
 import { ORSet } from './orset.ts';
 import { MVRegister } from './mvregister.ts';
 import { EWFlag } from './ewflag.ts';
@@ -26,7 +27,7 @@ import { AWGraph } from './awgraph.ts';
 /** A new registry holding every type and both factories. */
 export function allTypes(): reg.Registry {
   const r = reg.registry();
-  const base = [GCounter, PNCounter, BCounter, MaxInt, GSet, TwoPSet, LWW, ORSet, MVRegister, EWFlag, DWFlag, AWGraph];
+  const base = [GCounter, PNCounter, BCounter, MaxInt, GSet, TwoPSet, LWW, Lamport, ORSet, MVRegister, EWFlag, DWFlag, AWGraph];
   for (let i = 0; i < base.length; i++) reg.register(r, base[i] as Crdt<any, any>);
   reg.registerFactory(r, 'pair', 2, (a) => pair(a[0], a[1]));
   reg.registerFactory(r, 'awmap', 1, (a) => awmap(a[0]));

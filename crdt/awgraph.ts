@@ -50,7 +50,7 @@ function incident(s: AWGraphState, k: string): Dot[] {
     const ends = s.e[ks[i]].e as Item[];
     if (keyOf(ends[0]) !== k && keyOf(ends[1]) !== k) continue;
     const d = s.e[ks[i]].d;
-    for (let j = 0; j < d.length; j++) out.push(d[j]);
+    for (let j = 0; j < d.length; j += 2) out.push([d[j] as string, d[j + 1] as number]);
   }
   return out;
 }

@@ -30,16 +30,15 @@
  * Map keys are strings ("__proto__" is refused, since `value` returns a plain object).
  */
 import {
-  type Context, type Dot, type DotIndex, type Dotted, cachedIndex, claimDot, cmpDot, contextClaims, dotKey, setIndex, sharedDots, contextOf, copyContext, counter, decodeContext, emptyContext,
-  encodeContext, entriesOf, joinContext, joinContextInto, joinDotMap, joinStore, leqContext, leqStore, nextDot,
-  removals, rowContext, sharedBeyond, unseen,
+  type Context, type Dot, type DotIndex, type Dotted, cachedIndex, cmpDot, contains, contextClaims, dotKey, setIndex, sharedDots, contextOf,
+  copyContext, emptyContext, entriesOf, joinContext, joinDotMap, joinContextInto, joinStore, leqContext, leqStore, nextDot, removals,
+  rowContext, sharedBeyond, unseen,
 } from './causal.ts';
-import { arr, fail, nat, str } from './check.ts';
+import { decodeMap, encodeMap, epochReplica } from './awmapwire.ts';
 import { MutatorError } from './errors.ts';
-import { replicaItem } from './guards.ts';
 import { hasOwn, keyOf, sortedKeys } from './keys.ts';
 import { listLimit } from './orset.ts';
-import type { Crdt, Item, ReplicaId } from './types.ts';
+import type { Crdt, ReplicaId } from './types.ts';
 
 /** A contribution: the dot it was made under, the replica's epoch for this key, and the nested state. */
 export type Contribution<S> = [ReplicaId, number, number, S];
@@ -56,10 +55,7 @@ function mapKey(key: unknown, what: string): string {
   return keyOf(key);
 }
 
-/** The replica id the nested type sees during an epoch (see the module comment). */
-export function epochReplica(replica: ReplicaId, epoch: number): ReplicaId {
-  return replica + '.' + epoch;
-}
+export { epochReplica };
 
 /** The key's nested value: the join of every surviving contribution. */
 export function nestedAt<S>(t: Crdt<S, any>, s: AWMapState<S>, key: string): S {
@@ -137,14 +133,18 @@ function indexOf<S>(s: AWMapState<S>): DotIndex {
   return ix;
 }
 
-/** Set the contributions under k (or drop the key), keeping the index. */
-function put<S>(m: Entries<S>, k: string, cs: Contribution<S>[], ix: DotIndex | undefined): void {
-  if (ix !== undefined) {
-    if (hasOwn(m, k)) for (let i = 0; i < m[k].length; i++) delete ix[dotKey(m[k][i][0], m[k][i][1])];
-    for (let i = 0; i < cs.length; i++) ix[dotKey(cs[i][0], cs[i][1])] = k;
+/** Where dot d sits in a list sorted by dot: its index, or -(the index it would be inserted at) - 1. */
+function find(xs: Dotted[], d: Dotted): number {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = cmpDot(xs[mid], d);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
   }
-  if (cs.length === 0) delete m[k];
-  else m[k] = cs;
+  return -lo - 1;
 }
 
 function count<S>(m: Entries<S>): number {
@@ -175,37 +175,82 @@ export function awmap<S>(t: Crdt<S, any>): Crdt<AWMapState<S>, { [key: string]: 
       }),
       c: joinContext(a.c, b.c),
     }),
-    // Contribution lists are replaced, never edited, and nested states are joined immutably, so a list or a
-    // nested state taken from the delta is safely shared with it.
-    // Removals outside the delta's keys (a key removed, a dot replaced) are found through the index, so they
-    // cost the delta's size too; past listLimit they are found by one walk over the state.
+    // Contribution lists are replaced, never edited (a list taken from the delta stays shared with it), and
+    // nested states are joined immutably. Each contribution of the delta is placed by binary search in its key's
+    // list; the state's dots that the delta's context removes (under any key) are found through the index, so
+    // the cost is the delta's size (plus a copy of each list it touches); past listLimit, by one walk.
     joinInto: (s, d) => {
-      const points = heldUnder(s.m, d.m);
-      let ix = cachedIndex(s);
-      let gone: Dot[] | null = [];
-      if (sharedBeyond(d.c, s.c, points)) {
-        gone = sharedDots(d.c, s.c, points, listLimit(points.length + count(d.m), d.c));
-        if (gone !== null && ix === undefined) ix = indexOf(s);
-      }
+      // The dots both hold under the same key: the only shared dots that are not removals on one side. (A dot
+      // under another key in s, which only a forged state has, is a removal like any other.)
+      const held: Dotted[] = [];
       const kd = Object.keys(d.m);
       for (let i = 0; i < kd.length; i++) {
+        if (!hasOwn(s.m, kd[i])) continue;
+        const ys = d.m[kd[i]];
+        for (let j = 0; j < ys.length; j++) if (find(s.m[kd[i]], ys[j]) >= 0) held.push(ys[j]);
+      }
+      let ix = cachedIndex(s);
+      let gone: Dot[] | null = [];
+      if (sharedBeyond(d.c, s.c, held)) {
+        gone = sharedDots(d.c, s.c, held, listLimit(held.length + count(d.m), d.c));
+        if (gone !== null && gone.length > 0 && ix === undefined) ix = indexOf(s);
+      }
+      for (let i = 0; i < kd.length; i++) {
         const k = kd[i];
-        put(s.m, k, hasOwn(s.m, k) ? joinStore(s.m[k], s.c, d.m[k], d.c, both) : unseen(d.m[k], s.c), ix);
+        const ys = d.m[k];
+        if (!hasOwn(s.m, k)) {
+          const r = unseen(ys, s.c);
+          if (r.length === 0) continue;
+          s.m[k] = r;
+          if (ix !== undefined) for (let j = 0; j < r.length; j++) ix[dotKey(r[j][0], r[j][1])] = k;
+          continue;
+        }
+        let xs = s.m[k];
+        let owned = false;
+        for (let j = 0; j < ys.length; j++) {
+          const y = ys[j];
+          const at = find(xs, y);
+          if (at >= 0) {
+            if (xs[at] === y) continue;
+            const z = both(xs[at], y);
+            if (z === xs[at]) continue;
+            if (!owned) xs = xs.slice();
+            owned = true;
+            xs[at] = z;
+          } else if (!contains(s.c, y)) {
+            if (!owned) xs = xs.slice();
+            owned = true;
+            xs.splice(-at - 1, 0, y);
+            if (ix !== undefined) ix[dotKey(y[0], y[1])] = k;
+          }
+        }
+        if (owned) s.m[k] = xs;
       }
       if (gone === null) {
         const ks = Object.keys(s.m);
         for (let i = 0; i < ks.length; i++) {
-          if (hasOwn(d.m, ks[i])) continue;
-          const r = unseen(s.m[ks[i]], d.c);
-          if (r.length === 0) delete s.m[ks[i]];
-          else s.m[ks[i]] = r;
+          const cs = s.m[ks[i]];
+          const mine = hasOwn(d.m, ks[i]) ? d.m[ks[i]] : [];
+          const keep: Contribution<S>[] = [];
+          for (let j = 0; j < cs.length; j++) if (!contains(d.c, cs[j]) || find(mine, cs[j]) >= 0) keep.push(cs[j]);
+          if (keep.length === 0) delete s.m[ks[i]];
+          else if (keep.length < cs.length) s.m[ks[i]] = keep;
         }
-        setIndex(s, undefined);
-      } else {
+        setIndex(s, undefined); // rebuilt when next needed
+      } else if (ix !== undefined) {
         for (let i = 0; i < gone.length; i++) {
-          const at = ix === undefined ? undefined : ix[dotKey(gone[i][0], gone[i][1])];
+          const dk = dotKey(gone[i][0], gone[i][1]);
+          const at = ix[dk];
           if (at === undefined || !hasOwn(s.m, at)) continue;
-          put(s.m, at, unseen(s.m[at], d.c), ix);
+          const j = find(s.m[at], gone[i]);
+          delete ix[dk];
+          if (j < 0) continue;
+          if (s.m[at].length === 1) delete s.m[at];
+          else {
+            const xs = s.m[at].slice();
+            xs.splice(j, 1);
+            s.m[at] = xs;
+          }
         }
       }
       joinContextInto(s.c, d.c);
@@ -286,49 +331,9 @@ export function awmap<S>(t: Crdt<S, any>): Crdt<AWMapState<S>, { [key: string]: 
       }
       return out;
     },
-    encode: (s) => {
-      const out: Item[] = [];
-      const ks = sortedKeys(s.m);
-      for (let i = 0; i < ks.length; i++) {
-        const cs = s.m[ks[i]];
-        const flat: Item[] = [];
-        for (let j = 0; j < cs.length; j++) flat.push(cs[j][0], cs[j][1], cs[j][2], t.encode(cs[j][3]));
-        out.push(ks[i].slice(1), flat);
-      }
-      return [out, encodeContext(s.c)];
-    },
-    decode: (item) => {
-      const what = self.name;
-      const top = arr(item, what, 2);
-      const c = decodeContext(top[1], what + ' context');
-      const entries = arr(top[0], what + ' entries');
-      if (entries.length % 2 !== 0) fail(what + ' entries: expected key/contributions pairs');
-      const m: { [k: string]: Contribution<S>[] } = {};
-      const seen: { [k: string]: boolean } = {};
-      let prev: string | undefined;
-      for (let i = 0; i < entries.length; i += 2) {
-        const key = str(entries[i], what + ' key');
-        if (key === '__proto__') fail(what + ' key: "__proto__" cannot be a map key');
-        const k = keyOf(key);
-        if (prev !== undefined && !(prev < k)) fail(what + ' keys must be strictly ascending, without repeats');
-        prev = k;
-        const flat = arr(entries[i + 1], what + ' contributions of ' + key);
-        if (flat.length === 0 || flat.length % 4 !== 0) {
-          fail(what + ' contributions of ' + key + ': expected one or more replica/counter/epoch/state quads');
-        }
-        const cs: Contribution<S>[] = [];
-        for (let j = 0; j < flat.length; j += 4) {
-          const x: Contribution<S> = [replicaItem(flat[j], what + ' dot'), counter(flat[j + 1], what + ' dot'), nat(flat[j + 2], what + ' epoch'), t.bottom()];
-          if (x[2] < 1 || x[2] > x[1]) fail(what + ' epoch ' + x[2] + ' of dot (' + x[0] + ', ' + x[1] + '): must be 1..' + x[1]);
-          if (cs.length > 0 && cmpDot(cs[cs.length - 1] as Dotted, x) >= 0) fail(what + ' contributions of ' + key + ': dots must be strictly ascending');
-          claimDot(seen, c, [x[0], x[1]], what + ' dot');
-          x[3] = t.decode(flat[j + 3]);
-          cs.push(x);
-        }
-        m[k] = cs;
-      }
-      return { m: m, c: c };
-    },
+    // The compact wire form: crdt/awmapwire.ts.
+    encode: (s) => encodeMap(t, s),
+    decode: (item) => decodeMap(t, item, self.name),
     mutators: {
       apply: (s, r, args) => apply(t, s, r, args[0], args[1], args[2]),
       remove: (s, _r, args) => remove(s, args[0]),

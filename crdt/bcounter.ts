@@ -11,9 +11,10 @@
  *   dec(s, 'a', 4);                                 // throws MutatorError: a holds 3
  *
  * Only replica r changes p[r], n[r] and t[r][*], so r's own view of its rights is exact apart from transfers
- * to r it has not yet received, which can only make it too careful. Another replica that receives deltas out
- * of causal order (a decrement before the transfer that funded it) can briefly read a value below zero; the
- * delta anti-entropy delivers delta-intervals in order, and full states are always causally complete.
+ * to r it has not yet received, which can only make it too careful. Another replica that received deltas out
+ * of causal order (a decrement before the transfer that funded it) could read a value below zero: Plumtree's
+ * deltas carry what they depend on (`progress`, runtime/causal-delivery.ts) and wait for it; anti-entropy's
+ * delta-intervals and full states are causal as they are.
  *
  * Wire: [p, n, t] with p and n G-Counters and t = [from1, tos1, from2, tos2, ...], `from` strictly ascending,
  * each `tos` a non-empty G-Counter of the amounts `from` has transferred to each other replica.
@@ -129,6 +130,17 @@ function leq(a: BCounterState, b: BCounterState): boolean {
   return true;
 }
 
+/** Core.progress: each replica's increments, decrements and transfers summed; each mutation raises it by its
+ *  amount (at least 1). Only r changes r's entries, so the sum counts r's mutations a state holds. */
+function progress(s: BCounterState, out: { [replica: string]: number }): void {
+  const ps = Object.keys(s.p);
+  for (let i = 0; i < ps.length; i++) out[ps[i]] = (out[ps[i]] || 0) + s.p[ps[i]];
+  const ns = Object.keys(s.n);
+  for (let i = 0; i < ns.length; i++) out[ns[i]] = (out[ns[i]] || 0) + s.n[ns[i]];
+  const ts = Object.keys(s.t);
+  for (let i = 0; i < ts.length; i++) out[ts[i]] = (out[ts[i]] || 0) + total(s.t[ts[i]]);
+}
+
 /** The total: increments minus decrements over all replicas (transfers cancel out). */
 function value(s: BCounterState): number {
   return total(s.p) - total(s.n);
@@ -192,6 +204,7 @@ export const BCounter: Crdt<BCounterState, number> = {
   },
   leq: leq,
   value: value,
+  progress: progress,
   decompose: decompose,
   encode: encode,
   decode: decode,

@@ -18,7 +18,7 @@
  */
 import { arr, count, fail, MAX_COUNT, nat } from './check.ts';
 import { MutatorError } from './errors.ts';
-import { replicaArg, replicaItem } from './guards.ts';
+import { replicaOf } from './guards.ts';
 import { cmpStr, hasOwn, sortedKeys } from './keys.ts';
 import type { Item, ReplicaId } from './types.ts';
 
@@ -65,17 +65,20 @@ export function maxCounter(c: Context, r: ReplicaId): number {
 
 /** The dot replica r makes next: one past everything of r's the context has seen, so a dot is never reused. */
 export function nextDot(c: Context, r: ReplicaId): Dot {
-  replicaArg(r, 'new dot');
+  replicaOf(r, 'new dot');
   const n = (hasOwn(c.cloud, r) ? c.cloud[r][c.cloud[r].length - 1] : hasOwn(c.vv, r) ? c.vv[r] : 0) + 1;
   // A peer may have claimed r's counters up to the bound (decode allows it); r then cannot make a new dot, and
   // says so, rather than minting one that every decoder refuses.
-  if (n > MAX_COUNT) throw new MutatorError('overflow', 'new dot: replica ' + r + ' has used every counter up to 2^48; use a new replica id');
+  if (n > MAX_COUNT) throw new MutatorError('overflow', 'new dot: ' + r + ' used every counter to 2^48; use a new replica id');
   return [r, n];
 }
 
 export function contains(c: Context, d: Dotted): boolean {
-  const r = d[0];
-  const n = d[1];
+  return hasDot(c, d[0], d[1]);
+}
+
+/** Has the context seen replica r's counter n? (contains, for a replica and counter given apart) */
+export function hasDot(c: Context, r: string, n: number): boolean {
   if (hasOwn(c.vv, r) && n <= c.vv[r]) return true;
   if (!hasOwn(c.cloud, r)) return false;
   const cl = c.cloud[r];
@@ -90,61 +93,11 @@ export function contains(c: Context, d: Dotted): boolean {
   return false;
 }
 
-/**
- * Put replica r's counters (ascending, no duplicates) into a vector and cloud under construction: counters the
- * vector already covers are dropped, and the vector grows while the next counter is contiguous with it.
- */
-function settle(vv: { [r: string]: number }, cloud: { [r: string]: number[] }, r: string, ns: number[]): void {
-  let top = hasOwn(vv, r) ? vv[r] : 0;
-  let i = 0;
-  while (i < ns.length && ns[i] <= top) i++;
-  while (i < ns.length && ns[i] === top + 1) {
-    top++;
-    i++;
-  }
-  if (top > 0) vv[r] = top;
-  if (i < ns.length) cloud[r] = i === 0 ? ns : ns.slice(i);
-}
-
-/** Merge two ascending counter lists, dropping duplicates. */
-function mergeCounters(a: number[], b: number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && a[i] < b[j])) out.push(a[i++]);
-    else if (i >= a.length || b[j] < a[i]) out.push(b[j++]);
-    else {
-      out.push(a[i++]);
-      j++;
-    }
-  }
-  return out;
-}
-
-/** The least upper bound of two contexts, compacted. */
+/** The least upper bound of two contexts, compacted: a fresh context (lists are shared, never edited). */
 export function joinContext(a: Context, b: Context): Context {
   if (isEmptyContext(b)) return a;
   if (isEmptyContext(a)) return b;
-  const vv: { [r: string]: number } = {};
-  const cloud: { [r: string]: number[] } = {};
-  const va = Object.keys(a.vv);
-  for (let i = 0; i < va.length; i++) vv[va[i]] = a.vv[va[i]];
-  const vb = Object.keys(b.vv);
-  for (let i = 0; i < vb.length; i++) {
-    const r = vb[i];
-    if (!hasOwn(vv, r) || vv[r] < b.vv[r]) vv[r] = b.vv[r];
-  }
-  const ca = Object.keys(a.cloud);
-  for (let i = 0; i < ca.length; i++) {
-    const r = ca[i];
-    settle(vv, cloud, r, hasOwn(b.cloud, r) ? mergeCounters(a.cloud[r], b.cloud[r]) : a.cloud[r]);
-  }
-  const cb = Object.keys(b.cloud);
-  for (let i = 0; i < cb.length; i++) {
-    if (!hasOwn(a.cloud, cb[i])) settle(vv, cloud, cb[i], b.cloud[cb[i]]);
-  }
-  return { vv: vv, cloud: cloud };
+  return joinContextInto(copyContext(a), b);
 }
 
 /** The context of exactly these dots (in any order, duplicates allowed), compacted. */
@@ -155,16 +108,15 @@ export function contextOf(dots: Dotted[]): Context {
     if (!hasOwn(per, r)) per[r] = [];
     per[r].push(dots[i][1]);
   }
-  const vv: { [r: string]: number } = {};
-  const cloud: { [r: string]: number[] } = {};
   const rs = Object.keys(per);
   for (let i = 0; i < rs.length; i++) {
     const ns = per[rs[i]].sort((x, y) => x - y);
     const uniq: number[] = [];
     for (let k = 0; k < ns.length; k++) if (k === 0 || ns[k] !== ns[k - 1]) uniq.push(ns[k]);
-    settle(vv, cloud, rs[i], uniq);
+    per[rs[i]] = uniq;
   }
-  return { vv: vv, cloud: cloud };
+  // as a cloud of ascending lists, joined into an empty context: that moves what is contiguous into the vector
+  return joinContextInto({ vv: {}, cloud: {} }, { vv: {}, cloud: per });
 }
 
 /** Is every dot of a also in b? Relies on b being compacted: b never holds vv[r] + 1 in its cloud. */
@@ -175,7 +127,7 @@ export function leqContext(a: Context, b: Context): boolean {
   for (let i = 0; i < ca.length; i++) {
     const r = ca[i];
     const cl = a.cloud[r];
-    for (let k = 0; k < cl.length; k++) if (!contains(b, [r, cl[k]])) return false;
+    for (let k = 0; k < cl.length; k++) if (!hasDot(b, r, cl[k])) return false;
   }
   return true;
 }
@@ -294,13 +246,6 @@ export function removals(c: Context, held: Dotted[]): Removals {
   return out;
 }
 
-/** Is replica r's counter n in the context? (contains, for a replica and counter given apart) */
-function has(c: Context, r: string, n: number): boolean {
-  if (n <= vvOf(c, r)) return true;
-  if (!hasOwn(c.cloud, r)) return false;
-  return search(c.cloud[r], n) >= 0;
-}
-
 /** Index of n in an ascending list, or -1. */
 function search(xs: number[], n: number): number {
   let lo = 0;
@@ -336,7 +281,7 @@ export function sharedBeyond(a: Context, b: Context, points: Dotted[]): boolean 
   const inside: { [r: string]: number } = {};
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
-    if (has(a, p[0], p[1]) && has(b, p[0], p[1])) inside[p[0]] = (hasOwn(inside, p[0]) ? inside[p[0]] : 0) + 1;
+    if (hasDot(a, p[0], p[1]) && hasDot(b, p[0], p[1])) inside[p[0]] = (hasOwn(inside, p[0]) ? inside[p[0]] : 0) + 1;
   }
   const rs = Object.keys(a.vv);
   const cs = Object.keys(a.cloud);
@@ -376,7 +321,7 @@ export function sharedDots(a: Context, b: Context, points: Dotted[], limit: numb
     for (let n = 1; n <= both; n++) if (!hasOwn(skip, dotKey(r, n))) out.push([r, n]);
     if (hasOwn(a.cloud, r)) {
       const cl = a.cloud[r];
-      for (let k = 0; k < cl.length; k++) if (has(b, r, cl[k]) && !hasOwn(skip, dotKey(r, cl[k]))) out.push([r, cl[k]]);
+      for (let k = 0; k < cl.length; k++) if (hasDot(b, r, cl[k]) && !hasOwn(skip, dotKey(r, cl[k]))) out.push([r, cl[k]]);
     }
     if (hasOwn(b.cloud, r)) {
       const cl = b.cloud[r];
@@ -413,44 +358,44 @@ export function setIndex(s: object, ix: DotIndex | undefined): void {
 /**
  * Join context b into a, which the caller owns: a's vector and cloud objects change, b is left as it was. Costs
  * b's entries plus the cloud lists of the replicas they touch; cloud lists are replaced, never edited, so a
- * list shared with b stays b's.
+ * list shared with b stays b's. b's clouds must be ascending without repeats (true of every context).
  */
 export function joinContextInto(a: Context, b: Context): Context {
-  const vb = Object.keys(b.vv);
-  for (let i = 0; i < vb.length; i++) {
-    const r = vb[i];
-    if (!hasOwn(a.vv, r) || a.vv[r] < b.vv[r]) a.vv[r] = b.vv[r];
-  }
-  for (let i = 0; i < vb.length; i++) {
-    const r = vb[i];
-    if (hasOwn(b.cloud, r) || !hasOwn(a.cloud, r)) continue;
-    const cl = a.cloud[r];
-    delete a.cloud[r];
-    settle(a.vv, a.cloud, r, cl);
-  }
-  const cb = Object.keys(b.cloud);
-  for (let i = 0; i < cb.length; i++) {
-    const r = cb[i];
-    let ns = b.cloud[r];
-    if (hasOwn(a.cloud, r)) {
-      // the two ascending lists merged, without duplicates (mergeCounters, written out: a board pays per function)
-      const x = a.cloud[r];
+  const rs = Object.keys(b.vv).concat(Object.keys(b.cloud));
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i];
+    if (hasOwn(b.vv, r) && !(hasOwn(a.vv, r) && a.vv[r] >= b.vv[r])) a.vv[r] = b.vv[r];
+    const x = hasOwn(a.cloud, r) ? a.cloud[r] : null;
+    const y = hasOwn(b.cloud, r) ? b.cloud[r] : null;
+    if (x === null && y === null) continue;
+    // the two ascending lists merged, without repeats
+    let ns = x === null ? (y as number[]) : x;
+    if (x !== null && y !== null) {
       ns = [];
       let k = 0;
       let j = 0;
-      while (k < x.length || j < b.cloud[r].length) {
-        const y = j < b.cloud[r].length ? b.cloud[r][j] : Infinity;
-        if (k < x.length && x[k] <= y) {
-          if (x[k] === y) j++;
+      while (k < x.length || j < y.length) {
+        const v = j < y.length ? y[j] : Infinity;
+        if (k < x.length && x[k] <= v) {
+          if (x[k] === v) j++;
           ns.push(x[k++]);
         } else {
-          ns.push(y);
+          ns.push(v);
           j++;
         }
       }
     }
+    // then settled: counters the vector covers dropped, the vector grown while the next counter is contiguous
     delete a.cloud[r];
-    settle(a.vv, a.cloud, r, ns);
+    let top = hasOwn(a.vv, r) ? a.vv[r] : 0;
+    let k = 0;
+    while (k < ns.length && ns[k] <= top) k++;
+    while (k < ns.length && ns[k] === top + 1) {
+      top++;
+      k++;
+    }
+    if (top > 0) a.vv[r] = top;
+    if (k < ns.length) a.cloud[r] = k === 0 ? ns : ns.slice(k);
   }
   return a;
 }
@@ -585,7 +530,7 @@ export function decodeContext(item: Item, what: string): Context {
   const vv: { [r: string]: number } = {};
   let prev: string | undefined;
   for (let i = 0; i < vvItems.length; i += 2) {
-    const r = replicaItem(vvItems[i], what + ' vector');
+    const r = replicaOf(vvItems[i], what + ' vector', true);
     if (prev !== undefined && !(prev < r)) fail(what + ' vector: replicas must be strictly ascending');
     prev = r;
     vv[r] = nat(vvItems[i + 1], what + ' vector ' + r, true);
@@ -594,16 +539,13 @@ export function decodeContext(item: Item, what: string): Context {
   const cloudItems = arr(pair[1], what + ' cloud');
   if (cloudItems.length % 2 !== 0) fail(what + ' cloud: expected replica/counter pairs');
   const cloud: { [r: string]: number[] } = {};
-  let last: Dot | null = null;
   for (let i = 0; i < cloudItems.length; i += 2) {
-    const d: Dot = [replicaItem(cloudItems[i], what + ' cloud'), nat(cloudItems[i + 1], what + ' cloud', true)];
-    if (last !== null && cmpDot(last, d) >= 0) fail(what + ' cloud: dots must be strictly ascending');
-    last = d;
-    if (d[1] <= (hasOwn(vv, d[0]) ? vv[d[0]] : 0) + 1) {
-      fail(what + ' cloud: dot (' + d[0] + ', ' + d[1] + ') belongs in the vector (context not compacted)');
-    }
-    if (!hasOwn(cloud, d[0])) cloud[d[0]] = [];
-    cloud[d[0]].push(d[1]);
+    const r = replicaOf(cloudItems[i], what + ' cloud', true);
+    const n = nat(cloudItems[i + 1], what + ' cloud', true);
+    if (i > 0 && !((cloudItems[i - 2] as string) < r || (cloudItems[i - 2] === r && (cloudItems[i - 1] as number) < n))) fail(what + ' cloud: dots must be strictly ascending');
+    if (n <= (hasOwn(vv, r) ? vv[r] : 0) + 1) fail(what + ' cloud: dot (' + r + ', ' + n + ') belongs in the vector (not compacted)');
+    if (!hasOwn(cloud, r)) cloud[r] = [];
+    cloud[r].push(n);
   }
   return { vv: vv, cloud: cloud };
 }
@@ -632,7 +574,7 @@ export function decodeDots(item: Item, c: Context, seen: { [k: string]: boolean 
   if (items.length === 0 || items.length % 2 !== 0) fail(what + ': expected one or more replica/counter pairs');
   const out: Dot[] = [];
   for (let i = 0; i < items.length; i += 2) {
-    const d: Dot = [replicaItem(items[i], what), counter(items[i + 1], what)];
+    const d: Dot = [replicaOf(items[i], what, true), counter(items[i + 1], what)];
     if (out.length > 0 && cmpDot(out[out.length - 1], d) >= 0) fail(what + ': dots must be strictly ascending');
     claimDot(seen, c, d, what);
     out.push(d);

@@ -37,7 +37,7 @@ export function nat(item: Item, what: string, claim?: boolean): number {
   if (typeof item !== 'number' || item < 0 || item > MAX_SAFE || Math.floor(item) !== item || (item === 0 && 1 / item < 0)) {
     fail(what + ': expected a non-negative integer (not -0)');
   }
-  if (claim && item > MAX_COUNT) throw new DecodeError('claim', what + ': ' + item + ' is past the largest counter a peer may claim (2^48)');
+  if (claim && item > MAX_COUNT) throw new DecodeError('claim', what + ': ' + item + ' > 2^48, the largest claim');
   return item;
 }
 

@@ -6,7 +6,7 @@
  *   replicaArg('a', 'gcounter inc');        // 'a'
  *   replicaArg('__proto__', 'gcounter inc'); // throws MutatorError
  */
-import { fail, MAX_SAFE, str } from './check.ts';
+import { fail, MAX_SAFE } from './check.ts';
 import { MutatorError } from './errors.ts';
 import type { Item, ReplicaId } from './types.ts';
 
@@ -18,17 +18,27 @@ export function isReplicaId(x: unknown): x is ReplicaId {
   return typeof x === 'string' && x.length > 0 && x !== '__proto__';
 }
 
+/**
+ * A replica id from the wire (`wire` set: DecodeError "type") or passed to a mutator (MutatorError "args"). One
+ * function for both: a board pays per function object.
+ */
+export function replicaOf(x: unknown, what: string, wire?: boolean): ReplicaId {
+  if (typeof x !== 'string' || x.length === 0 || x === '__proto__') {
+    const m = what + ': bad replica id';
+    if (wire) fail(m);
+    throw new MutatorError('args', m + ', got ' + String(x));
+  }
+  return x;
+}
+
 /** A replica id from the wire. */
 export function replicaItem(item: Item, what: string): ReplicaId {
-  const r = str(item, what);
-  if (r.length === 0 || r === '__proto__') fail(what + ': replica id must be a non-empty string other than "__proto__"');
-  return r;
+  return replicaOf(item, what, true);
 }
 
 /** A replica id passed to a mutator. */
 export function replicaArg(x: unknown, what: string): ReplicaId {
-  if (typeof x !== 'string' || x.length === 0 || x === '__proto__') throw new MutatorError('args', what + ': replica id must be a non-empty string other than "__proto__", got ' + String(x));
-  return x;
+  return replicaOf(x, what, false);
 }
 
 /** An amount passed to a counter mutator: a safe integer of at least 1 (0 would be a delta that says nothing). */
@@ -39,31 +49,44 @@ export function amountArg(x: unknown, what: string): number {
   return x;
 }
 
-/** Does x belong to the Item subset the wire carries (deeply)? undefined and functions do not. */
-export function isItem(x: unknown): x is Item {
-  if (x === null) return true;
+/**
+ * x itself if it belongs (deeply) to the Item subset the wire carries; else, from the wire (`wire` set), a
+ * DecodeError "type", or for a mutator's argument a MutatorError "args". undefined and functions are not Items.
+ */
+export function itemOf(x: unknown, what: string, wire?: boolean): Item {
   const t = typeof x;
-  if (t === 'string' || t === 'number' || t === 'boolean') return true;
-  if (t !== 'object') return false;
-  if (x instanceof Uint8Array) return true;
-  if (Array.isArray(x)) {
-    for (let i = 0; i < x.length; i++) if (!isItem(x[i])) return false;
-    return true;
+  if (x !== null && t !== 'string' && t !== 'number' && t !== 'boolean' && !(x instanceof Uint8Array)) {
+    if (t !== 'object') {
+      if (wire) fail(what + ': not a wire item');
+      throw new MutatorError('args', what + ': not plain data (a wire item): ' + t);
+    }
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) itemOf(x[i], what, wire);
+    } else {
+      const o = x as { [k: string]: unknown };
+      const ks = Object.keys(o);
+      for (let i = 0; i < ks.length; i++) itemOf(o[ks[i]], what, wire);
+    }
   }
-  const o = x as { [k: string]: unknown };
-  const ks = Object.keys(o);
-  for (let i = 0; i < ks.length; i++) if (!isItem(o[ks[i]])) return false;
-  return true;
+  return x as Item;
+}
+
+/** Does x belong to the Item subset the wire carries (deeply)? */
+export function isItem(x: unknown): x is Item {
+  try {
+    itemOf(x, '', true);
+    return true;
+  } catch (e) {
+    return false;
+  }
 }
 
 /** An element (or register value) passed to a mutator. */
 export function itemArg(x: unknown, what: string): Item {
-  if (!isItem(x)) throw new MutatorError('args', what + ': the element must be plain data (number, string, boolean, null, bytes, array or map), got ' + typeof x);
-  return x;
+  return itemOf(x, what, false);
 }
 
 /** An element (or register value) from the wire. */
 export function elementItem(x: Item, what: string): Item {
-  if (!isItem(x)) fail(what + ': not a wire item');
-  return x;
+  return itemOf(x, what, true);
 }

@@ -19,7 +19,7 @@
 import { arr, fail, MAX_COUNT, nat } from './check.ts';
 import { core, full } from './core.ts';
 import { MutatorError } from './errors.ts';
-import { elementItem, itemArg, replicaArg, replicaItem } from './guards.ts';
+import { itemOf, replicaOf } from './guards.ts';
 import { hasOwn, keyOf } from './keys.ts';
 import type { Core, Crdt, Item, ReplicaId } from './types.ts';
 
@@ -32,18 +32,6 @@ export interface LWWWrite {
 /** null is bottom: nothing written yet. */
 export type LWWState = LWWWrite | null;
 
-/**
- * A total order on writes, by (timestamp, replica) and then by the value's canonical key, so join is a lattice
- * even for two writes with one stamp. Not a.value === b.value: 0 and -0 are === yet different items.
- */
-function cmpWrite(a: LWWWrite, b: LWWWrite): number {
-  if (a.ts !== b.ts) return a.ts < b.ts ? -1 : 1;
-  if (a.replica !== b.replica) return a.replica < b.replica ? -1 : 1;
-  const x = keyOf(a.value);
-  const y = keyOf(b.value);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
 /** Delta of replica r writing v at timestamp ts: the write itself; MutatorError "stale" unless it would win. */
 export function set(s: LWWState, r: ReplicaId, v: Item, ts: number): LWWState {
   return setArgs(s, r, [v, ts]);
@@ -53,37 +41,46 @@ export function set(s: LWWState, r: ReplicaId, v: Item, ts: number): LWWState {
 function setArgs(s: LWWState, r: ReplicaId, args: any[]): LWWState {
   const v = args[0];
   const ts = args[1];
-  replicaArg(r, 'lww set');
-  itemArg(v, 'lww set');
+  replicaOf(r, 'lww set');
+  itemOf(v, 'lww set');
   if (typeof ts !== 'number' || ts < 0 || ts > MAX_COUNT || Math.floor(ts) !== ts || (ts === 0 && 1 / ts < 0)) {
-    throw new MutatorError('args', 'lww set: the timestamp must be an integer from 0 to 2^48 (the most a peer accepts), got ' + String(ts));
+    throw new MutatorError('args', 'lww set: timestamp not an integer 0..2^48: ' + String(ts));
   }
   if (s !== null && (ts < s.ts || (ts === s.ts && r <= s.replica))) {
-    throw new MutatorError('stale', 'lww set: timestamp ' + ts + ' at replica ' + r + ' does not beat the held write (' + s.ts + ' at ' + s.replica + '); use a later timestamp');
+    throw new MutatorError('stale', 'lww set: ' + ts + '@' + r + ' does not beat ' + s.ts + '@' + s.replica);
   }
   return { ts: ts, replica: r, value: v };
 }
 
-/** Every core operation in one function (crdt/core.ts says why). */
+/** Every core operation in one function (crdt/core.ts says why), and 7: the order of two writes. */
 function op(k: number, a: any, b: any): any {
   switch (k) {
     case 0:
       return null;
     case 1: // join, which needs no copy: a write is never edited
-      return a === null ? b : b === null ? a : cmpWrite(a, b) < 0 ? b : a;
+      return a === null ? b : b === null ? a : op(7, a, b) < 0 ? b : a;
     case 2:
-      return a === null ? true : b === null ? false : cmpWrite(a, b) <= 0;
+      return a === null ? true : b === null ? false : op(7, a, b) <= 0;
     case 3: // the winning value, or null before any write
       return a === null ? null : a.value;
     case 4:
       return a === null ? [] : [a];
     case 5:
       return a === null ? [] : [a.ts, a.replica, a.value];
+    case 7: {
+      // A total order on writes, by (timestamp, replica) and then by the value's canonical key, so join is a
+      // lattice even for two writes with one stamp. Not a.value === b.value: 0 and -0 are === yet different items.
+      if (a.ts !== b.ts) return a.ts < b.ts ? -1 : 1;
+      if (a.replica !== b.replica) return a.replica < b.replica ? -1 : 1;
+      const x = keyOf(a.value);
+      const y = keyOf(b.value);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
     default: {
       const xs = arr(a, 'lww');
       if (xs.length === 0) return null;
-      if (xs.length !== 3) fail('lww: expected [] or [timestamp, replica, value], got ' + xs.length + ' items');
-      return { ts: nat(xs[0], 'lww timestamp', true), replica: replicaItem(xs[1], 'lww replica'), value: elementItem(xs[2], 'lww value') };
+      if (xs.length !== 3) fail('lww: expected [] or [ts, replica, value]');
+      return { ts: nat(xs[0], 'lww timestamp', true), replica: replicaOf(xs[1], 'lww replica', true), value: itemOf(xs[2], 'lww value', true) };
     }
   }
 }

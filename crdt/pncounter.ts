@@ -13,7 +13,7 @@ import { arr, fail, nat, MAX_COUNT, MAX_SAFE } from './check.ts';
 import { core, full } from './core.ts';
 import { MutatorError } from './errors.ts';
 import { claims as countClaims, copy as copyCounts, GCounter, type GCounterState } from './gcounter.ts';
-import { replicaArg, replicaItem } from './guards.ts';
+import { replicaOf } from './guards.ts';
 import { hasOwn, sortedKeys } from './keys.ts';
 import type { Core, Crdt, Item, ReplicaId } from './types.ts';
 
@@ -24,28 +24,32 @@ export interface PNCounterState {
 
 /** Delta of replica r adding n (n ≥ 1). */
 export function inc(s: PNCounterState, r: ReplicaId, n: number): PNCounterState {
-  return bump(s, r, n, false);
+  return bump(s, r, [n], false);
 }
 
 /** Delta of replica r subtracting n (n ≥ 1). */
 export function dec(s: PNCounterState, r: ReplicaId, n: number): PNCounterState {
-  return bump(s, r, n, true);
+  return bump(s, r, [n], true);
 }
 
-/** Replica r's entry of one half raised by n, as a delta holding that one entry (the G-Counter's rules). */
-function bump(s: PNCounterState, r: ReplicaId, n: number, neg: boolean): PNCounterState {
+/**
+ * Replica r's entry of one half raised by args[0], as a delta holding that one entry (the G-Counter's rules).
+ * Called as a mutator (state, replica, args) it is `inc`: neg is then undefined.
+ */
+function bump(s: PNCounterState, r: ReplicaId, args: any[], neg?: boolean): PNCounterState {
+  const n = args[0];
   const what = neg ? 'pncounter dec' : 'pncounter inc';
   const half = neg ? s.n : s.p;
-  replicaArg(r, what);
+  replicaOf(r, what);
   if (typeof n !== 'number' || n < 1 || n > MAX_SAFE || Math.floor(n) !== n) {
-    throw new MutatorError('args', what + ': expected an integer from 1 to 2^53 - 1, got ' + String(n));
+    throw new MutatorError('args', what + ': not an integer 1..2^53-1: ' + String(n));
   }
   const next = (hasOwn(half, r) ? half[r] : 0) + n;
-  if (next > MAX_COUNT) throw new MutatorError('overflow', what + ': the count of replica ' + r + ' would pass 2^48, the most a peer accepts; use a new replica id');
+  if (next > MAX_COUNT) throw new MutatorError('overflow', what + ': ' + r + ' would pass 2^48; use a new replica id');
   let sum = n;
   const ks = Object.keys(half);
   for (let i = 0; i < ks.length; i++) sum += half[ks[i]];
-  if (sum > MAX_SAFE) throw new MutatorError('overflow', what + ': the sum would pass 2^53 - 1 and stop being exact');
+  if (sum > MAX_SAFE) throw new MutatorError('overflow', what + ': the sum would pass 2^53-1');
   const d: PNCounterState = { p: {}, n: {} };
   (neg ? d.n : d.p)[r] = next;
   return d;
@@ -63,19 +67,19 @@ function op(k: number, a: any, b: any): any {
     for (let h = 0; h < 2; h++) {
       const what = h === 0 ? 'pncounter p' : 'pncounter n';
       const flat = arr(two[h], what);
-      if (flat.length % 2 !== 0) fail(what + ': expected replica, count pairs, got ' + flat.length + ' items');
+      if (flat.length % 2 !== 0) fail(what + ': expected replica, count pairs');
       const half = h === 0 ? out.p : out.n;
       let sum = 0;
       for (let i = 0; i < flat.length; i += 2) {
-        const r = replicaItem(flat[i], what + ' replica');
-        if (i > 0 && !((flat[i - 2] as string) < r)) fail(what + ' replicas: keys must be strictly ascending');
+        const r = replicaOf(flat[i], what + ' replica', true);
+        if (i > 0 && !((flat[i - 2] as string) < r)) fail(what + ': keys must be strictly ascending');
         const n = nat(flat[i + 1], what + ' count of ' + r, true);
-        if (n === 0) fail(what + ' count of ' + r + ': a zero entry is left out, not sent');
+        if (n === 0) fail(what + ': a zero entry');
         half[r] = n;
         sum += n;
       }
       // Past 2^53 - 1 a sum is no longer exact, so such a state has no value all replicas agree on.
-      if (sum > MAX_SAFE) fail(what + ': the entries sum past 2^53 - 1');
+      if (sum > MAX_SAFE) fail(what + ': the entries sum past 2^53-1');
     }
     return out;
   }
@@ -106,8 +110,8 @@ function op(k: number, a: any, b: any): any {
 
 /** What a board registers: the core operations (see op). */
 export const PNCounterCore: Core<PNCounterState, number> = /* @__PURE__ */ core('pncounter', 2, op, {
-  inc: (s: PNCounterState, r: ReplicaId, a: any[]) => bump(s, r, a[0], false),
-  dec: (s: PNCounterState, r: ReplicaId, a: any[]) => bump(s, r, a[0], true),
+  inc: bump,
+  dec: (s: PNCounterState, r: ReplicaId, a: any[]) => bump(s, r, a, true),
 });
 
 /** The full table for Node: the immutable join and copy per half, and claims. */

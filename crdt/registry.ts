@@ -43,6 +43,7 @@ export const TAGS: { [name: string]: number } = {
   dwflag: 12,
   awmap: 13,
   awgraph: 14,
+  lamport: 15,
 };
 
 /** A factory: builds a type from `arity` argument types (e.g. pair, awmap). */
@@ -57,11 +58,13 @@ export interface Registry {
   /** Parameterised types already built, by canonical spec (at most MAX_CACHED). */
   cache: { [spec: string]: AnyCrdt };
   cached: number;
+  /** The parser of a factory's arguments, set by registerFactory (a registry without factories never needs it). */
+  nest: ((r: Registry, p: Cursor, depth: number, name: string) => Parsed) | null;
 }
 
 /** An empty registry. */
 export function registry(): Registry {
-  return { base: Object.create(null), arity: Object.create(null), make: Object.create(null), cache: Object.create(null), cached: 0 };
+  return { base: Object.create(null), arity: Object.create(null), make: Object.create(null), cache: Object.create(null), cached: 0, nest: null };
 }
 
 /** Register a base type under its own name (`t.name`); returns the registry, so calls chain. */
@@ -74,17 +77,18 @@ export function register(r: Registry, t: AnyCrdt): Registry {
 export function registerFactory(r: Registry, name: string, arity: number, make: Make): Registry {
   r.arity[name] = arity;
   r.make[name] = make;
+  r.nest = nested;
   return r;
 }
 
 /** A parsed spec: its canonical form and the type it names. */
-interface Parsed {
+export interface Parsed {
   s: string;
   t: AnyCrdt;
 }
 
 /** Parser position, passed along instead of closed over (a closure per call costs memory on a board). */
-interface Cursor {
+export interface Cursor {
   s: string;
   i: number;
 }
@@ -95,9 +99,21 @@ function bad(spec: string, why: string): never {
 
 /**
  * Recursive descent over `name | name "(" spec ("," spec)* ")"`, spaces allowed between tokens: the canonical
- * spec and the type, built as it goes (one function: a board pays per function object).
+ * spec and the type, built as it goes. Called with the spec string and depth -1 at the top, where it checks the
+ * length and that nothing follows; nested calls pass the cursor. A factory's arguments are parsed by `nested`,
+ * which registerFactory installs: a board's registry has no factories, so its bundle never holds that part.
  */
-function one(r: Registry, p: Cursor, depth: number): Parsed {
+function parse(r: Registry, at: Cursor | string, depth: number): Parsed {
+  let p = at as Cursor;
+  if (depth < 0) {
+    const whole = at as string;
+    if (typeof whole !== 'string') bad(String(whole), 'not a string');
+    if (whole.length === 0 || whole.length > MAX_SPEC_LENGTH) bad(whole.slice(0, 32), 'length must be 1..' + MAX_SPEC_LENGTH);
+    p = { s: whole, i: 0 };
+    const n = parse(r, p, 0);
+    if (p.i !== whole.length) bad(whole, 'unexpected "' + whole.charAt(p.i) + '" at ' + p.i);
+    return n;
+  }
   const spec = p.s;
   while (p.i < spec.length && spec.charAt(p.i) === ' ') p.i++;
   const start = p.i;
@@ -113,6 +129,12 @@ function one(r: Registry, p: Cursor, depth: number): Parsed {
     if (!hasOwn(r.base, name)) bad(spec, 'unknown type "' + name + '" (known: ' + Object.keys(r.base).concat(Object.keys(r.arity)).sort().join(', ') + ')');
     return { s: name, t: r.base[name] };
   }
+  return (r.nest as NonNullable<Registry['nest']>)(r, p, depth, name);
+}
+
+/** The rest of a factory's spec after its name: "(" spec ("," spec)* ")", the type built or taken from the cache. */
+function nested(r: Registry, p: Cursor, depth: number, name: string): Parsed {
+  const spec = p.s;
   const arity = r.arity[name];
   if (depth >= MAX_SPEC_DEPTH) bad(spec, 'nested deeper than ' + MAX_SPEC_DEPTH);
   if (spec.charAt(p.i) !== '(') bad(spec, name + ' needs ' + arity + ' type argument(s) in parentheses');
@@ -120,7 +142,7 @@ function one(r: Registry, p: Cursor, depth: number): Parsed {
   const args: AnyCrdt[] = [];
   let canon = name + '(';
   for (;;) {
-    const a = one(r, p, depth + 1);
+    const a = parse(r, p, depth + 1);
     canon += (args.length > 0 ? ',' : '') + a.s;
     args.push(a.t);
     const c = spec.charAt(p.i);
@@ -140,15 +162,6 @@ function one(r: Registry, p: Cursor, depth: number): Parsed {
   return { s: canon, t: t };
 }
 
-function parse(r: Registry, spec: string): Parsed {
-  if (typeof spec !== 'string') bad(String(spec), 'not a string');
-  if (spec.length === 0 || spec.length > MAX_SPEC_LENGTH) bad(spec.slice(0, 32), 'length must be 1..' + MAX_SPEC_LENGTH);
-  const p: Cursor = { s: spec, i: 0 };
-  const n = one(r, p, 0);
-  if (p.i !== spec.length) bad(spec, 'unexpected "' + spec.charAt(p.i) + '" at ' + p.i);
-  return n;
-}
-
 /** Every name the registry's parser accepts, sorted: base types and factories. */
 export function known(r: Registry): string[] {
   return Object.keys(r.base).concat(Object.keys(r.arity)).sort();
@@ -156,7 +169,7 @@ export function known(r: Registry): string[] {
 
 /** The type a spec names. Throws DecodeError (reason "spec") for anything malformed, unknown or too long. */
 export function typeOf(r: Registry, spec: string): AnyCrdt {
-  return parse(r, spec).t;
+  return parse(r, spec, -1).t;
 }
 
 /** The canonical spec of a type built from the registry or by its factories: typeOf(r, specOf(r, t)) is t. */
@@ -164,10 +177,10 @@ export function specOf(r: Registry, t: AnyCrdt): string {
   if (hasOwn(r.base, t.name) && r.base[t.name] === t) return t.name;
   // Factories name their products after their arguments (e.g. "pair(gcounter,lww)"), so the name is the spec;
   // parsing it back both validates it and makes it canonical.
-  return parse(r, t.name).s;
+  return parse(r, t.name, -1).s;
 }
 
 /** Canonical form of a spec string (spaces removed), or a DecodeError. */
 export function canonicalSpec(r: Registry, spec: string): string {
-  return parse(r, spec).s;
+  return parse(r, spec, -1).s;
 }

@@ -64,6 +64,14 @@ export interface Core<S, V> {
   decode(item: Item): S;
   /** The delta mutators, by name. */
   readonly mutators: { [name: string]: Mutator<S> };
+  /**
+   * Only for a type whose mutators read the state to allow an operation (the bounded counter's rights): for each
+   * replica in the state, a number that every mutation of that replica raises, read off the state, set into
+   * `out`. In a causally produced state a replica's mutations form a prefix, and this says how long it is;
+   * runtime/causal-delivery.ts holds a delta until the state has the progress the delta depends on. Types
+   * without it are joined as their deltas arrive.
+   */
+  progress?(state: S, out: { [replica: string]: number }): void;
 }
 
 /** The whole contract: the core plus what Node, the simulator, the tools and the laws use. */

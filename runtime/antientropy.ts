@@ -15,11 +15,20 @@
  * changed (one entry per variable, no delta), and each neighbour that is behind gets the full state of each of
  * them in the DELTA frame (BP and RR do not apply: a state goes to every neighbour, and holds everything).
  *
+ * Beside Plumtree, anti-entropy only repairs. An entry that Plumtree carried keeps its message id, and a neighbour
+ * that sent a GOSSIP or IHAVE of that message holds it: BP leaves it out for that neighbour as for its origin. One
+ * that Plumtree pushed to a neighbour heard speaking Plumtree is left out too, its variable marked for a check: a DIGEST offer of the
+ * checked variables alone, once the variable is quiet here (or after `verify`, backing off while checks find
+ * nothing), so on a healthy cluster no delta or state goes twice. Any other neighbour gets it by DELTA after
+ * `grace`, time for its IHAVE to arrive. (runtime/node.ts tells of Plumtree's GOSSIPs and IHAVEs: `carried`.)
+ *
  * The buffer is bounded (maxEntries, maxBytes). When full, the oldest entry goes; a neighbour whose ack is older
  * than what the buffer still covers (and any new neighbour, or one that restarted) is brought up to date by a
  * digest exchange instead: DIGEST offers a 32-bit FNV-1a digest per variable, the neighbour requests the
  * variables whose digest differs, and STATE carries their full states. Overflow so costs bytes, never
  * convergence or memory.
+ *
+ * The digest rounds and checks live in runtime/aerounds.ts, the reading of bodies in runtime/aewire.ts.
  *
  * Bodies (all arrays; PROTOCOL.md, "Delta anti-entropy"):
  *   DELTA  [upTo, entries]              entries: [[varId, spec, delta], …] sorted by varId
@@ -33,15 +42,14 @@ import type { Core, Item } from '../crdt/types.ts';
 import { join } from '../crdt/core.ts';
 import { DecodeError } from '../crdt/errors.ts';
 import { arr, nat, str } from '../crdt/check.ts';
-import { cmpStr, hasOwn, sortedKeys } from '../crdt/keys.ts';
+import { hasOwn, sortedKeys } from '../crdt/keys.ts';
 import { encode } from '../crdt/codec/cbor.ts';
-import { type Registry, typeOf, canonicalSpec } from '../crdt/registry.ts';
+import { typeOf, canonicalSpec } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import { CLS_CONTROL, CLS_DELTA, CLS_STATE } from './io.ts';
 import type { PeerId } from './io.ts';
-import { ACK, DELTA, DIGEST, STATE } from './messages.ts';
+import { ACK, DELTA, DIGEST, GOSSIP, STATE } from './messages.ts';
 import { below } from './rng.ts';
-import { fnv1a } from './digest.ts';
 import { MAX_COUNT, knobs } from './knobs.ts';
 import { dict } from './tables.ts';
 import * as admission from './admission.ts';
@@ -49,7 +57,9 @@ import { claimRefusal } from './plausible.ts';
 import * as interest from './interest.ts';
 import type { PollenNode, SyncPart } from './node.ts';
 import type { NodeEvent } from './io.ts';
-import { type Store, type Variable, DEFAULT_MAX_VARS, StoreError, applyRemote, declare, get, ids, validId } from './store.ts';
+import { type Store, type Variable, DEFAULT_MAX_VARS, StoreError, applyRemote, declare, get, validId } from './store.ts';
+import { type Body, type Incoming, readBody } from './aewire.ts';
+import { onOffer, onRequest, onRoundAck, retry, startCheck, startRound } from './aerounds.ts';
 
 export interface AeConfig {
   /** ms between sync rounds. 1 s: a backstop behind Plumtree, so it may lag; a guess to be validated in the sim. */
@@ -71,6 +81,14 @@ export interface AeConfig {
   /** RR: buffer only the new part of a received delta (the store's join decomposition). On; off only to
    *  measure it. */
   rr: boolean;
+  /** ms a delta that Plumtree carries is left to Plumtree before it goes by DELTA to a neighbour not yet shown to
+   *  hold it (by a GOSSIP or IHAVE naming it). 1 s: several times the IHAVE flush (50 ms) plus the eager path's
+   *  spread over a few hops, so a lazy neighbour's IHAVE is in before anti-entropy looks. */
+  grace: number;
+  /** ms after which a variable whose deltas Plumtree pushed to a neighbour is checked by a DIGEST offer even while
+   *  it keeps changing (a quiet one is checked after a period). 30 s: a spurious mismatch while it changes costs
+   *  a STATE, so at most one per 30 s; doubles after each check that finds nothing to repair, up to 8 times. */
+  verify: number;
 }
 
 export const AE_DEFAULTS: AeConfig = {
@@ -82,6 +100,8 @@ export const AE_DEFAULTS: AeConfig = {
   mode: 'delta',
   bp: true,
   rr: true,
+  grace: 1000,
+  verify: 30000,
 };
 
 /** What each knob may be (runtime/knobs.ts). The period and the retry at least 1 ms (0 would spin the timer);
@@ -95,6 +115,8 @@ export const AE_RANGES: { [knob: string]: string } = {
   mode: 'choice delta state',
   bp: 'flag',
   rr: 'flag',
+  grace: 'ms 0',
+  verify: 'ms 1',
 };
 
 export interface AeEntry {
@@ -106,6 +128,22 @@ export interface AeEntry {
   origin: PeerId;
   /** Encoded size of the delta, for the byte bound. */
   size: number;
+  /** ms when it was buffered. */
+  at: number;
+  /** The Plumtree message that carried it ('' for none): anti-entropy then leaves it to Plumtree (see `need`). */
+  msg: string;
+  /** Neighbours shown to hold it (they sent us a GOSSIP or IHAVE of `msg`): never sent there. Null for none (a
+   *  board holds no empty list per entry). */
+  known: PeerId[] | null;
+  /** Neighbours Plumtree pushed it to: not sent there either, but its variable is checked later by digest. */
+  pushed: PeerId[] | null;
+}
+
+/** A variable whose deltas went to a neighbour by Plumtree only, since `first` (ms). Checked by a DIGEST offer
+ *  once it has not changed here for a period (AeState.changed), or once `first` is AeState.wait old. */
+export interface AeDoubt {
+  id: string;
+  first: number;
 }
 
 export interface AePeer {
@@ -119,6 +157,14 @@ export interface AePeer {
   sentAt: number;
   /** Variables of the round still to be acknowledged; null until the neighbour's request arrives. */
   pending: string[] | null;
+  /** It was heard speaking Plumtree (a GOSSIP or IHAVE from it): only then is a GOSSIP pushed to it taken to have
+   *  arrived (a client without Plumtree drops it, and gets the delta by DELTA). */
+  pt: boolean;
+  /** Not null while the open round is a check of these variables only (not of every variable, as a round for a
+   *  neighbour behind the buffer is): it leaves `acked` as it is, and deltas keep flowing meanwhile. */
+  checked: string[] | null;
+  /** Variables to check (see AeDoubt), or null. */
+  doubt: AeDoubt[] | null;
 }
 
 export interface AeState {
@@ -138,6 +184,11 @@ export interface AeState {
   calm: boolean;
   /** Which variables peers may introduce (runtime/admission.ts). */
   adm: admission.Admission;
+  /** ms of the last buffered change of each variable (at most one key per variable of the store): a check waits
+   *  for quiet, since a digest taken while deltas are in flight differs for nothing. */
+  changed: { [id: string]: number };
+  /** ms a changing variable waits for its check (AeConfig.verify, backing off while checks find nothing). */
+  wait: number;
 }
 
 export const TIMER = 'ae.sync';
@@ -149,11 +200,20 @@ export function init(config: Partial<AeConfig> | undefined, incarnation: number,
   const cfg = knobs('anti-entropy', AE_DEFAULTS, AE_RANGES, config);
   // Peer ids come from links: a table without a prototype holds "__proto__" like any other key.
   const peers = dict<AePeer>();
-  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false, calm: false, adm: adm || admission.init({ reserve: 0, perPeer: MAX_COUNT }, DEFAULT_MAX_VARS) };
+  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false, calm: false, changed: dict<number>(), wait: cfg.verify, adm: adm || admission.init({ reserve: 0, perPeer: MAX_COUNT }, DEFAULT_MAX_VARS) };
 }
 
 function freshPeer(): AePeer {
-  return { acked: -1, inc: -1, mark: -1, sentAt: 0, pending: null };
+  return { acked: -1, inc: -1, mark: -1, sentAt: 0, pending: null, pt: false, checked: null, doubt: null };
+}
+
+/** Forget what is known of `p` (new life, new interest): a round over every variable comes next. */
+function reset(p: AePeer): void {
+  p.acked = -1;
+  p.mark = -1;
+  p.pending = null;
+  p.checked = null;
+  p.doubt = null;
 }
 
 export function neighborUp(ae: AeState, peer: PeerId): void {
@@ -166,10 +226,7 @@ export function neighborUp(ae: AeState, peer: PeerId): void {
 /** Bring `peer` up to date again by a digest round (its interest set grew: deltas it was not sent must reach it). */
 export function resync(ae: AeState, peer: PeerId): void {
   if (!hasOwn(ae.peers, peer)) return;
-  const p = ae.peers[peer];
-  p.acked = -1;
-  p.mark = -1;
-  p.pending = null;
+  reset(ae.peers[peer]);
   ae.calm = false;
 }
 
@@ -185,7 +242,7 @@ function behind(ae: AeState): boolean {
   const ps = Object.keys(ae.peers);
   for (let i = 0; i < ps.length; i++) {
     const p = ae.peers[ps[i]];
-    if (p.acked < ae.low || p.acked < ae.seq || p.mark >= 0) return true;
+    if (p.acked < ae.low || p.acked < ae.seq || p.mark >= 0 || p.doubt !== null) return true;
   }
   return false;
 }
@@ -228,18 +285,75 @@ export function record(ae: AeState, ctx: Ctx, store: Store, id: string, delta: a
     delta = null;
     size = id.length + 4;
   } else size = sizeOf(v.type, delta) + id.length + 4;
-  ae.buf.push({ seq: ae.seq, id: id, delta: delta, origin: origin, size: size });
+  ae.buf.push({ seq: ae.seq, id: id, delta: delta, origin: origin, size: size, at: ctx.now, msg: '', known: null, pushed: null });
+  ae.changed[id] = ctx.now;
   ae.seq++;
   ae.bytes += size;
   while (ae.buf.length > 0 && (ae.buf.length > ae.cfg.maxEntries || ae.bytes > ae.cfg.maxBytes)) {
     // Full: the oldest entry goes, and neighbours that still needed it fall back to a digest round. (A delta
-    // larger than maxBytes on its own goes at once: every neighbour then gets it by digest and STATE.)
+    // larger than maxBytes on its own goes at once: every neighbour then gets it by digest and STATE.) A
+    // neighbour next in line for it moves past when it holds it, and when Plumtree carries it (its variable is
+    // then checked by digest later, AeDoubt): only the deltas Plumtree does not carry cost a round of every variable.
     const old = ae.buf.shift() as AeEntry;
     ae.bytes -= old.size;
+    const ps = Object.keys(ae.peers);
+    for (let i = 0; i < ps.length; i++) {
+      const p = ae.peers[ps[i]];
+      if (p.acked < ae.low || p.acked > old.seq) continue;
+      const w = need(ae, ctx, old, ps[i], p);
+      if (w !== SKIP && old.msg !== '' && ae.cfg.bp && ae.cfg.mode !== 'state') doubt(p, old);
+      else if (w !== SKIP) continue;
+      p.acked = old.seq + 1;
+    }
     ae.low = old.seq + 1;
     ctx.count('ae.overflow', 1);
   }
   gc(ae);
+}
+
+/** What a neighbour needs of a buffered entry (`need`). */
+const SEND = 0;
+/** It holds it, or does not hear its variable. */
+const SKIP = 1;
+/** Plumtree pushed it there: not sent, its variable checked later by digest (AeDoubt). */
+const DOUBT = 2;
+/** Plumtree carries it and the grace is not over: a GOSSIP or IHAVE from the neighbour may still show it holds it. */
+const WAIT = 3;
+
+/**
+ * Does `peer` need entry `e` sent by DELTA? With BP, not where it came from, nor where a GOSSIP or IHAVE of its
+ * Plumtree message came from; one Plumtree pushed to the neighbour is left to Plumtree and checked later; any other
+ * Plumtree carries waits out the grace first. Without BP (or in mode 'state') everything heard goes.
+ */
+function need(ae: AeState, ctx: Ctx, e: AeEntry, peer: PeerId, p: AePeer): number {
+  if (ctx.hears && !ctx.hears(peer, e.id)) return SKIP;
+  if (!ae.cfg.bp || ae.cfg.mode === 'state') return SEND;
+  if (e.origin === peer || has(e.known, peer)) return SKIP;
+  if (e.msg === '') return SEND;
+  if (p.pt && has(e.pushed, peer)) return DOUBT;
+  return ctx.now - e.at < ae.cfg.grace ? WAIT : SEND;
+}
+
+function has(list: PeerId[] | null, peer: PeerId): boolean {
+  return list !== null && list.indexOf(peer) >= 0;
+}
+
+/** `list` with `peer` in it (a new list for null). */
+function withPeer(list: PeerId[] | null, peer: PeerId): PeerId[] {
+  if (list === null) return [peer];
+  if (list.indexOf(peer) < 0) list.push(peer);
+  return list;
+}
+
+/** Note `e`'s variable for a check of `p` (the list is made on the first: most neighbours never need one). */
+function doubt(p: AePeer, e: AeEntry): void {
+  if (p.doubt === null) p.doubt = [];
+  for (let i = 0; i < p.doubt.length; i++) {
+    if (p.doubt[i].id !== e.id) continue;
+    if (e.at < p.doubt[i].first) p.doubt[i].first = e.at;
+    return;
+  }
+  p.doubt.push({ id: e.id, first: e.at });
 }
 
 /** Drop what every neighbour has (or will get by digest), so the buffer holds only what someone still needs. */
@@ -272,31 +386,44 @@ export function onTimer(ae: AeState, ctx: Ctx, store: Store, id: string): boolea
 
 function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
   if (p.acked < 0 || p.acked < ae.low) {
-    if (p.mark < 0) startRound(ae, ctx, store, peer, p);
-    else if (ctx.now - p.sentAt >= ae.cfg.retry) {
-      ctx.count('ae.retries', 1);
-      if (p.pending === null) sendOffer(ctx, store, peer, p);
-      else sendStates(ae, ctx, store, peer, p);
-    }
+    // A check covers only some variables: a round over all of them replaces it.
+    if (p.mark < 0 || p.checked !== null) startRound(ae, ctx, store, peer, p);
+    else retry(ae, ctx, store, peer, p);
     return;
   }
-  if (p.mark >= 0) {
+  if (p.mark >= 0 && p.checked === null) {
     // A late delta ack covered the neighbour again: the open round is not needed any more.
     p.mark = -1;
     p.pending = null;
   }
-  if (p.acked >= ae.seq) return;
-  // The delta-interval [acked, upTo): entries from this neighbour are skipped (BP), the rest joined per variable.
-  // In mode 'state' each variable named in the interval goes as its whole current state.
+  if (p.acked < ae.seq) sendInterval(ae, ctx, store, peer, p);
+  if (p.checked !== null) retry(ae, ctx, store, peer, p);
+  else if (p.acked >= ae.seq && p.doubt !== null) startCheck(ae, ctx, store, peer, p);
+}
+
+/** The delta-interval since the neighbour's ack, as one DELTA frame (up to maxFrameBytes). */
+function sendInterval(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
+  // The delta-interval [acked, upTo): entries this neighbour holds are skipped (BP, `need`), the rest joined per
+  // variable. In mode 'state' each variable named in the interval goes as its whole current state.
   const state = ae.cfg.mode === 'state';
-  const bp = ae.cfg.bp && !state;
   const joined: { [id: string]: any } = {};
   let budget = 0;
   let upTo = ae.seq;
   let any = false;
   for (let i = 0; i < ae.buf.length; i++) {
     const e = ae.buf[i];
-    if (e.seq < p.acked || (bp && e.origin === peer) || (ctx.hears && !ctx.hears(peer, e.id))) continue;
+    if (e.seq < p.acked) continue;
+    const w = need(ae, ctx, e, peer, p);
+    if (w === SKIP) continue;
+    if (w === DOUBT) {
+      doubt(p, e);
+      continue;
+    }
+    if (w === WAIT) {
+      // Sent up to here; the rest waits for Plumtree (the timer stays armed while this neighbour is behind).
+      upTo = e.seq;
+      break;
+    }
     const v = get(store, e.id) as Variable;
     const size = state ? sizeOf(v.type, v.state) + e.id.length + 4 : e.size;
     if (any && budget + size > ae.cfg.maxFrameBytes) {
@@ -309,7 +436,7 @@ function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer):
     any = true;
   }
   if (!any) {
-    // Everything new came from this neighbour (it has it already) or is not heard by it.
+    // Everything new is held by this neighbour already, pushed there by Plumtree, or not heard by it.
     p.acked = upTo;
     return;
   }
@@ -323,85 +450,16 @@ function syncPeer(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer):
   ctx.count('ae.deltas', 1);
 }
 
-function digestOf(v: Variable): number {
-  if (v.digest < 0) {
-    const bytes = encode(v.type.encode(v.state));
-    v.digest = fnv1a(bytes);
-    // The encoding is at hand: the size estimate becomes exact for free.
-    v.bytes = bytes.length;
-  }
-  return v.digest;
-}
-
-function startRound(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
-  p.mark = ae.seq;
-  p.pending = null;
-  ctx.count('ae.rounds', 1);
-  sendOffer(ctx, store, peer, p);
-}
-
-function sendOffer(ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
-  p.sentAt = ctx.now;
-  const names = ids(store);
-  const offers: Item[] = [];
-  for (let i = 0; i < names.length; i++) {
-    const v = store.vars[names[i]];
-    // Selective hearing: a neighbour is offered only what it wants to hear of.
-    if (!ctx.hears || ctx.hears(peer, v.id)) offers.push([v.id, v.spec, digestOf(v)]);
-  }
-  ctx.send(peer, DIGEST, [0, p.mark, offers], CLS_CONTROL);
-}
-
-/** A decoded entry of a DELTA or STATE frame, checked before anything is applied. */
-interface Incoming {
-  id: string;
-  spec: string;
-  /** null: a type this node does not hold (the entry is skipped). */
-  type: Core<any, any> | null;
-  delta: unknown;
-}
-
-/** The canonical spec when this registry holds its type, or null (unknown, or malformed: either way never
- *  joinable here). */
-function held(types: Registry, spec: string): string | null {
-  try {
-    return canonicalSpec(types, spec);
-  } catch (e) {
-    if (e instanceof DecodeError) return null;
-    throw e;
-  }
-}
-
-function readEntries(item: Item, max: number, types: Registry): Incoming[] {
-  const list = arr(item, 'entries');
-  if (list.length > max) throw new DecodeError('count', 'entries: ' + list.length + ' exceeds ' + max);
-  const out: Incoming[] = [];
-  let prev: string | undefined;
-  for (let i = 0; i < list.length; i++) {
-    const e = arr(list[i], 'entry', 3);
-    const id = str(e[0], 'variable id');
-    if (!validId(id)) throw new DecodeError('type', 'bad variable id');
-    if (prev !== undefined && !(prev < id)) throw new DecodeError('type', 'entries must be sorted by variable id');
-    prev = id;
-    const spec = held(types, str(e[1], 'spec'));
-    // A type this node does not hold (a board next to a Pi) is left out, not the whole frame: the rest applies.
-    if (spec === null) out.push({ id: id, spec: '', type: null, delta: null });
-    else {
-      const type = typeOf(types, spec);
-      out.push({ id: id, spec: spec, type: type, delta: type.decode(e[2]) });
-    }
-  }
-  return out;
-}
-
 /**
  * The one join path for a remote delta, shared by anti-entropy's DELTA and STATE and by Plumtree's deliveries
  * (runtime/node.ts): a variable this node does not want is refused (ctx.accepts), one of another type or past
  * the store's bounds is counted and left out, anything else is joined through RR; the new part enters the
  * buffer (origin `from`, so BP never sends it back there) and a 'changed' event goes out. `via` names the path
- * in the redundancy counter ("ae.redundant", "pt.redundant"). Returns false when the delta was refused.
+ * in the redundancy counter ("ae.redundant", "pt.redundant"). `bp`, when given, is buffered as the origin instead
+ * of `from` (runtime/causal-delivery.ts: a peer may forward a delta it has not joined). Returns false when the
+ * delta was refused.
  */
-export function receive(ae: AeState, ctx: Ctx, store: Store, from: PeerId, id: string, spec: string, delta: unknown, via: string): boolean {
+export function receive(ae: AeState, ctx: Ctx, store: Store, from: PeerId, id: string, spec: string, delta: unknown, via: string, bp?: PeerId): boolean {
   if (ctx.accepts && !ctx.accepts(from, id)) return false;
   const v = get(store, id);
   if (v && v.spec !== spec) {
@@ -439,7 +497,7 @@ export function receive(ae: AeState, ctx: Ctx, store: Store, from: PeerId, id: s
     return true;
   }
   // Without RR the whole delta is buffered (it inflated the state, so it is not redundant as a whole).
-  record(ae, ctx, store, id, ae.cfg.rr ? fresh : delta, from);
+  record(ae, ctx, store, id, ae.cfg.rr ? fresh : delta, bp !== undefined ? bp : from);
   ctx.emit({ type: 'changed', id: id });
   return true;
 }
@@ -462,75 +520,6 @@ function applyEntries(ae: AeState, ctx: Ctx, store: Store, from: PeerId, es: Inc
   return done;
 }
 
-/** A body of DELTA, ACK, DIGEST or STATE, checked whole before anything changes. */
-interface Body {
-  /** DIGEST and ACK: 0 or 1 (see the header); DELTA and STATE: 0. */
-  kind: number;
-  /** The incarnation echoed by a request or an ack (-1 where the body has none). */
-  inc: number;
-  /** upTo (DELTA, ACK 0) or mark (STATE, DIGEST, ACK 1). */
-  n: number;
-  entries: Incoming[];
-  /** Offered [varId, spec, digest] (DIGEST 0). */
-  offers: Item[][];
-  /** Requested or acknowledged variable ids (DIGEST 1, ACK 1). */
-  ids: string[];
-}
-
-function idList(item: Item, max: number): string[] {
-  const b = arr(item, 'ids');
-  if (b.length > max) throw new DecodeError('count', 'ids: ' + b.length + ' exceeds ' + max);
-  const out: string[] = [];
-  for (let i = 0; i < b.length; i++) out.push(str(b[i], 'variable id'));
-  return out;
-}
-
-/**
- * Most variables one frame may name (entries, offers, ids). Not this node's own maxVars: a peer may hold more
- * variables than this node (a Pi next to a board), and its offers and DELTA frames name them all; refusing the
- * frame whole would leave its round or its deltas unacknowledged for ever. 4 x DEFAULT_MAX_VARS, or 4 x our own
- * bound when larger; the decode limits bound the bytes.
- */
-function listCap(maxVars: number): number {
-  return 4 * (maxVars > DEFAULT_MAX_VARS ? maxVars : DEFAULT_MAX_VARS);
-}
-
-function readBody(type: number, body: Item, maxVars: number, types: Registry): Body {
-  const b = arr(body, 'body');
-  const m: Body = { kind: 0, inc: -1, n: 0, entries: [], offers: [], ids: [] };
-  if (type === DELTA || type === STATE) {
-    if (b.length !== 2) throw new DecodeError('type', type === DELTA ? 'DELTA: expected [upTo, entries]' : 'STATE: expected [mark, entries]');
-    m.n = nat(b[0], type === DELTA ? 'upTo' : 'mark');
-    m.entries = readEntries(b[1], listCap(maxVars), types);
-    return m;
-  }
-  m.kind = nat(b[0], type === DIGEST ? 'digest kind' : 'ack kind');
-  if (type === DIGEST && m.kind === 0) {
-    if (b.length !== 3) throw new DecodeError('type', 'DIGEST offer: expected [0, mark, offers]');
-    m.n = nat(b[1], 'mark');
-    const offers = arr(b[2], 'offers');
-    if (offers.length > listCap(maxVars)) throw new DecodeError('count', 'DIGEST: too many offers');
-    let prev: string | undefined;
-    for (let i = 0; i < offers.length; i++) {
-      const o = arr(offers[i], 'offer', 3);
-      const id = str(o[0], 'variable id');
-      if (prev !== undefined && !(prev < id)) throw new DecodeError('type', 'offers must be sorted by variable id');
-      prev = id;
-      m.offers.push([id, str(o[1], 'spec'), nat(o[2], 'digest')]);
-    }
-  } else if (type === ACK && m.kind === 0) {
-    if (b.length !== 3) throw new DecodeError('type', 'ACK: expected [0, inc, upTo]');
-    m.inc = nat(b[1], 'incarnation');
-    m.n = nat(b[2], 'upTo');
-  } else if (m.kind === 1) {
-    if (b.length !== 4) throw new DecodeError('type', type === DIGEST ? 'DIGEST request: expected [1, inc, mark, ids]' : 'ACK: expected [1, inc, mark, ids]');
-    m.inc = nat(b[1], 'incarnation');
-    m.n = nat(b[2], 'mark');
-    m.ids = idList(b[3], listCap(maxVars));
-  } else throw new DecodeError('type', (type === DIGEST ? 'DIGEST' : 'ACK') + ': unknown kind ' + m.kind);
-  return m;
-}
-
 /**
  * Handle DELTA, ACK, DIGEST or STATE; false for other types. Throws DecodeError on a malformed body, before
  * anything changed (what is known of the sender included: its incarnation, its acks).
@@ -546,9 +535,7 @@ export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc
   if (p) {
     if (p.inc >= 0 && inc > p.inc) {
       // The neighbour restarted: what it acknowledged before may be gone.
-      p.acked = -1;
-      p.mark = -1;
-      p.pending = null;
+      reset(p);
       ae.calm = false;
     }
     p.inc = inc;
@@ -562,106 +549,26 @@ export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc
   } else if (type === DIGEST) {
     if (m.kind === 0) onOffer(ae, ctx, store, from, inc, m);
     else onRequest(ae, ctx, store, from, p, m);
+    gc(ae);
   } else {
     onAck(ae, p, m);
+    gc(ae);
   }
   return true;
 }
 
-function onOffer(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc: number, m: Body): void {
-  const need: string[] = [];
-  let room = store.maxVars - ae.adm.reserve - store.count;
-  for (let i = 0; i < m.offers.length; i++) {
-    const id = m.offers[i][0] as string;
-    const v = get(store, id);
-    if (v) {
-      if (v.spec !== m.offers[i][1]) ctx.count('ae.spec-mismatch', 1);
-      else if (digestOf(v) !== m.offers[i][2]) need.push(id);
-    } else if (ctx.wants && !ctx.wants(id)) {
-      // Not asked for: never requested, so never held (selective hearing).
-    } else {
-      const spec = held(store.types, m.offers[i][1] as string);
-      const why = spec === null ? 'spec-unknown' : room > 0 ? admission.refusal(ae.adm, store, id, spec, from) : 'full';
-      if (why === 'spec-unknown') ctx.count('ae.spec-unknown', 1);
-      else if (why === '') {
-        need.push(id);
-        room--;
-      } else ctx.count('admit.' + why, 1);
-    }
-  }
-  if (need.length === 0) ctx.send(from, ACK, [1, inc, m.n, []], CLS_CONTROL);
-  else ctx.send(from, DIGEST, [1, inc, m.n, need], CLS_CONTROL);
-}
-
-function onRequest(ae: AeState, ctx: Ctx, store: Store, from: PeerId, p: AePeer | undefined, m: Body): void {
-  if (!p || m.inc !== ae.inc || p.mark !== m.n) {
-    ctx.count('ae.stale', 1);
-    return;
-  }
-  const pending: string[] = [];
-  for (let i = 0; i < m.ids.length; i++) {
-    const id = m.ids[i];
-    if (get(store, id) && pending.indexOf(id) < 0) pending.push(id);
-  }
-  p.pending = pending;
-  if (pending.length === 0) finishRound(ae, p);
-  else sendStates(ae, ctx, store, from, p);
-}
-
-/** The full states of the round's pending variables, in frames of about maxFrameBytes. */
-function sendStates(ae: AeState, ctx: Ctx, store: Store, to: PeerId, p: AePeer): void {
-  p.sentAt = ctx.now;
-  const pending = (p.pending as string[]).slice().sort(cmpStr);
-  let entries: Item[] = [];
-  let budget = 0;
-  for (let i = 0; i < pending.length; i++) {
-    const v = get(store, pending[i]) as Variable;
-    const enc = v.type.encode(v.state);
-    const size = encode(enc).length + v.id.length + v.spec.length;
-    if (entries.length > 0 && budget + size > ae.cfg.maxFrameBytes) {
-      sendState(ctx, to, p.mark, entries);
-      entries = [];
-      budget = 0;
-    }
-    entries.push([v.id, v.spec, enc]);
-    budget += size;
-  }
-  if (entries.length > 0) sendState(ctx, to, p.mark, entries);
-}
-
-function sendState(ctx: Ctx, to: PeerId, mark: number, entries: Item[]): void {
-  ctx.send(to, STATE, [mark, entries], CLS_STATE);
-  ctx.count('ae.states', entries.length);
-}
-
-function finishRound(ae: AeState, p: AePeer): void {
-  if (p.mark > p.acked) p.acked = p.mark;
-  p.mark = -1;
-  p.pending = null;
-  gc(ae);
-}
-
+/** ACK [0, inc, upTo]: the neighbour has the delta-interval below upTo (ACK [1, …] closes a round: aerounds.ts). */
 function onAck(ae: AeState, p: AePeer | undefined, m: Body): void {
-  if (m.kind === 0) {
-    // Only acks for this life's sequence numbers, for a neighbour we are streaming deltas to, move anything.
-    if (!p || m.inc !== ae.inc || m.n > ae.seq || p.acked < 0) return;
-    if (m.n > p.acked) {
-      p.acked = m.n;
-      gc(ae);
-    }
+  if (m.kind === 1) {
+    onRoundAck(ae, p, m);
     return;
   }
-  if (!p || m.inc !== ae.inc || p.mark !== m.n) return;
-  if (p.pending === null) {
-    // "Nothing needed" answers the offer directly.
-    if (m.ids.length === 0) finishRound(ae, p);
-    return;
+  // Only acks for this life's sequence numbers, for a neighbour we are streaming deltas to, move anything.
+  if (!p || m.inc !== ae.inc || m.n > ae.seq || p.acked < 0) return;
+  if (m.n > p.acked) {
+    p.acked = m.n;
+    gc(ae);
   }
-  for (let i = 0; i < m.ids.length; i++) {
-    const k = p.pending.indexOf(m.ids[i]);
-    if (k >= 0) p.pending.splice(k, 1);
-  }
-  if (p.pending.length === 0) finishRound(ae, p);
 }
 
 /** A Plumtree delivery: an application payload is passed on unwrapped; a CRDT delta is joined through RR. */
@@ -676,7 +583,9 @@ function deliver(node: PollenNode, ev: NodeEvent): void {
   const from = node.cp.from;
   // Checked whole first: a DecodeError goes back through Plumtree, which then neither remembers nor forwards the
   // payload, and the frame is counted as dropped by onFrame. Nothing is declared for a delta that does not decode.
-  const b = arr(p, 'payload', 4);
+  // [1, varId, spec, delta], or with the delta's deps as a fifth item (runtime/causal-delivery.ts).
+  const b = arr(p, 'payload');
+  if (b.length !== 4 && b.length !== 5) throw new DecodeError('type', 'payload: expected [1, varId, spec, delta, deps?]');
   if (nat(b[0], 'payload kind') !== 1) throw new DecodeError('type', 'unknown payload kind');
   const id = str(b[1], 'variable id');
   if (!validId(id)) throw new DecodeError('type', 'bad variable id');
@@ -690,9 +599,59 @@ function deliver(node: PollenNode, ev: NodeEvent): void {
   // Our own broadcast, delivered at once: already applied. (An earlier life's message is not: apply it.)
   const own = ev.hops === 0 && ev.origin === node.id;
   const delta = own ? null : decodeDelta(node.store, spec, b[3]);
+  // A node without causal delivery joins a delta with deps at once, as before that part existed.
+  const deps = !own && b.length === 5 && node.causal !== null ? node.causal.deps(b[4]) : null;
   out.push({ kind: 'event', event: { type: 'deliver', msgId: ev.msgId, origin: ev.origin, hops: ev.hops, payload: [b[1], b[2], b[3]] } });
-  if (own) return;
-  receive(node.ae, node.ca, node.store, from !== '' ? from : ev.origin, id, spec, delta, 'pt');
+  const ae = node.ae as AeState;
+  const seq = ae.seq;
+  // Our own update was buffered just before its broadcast (runtime/node.ts's share); a received one is now, or,
+  // when it waits for what it depends on, once causal delivery joins it (buffered then as any delta, not marked).
+  if (!own) {
+    const src = from !== '' ? from : ev.origin;
+    if (deps !== null && node.causal !== null) {
+      node.causal.offer(node, { msgId: ev.msgId, from: src, origin: ev.origin, id: id, spec: spec, delta: delta, deps: deps, at: 0 });
+      return;
+    }
+    receive(ae, node.ca, node.store, src, id, spec, delta, 'pt');
+  }
+  const e = ae.buf.length > 0 ? ae.buf[ae.buf.length - 1] : null;
+  if (e === null || e.id !== id || e.msg !== '' || e.seq !== (own ? seq - 1 : seq)) return;
+  // A type delivered causally stays in every interval: a neighbour that announced or was pushed its message may
+  // still hold it back (runtime/causal-delivery.ts), and an interval with it left out would not be causally closed.
+  const v = get(node.store, id);
+  if (v && v.type.progress) return;
+  // The buffered delta is Plumtree's message: its GOSSIPs and IHAVEs now say who holds it. Those that announced it
+  // before it arrived hold it already (Plumtree still lists them while it delivers).
+  e.msg = ev.msgId;
+  const pt = node.pt;
+  const m = pt !== null && hasOwn(pt.missing, ev.msgId) ? pt.missing[ev.msgId] : null;
+  if (m !== null) for (let i = 0; i < m.ann.length; i++) if (hasOwn(ae.peers, m.ann[i].peer)) e.known = withPeer(e.known, m.ann[i].peer);
+}
+
+/**
+ * What Plumtree did with `peer` (runtime/node.ts calls this for each GOSSIP sent, and each GOSSIP or IHAVE taken):
+ * each buffered delta of a message named is marked as held by the peer (received: a GOSSIP or IHAVE from it) or
+ * pushed to it (sent). A peer can only lie about itself: what it claims to hold is not sent to it.
+ */
+function carried(node: PollenNode, peer: PeerId, type: number, body: Item, sent: boolean): void {
+  const ae = node.ae as AeState;
+  // Only neighbours are synced, so only they are noted: the lists stay within the neighbours.
+  if (!hasOwn(ae.peers, peer)) return;
+  if (!sent) ae.peers[peer].pt = true;
+  if (ae.buf.length === 0) return;
+  const b = body as Item[];
+  if (type === GOSSIP) mark(ae, b[0] as string, peer, sent);
+  else for (let i = 0; i < b.length; i++) mark(ae, (b[i] as Item[])[0] as string, peer, false);
+}
+
+function mark(ae: AeState, msg: string, peer: PeerId, sent: boolean): void {
+  for (let i = ae.buf.length - 1; i >= 0; i--) {
+    const e = ae.buf[i];
+    if (e.msg !== msg) continue;
+    if (sent) e.pushed = withPeer(e.pushed, peer);
+    else e.known = withPeer(e.known, peer);
+    return;
+  }
 }
 
 /** The full algorithm as a node part (runtime/node.ts's NodeParts.sync), with the admission policy of
@@ -720,4 +679,5 @@ export const AntiEntropy: SyncPart = {
   record: function (node: PollenNode, id: string, delta: unknown, origin: PeerId): void {
     record(node.ae, node.ca, node.store, id, delta, origin);
   },
+  carried: carried,
 };

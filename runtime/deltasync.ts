@@ -90,72 +90,6 @@ export interface SyncState {
 
 const TIMER = 'ae.sync';
 
-/** Frames of [varId, spec, item] entries of at most about maxFrameBytes each, sent as `type` with `head` first. */
-function sendEntries(node: PollenNode, to: PeerId, type: number, head: number, list: Item[][], cls: number): void {
-  const ae = node.ae as SyncState;
-  let from = 0;
-  let bytes = 0;
-  for (let i = 0; i <= list.length; i++) {
-    const size = i < list.length ? encode(list[i][2]).length + 8 : 0;
-    if (i === list.length || (i > from && bytes + size > ae.cfg.maxFrameBytes)) {
-      if (i > from) node.ca.send(to, type, [head, list.slice(from, i)], cls);
-      from = i;
-      bytes = 0;
-    }
-    bytes += size;
-  }
-}
-
-/** Drop what every neighbour acknowledged. */
-function gc(ae: SyncState): void {
-  let floor = ae.seq;
-  const ps = Object.keys(ae.peers);
-  for (let i = 0; i < ps.length; i++) {
-    const p = ae.peers[ps[i]];
-    const f = p.acked >= ae.low ? p.acked : p.mark >= 0 ? p.mark : ae.seq;
-    if (f < floor) floor = f;
-  }
-  while (ae.buf.length > 0 && ae.buf[0].seq < floor) ae.bytes -= (ae.buf.shift() as Entry).size;
-  if (floor > ae.low) ae.low = floor;
-}
-
-/** A DELTA or STATE frame's entries, checked whole, then joined; returns their ids. */
-function take(node: PollenNode, from: PeerId, item: Item): string[] {
-  const list = arr(item, 'entries');
-  if (list.length > 4 * node.store.maxVars + 4) throw new DecodeError('count', 'entries: ' + list.length + ' are too many');
-  const got: any[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const e = arr(list[i], 'entry', 3);
-    const id = str(e[0], 'variable id');
-    if (i > 0 && !(got[i - 1][0] < id)) throw new DecodeError('type', 'entries must be sorted by variable id');
-    const v = get(node.store, id);
-    const spec = str(e[1], 'spec');
-    // Only a declared variable's entry is decoded (by its own type, its spec as peers send it: canonical), so
-    // nothing else is held even for a moment.
-    got.push([id, spec, v && spec === v.spec && interest.wants(node.hear, id) ? v.type.decode(e[2]) : null]);
-  }
-  // Each joined in place when declared and wanted; anything else is refused and counted (one outside the interest
-  // set also re-announces it). Every entry counts as taken: one refused here never will be taken.
-  const done: string[] = [];
-  for (let i = 0; i < got.length; i++) {
-    const id = got[i][0];
-    const v = get(node.store, id);
-    done.push(id);
-    if (!interest.wants(node.hear, id)) interest.refused(node.hear, node.ca, from);
-    else if (got[i][2] === null) node.ca.count(v ? 'ae.spec-mismatch' : 'ae.undeclared', 1);
-    else {
-      try {
-        if (absorb(node.store, id, got[i][2])) node.ca.emit({ type: 'changed', id: id });
-        else node.ca.count('ae.redundant', 1);
-      } catch (e) {
-        if (!(e instanceof StoreError)) throw e;
-        node.ca.count('store.refused.' + e.reason, 1);
-      }
-    }
-  }
-  return done;
-}
-
 function onMessage(node: PollenNode, from: PeerId, inc: number, type: number, body: Item): boolean {
   if (type !== DELTA && type !== ACK && type !== DIGEST && type !== STATE) return false;
   const ae = node.ae as SyncState;
@@ -174,7 +108,39 @@ function onMessage(node: PollenNode, from: PeerId, inc: number, type: number, bo
   }
   if (type === DELTA || type === STATE) {
     const n = nat(b[0], 'upTo');
-    const done = take(node, from, b[1]);
+    // The entries (at most 4 x the store's bound), checked whole, then joined; every one counts as taken.
+    const list = arr(b[1], 'entries');
+    if (list.length > 4 * node.store.maxVars + 4) throw new DecodeError('count', 'entries: ' + list.length + ' are too many');
+    const got: any[] = [];
+    for (let i = 0; i < list.length; i++) {
+      const e = arr(list[i], 'entry', 3);
+      const id = str(e[0], 'variable id');
+      if (i > 0 && !(got[i - 1][0] < id)) throw new DecodeError('type', 'entries must be sorted by variable id');
+      const v = get(node.store, id);
+      const spec = str(e[1], 'spec');
+      // Only a declared variable's entry is decoded (by its own type, its spec as peers send it: canonical), so
+      // nothing else is held even for a moment.
+      got.push([id, spec, v && spec === v.spec && interest.wants(node.hear, id) ? v.type.decode(e[2]) : null]);
+    }
+    // Each joined in place when declared and wanted; anything else is refused and counted (one outside the
+    // interest set also re-announces it). Every entry counts as taken: one refused here never will be taken.
+    const done: string[] = [];
+    for (let i = 0; i < got.length; i++) {
+      const id = got[i][0];
+      const v = get(node.store, id);
+      done.push(id);
+      if (!interest.wants(node.hear, id)) interest.refused(node.hear, node.ca, from);
+      else if (got[i][2] === null) node.ca.count(v ? 'ae.spec-mismatch' : 'ae.undeclared', 1);
+      else {
+        try {
+          if (absorb(node.store, id, got[i][2])) node.ca.emit({ type: 'changed', id: id });
+          else node.ca.count('ae.redundant', 1);
+        } catch (e) {
+          if (!(e instanceof StoreError)) throw e;
+          node.ca.count('store.refused.' + e.reason, 1);
+        }
+      }
+    }
     node.ca.send(from, ACK, type === DELTA ? [0, inc, n] : [1, inc, n, done], CLS_CONTROL);
   } else if (type === DIGEST && kind === 0) {
     // An offer: ask for the variables whose digest differs (ones not held here are never asked for).
@@ -209,7 +175,6 @@ function onMessage(node: PollenNode, from: PeerId, inc: number, type: number, bo
         p.mark = -1;
       }
     }
-    gc(ae);
   } else node.ca.count('ae.stale', 1);
   // (A DIGEST request: this part never offers, so it is never one it asked for.)
   return true;
@@ -226,6 +191,8 @@ function onTimer(node: PollenNode, id: string): boolean {
     const peer = ps[k];
     const p = ae.peers[peer];
     const list: Item[][] = [];
+    let type = DELTA;
+    let head = ae.seq;
     if (p.acked < ae.low) {
       if (p.mark < 0) {
         p.mark = ae.seq;
@@ -239,41 +206,48 @@ function onTimer(node: PollenNode, id: string): boolean {
         const v = get(node.store, names[i]) as Variable;
         if (p.pending.indexOf(v.id) >= 0) list.push([v.id, v.spec, v.type.encode(v.state)]);
       }
+      type = STATE;
+      head = p.mark;
       if (list.length === 0) {
         p.acked = p.mark;
         p.mark = -1;
-      } else {
-        sendEntries(node, peer, STATE, p.mark, list, CLS_STATE);
-        node.ca.count('ae.states', list.length);
+      } else node.ca.count('ae.states', list.length);
+    } else {
+      // The delta-interval since its ack, joined per variable (what it cannot hear is left out).
+      const joined = dict<any>();
+      for (let i = 0; i < ae.buf.length; i++) {
+        const e = ae.buf[i];
+        if (e.seq < p.acked || !interest.hears(node.hear, peer, e.id)) continue;
+        const v = get(node.store, e.id) as Variable;
+        joined[e.id] = e.id in joined ? join(v.type, joined[e.id], e.delta) : e.delta;
       }
-      continue;
+      const ks = sortedKeys(joined);
+      for (let i = 0; i < ks.length; i++) {
+        const v = get(node.store, ks[i]) as Variable;
+        list.push([v.id, v.spec, v.type.encode(joined[v.id])]);
+      }
+      if (list.length === 0) p.acked = ae.seq;
+      else node.ca.count('ae.deltas', 1);
     }
-    // The delta-interval since its ack, joined per variable (what it cannot hear is left out).
-    const joined = dict<any>();
-    for (let i = 0; i < ae.buf.length; i++) {
-      const e = ae.buf[i];
-      if (e.seq < p.acked || !interest.hears(node.hear, peer, e.id)) continue;
-      const v = get(node.store, e.id) as Variable;
-      joined[e.id] = e.id in joined ? join(v.type, joined[e.id], e.delta) : e.delta;
-    }
-    const ks = sortedKeys(joined);
-    for (let i = 0; i < ks.length; i++) {
-      const v = get(node.store, ks[i]) as Variable;
-      list.push([v.id, v.spec, v.type.encode(joined[v.id])]);
-    }
-    if (list.length === 0) p.acked = ae.seq;
-    else {
-      sendEntries(node, peer, DELTA, ae.seq, list, CLS_DELTA);
-      node.ca.count('ae.deltas', 1);
+    // The entries [varId, spec, item] go in frames of about maxFrameBytes each (at least one entry a frame).
+    let from = 0;
+    let bytes = 0;
+    for (let i = 0; i <= list.length; i++) {
+      const size = i < list.length ? encode(list[i][2]).length + 8 : 0;
+      if (i === list.length || (i > from && bytes + size > ae.cfg.maxFrameBytes)) {
+        if (i > from) node.ca.send(peer, type, [head, list.slice(from, i)], type === STATE ? CLS_STATE : CLS_DELTA);
+        from = i;
+        bytes = 0;
+      }
+      bytes += size;
     }
   }
-  gc(ae);
   return true;
 }
 
 const DeltaSync: SyncPart = {
   init: function (node: PollenNode, c: any): SyncState {
-    if (c.admission !== undefined) throw new Error('node: admission needs the anti-entropy part that takes strangers\' variables (runtime/antientropy.ts), not deltasync');
+    if (c.admission !== undefined) throw new Error('node: admission needs AntiEntropy, not DeltaSync');
     return { cfg: knobs('anti-entropy', SYNC_DEFAULTS, SYNC_RANGES, c.antiEntropy), inc: node.incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: dict<Peer>(), n: 0, armed: false };
   },
   onMessage: onMessage,
@@ -291,22 +265,28 @@ const DeltaSync: SyncPart = {
     } else if (how === 0 && p) {
       delete ae.peers[peer];
       ae.n--;
-      gc(ae);
-    } else if (how === 2 && p) p.acked = p.mark = -1;
+      } else if (how === 2 && p) p.acked = p.mark = -1;
   },
-  /** After every step: set the sync timer while a neighbour is behind (none behind: no timer, a board may sleep). */
+  /**
+   * After every step: drop what every neighbour acknowledged, then set the sync timer while a neighbour is behind
+   * (none behind: no timer, a board may sleep). The buffer is trimmed here, once a step, not after each ack.
+   */
   arm: function (node: PollenNode): void {
     const ae = node.ae as SyncState;
-    if (ae.armed) return;
+    let floor = ae.seq;
+    let behind = false;
     const ps = Object.keys(ae.peers);
     for (let i = 0; i < ps.length; i++) {
       const p = ae.peers[ps[i]];
-      if (p.acked < ae.low || p.acked < ae.seq || p.mark >= 0) {
-        ae.armed = true;
-        node.ca.setTimer(TIMER, node.ca.now + ae.cfg.period + below(node.ca.rng, Math.floor(ae.cfg.period / 4) + 1));
-        return;
-      }
+      const f = p.acked >= ae.low ? p.acked : p.mark >= 0 ? p.mark : ae.seq;
+      if (f < floor) floor = f;
+      if (p.acked < ae.low || p.acked < ae.seq || p.mark >= 0) behind = true;
     }
+    while (ae.buf.length > 0 && ae.buf[0].seq < floor) ae.bytes -= (ae.buf.shift() as Entry).size;
+    if (floor > ae.low) ae.low = floor;
+    if (!behind || ae.armed) return;
+    ae.armed = true;
+    node.ca.setTimer(TIMER, node.ca.now + ae.cfg.period + below(node.ca.rng, Math.floor(ae.cfg.period / 4) + 1));
   },
   /** A local update's delta: buffered for every neighbour, the oldest entries going past the bounds. */
   record: function (node: PollenNode, id: string, delta: any): void {
@@ -321,7 +301,6 @@ const DeltaSync: SyncPart = {
       ae.low = old.seq + 1;
       node.ca.count('ae.overflow', 1);
     }
-    gc(ae);
   },
 };
 

@@ -9,6 +9,7 @@
  *   types        ALL, every CRDT type (crdt/all.ts)
  *   sync         AntiEntropy, the full delta anti-entropy with admission (runtime/antientropy.ts)
  *   auth         the cluster key's sealing and checking (runtime/auth.ts), used when config.auth is given
+ *   causal       causal delivery of Plumtree's deltas (runtime/causal-delivery.ts); config.causal false leaves it off
  *
  * A board profile does not import this file: it calls composeNode with the few parts it uses (runtime/lean.ts
  * lists them), so what it leaves out stays out of its bundle.
@@ -24,6 +25,7 @@ import { Plumtree } from './plumtree.ts';
 import { Dataflow } from './dataflow/glue.ts';
 import * as Auth from './auth.ts';
 import { AntiEntropy } from './antientropy.ts';
+import { CausalDelivery } from './causal-delivery.ts';
 
 export interface NodeConfig extends CoreConfig {
   /** Membership manager (default 'hyparview'). */
@@ -39,6 +41,7 @@ export function createNode(config: NodeConfig): PollenNode {
     types: ALL,
     sync: AntiEntropy,
     auth: Auth,
+    causal: CausalDelivery,
   };
   // The manager's name is this entry's knob, not the core's.
   const core: CoreConfig = Object.assign({}, config);

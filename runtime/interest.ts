@@ -5,7 +5,7 @@
  * everything (and says nothing). A gateway relays for everyone; each of its neighbours may hear differently.
  *
  *   const h = init(['temp', 'light'], undefined, 64);   // this node hears temp and light (and what it declares)
- *   announceAll(h, ctx, ['pi']);     // ctx.send('pi', INTEREST, [['light', 'temp']], CLS_CONTROL)
+ *   neighbor(h, ctx, 'pi', true);    // ctx.send('pi', INTEREST, [['light', 'temp']], CLS_CONTROL)
  *   // on the Pi: onMessage(hp, ctx, 'tag', [['light', 'temp']]); hears(hp, 'tag', 'hum') is then false
  *
  * The message, in the anti-entropy range (messages.ts): INTEREST [[varId, …]], ids sorted, at most the
@@ -25,7 +25,7 @@ import type { Ctx } from './context.ts';
 import { CLS_CONTROL } from './io.ts';
 import type { PeerId } from './io.ts';
 import { INTEREST } from './messages.ts';
-import { dict, insertSorted } from './tables.ts';
+import { dict } from './tables.ts';
 import type { StepCtx } from './node.ts';
 
 /** Neighbours whose interest sets are kept: a gateway's clients. 64: as many as a client-server gateway takes. */
@@ -45,18 +45,16 @@ export interface Hearing {
 /** `list`: this node's interest set (undefined: hears everything). `maxVars`: the store's bound, which also
  *  bounds a peer's set (4 x, as a peer may hold more variables than this node). */
 export function init(list: string[] | undefined, maxPeers: number | undefined, maxVars: number): Hearing {
-  let own: string[] | null = null;
-  if (list !== undefined) {
-    if (!Array.isArray(list)) throw new Error('node: interest must be a list of variable ids');
-    own = [];
-    for (let i = 0; i < list.length; i++) {
-      if (typeof list[i] !== 'string') throw new Error('node: interest must be a list of variable ids');
-      insertSorted(own, list[i]);
-    }
-  }
   const mp = maxPeers === undefined ? DEFAULT_MAX_PEERS : maxPeers;
   if (typeof mp !== 'number' || mp < 0 || Math.floor(mp) !== mp) throw new Error('node: maxInterestPeers = ' + String(mp) + ' is out of range (a whole number from 0)');
-  return { own: own, peers: dict<{ [id: string]: boolean }>(), nPeers: 0, maxPeers: mp, maxIds: 4 * (maxVars > 64 ? maxVars : 64) };
+  const h: Hearing = { own: list === undefined ? null : [], peers: dict<{ [id: string]: boolean }>(), nPeers: 0, maxPeers: mp, maxIds: 4 * (maxVars > 64 ? maxVars : 64) };
+  // One error for both mistakes: a value that is not a list fails at its first turn.
+  for (let i = 0; list !== undefined && i < (Array.isArray(list) ? list.length : 1); i++) {
+    if (!Array.isArray(list) || typeof list[i] !== 'string') throw new Error('node: interest must be a list of variable ids');
+    // No neighbours yet: nobody to tell.
+    add(h, null as unknown as Ctx, [], list[i]);
+  }
+  return h;
 }
 
 /** Does this node want variable `id`? */
@@ -64,11 +62,15 @@ export function wants(h: Hearing, id: string): boolean {
   return h.own === null || h.own.indexOf(id) >= 0;
 }
 
-/** Add `id` to this node's set; true when the set grew (so neighbours must be told). */
-export function add(h: Hearing, id: string): boolean {
-  if (h.own === null || h.own.indexOf(id) >= 0) return false;
-  insertSorted(h.own, id);
-  return true;
+/** Add `id` to this node's set; when the set grew, neighbours `nbrs` are told the new set. */
+export function add(h: Hearing, ctx: Ctx, nbrs: PeerId[], id: string): void {
+  const own = h.own;
+  if (own === null || own.indexOf(id) >= 0) return;
+  // Kept sorted by code unit (the wire form; cmpStr's order): a linear insert, the set is short.
+  let k = 0;
+  while (k < own.length && own[k] < id) k++;
+  own.splice(k, 0, id);
+  for (let i = 0; i < nbrs.length; i++) neighbor(h, ctx, nbrs[i], true);
 }
 
 /** Does `peer` want to hear of variable `id`? */
@@ -77,13 +79,12 @@ export function hears(h: Hearing, peer: PeerId, id: string): boolean {
   return set === undefined || set[id] === true;
 }
 
-/** Tell these neighbours this node's set (a new neighbour; all of them after the set grew). */
-export function announceAll(h: Hearing, ctx: Ctx, nbrs: PeerId[]): void {
-  for (let i = 0; i < nbrs.length; i++) if (h.own !== null) ctx.send(nbrs[i], INTEREST, [h.own], CLS_CONTROL);
-}
-
-export function neighborDown(h: Hearing, peer: PeerId): void {
-  if (h.peers[peer] !== undefined) {
+/** Neighbour `peer` came up: it is told this node's set (also how the set is told again); or went down: its
+ *  set is forgotten. */
+export function neighbor(h: Hearing, ctx: Ctx, peer: PeerId, up: boolean): void {
+  if (up) {
+    if (h.own !== null) ctx.send(peer, INTEREST, [h.own], CLS_CONTROL);
+  } else if (h.peers[peer] !== undefined) {
     delete h.peers[peer];
     h.nPeers--;
   }
@@ -92,7 +93,7 @@ export function neighborDown(h: Hearing, peer: PeerId): void {
 /** A variable outside the set came from `from`: count it and tell `from` the set again. */
 export function refused(h: Hearing, ctx: Ctx, from: PeerId): void {
   ctx.count('interest.refused', 1);
-  if (from !== '' && from !== ctx.self) announceAll(h, ctx, [from]);
+  if (from !== '' && from !== ctx.self) neighbor(h, ctx, from, true);
 }
 
 /** INTEREST from a peer: checked whole, then its set replaces the one kept. Returns true when the peer now

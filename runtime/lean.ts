@@ -11,10 +11,12 @@
  * Parts: the membership managers HyParView, Full, ClientServer and Client (a client-server client alone);
  * Plumtree (or null); Dataflow (or null, and then the dataflow commands are refused); the registry of CRDT types,
  * filled with the types the profile uses; anti-entropy, AntiEntropy (the full algorithm, with admission) or
- * DeltaSync (a client's, see runtime/deltasync.ts for what it leaves out). runtime/full.ts composes every part, for Node and the simulator.
+ * DeltaSync (a client's, see runtime/deltasync.ts for what it leaves out); CausalDelivery (or omitted) for a profile
+ * with Plumtree whose variables include a bounded counter (runtime/causal-delivery.ts; a profile without Plumtree
+ * needs none). runtime/full.ts composes every part, for Node and the simulator.
  */
 export { composeNode, step, read, stateOf, specOfVar, neighbors, membershipStats, metrics, snapshot } from './node.ts';
-export type { CoreConfig, NodeParts, FlowPart, SyncPart, PollenNode } from './node.ts';
+export type { CoreConfig, NodeParts, FlowPart, SyncPart, CausalPart, PollenNode } from './node.ts';
 export type { PeerId, Input, Command, Output, NodeEvent } from './io.ts';
 export { HyParView } from './membership/hyparview.ts';
 export { Full } from './membership/full.ts';
@@ -23,6 +25,7 @@ export { Client } from './membership/client.ts';
 export { AntiEntropy } from './antientropy.ts';
 export { DeltaSync } from './deltasync.ts';
 export { Plumtree } from './plumtree.ts';
+export { CausalDelivery } from './causal-delivery.ts';
 export { Dataflow } from './dataflow/glue.ts';
 export { registry, register, registerFactory, type Registry } from '../crdt/registry.ts';
 export { PNCounter } from '../crdt/pncounter.ts';

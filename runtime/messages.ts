@@ -40,18 +40,16 @@ export const MAX_PEER_ID = 64;
 export function peerIdProblem(id: unknown): string {
   if (typeof id !== 'string' || id === '') return 'a peer id must be a non-empty string';
   const n = utf8Length(id, WIDE);
-  if (n < 0) return 'peer id "' + shortId(id) + '" is not well-formed UTF-8';
-  if (n > MAX_PEER_ID) return 'peer id "' + shortId(id) + '" is ' + n + ' bytes of UTF-8, at most ' + MAX_PEER_ID;
+  // The id as an error shows it: its first 20 characters.
+  const shown = 'peer id "' + (id.length > 20 ? id.substring(0, 20) + '...' : id) + '" is ';
+  if (n < 0) return shown + 'not well-formed UTF-8';
+  if (n > MAX_PEER_ID) return shown + n + ' bytes of UTF-8, at most ' + MAX_PEER_ID;
   return '';
 }
 
 /** Bytes of UTF-8 in a peer id read from a peer (-1 when it is not well-formed): the check of a decoded id. */
 export function peerIdBytes(id: string): number {
   return utf8Length(id, WIDE);
-}
-
-function shortId(id: string): string {
-  return id.length > 20 ? id.substring(0, 20) + '...' : id;
 }
 
 // Membership: HyParView (Leitão, Pereira, Rodrigues, DSN 2007) and the simpler managers.

@@ -45,7 +45,7 @@ import { limits, type Limits } from '../crdt/codec/limits.ts';
 import type { Registry } from '../crdt/registry.ts';
 import type { Ctx } from './context.ts';
 import type { Command, Input, NodeEvent, Output, PeerId } from './io.ts';
-import { VERSION, INTEREST, peerIdProblem } from './messages.ts';
+import { VERSION, INTEREST, GOSSIP, IHAVE, peerIdProblem } from './messages.ts';
 import { type Rng, rng, fork } from './rng.ts';
 import type { Membership, MembershipStats } from './membership/membership.ts';
 import type { PlumtreeConfig, PlumtreePart, PlumtreeState } from './plumtree.ts';
@@ -53,11 +53,12 @@ import type { Dataflow, DataflowConfig } from './dataflow.ts';
 import type { AeConfig } from './antientropy.ts';
 import type { SyncConfig } from './deltasync.ts';
 import * as interest from './interest.ts';
-import { replicaOf, validEpoch } from './replica.ts';
+import { replicaOf } from './replica.ts';
 import { type Store, StoreError, createStore, declare, update, get, absorb } from './store.ts';
 import { sortedKeys } from '../crdt/keys.ts';
 import type { Auth, AuthConfig } from './auth.ts';
 import type { AdmissionConfig } from './admission.ts';
+import type { CausalConfig, CausalState, Held } from './causal-delivery.ts';
 
 /** What a node is made of, chosen by its profile (see the file comment). */
 export interface NodeParts {
@@ -76,6 +77,25 @@ export interface NodeParts {
   /** The cluster key's sealing and checking (runtime/auth.ts), or omitted: such a node cannot be
    *  given a key (`config.auth`), and a profile that leaves it out carries none of its code. */
   auth?: AuthPart | null;
+  /** Causal delivery of Plumtree's deltas (runtime/causal-delivery.ts's `CausalDelivery`), or omitted: deltas are
+   *  joined as they arrive (a profile without Plumtree, whose anti-entropy is causal on its own, needs none). */
+  causal?: CausalPart | null;
+}
+
+/** Causal delivery as the node calls it (runtime/causal-delivery.ts); its state is node.cd. */
+export interface CausalPart {
+  init(config?: Partial<CausalConfig>): CausalState;
+  /** This replica's progress in variable `id` before an update; -1 when its type is delivered without deps. */
+  before(node: PollenNode, id: string): number;
+  /** The deps of this node's new delta of `id` (after the update), or null for a type without them. */
+  stamp(node: PollenNode, id: string, pre: number): Item[] | null;
+  /** A payload's deps from a peer; throws DecodeError. */
+  deps(item: Item): Item[];
+  /** A decoded Plumtree delta with deps: joined now, or held until what it depends on is in. */
+  offer(node: PollenNode, h: Held): void;
+  /** After every step: join what became ready, drop what waited too long. */
+  afterStep(node: PollenNode): void;
+  onTimer(node: PollenNode, id: string): boolean;
 }
 
 /** Anti-entropy as the node calls it (runtime/antientropy.ts, runtime/deltasync.ts); its state is node.ae. */
@@ -94,6 +114,9 @@ export interface SyncPart {
   arm(node: PollenNode): void;
   /** A delta that inflated a local variable, from `origin` (this node for an update). */
   record(node: PollenNode, id: string, delta: unknown, origin: PeerId): void;
+  /** Plumtree sent `peer` a GOSSIP (`sent` true) or received a GOSSIP or IHAVE from it (false, after Plumtree
+   *  took the body): the messages it names, so anti-entropy need not send their deltas there again. Optional. */
+  carried?(node: PollenNode, peer: PeerId, type: number, body: Item, sent: boolean): void;
 }
 
 /** What every anti-entropy state shows (metrics). */
@@ -140,6 +163,9 @@ export interface CoreConfig {
   /** Do CRDT deltas also travel through Plumtree (default true)? False leaves them to anti-entropy alone:
    *  slower, but it measures anti-entropy on its own (tools/bench/sim.ts's sync table). */
   plumtreeDeltas?: boolean;
+  /** Causal delivery (runtime/causal-delivery.ts), when the node is composed with it: its knobs, or false to
+   *  join Plumtree's deltas as they arrive (to measure what it costs and guards against). Default on. */
+  causal?: Partial<CausalConfig> | false;
   /** Decoding limits for frames from peers (crdt/codec/cbor.ts defaults when omitted). */
   limits?: Partial<Limits>;
   /** Bound on variables (runtime/store.ts DEFAULT_MAX_VARS when omitted). */
@@ -189,13 +215,17 @@ export interface PollenNode {
   nbrs: PeerId[];
   metrics: { [name: string]: number };
   /** One Ctx per module, kept for the node's life (a step only resets their time and output): each carries
-   *  its module's own generator, so extra draws in one never shift another's sequence. */
+   *  its module's own generator, so extra draws in one never shift another's sequence. cp is Plumtree's (cm
+   *  itself in a node composed without Plumtree). */
   cm: StepCtx;
   cp: StepCtx;
   ca: StepCtx;
   /** The cluster key's state (runtime/auth.ts), or null without one; `sealer` is the part that uses it. */
   auth: Auth | null;
   sealer: AuthPart | null;
+  /** Causal delivery and its state, or null (not composed, or config.causal false). */
+  causal: CausalPart | null;
+  cd: CausalState | null;
 }
 
 /** Traffic class names by CLS_* number, for the byte and message counters. */
@@ -230,9 +260,10 @@ export class StepCtx implements Ctx {
     const plain = encode([VERSION, type, this.self, this.incarnation, body]);
     const bytes = this.node.sealer !== null ? this.node.sealer.seal(this.node.auth, this.self, to, plain) : plain;
     const c = BYTES_OF[cls] ? cls : 0;
-    count(this.node, BYTES_OF[c], bytes.length);
-    count(this.node, MSGS_OF[c], 1);
+    this.count(BYTES_OF[c], bytes.length);
+    this.count(MSGS_OF[c], 1);
     this.out.push({ kind: 'send', to: to, bytes: bytes, cls: cls });
+    if (this.intercept && type === GOSSIP && this.node.sync.carried) this.node.sync.carried(this.node, to, type, body, true);
   }
   setTimer(id: string, at: number): void {
     this.out.push({ kind: 'timer', id: id, at: at });
@@ -245,7 +276,8 @@ export class StepCtx implements Ctx {
     else this.out.push({ kind: 'event', event: event });
   }
   count(name: string, n: number): void {
-    count(this.node, name, n);
+    const m = this.node.metrics;
+    m[name] = (m[name] || 0) + n;
   }
   // Selective hearing as the full layers ask it (Ctx): set by the part that uses them (runtime/interest.ts's
   // `attach`, called by AntiEntropy), so a profile without those layers carries none of it.
@@ -255,9 +287,10 @@ export class StepCtx implements Ctx {
   carries?(peer: PeerId, payload: Item): boolean;
 }
 
-/** Add to a named counter in the node's metrics. */
+/** Add to a named counter in the node's metrics (for modules outside the node; the node's own code counts through
+ *  its Ctx, so a bundle that needs no more carries one function for it). */
 export function count(node: PollenNode, name: string, n: number): void {
-  node.metrics[name] = (node.metrics[name] || 0) + n;
+  node.cm.count(name, n);
 }
 
 /** A node of the given parts (see the file comment). Throws Error for a bad knob, DecodeError for a bad restore. */
@@ -272,11 +305,8 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     throw new Error('node: plumtreeDeltas = ' + String(ptDeltas) + ' is out of range (true or false)');
   }
   const store = createStore(config.maxVariables, parts.types, config.maxStateBytes);
-  if (parts.plumtree && !parts.sync.deliver) throw new Error('node: Plumtree needs an anti-entropy part that joins its deliveries (AntiEntropy)');
-  if (config.auth && !parts.auth) throw new Error('node: a cluster key (auth) was given, but this node was composed without the auth part');
-  if (config.epoch !== undefined && !validEpoch(config.epoch)) {
-    throw new Error('node: epoch = ' + String(config.epoch) + ' is out of range (an integer from 0 to 2^53 - 1)');
-  }
+  if (parts.plumtree && !parts.sync.deliver) throw new Error('node: Plumtree needs a sync part with deliver (AntiEntropy)');
+  if (config.auth && !parts.auth) throw new Error('node: auth given without the auth part');
   const node = {
     id: config.id,
     replica: replicaOf(config.id, config.epoch),
@@ -296,9 +326,14 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
     metrics: {},
     auth: config.auth && parts.auth ? parts.auth.init(config.auth) : null,
     sealer: parts.auth || null,
+    causal: parts.causal && config.causal !== false ? parts.causal : null,
+    cd: parts.causal && config.causal !== false ? parts.causal.init(config.causal || undefined) : null,
   } as unknown as PollenNode;
   node.cm = new StepCtx(node, fork(r, 1), false);
-  node.cp = new StepCtx(node, fork(r, 2), true);
+  // Plumtree's Ctx only with Plumtree (its generator is drawn all the same, so the others' sequences are the
+  // same with or without it); without it cp is cm, where neighbour events go.
+  const rp = fork(r, 2);
+  node.cp = parts.plumtree ? new StepCtx(node, rp, true) : node.cm;
   node.ca = new StepCtx(node, fork(r, 3), false);
   node.ae = parts.sync.init(node, config);
   if (config.restore === undefined) return node;
@@ -309,7 +344,7 @@ export function composeNode(config: CoreConfig, parts: NodeParts): PollenNode {
   for (let i = 0; i < vars.length; i++) {
     const e = arr(vars[i], 'snapshot variable', 3);
     const v = declare(node.store, str(e[0], 'variable id'), str(e[1], 'spec'));
-    interest.add(node.hear, v.id);
+    interest.add(node.hear, node.ca, node.nbrs, v.id);
     absorb(node.store, v.id, v.type.decode(e[2]));
   }
   return node;
@@ -331,11 +366,13 @@ export function step(node: PollenNode, input: Input, now: number): Output[] {
     if (input.kind === 'frame') onFrame(node, input.from, input.bytes);
     else if (input.kind === 'timer') {
       const id = input.id;
-      if (!node.sync.onTimer(node, id) && !node.mem.onTimer(node.ms, node.cm, id) && !(node.bcast !== null && node.bcast.onTimer(node.pt, node.cp, id))) {
-        count(node, 'timers.unknown', 1);
+      if (!node.sync.onTimer(node, id) && !node.mem.onTimer(node.ms, node.cm, id) && !(node.bcast !== null && node.bcast.onTimer(node.pt, node.cp, id)) &&
+        !(node.causal !== null && node.causal.onTimer(node, id))) {
+        node.cm.count('timers.unknown', 1);
       }
     } else if (input.kind === 'link') node.mem.onLink(node.ms, node.cm, input.peer, input.up);
     else if (input.kind === 'command') runCommand(node, input.command);
+    if (node.causal !== null) node.causal.afterStep(node);
     if (node.flow) node.flow.afterStep(node);
     syncNeighbors(node);
     node.sync.arm(node);
@@ -351,15 +388,10 @@ export function step(node: PollenNode, input: Input, now: number): Output[] {
 
 /** A frame from a peer: its tag checked before anything of the body is decoded, then decoded with limits, its
  *  envelope checked, and its body handed to the layer of its type. Anything wrong is dropped with a reason. */
-/** Tell the membership manager the sender was heard (Membership.heard, when it has one); returns false. */
-function alive(node: PollenNode, from: PeerId, inc: number): boolean {
-  if (node.mem.heard !== undefined) node.mem.heard(node.ms, node.cm, from, inc);
-  return false;
-}
-
 function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
-  count(node, 'frames.in', 1);
-  count(node, 'bytes.in', bytes.length);
+  const cm = node.cm;
+  cm.count('frames.in', 1);
+  cm.count('bytes.in', bytes.length);
   let why = '';
   try {
     const opened = node.sealer !== null ? node.sealer.open(node.auth, node.id, from, bytes) : bytes;
@@ -372,23 +404,26 @@ function onFrame(node: PollenNode, from: PeerId, bytes: Uint8Array): void {
     else if (typeof type !== 'number' || Math.floor(type) !== type) why = 'type';
     else if (item[2] !== from) why = 'sender';
     else if (typeof inc !== 'number' || inc < 0 || Math.floor(inc) !== inc) why = 'envelope';
-    // Liveness from any traffic: a valid frame of any layer shows its sender alive (alive() is always false).
-    else if (alive(node, from, inc)) why = 'internal';
-    // Membership 1-19 and overlay health 40-49, Plumtree 20-29, anti-entropy 30-39 (INTEREST among them).
-    else if ((type >= 1 && type <= 19) || (type >= 40 && type <= 49)) {
-      if (!node.mem.onMessage(node.ms, node.cm, from, inc, type, item[4])) why = 'type';
-    } else if (type >= 20 && type <= 29) {
-      if (node.bcast === null || !node.bcast.onMessage(node.pt, node.cp, from, type, item[4])) why = 'type';
-    } else if (type === INTEREST) {
-      if (interest.onMessage(node.hear, node.ca, from, item[4])) node.sync.peer(node, from, 2);
-    } else if (!(type >= 30 && type <= 39 && node.sync.onMessage(node, from, inc, type, item[4]))) why = 'type';
+    else {
+      // Liveness from any traffic: a valid frame of any layer shows its sender alive (Membership.heard, if any).
+      if (node.mem.heard !== undefined) node.mem.heard(node.ms, cm, from, inc);
+      // Membership 1-19 and overlay health 40-49, Plumtree 20-29, anti-entropy 30-39 (INTEREST among them).
+      if ((type >= 1 && type <= 19) || (type >= 40 && type <= 49)) {
+        if (!node.mem.onMessage(node.ms, cm, from, inc, type, item[4])) why = 'type';
+      } else if (type >= 20 && type <= 29) {
+        if (node.bcast === null || !node.bcast.onMessage(node.pt, node.cp, from, type, item[4])) why = 'type';
+        else if ((type === GOSSIP || type === IHAVE) && node.sync.carried) node.sync.carried(node, from, type, item[4], false);
+      } else if (type === INTEREST) {
+        if (interest.onMessage(node.hear, node.ca, from, item[4])) node.sync.peer(node, from, 2);
+      } else if (!(type >= 30 && type <= 39 && node.sync.onMessage(node, from, inc, type, item[4]))) why = 'type';
+    }
   } catch (e) {
     why = e instanceof DecodeError ? e.reason : 'internal';
   }
   if (why === '') return;
-  count(node, 'dropped', 1);
-  count(node, 'dropped.' + why, 1);
-  node.cm.out.push({ kind: 'event', event: { type: 'dropped', from: from, reason: why } });
+  cm.count('dropped', 1);
+  cm.count('dropped.' + why, 1);
+  cm.out.push({ kind: 'event', event: { type: 'dropped', from: from, reason: why } });
 }
 
 /** Run an application command (also the commands a dataflow read callback returns). */
@@ -399,27 +434,34 @@ export function runCommand(node: PollenNode, c: Command): void {
   else if (c.op === 'declare') {
     declare(node.store, c.id, c.type);
     // Declaring is caring: a node with an interest set now hears this variable too, and says so.
-    if (interest.add(node.hear, c.id)) interest.announceAll(node.hear, node.ca, node.nbrs);
+    interest.add(node.hear, node.ca, node.nbrs, c.id);
   } else if (c.op === 'update') {
     if (node.flow) node.flow.guard(node, c.id);
+    const pre = node.causal !== null ? node.causal.before(node, c.id) : -1;
     const delta = update(node.store, c.id, c.mutator, node.replica, c.args);
     if (delta === null) return;
-    share(node, c.id, delta);
+    share(node, c.id, delta, pre);
     node.ca.emit({ type: 'changed', id: c.id });
   } else if (c.op === 'broadcast') {
-    if (node.bcast === null) throw new StoreError('part', 'broadcast: this node was composed without Plumtree');
+    if (node.bcast === null) throw new StoreError('part', 'broadcast: composed without Plumtree');
     node.bcast.broadcast(node.pt, node.cp, [0, c.payload]);
   } else if (node.flow === null || !node.flow.command(node, c)) {
-    throw new StoreError('part', c.op + ': this node was composed without dataflow');
+    throw new StoreError('part', c.op + ': composed without dataflow');
   }
 }
 
-/** Replicate a new part of a variable as a local update does: anti-entropy buffer and Plumtree broadcast. */
-export function share(node: PollenNode, id: string, fresh: unknown): void {
+/** Replicate a new part of a variable as a local update does: anti-entropy buffer and Plumtree broadcast.
+ *  `pre`: for a local update with causal delivery, this replica's progress before it (CausalPart.before); the
+ *  payload then carries the delta's deps as a fifth item (PROTOCOL.md). */
+export function share(node: PollenNode, id: string, fresh: unknown, pre?: number): void {
   const v = get(node.store, id);
   if (!v) return;
   node.sync.record(node, id, fresh, node.id);
-  if (node.ptDeltas && node.bcast !== null) node.bcast.broadcast(node.pt, node.cp, [1, id, v.spec, v.type.encode(fresh)]);
+  if (!node.ptDeltas || node.bcast === null) return;
+  const deps = node.causal !== null && pre !== undefined && pre >= 0 ? node.causal.stamp(node, id, pre) : null;
+  const payload: Item[] = [1, id, v.spec, v.type.encode(fresh)];
+  if (deps !== null) payload.push(deps);
+  node.bcast.broadcast(node.pt, node.cp, payload);
 }
 
 /** Compare the manager's neighbours with the last step's and tell the layers above about each change. */
@@ -433,13 +475,13 @@ function syncNeighbors(node: PollenNode): void {
     if (j >= now.length || (i < before.length && before[i] < now[j])) {
       if (node.bcast !== null) node.bcast.neighborDown(node.pt, cp, before[i]);
       node.sync.peer(node, before[i], 0);
-      interest.neighborDown(node.hear, before[i]);
+      interest.neighbor(node.hear, node.ca, before[i], false);
       cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: before[i], up: false } });
       i++;
     } else if (i >= before.length || now[j] < before[i]) {
       if (node.bcast !== null) node.bcast.neighborUp(node.pt, cp, now[j]);
       node.sync.peer(node, now[j], 1);
-      interest.announceAll(node.hear, node.ca, [now[j]]);
+      interest.neighbor(node.hear, node.ca, now[j], true);
       cp.out.push({ kind: 'event', event: { type: 'neighbor', peer: now[j], up: true } });
       j++;
     } else {

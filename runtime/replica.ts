@@ -26,9 +26,14 @@ export function validEpoch(e: unknown): boolean {
   return typeof e === 'number' && e >= 0 && e <= MAX_EPOCH && Math.floor(e) === e;
 }
 
-/** The replica id a node issues dots under: the peer id alone without an epoch, else peer@epoch (base 36). */
+/** The replica id a node issues dots under: the peer id alone without an epoch, else peer@epoch (base 36).
+ *  Throws Error for an epoch that is not a non-negative safe integer (the node's knob, checked here: one
+ *  function for a board where there were two). */
 export function replicaOf(peer: string, epoch: number | undefined): string {
   if (epoch === undefined) return peer;
+  if (typeof epoch !== 'number' || !(epoch >= 0 && epoch <= MAX_EPOCH) || Math.floor(epoch) !== epoch) {
+    throw new Error('node: epoch = ' + String(epoch) + ' is out of range (an integer from 0 to 2^53 - 1)');
+  }
   return peer + EPOCH_SEPARATOR + epoch.toString(36);
 }
 

@@ -44,37 +44,57 @@ export function fragmentCount(n: number, size: number): number {
   return n <= first ? 1 : 1 + Math.ceil((n - first) / (size - NEXT_HEADER));
 }
 
+/** Throws a RangeError when `frame` cannot be cut at `size`. */
+function fits(frame: Uint8Array, size: number): void {
+  if (!(size >= FIRST_HEADER + 1)) throw new RangeError('blefrag: payload size ' + size + ' leaves no room for data');
+  if (frame.length > MAX_TOTAL) {
+    throw new RangeError('blefrag: frame of ' + frame.length + ' bytes exceeds the 16-bit total ' + MAX_TOTAL);
+  }
+}
+
+/**
+ * Fragment `index` of `frame` (frame id `id`, ATT payload `size`), or null past the last one. Stateless, so a
+ * sender short of memory (a board) cuts each fragment just before it writes it instead of holding them all.
+ */
+export function fragmentAt(frame: Uint8Array, size: number, id: number, index: number): Uint8Array | null {
+  if (index === 0) fits(frame, size);
+  const head = index === 0 ? FIRST_HEADER : NEXT_HEADER;
+  const at = index === 0 ? 0 : size - FIRST_HEADER + (index - 1) * (size - NEXT_HEADER);
+  if (index > 0 && at >= frame.length) return null;
+  const n = Math.min(frame.length - at, size - head);
+  const f = new Uint8Array(head + n);
+  if (index === 0) {
+    f[0] = FIRST | (id << 4);
+    f[1] = frame.length >>> 8;
+    f[2] = frame.length & 0xff;
+  } else {
+    f[0] = (id << 4) | (index & 0x0f);
+  }
+  f.set(frame.subarray(at, at + n), head);
+  return f;
+}
+
 /** Cuts frames; holds the frame id counter of one direction of one connection. */
 export class Fragmenter {
   private id = 0;
 
-  /** The fragments of `frame`, each at most `size` bytes (the ATT payload: MTU - 3). */
-  fragment(frame: Uint8Array, size: number): Uint8Array[] {
-    if (!(size >= FIRST_HEADER + 1)) throw new RangeError('blefrag: payload size ' + size + ' leaves no room for data');
-    if (frame.length > MAX_TOTAL) {
-      throw new RangeError('blefrag: frame of ' + frame.length + ' bytes exceeds the 16-bit total ' + MAX_TOTAL);
-    }
+  /** The id of the next frame (0..7, counting on): fragmentAt's `id` for a sender that cuts lazily. */
+  next(): number {
     const id = this.id;
     this.id = (this.id + 1) & 7;
+    return id;
+  }
+
+  /** The fragments of `frame`, each at most `size` bytes (the ATT payload: MTU - 3). */
+  fragment(frame: Uint8Array, size: number): Uint8Array[] {
+    fits(frame, size); // before the id is used up
+    const id = this.next();
     const out: Uint8Array[] = [];
-    let at = Math.min(frame.length, size - FIRST_HEADER);
-    const first = new Uint8Array(FIRST_HEADER + at);
-    first[0] = FIRST | (id << 4);
-    first[1] = frame.length >>> 8;
-    first[2] = frame.length & 0xff;
-    first.set(frame.subarray(0, at), FIRST_HEADER);
-    out.push(first);
-    let index = 1;
-    while (at < frame.length) {
-      const n = Math.min(frame.length - at, size - NEXT_HEADER);
-      const f = new Uint8Array(NEXT_HEADER + n);
-      f[0] = (id << 4) | (index & 0x0f);
-      f.set(frame.subarray(at, at + n), NEXT_HEADER);
+    for (let i = 0; ; i++) {
+      const f = fragmentAt(frame, size, id, i);
+      if (!f) return out;
       out.push(f);
-      at += n;
-      index++;
     }
-    return out;
   }
 }
 

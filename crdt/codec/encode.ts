@@ -139,7 +139,7 @@ function put(x: Item, out: Uint8Array | null, p: number, depth: number): number 
   }
   if (kind === 'array' || kind === 'map') {
     if (depth <= 0) {
-      throw new EncodeError('depth', 'deeper than maxDepth (or contains itself)');
+      throw new EncodeError('depth', 'past maxDepth (or cyclic)');
     }
     if (kind === 'array') {
       const a = x as Item[];

@@ -42,7 +42,7 @@ function command(node: PollenNode, c: Command): boolean {
   } else if (c.op === 'derive') {
     const def = df.define(d, node.store, c.id, c.operation, c.inputs, c.fn === undefined ? '' : c.fn, c.init === undefined ? null : c.init, c.share !== false);
     // Deriving declares the output: with an interest set, the node now hears it too (as a declare does).
-    if (interest.add(node.hear, def.out)) interest.announceAll(node.hear, ca, node.nbrs);
+    interest.add(node.hear, ca, node.nbrs, def.out);
     // Derive once now: the inputs may already hold state. A failure here is the application's (its function).
     const fresh = df.rederive(d, node.store, def);
     if (fresh === null) return true;

@@ -29,7 +29,7 @@
  * functions, no clocks, no randomness), or replicas would compute different outputs.
  */
 import { type Context, type Dot, cmpDot, contextDots, emptyContext, joinContext } from '../../crdt/causal.ts';
-import type { Elems, ORSetState } from '../../crdt/orset.ts';
+import { type Elems, type ORSetState, dotPairs, flatDots } from '../../crdt/orset.ts';
 import type { GSetState } from '../../crdt/gset.ts';
 import type { TwoPSetState } from '../../crdt/twopset.ts';
 import type { GCounterState } from '../../crdt/gcounter.ts';
@@ -154,7 +154,7 @@ function liftGSet(s: GSetState): ORSetState {
   const vv: { [r: string]: number } = {};
   const ks = Object.keys(s);
   for (let i = 0; i < ks.length; i++) {
-    m[ks[i]] = { e: s[ks[i]], d: [liftDot(ks[i])] };
+    m[ks[i]] = { e: s[ks[i]], d: liftDot(ks[i]) };
     vv['g' + ks[i]] = 1;
   }
   return { m: m, c: { vv: vv, cloud: {} } };
@@ -166,7 +166,7 @@ function liftTwoP(s: TwoPSetState): ORSetState {
   const ka = Object.keys(s.added);
   for (let i = 0; i < ka.length; i++) {
     vv['g' + ka[i]] = 1;
-    if (!hasOwn(s.removed, ka[i])) m[ka[i]] = { e: s.added[ka[i]], d: [liftDot(ka[i])] };
+    if (!hasOwn(s.removed, ka[i])) m[ka[i]] = { e: s.added[ka[i]], d: liftDot(ka[i]) };
   }
   const kr = Object.keys(s.removed);
   for (let i = 0; i < kr.length; i++) vv['g' + kr[i]] = 1;
@@ -274,7 +274,7 @@ function mapORSet(s: ORSetState, fn: (...xs: any[]) => any): ORSetState {
     const x = s.m[ks[i]];
     const y = mapped(fn, x.e);
     const k = keyOf(y);
-    if (hasOwn(m, k)) m[k] = { e: m[k].e, d: sortDots(m[k].d.concat(x.d)) };
+    if (hasOwn(m, k)) m[k] = { e: m[k].e, d: flatDots(sortDots(dotPairs(m[k].d).concat(dotPairs(x.d)))) };
     else m[k] = { e: y, d: x.d };
   }
   return { m: m, c: s.c };
@@ -297,9 +297,9 @@ function unionORSets(xs: ORSetState[]): ORSetState {
     for (let k = 0; k < ks.length; k++) {
       const el = xs[i].m[ks[k]];
       const ds: Dot[] = [];
-      for (let j = 0; j < el.d.length; j++) ds.push([prefix + el.d[j][0], el.d[j][1]]);
+      for (let j = 0; j < el.d.length; j += 2) ds.push([prefix + el.d[j], el.d[j + 1] as number]);
       // One input's renamed dots stay sorted; an element that several inputs hold gets its lists merged.
-      m[ks[k]] = hasOwn(m, ks[k]) ? { e: m[ks[k]].e, d: sortDots(m[ks[k]].d.concat(ds)) } : { e: el.e, d: ds };
+      m[ks[k]] = { e: hasOwn(m, ks[k]) ? m[ks[k]].e : el.e, d: flatDots(hasOwn(m, ks[k]) ? sortDots(dotPairs(m[ks[k]].d).concat(ds)) : ds) };
     }
   }
   return { m: m, c: c };
@@ -314,13 +314,13 @@ function productORSets(a: ORSetState, b: ORSetState, intersect: boolean, max: nu
   for (let i = 0; i < ka.length; i++) {
     const x = a.m[ka[i]];
     if (intersect) {
-      if (hasOwn(b.m, ka[i])) m[ka[i]] = { e: x.e, d: pairDots(x.d, b.m[ka[i]].d) };
+      if (hasOwn(b.m, ka[i])) m[ka[i]] = { e: x.e, d: flatDots(pairDots(dotPairs(x.d), dotPairs(b.m[ka[i]].d))) };
       continue;
     }
     for (let j = 0; j < kb.length; j++) {
       const y = b.m[kb[j]];
       const e: Item = [x.e, y.e];
-      m[keyOf(e)] = { e: e, d: pairDots(x.d, y.d) };
+      m[keyOf(e)] = { e: e, d: flatDots(pairDots(dotPairs(x.d), dotPairs(y.d))) };
     }
   }
   return { m: m, c: c };
@@ -422,7 +422,7 @@ export function measure(spec: string, s: any): number {
   if (spec === 'orset') {
     const o = s as ORSetState;
     const ks = Object.keys(o.m);
-    for (let i = 0; i < ks.length; i++) held += o.m[ks[i]].d.length;
+    for (let i = 0; i < ks.length; i++) held += o.m[ks[i]].d.length / 2;
     c = o.c;
   } else if (isMap(spec)) {
     const o = s as AWMapState<any>;

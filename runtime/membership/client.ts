@@ -58,9 +58,11 @@ export interface ClientState {
   joinAt: number;
 }
 
-/** Know `p` as a server; false when it is this node or there is no room (counted). */
-function add(s: ClientState, ctx: Ctx | null, p: PeerId, seed: boolean, now: number): boolean {
+/** Know `p` as a server, seen now (ctx.now; 0 without a ctx, at init); false when it is this node or there is no
+ *  room (counted). */
+function add(s: ClientState, ctx: Ctx | null, p: PeerId, seed: boolean): boolean {
   if (p === s.self) return false;
+  const now = ctx ? ctx.now : 0;
   const e = s.servers[p];
   if (e) {
     if (seed) e.seed = true;
@@ -77,26 +79,31 @@ function add(s: ClientState, ctx: Ctx | null, p: PeerId, seed: boolean, now: num
 }
 
 /**
- * What happens on the client's clock and commands, by `what`: 'tick' (keepalive timer: mark the silent down,
- * forget stale learned servers, KEEPALIVE the live ones), 'join' (a JOIN round to every server not up, with the
- * doubling retry), 'down' (server `p` is down: a new outage restarts the retries from the short interval).
+ * What happens on the client's clock and commands, by `what`: TIMER_TICK (keepalive timer: mark the silent down,
+ * forget stale learned servers, KEEPALIVE the live ones), TIMER_JOIN (the join retry timer) or 'join' (a JOIN round
+ * to every server not up, with the doubling retry), 'down' (server `p` is down: a new outage restarts the retries
+ * from the short interval). Also the manager's onTimer (one function, not two: a board pays per function): false
+ * for any other timer id.
  */
-function run(s: ClientState, ctx: Ctx, what: string, p: PeerId): void {
+function run(s: ClientState, ctx: Ctx, what: string, p?: PeerId): boolean {
   const ps = sortedKeys(s.servers);
   if (what === 'down') {
-    const e = s.servers[p];
-    if (!e) return;
+    const e = s.servers[p as PeerId];
+    if (!e) return true;
     const was = e.up;
     e.up = false;
     if (!e.seed) {
-      delete s.servers[p];
+      delete s.servers[p as PeerId];
       s.n--;
     }
-    if (!was || s.joining) return;
+    if (!was || s.joining) return true;
     s.tries = 0;
     what = 'join';
-  }
-  if (what === 'tick') {
+  } else if (what === TIMER_JOIN) {
+    if (!s.joining) return true;
+    s.joining = false;
+  } else if (what === TIMER_TICK) {
+    if (!s.ticking) return true;
     s.ticking = false;
     let live = 0;
     for (let i = 0; i < ps.length; i++) {
@@ -117,8 +124,8 @@ function run(s: ClientState, ctx: Ctx, what: string, p: PeerId): void {
       s.ticking = true;
       ctx.setTimer(TIMER_TICK, ctx.now + s.cfg.keepalive);
     }
-    return;
-  }
+    return true;
+  } else if (what !== 'join') return false;
   // A JOIN round.
   let sent = 0;
   if (!s.left && s.joined) {
@@ -132,13 +139,14 @@ function run(s: ClientState, ctx: Ctx, what: string, p: PeerId): void {
   if (sent === 0) {
     s.joining = false;
     s.tries = 0;
-    return;
+    return true;
   }
   ctx.count('cs.join.sent', sent);
   s.joinAt = ctx.now + backoff(s.cfg.joinTimeout, s.cfg.backoffMax, s.tries);
   s.joining = true;
   s.tries++;
   ctx.setTimer(TIMER_JOIN, s.joinAt);
+  return true;
 }
 
 /** `config` takes the knobs of CsConfig (clientserver.ts); `servers` are joined like the contacts of join(). */
@@ -155,18 +163,18 @@ function init(self: PeerId, config: any): ClientState {
     tries: 0,
     joinAt: 0,
   };
-  for (let i = 0; i < s.cfg.servers.length; i++) add(s, null, s.cfg.servers[i], true, 0);
+  for (let i = 0; i < s.cfg.servers.length; i++) add(s, null, s.cfg.servers[i], true);
   return s;
 }
 
 function join(s: ClientState, ctx: Ctx, contacts: PeerId[]): void {
   s.left = false;
   s.joined = true;
-  for (let i = 0; i < contacts.length; i++) if (typeof contacts[i] === 'string') add(s, ctx, contacts[i], true, ctx.now);
+  for (let i = 0; i < contacts.length; i++) if (typeof contacts[i] === 'string') add(s, ctx, contacts[i], true);
   if (s.joining) ctx.cancelTimer(TIMER_JOIN);
   s.joining = false;
   s.tries = 0;
-  run(s, ctx, 'join', '');
+  run(s, ctx, 'join');
   if (!s.ticking) {
     s.ticking = true;
     ctx.setTimer(TIMER_TICK, ctx.now + s.cfg.keepalive);
@@ -236,7 +244,7 @@ function onMessage(s: ClientState, ctx: Ctx, from: PeerId, inc: number, type: nu
   } else if (type === JOIN_REPLY && flag === 0) ctx.count('cs.refused', 1);
   if (type === PEERS || (type === JOIN_REPLY && flag === 1)) {
     // The server is up, heard from directly.
-    if (!add(s, ctx, from, false, ctx.now)) return true;
+    if (!add(s, ctx, from, false)) return true;
     const v = s.servers[from];
     if (v.inc >= 0 && inc > v.inc) ctx.count('cs.restart', 1);
     v.inc = inc;
@@ -257,7 +265,7 @@ function onMessage(s: ClientState, ctx: Ctx, from: PeerId, inc: number, type: nu
     const g = s.servers[p];
     if (p === s.self || (g && g.goneInc >= 0 && g.goneAt + s.cfg.peerTimeout > ctx.now && named[i].inc <= g.goneInc)) continue;
     if (g && !g.up) vouched = true;
-    add(s, ctx, p, false, ctx.now);
+    add(s, ctx, p, false);
   }
   if (vouched && s.joining && s.joinAt > ctx.now + s.cfg.joinTimeout) {
     s.tries = 1;
@@ -271,19 +279,7 @@ function onMessage(s: ClientState, ctx: Ctx, from: PeerId, inc: number, type: nu
     s.joining = false;
     s.tries = 0;
     ctx.cancelTimer(TIMER_JOIN);
-  } else if (pending && !s.joining) run(s, ctx, 'join', '');
-  return true;
-}
-
-function onTimer(s: ClientState, ctx: Ctx, id: string): boolean {
-  if (id === TIMER_TICK) {
-    if (s.ticking) run(s, ctx, 'tick', '');
-  } else if (id === TIMER_JOIN) {
-    if (s.joining) {
-      s.joining = false;
-      run(s, ctx, 'join', '');
-    }
-  } else return false;
+  } else if (pending && !s.joining) run(s, ctx, 'join');
   return true;
 }
 
@@ -314,7 +310,7 @@ export const Client: Membership<ClientState> = {
   join: join,
   leave: leave,
   onMessage: onMessage,
-  onTimer: onTimer,
+  onTimer: run,
   onLink: lost,
   suspect: lost,
   neighbors: neighbors,

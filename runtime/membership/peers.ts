@@ -13,7 +13,8 @@ import { arr, nat, str, fail } from '../../crdt/check.ts';
 import type { Ctx } from '../context.ts';
 import type { PeerId } from '../io.ts';
 import { dict } from '../tables.ts';
-import { MAX_PEER_ID, peerIdBytes } from '../messages.ts';
+import { MAX_PEER_ID } from '../messages.ts';
+import { WIDE, utf8Length } from '../../crdt/codec/utf8.ts';
 import { backoff } from '../backoff.ts';
 
 
@@ -42,7 +43,7 @@ export function peerList(item: Item, what: string, width: number): Named[] {
   for (let i = 0; i < b.length; i++) {
     const e = arr(b[i], what + ' entry', width);
     const id = str(e[0], what + ' peer id');
-    const n = id.length === 0 ? 0 : peerIdBytes(id);
+    const n = id.length === 0 ? 0 : utf8Length(id, WIDE);
     if (n < 1 || n > MAX_PEER_ID) fail(what + ': peer id of ' + n + ' bytes (1..' + MAX_PEER_ID + ')');
     out.push({ id: id, inc: nat(e[1], what + ' incarnation'), age: width === 3 ? nat(e[2], what + ' age') : 0 });
   }

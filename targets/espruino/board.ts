@@ -13,17 +13,17 @@
  * is refused by size before it is decoded. Timers: one Espruino timeout per node timer id (the node has a few).
  */
 import type { Registry } from '../../crdt/registry.ts';
-import { composeNode, step, read, stateOf, snapshot, type NodeParts, type PollenNode, type CoreConfig } from '../../runtime/node.ts';
+import { composeNode, step, read, type NodeParts, type PollenNode, type CoreConfig } from '../../runtime/node.ts';
 import type { Input, Output, PeerId } from '../../runtime/io.ts';
 import type { Membership } from '../../runtime/membership/membership.ts';
 import { BOARD_KNOBS } from './knobs.ts';
+import { get } from '../../runtime/store.ts';
 import { openStore, type BoardStore } from './storage.ts';
 
 /** A link on the board: it delivers frames and peer changes through `input`, and sends what the node says. */
 export interface BoardLink {
-  /** True when this link reaches `to` now (the first such link carries the frame). */
-  has(to: PeerId): boolean;
-  send(to: PeerId, bytes: Uint8Array): void;
+  /** Send when this link reaches `to` now; false when it does not (the first link that does carries the frame). */
+  send(to: PeerId, bytes: Uint8Array): boolean;
 }
 
 export interface BoardConfig {
@@ -57,9 +57,8 @@ export interface Board {
   on(event: string, fn: (a: unknown, b?: unknown) => void): void;
   /** Feed an input (links call it; a test may too). */
   input(i: Input): void;
-  addLink(l: BoardLink): void;
-  /** Join through cfg.contacts (the entry calls it once its links are attached). */
-  join(): void;
+  /** The links frames go out on, tried in order (a link adds itself). */
+  links: BoardLink[];
   /** Write the state now (the store also writes by itself, debounced, after changes). */
   save(): void;
 }
@@ -68,9 +67,9 @@ declare const E: { hwRand?: () => number };
 
 export function start(cfg: BoardConfig, parts: Parts): Board {
   const store: BoardStore | null = cfg.persist ? openStore(cfg.persist) : null;
-  const saved = store ? store.load() : null;
+  let saved = store ? store.load() : null;
   const ids = Object.keys(cfg.vars);
-  const core: CoreConfig = {
+  let core: CoreConfig | null = {
     id: cfg.id,
     // From E.hwRand where there is one (and the clock) when the config names no seed.
     seed: cfg.seed !== undefined ? cfg.seed : ((typeof E !== 'undefined' && E.hwRand ? E.hwRand() : Math.random() * 4294967296) ^ Date.now()) >>> 0,
@@ -88,6 +87,9 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
     for (let i = 0; i < ks.length; i++) (core as any)[ks[i]] = (cfg.core as any)[ks[i]];
   }
   const node = composeNode(core, { membership: parts.membership, plumtree: parts.plumtree, dataflow: null, types: parts.types, sync: parts.sync });
+  // The closures below keep this scope for as long as the board runs (Espruino keeps a function's whole scope):
+  // let go of what only starting needed, or the restored snapshot would stay held beside the live state.
+  core = saved = null;
   const links: BoardLink[] = [];
   const timers: { [id: string]: any } = {};
   const handlers: { [ev: string]: (a: unknown, b?: unknown) => void } = {};
@@ -97,10 +99,10 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
     for (let i = 0; i < out.length; i++) {
       const o = out[i];
       if (o.kind === 'send') {
-        for (let j = 0; j < links.length; j++) if (links[j].has(o.to)) { links[j].send(o.to, o.bytes); break; }
+        for (let j = 0; j < links.length; j++) if (links[j].send(o.to, o.bytes)) break;
       } else if (o.kind === 'timer') {
         if (timers[o.id] !== undefined) clearTimeout(timers[o.id]);
-        timers[o.id] = setTimeout(fire, Math.max(0, o.at - Date.now()), o.id);
+        timers[o.id] = setTimeout(board.input, Math.max(0, o.at - Date.now()), { kind: 'timer', id: o.id });
       } else if (o.kind === 'cancel') {
         if (timers[o.id] !== undefined) { clearTimeout(timers[o.id]); delete timers[o.id]; }
       } else {
@@ -115,11 +117,7 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
         }
       }
     }
-    if (dirty && store) { dirty = false; store.touch(function () { return snapshot(node); }, node.incarnation); }
-  }
-  function fire(id: string): void {
-    delete timers[id];
-    carry(step(node, { kind: 'timer', id: id }, Date.now()));
+    if (dirty && store) { dirty = false; store.touch(node); }
   }
   const board: Board = {
     node: node,
@@ -128,17 +126,18 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
     },
     query: function (id) { return read(node, id); },
     on: function (ev, fn) { handlers[ev] = fn; },
-    input: function (i) { carry(step(node, i, Date.now())); },
-    addLink: function (l) { links.push(l); },
-    join: function () {
-      if (cfg.contacts && cfg.contacts.length > 0) carry(step(node, { kind: 'command', command: { op: 'join', contacts: cfg.contacts } }, Date.now()));
+    // Also what a timer calls when it fires (its timeout is then gone).
+    input: function (i) {
+      if (i.kind === 'timer') delete timers[i.id];
+      carry(step(node, i, Date.now()));
     },
-    save: function () { if (store) store.write(snapshot(node), node.incarnation); },
+    links: links,
+    save: function () { if (store) store.write(node); },
   };
   for (let i = 0; i < ids.length; i++) {
-    if (!stateOf(node, ids[i])) carry(step(node, { kind: 'command', command: { op: 'declare', id: ids[i], type: cfg.vars[ids[i]] } }, Date.now()));
+    if (!get(node.store, ids[i])) carry(step(node, { kind: 'command', command: { op: 'declare', id: ids[i], type: cfg.vars[ids[i]] } }, Date.now()));
   }
   // The new incarnation is written at once: a board that resets in a loop still counts its lives up.
-  if (store) store.write(snapshot(node), node.incarnation);
+  if (store) store.write(node);
   return board;
 }

@@ -39,9 +39,11 @@ const PUCK = 'targets/espruino/puck.ts';
 const PICO = 'targets/espruino/pico.ts';
 
 export const BOARDS: { [name: string]: BoardSpec } = {
-  // Issue 13's budgets for the Puck.js; the Pixl.js (2,950 variables) runs the same profile.
-  puck: { entry: PUCK, pool: 2630, storage: 40960, budget: { bytes: 16384, load: 700, peak: 1500 }, enforce: [] },
-  pixl: { entry: PUCK, pool: 2630, storage: 40960, budget: { bytes: 16384, load: 700, peak: 1500 }, enforce: [] },
+  // Issue 13's budgets for the Puck.js; the Pixl.js (2,950 variables) runs the same profile. 'runs' holds: the three
+  // variables and the 20-element OR-Set fill at about 2,000 of the Puck.js's 2,630 variables; bytes, load and peak
+  // do not hold yet.
+  puck: { entry: PUCK, pool: 2630, storage: 40960, budget: { bytes: 16384, load: 700, peak: 1500 }, enforce: ['runs'] },
+  pixl: { entry: PUCK, pool: 2630, storage: 40960, budget: { bytes: 16384, load: 700, peak: 1500 }, enforce: ['runs'] },
   // A HyParView/Plumtree peer with the paper's views must run three variables on a Pico: its pool is the budget.
   // WiFi (8,190) and Bangle.js 2 (12,000) run the same profile with room for larger states; measured on the
   // interpreter pools CI builds (5,100 and 12,000), the WiFi on the Pico's pool as the smaller of the two.

@@ -38,19 +38,19 @@ export function serialLink(board: Board, port: EspSerial, opts?: SerialOpts): Bo
   let peer: PeerId = '';
   let heard = 0;
   let sent = 0;
-  function write(type: number, body: Uint8Array): void {
+  // A frame of `type`; a HELLO's body (null) is made here: the flags, then this node's id.
+  function write(type: number, body: Uint8Array | null): void {
+    if (body === null) {
+      const id = E.toUint8Array(self);
+      body = new Uint8Array(id.length + 1);
+      body[0] = peer ? F_HEARD : 0;
+      body.set(id, 1);
+    }
     const p = new Uint8Array(body.length + 1);
     p[0] = type;
     p.set(body, 1);
     port.write(E.toString(encodeFrame(p)));
     sent = Date.now();
-  }
-  function hello(): void {
-    const id = E.toUint8Array(self);
-    const b = new Uint8Array(id.length + 1);
-    b[0] = peer ? F_HEARD : 0;
-    b.set(id, 1);
-    write(T_HELLO, b);
   }
   function down(): void {
     const was = peer;
@@ -65,7 +65,7 @@ export function serialLink(board: Board, port: EspSerial, opts?: SerialOpts): Bo
         if (peer && id !== peer) down();
         const fresh = !peer;
         peer = id;
-        if (!(f[1] & F_HEARD)) hello();
+        if (!(f[1] & F_HEARD)) write(T_HELLO, null);
         if (fresh) board.input({ kind: 'link', peer: id, up: true });
       } else if (f[0] === T_DATA && peer) {
         board.input({ kind: 'frame', from: peer, bytes: f.subarray(1) });
@@ -77,13 +77,16 @@ export function serialLink(board: Board, port: EspSerial, opts?: SerialOpts): Bo
   setInterval(function () {
     const now = Date.now();
     if (peer && now - heard > BOARD_KNOBS.peerTimeout) down();
-    if (now - sent >= BOARD_KNOBS.keepalive) hello();
+    if (now - sent >= BOARD_KNOBS.keepalive) write(T_HELLO, null);
   }, BOARD_KNOBS.keepalive / 2);
-  hello();
+  write(T_HELLO, null);
   const link: BoardLink = {
-    has: function (to) { return to === peer; },
-    send: function (to, bytes) { if (to === peer) write(T_DATA, bytes); },
+    send: function (to, bytes) {
+      if (to !== peer) return false;
+      write(T_DATA, bytes);
+      return true;
+    },
   };
-  board.addLink(link);
+  board.links.push(link);
   return link;
 }

@@ -7,10 +7,11 @@
  *
  *   var st = openStore('pollen');
  *   var s = st.load();              // { incarnation: 3, state: snapshot item } or null
- *   st.write(snapshot(node), 4);    // at once;  st.touch(getSnapshot, 4) debounced
+ *   st.write(node);                 // snapshot(node) and its incarnation at once;  st.touch(node): debounced
  */
 import type { Item } from '../../crdt/types.ts';
 import { encode, decode } from '../../crdt/codec/cbor.ts';
+import { snapshot, type PollenNode } from '../../runtime/node.ts';
 import { BOARD_KNOBS } from './knobs.ts';
 
 declare const E: { CRC32(data: Uint8Array): number; toString(b: Uint8Array): string; toUint8Array(s: string): Uint8Array };
@@ -25,9 +26,10 @@ export interface Saved {
 
 export interface BoardStore {
   load(): Saved | null;
-  write(state: Item, incarnation: number): void;
-  /** Write `get()` persistMs from now unless a write is already due. */
-  touch(get: () => Item, incarnation: number): void;
+  /** Write the node's snapshot and incarnation now. */
+  write(node: PollenNode): void;
+  /** Write them persistMs from now unless a write is already due (the snapshot is taken then). */
+  touch(node: PollenNode): void;
 }
 
 const HEAD = 8;
@@ -57,21 +59,20 @@ export function openStore(name: string, delayMs?: number): BoardStore {
       if (best) seq = best.seq;
       return best;
     },
-    write: function (state, incarnation) {
+    write: function (node) {
       if (due !== null) { clearTimeout(due); due = null; }
       seq++;
-      const body = encode(state);
+      const body = encode(snapshot(node));
       const b = new Uint8Array(HEAD + body.length + 4);
       const v = new DataView(b.buffer);
       v.setUint32(0, seq >>> 0, true);
-      v.setUint32(4, incarnation >>> 0, true);
+      v.setUint32(4, node.incarnation >>> 0, true);
       b.set(body, HEAD);
       v.setUint32(HEAD + body.length, E.CRC32(b.subarray(0, HEAD + body.length)) >>> 0, true);
       S.write(name + '.' + (seq & 1), E.toString(b));
     },
-    touch: function (get, incarnation) {
-      if (due !== null) return;
-      due = setTimeout(function () { due = null; st.write(get(), incarnation); }, delayMs === undefined ? BOARD_KNOBS.persistMs : delayMs);
+    touch: function (node) {
+      if (due === null) due = setTimeout(st.write, delayMs === undefined ? BOARD_KNOBS.persistMs : delayMs, node);
     },
   };
   return st;

@@ -125,7 +125,22 @@ test('a delta carries one dot and the context of the dot it replaces', () => {
   let s = Counters.bottom();
   for (let i = 0; i < 3; i++) s = upd(GCounter, s, 'a', 'k', 'inc', [1]);
   const d = apply(GCounter, s, 'a', 'k', 'inc', [1]);
-  assert.equal(Counters.encode(d), [['k', ['a', 4, 1, ['a.1', 4]]], [[], ['a', 3, 'a', 4]]]);
+  // Dot (a, 4) of epoch 1 (2 * 4 + 1, then the epoch); the context less the dot the entry holds: (a, 3).
+  assert.equal(Counters.encode(d), [['k', ['a', 9, 1, ['a.1', 4]]], [[], ['a', 3]]]);
+  // A first write: its epoch is its dot (written 2n), and its context is its dot alone (left out).
+  assert.equal(Counters.encode(apply(GCounter, Counters.bottom(), 'a', 'k', 'inc', [2])), [['k', ['a', 2, ['a.1', 2]]]]);
+});
+
+test('the context on the wire leaves out the held dots at the top of each vector entry and in the cloud', () => {
+  let s = Counters.bottom();
+  s = upd(GCounter, s, 'a', 'k', 'inc', [1]); // (a, 1)
+  s = upd(GCounter, s, 'a', 'j', 'inc', [1]); // (a, 2)
+  s = upd(GCounter, s, 'b', 'k', 'inc', [1]); // (b, 1)
+  s = Counters.join(s, remove(s, 'j')); // (a, 2) removed
+  s = upd(GCounter, s, 'a', 'k', 'inc', [1]); // (a, 3) replaces (a, 1)
+  // Whole context: a 1..3, b 1; held: (a, 3), (b, 1). Sent: a up to 2 (its top dot is held), b left out.
+  assert.equal(Counters.encode(s), [['k', ['a', 7, 1, ['a.1', 2], 'b', 2, ['b.1', 1]]], [['a', 2], []]]);
+  assert.equal(Counters.decode(Counters.encode(s)), s);
 });
 
 test('bad arguments are MutatorErrors with a reason', () => {
@@ -135,15 +150,57 @@ test('bad arguments are MutatorErrors with a reason', () => {
   assert.throws(() => apply(GCounter, s, 'a', '__proto__', 'inc', [1]), (e: unknown) => e instanceof MutatorError);
 });
 
-test('decode validates the map and the nested states', () => {
-  const ok = Counters.decode([['k', ['a', 1, 1, ['a.1', 2]]], [['a', 1], []]]);
+test('decode validates the map, its compact form and the nested states', () => {
+  const ok = Counters.decode([['k', ['a', 2, ['a.1', 2]]]]);
   assert.equal(Counters.value(ok), { k: 2 });
-  const bad = (item: Item, re: RegExp) => assert.throws(() => Counters.decode(item), (e: unknown) => e instanceof DecodeError && re.test((e as Error).message));
-  bad([['k', ['a', 2, 1, ['a.1', 2]]], [['a', 1], []]], /not in the causal context/);
-  bad([['k', ['a', 1, 2, ['a.1', 2]]], [['a', 1], []]], /epoch/);
-  bad([['k', ['a', 1, 1, ['a.1', 0]]], [['a', 1], []]], /zero/);
-  bad([['k', []], [[], []]], /one or more/);
-  bad([['k', ['a', 1, 1, []], 'j', ['a', 2, 2, []]], [['a', 2], []]], /ascending/);
+  assert.equal(ok.c.vv, { a: 1 });
+  const bad = (item: Item, re: RegExp) => assert.throws(() => Counters.decode(item), (e: unknown) => e instanceof DecodeError && re.test((e as Error).message), JSON.stringify(item));
+  // The context listing a dot the entries hold (the form before the compact wire, too) is not the one encoding.
+  bad([['k', ['a', 2, ['a.1', 2]]], [['a', 1], []]], /compact form/);
+  bad([['k', ['a', 1, 1, ['a.1', 2]]], [['a', 1], []]], /start at 1/);
+  bad([['k', ['a', 4, ['a.1', 2]]], [['a', 2], []]], /compact form/);
+  bad([['k', ['a', 4, ['a.1', 2]]], [[], ['a', 2]]], /not compacted|compact form/);
+  bad([['k', ['a', 2, ['a.1', 2]]], [[], []]], /left out/);
+  bad([['k', ['a', 3, 1, ['a.1', 2]]]], /epoch/);
+  bad([['k', ['a', 5, 2, ['a.1', 2]]]], /epoch/);
+  bad([['k', ['a', 5, 0, ['a.1', 2]]]], /epoch/);
+  bad([['k', ['a', 5, 1]]], /cut short/);
+  bad([['k', ['a', 2]]], /cut short/);
+  bad([['k', ['a', 2, ['a.1', 0]]]], /zero/);
+  bad([['k', []]], /one or more/);
+  bad([['k', ['a', 2, []], 'j', ['a', 4, []]]], /ascending/);
+  bad([['k', ['b', 2, [], 'a', 2, []]]], /ascending/);
+  bad([['j', ['a', 2, []], 'k', ['a', 2, []]]], /twice/);
+  bad([['k', ['a', 2 ** 50, []]]], /2\^48/);
+  bad([], /expected \[entries\]/);
+});
+
+test('joinInto: one dot under two keys (only a forgery has it) is removed on both sides, as join does', () => {
+  const a = Counters.decode([['hits', ['r2', 16, ['r2.8', 1]]]]);
+  const b = Counters.decode([['k', ['r2', 16, ['r2.8', 1]]]]);
+  const j = Counters.join(a, b);
+  assert.equal(Counters.encode(j), [[], [[], ['r2', 8]]]);
+  assert.equal(Counters.encode(Counters.joinInto(Counters.copy(a), b)), Counters.encode(j));
+});
+
+test('joinInto folds many concurrent writes to one key, then a replacing write and a remove, as join does', () => {
+  let s = Counters.bottom();
+  let t = Counters.bottom();
+  const ds = [];
+  for (let i = 0; i < 60; i++) ds.push(apply(GCounter, Counters.bottom(), 'r' + String(100 + ((i * 37) % 60)), 'k', 'inc', [1]));
+  for (const d of ds) {
+    s = Counters.joinInto(s, d);
+    t = Counters.join(t, d);
+  }
+  assert.equal(Counters.encode(s), Counters.encode(t));
+  assert.is(Counters.value(s).k, 60);
+  for (const d of [apply(GCounter, t, 'r105', 'k', 'inc', [2]), remove(t, 'k'), apply(GCounter, t, 'r200', 'k', 'inc', [1])]) {
+    s = Counters.joinInto(s, d);
+    t = Counters.join(t, d);
+    assert.equal(Counters.encode(s), Counters.encode(t));
+  }
+  // r105's new write is concurrent with the remove (add wins, its whole contribution: 1 + 2), and r200's is new.
+  assert.equal(Counters.value(s), { k: 4 });
 });
 
 test.run();

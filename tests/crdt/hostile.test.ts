@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { DecodeError, MutatorError } from '../../crdt/errors.ts';
 import { AWGraph } from '../../crdt/awgraph.ts';
 import { awmap } from '../../crdt/awmap.ts';
+import { Lamport } from '../../crdt/lamport.ts';
 import { BCounter } from '../../crdt/bcounter.ts';
 import { DWFlag } from '../../crdt/dwflag.ts';
 import { EWFlag } from '../../crdt/ewflag.ts';
@@ -37,7 +38,7 @@ function claimItem(name: string, n: number): Item {
   return [[], ctx];
 }
 
-const CAUSAL: Crdt<any, any>[] = [ORSet, MVRegister, EWFlag, DWFlag, AWGraph, awmap(GCounter), awmap(ORSet)];
+const CAUSAL: Crdt<any, any>[] = [ORSet, MVRegister, EWFlag, DWFlag, AWGraph, awmap(GCounter), awmap(ORSet), awmap(Lamport)];
 
 test('a context claiming a huge counter decomposes into a bounded number of parts, without enumerating dots', () => {
   for (const t of CAUSAL) {
@@ -155,8 +156,9 @@ test('the plausibility check refuses a delta claiming far past what the node kno
   // Counters and timestamps are claims too; in a map, epoch ids count as the replica.
   assert.match(implausible(GCounter, { a: 3 }, { a: 4 }, p)!, /this replica/);
   assert.match(implausible(LWW, null, { ts: 1e9, replica: 'b', value: 1 }, { slack: 60000 })!, /past the 0 known/);
+  assert.match(implausible(Lamport, null, { n: 1e9, replica: 'b', value: 1 }, { slack: 60000 })!, /past the 0 known/);
   const M = awmap(GCounter);
-  const md = M.decode([['k', ['b', 1, 1, ['a.1', 3]]], [['b', 1], []]]);
+  const md = M.decode([['k', ['b', 2, ['a.1', 3]]]]);
   assert.match(implausible(M, M.bottom(), md, p)!, /this replica \(a\.1\)/);
 });
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { typeOf, specOf, canonicalSpec, known, TAGS, MAX_SPEC_LENGTH, MAX_SPEC_DEPTH } from '../../crdt/all.ts';
 import { DecodeError } from '../../crdt/errors.ts';
 
-const BASES = ['gcounter', 'pncounter', 'bcounter', 'maxint', 'gset', 'twopset', 'lww', 'orset', 'mvregister', 'ewflag', 'dwflag', 'awgraph'];
+const BASES = ['gcounter', 'pncounter', 'bcounter', 'maxint', 'gset', 'twopset', 'lww', 'lamport', 'orset', 'mvregister', 'ewflag', 'dwflag', 'awgraph'];
 
 function rejects(spec: unknown, pattern?: RegExp): void {
   try {
@@ -28,9 +28,9 @@ test('every base name gives the type with that name and its registered tag', () 
   assert.equal(known(), BASES.concat(['awmap', 'pair']).sort());
 });
 
-test('tags are distinct and 1..14', () => {
+test('tags are distinct and 1..15', () => {
   const tags = Object.values(TAGS).sort((a, b) => a - b);
-  assert.equal(tags, Array.from({ length: 14 }, (_, i) => i + 1));
+  assert.equal(tags, Array.from({ length: 15 }, (_, i) => i + 1));
 });
 
 test('factories: pair and awmap, nested, canonical without spaces', () => {

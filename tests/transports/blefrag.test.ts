@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { Fragmenter, Reassembler, fragmentCount, MIN_PAYLOAD, MAX_PAYLOAD } from '../../transports/blefrag.ts';
+import { Fragmenter, Reassembler, fragmentAt, fragmentCount, MIN_PAYLOAD, MAX_PAYLOAD } from '../../transports/blefrag.ts';
 import type { DecodeError } from '../../crdt/errors.ts';
 
 const arr = (x: Uint8Array) => Array.from(x);
@@ -150,6 +150,21 @@ test('property: arbitrary fragments never crash and hold at most maxFrame', () =
       assert.ok(r.pending <= 100);
     }
   }), { seed: 23, numRuns: 300 });
+});
+
+test('fragmentAt cuts lazily what fragment cuts at once (a board cuts each fragment just before it writes it)', () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 700 }), fc.integer({ min: 4, max: MAX_PAYLOAD }), (frame, size) => {
+    const f = new Fragmenter();
+    const all = f.fragment(frame, size);
+    const lazy: Uint8Array[] = [];
+    for (let i = 0; ; i++) {
+      const p = fragmentAt(frame, size, 0, i);
+      if (!p) break;
+      lazy.push(p);
+    }
+    assert.equal(lazy.map((p) => [...p]), all.map((p) => [...p]));
+    assert.is(f.next(), 1, 'fragment used up id 0');
+  }), { seed: 24, numRuns: 200 });
 });
 
 test.run();

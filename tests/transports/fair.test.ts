@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import mqtt from 'mqtt';
-import { connect, type Socket } from 'node:net';
+import { frame, open } from '../support/rawtcp.ts';
 import { PeerBudgets } from '../../transports/budget.ts';
 import { tcpLink } from '../../transports/tcp.ts';
 import { mqttLink } from '../../transports/mqtt.ts';
@@ -40,19 +40,6 @@ test('when the table is full, newcomers share one overflow budget and known peer
   assert.ok(b.admit('late', 1, 5000));
   assert.ok(b.size() <= 4);
 });
-
-function frame(payload: Buffer): Buffer {
-  const h = Buffer.alloc(4);
-  h.writeUInt32BE(payload.length, 0);
-  return Buffer.concat([h, payload]);
-}
-
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
-    s.on('error', reject);
-  });
-}
 
 test('TCP: a connection flooding at full rate is paused at its budget; an honest peer loses nothing', async () => {
   const a = await tcpLink({ id: 'a', listen: 0, budget: { frames: 300, bytes: 1 << 20, burst: 1 } });

@@ -4,22 +4,10 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { connect, type Socket } from 'node:net';
+import { type Socket } from 'node:net';
+import { frame, open } from '../support/rawtcp.ts';
 import { tcpLink } from '../../transports/tcp.ts';
 import { until, sleep } from '../support/wait.ts';
-
-function frame(payload: Buffer): Buffer {
-  const h = Buffer.alloc(4);
-  h.writeUInt32BE(payload.length, 0);
-  return Buffer.concat([h, payload]);
-}
-
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
-    s.on('error', reject);
-  });
-}
 
 test('70 idle connections that said hello and 40 that said nothing do not lock the listener', async () => {
   const a = await tcpLink({ id: 'a', listen: 0, idleTimeout: 600, maxConnections: 64, maxPending: 16, helloTimeout: 5000 });

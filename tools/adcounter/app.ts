@@ -111,14 +111,22 @@ function contractOf(node: PollenNode, ad: string): Contract | null {
  * ad.retire once it reaches the contract's minimum (at once if it already has).
  */
 export function watch(node: PollenNode): Command[] {
+  return retireReads(node, counterOf, 'gcounter', 'ad.reached');
+}
+
+/**
+ * For every served ad with a contract and no retire read pending: declare its variable (id of the ad, of the
+ * given type) and ask for ad.retire once pred holds at the contract's minimum.
+ */
+function retireReads(node: PollenNode, idOf: (ad: string) => string, type: string, pred: string): Command[] {
   const out: Command[] = [];
   const pending = new Set(dataflowOf(node).reads.map((r) => r.tag));
   for (const ad of served(node)) {
     if (pending.has(tagOf(ad))) continue;
     const c = contractOf(node, ad);
     if (!c) continue;
-    out.push({ op: 'declare', id: counterOf(ad), type: 'gcounter' });
-    out.push({ op: 'read', id: counterOf(ad), tag: tagOf(ad), pred: 'ad.reached', arg: c.min, then: 'ad.retire', thenArg: ad });
+    out.push({ op: 'declare', id: idOf(ad), type });
+    out.push({ op: 'read', id: idOf(ad), tag: tagOf(ad), pred, arg: c.min, then: 'ad.retire', thenArg: ad });
   }
   return out;
 }
@@ -186,16 +194,7 @@ function given(s: BCounterState, from: string, to: string): number {
 
 /** The server's retire reads, on rights spent (as watch does on impressions for the Lasp variant). */
 export function watchEscrow(node: PollenNode): Command[] {
-  const out: Command[] = [];
-  const pending = new Set(dataflowOf(node).reads.map((r) => r.tag));
-  for (const ad of served(node)) {
-    if (pending.has(tagOf(ad))) continue;
-    const c = contractOf(node, ad);
-    if (!c) continue;
-    out.push({ op: 'declare', id: rightsOf(ad), type: 'bcounter' });
-    out.push({ op: 'read', id: rightsOf(ad), tag: tagOf(ad), pred: 'ad.spent', arg: c.min, then: 'ad.retire', thenArg: ad });
-  }
-  return out;
+  return retireReads(node, rightsOf, 'bcounter', 'ad.spent');
 }
 
 /**

@@ -75,10 +75,10 @@ const b = new LoroDoc(); b.importBatch([a.export({ mode: 'update' })]); globalTh
   },
   pollen: {
     map: `import { awmap, apply } from './crdt/awmap.ts';
-import { LWW } from './crdt/lww.ts';
+import { Lamport } from './crdt/lamport.ts';
 import { encode, decode } from './crdt/codec/cbor.ts';
-const M = awmap(LWW); let s = M.bottom();
-const d = apply(LWW, s, 'a', 'v', 'set', [1, 1764028800000]); s = M.join(s, d);
+const M = awmap(Lamport); let s = M.bottom();
+const d = apply(Lamport, s, 'a', 'v', 'set', [1]); s = M.join(s, d);
 const r = M.join(M.bottom(), M.decode(decode(encode(M.encode(d)))));
 globalThis.v = M.value(M.decode(decode(encode(M.encode(r)))));`,
     counter: `import { GCounter, inc } from './crdt/gcounter.ts';

@@ -29,6 +29,7 @@ export const TYPE_CASES: TypeCase[] = [
   { spec: 'gset', op: (r) => ['add', [el(r)]] },
   { spec: 'twopset', op: (r) => [below(r, 3) ? 'add' : 'remove', [el(r)]] },
   { spec: 'lww', op: (r) => ['set', [el(r), 1000 + below(r, 100000)]] },
+  { spec: 'lamport', op: (r) => ['set', [el(r)]] },
   { spec: 'orset', op: (r) => [below(r, 3) ? 'add' : below(r, 4) ? 'remove' : 'clear', [el(r)]] },
   { spec: 'mvregister', op: (r) => ['set', [el(r)]] },
   { spec: 'ewflag', op: (r) => [below(r, 2) ? 'enable' : 'disable', []] },
@@ -36,6 +37,7 @@ export const TYPE_CASES: TypeCase[] = [
   { spec: 'awmap(gcounter)', op: (r) => (below(r, 4) ? ['apply', [key(r), 'inc', [1 + below(r, 3)]]] : ['remove', [key(r)]]) },
   { spec: 'awmap(orset)', op: (r) => (below(r, 4) ? ['apply', [key(r), below(r, 3) ? 'add' : 'remove', [el(r)]]] : ['remove', [key(r)]]) },
   { spec: 'awmap(lww)', op: (r) => (below(r, 4) ? ['apply', [key(r), 'set', [el(r), 1000 + below(r, 100000)]]] : ['remove', [key(r)]]) },
+  { spec: 'awmap(lamport)', op: (r) => (below(r, 4) ? ['apply', [key(r), 'set', [el(r)]]] : ['remove', [key(r)]]) },
   {
     spec: 'awgraph',
     op: (r) => {

@@ -1,25 +1,28 @@
 /**
  * Pollen behind the bench:peers workloads, through the CRDT library's own API: delta mutators whose delta the
  * caller joins, deltas and states sent as the deterministic CBOR of the type's wire item, and a receiver that
- * decodes each message and joins it. The map is awmap(lww), the counter a G-Counter (the workload only counts
- * up; a PN-Counter adds one empty map per state), the set an OR-Set.
+ * decodes each message and joins it. The map is awmap(lamport): Lamport registers, ordered without a clock as
+ * the peers' maps are (what a user wanting their semantics picks); `pollen(…, …, 'lww')` runs awmap(lww) with a
+ * real millisecond clock instead. The counter is a G-Counter (the workload only counts up; a PN-Counter adds
+ * one empty map per state), the set an OR-Set.
  *
  *   const p = pollen('portable');
  *   const d = p.replica(0, 'map');
- *   p.mapSet(d, 'v', 0);   // encode(awmap(lww).encode(delta)): one dot, one write, one context
+ *   p.mapSet(d, 'v', 0);   // encode(awmap(lamport).encode(delta)): one dot, one write (15 bytes)
  *
  * Codec: the runtime encodes with crdt/codec/cbor.ts (the portable codec) on Node too, so `pollen('portable')`
  * is the row the ratios use; `pollen('cbor-x')` runs crdt/codec/cborx.ts, which writes the same bytes, to show
  * what the Node codec changes in time. The bare delta is what is measured; the runtime's Plumtree payload adds
  * the variable id and type spec ([1, id, spec, delta]), which peers.ts reports beside it.
  *
- * LWW needs a caller-supplied timestamp: every writer uses the same millisecond clock reading (writes at the
+ * LWW (the variant) needs a caller-supplied timestamp: every writer uses the same millisecond clock reading (writes at the
  * same moment; the replica id breaks the tie as the peers' ids do), a realistic size rather than a tiny integer.
  */
 import * as portable from '../../../crdt/codec/cbor.ts';
 import * as cborx from '../../../crdt/codec/cborx.ts';
 import { awmap, apply as mapApply } from '../../../crdt/awmap.ts';
 import { GCounter, inc } from '../../../crdt/gcounter.ts';
+import { Lamport } from '../../../crdt/lamport.ts';
 import { LWW } from '../../../crdt/lww.ts';
 import { ORSet, add, remove } from '../../../crdt/orset.ts';
 import type { Crdt, Item } from '../../../crdt/types.ts';
@@ -28,27 +31,27 @@ import { type Kind, type Peer, pollenId } from './workload.ts';
 /** The LWW timestamp every writer uses: 2025-11-25T00:00:00Z in milliseconds, a real clock's size on the wire. */
 export const WRITE_TS = 1764028800000;
 
-const MAP = awmap(LWW);
+/** The register under the map's key: Lamport (clock-free, the default here) or clock-based LWW. */
+export type Register = 'lamport' | 'lww';
 
-const TYPES: { [k in Kind]: Crdt<any, any> } = { map: MAP, counter: GCounter, set: ORSet };
+const MAPS: { [r in Register]: Crdt<any, any> } = { lamport: awmap(Lamport), lww: awmap(LWW) };
 
-/** The type spec the runtime sends beside each delta. */
 /** Writer i's map delta as a wire item and its bytes: the example BENCHMARKS.md prints. */
-export function mapDeltaExample(i: number): { item: Item; bytes: number; ts: number; ids: number } {
-  const d = mapApply(LWW, MAP.bottom(), pollenId(i), 'v', 'set', [i, WRITE_TS]);
-  const item = MAP.encode(d);
-  // Bytes spent on replica ids: every string in the item that names the writer (the LWW write names it as the
-  // epoch id "r.e" that awmap hands its nested type).
+export function mapDeltaExample(i: number, reg: Register = 'lamport'): { item: Item; bytes: number; ts: number; ids: number } {
+  const d = reg === 'lamport' ? mapApply(Lamport, MAPS.lamport.bottom(), pollenId(i), 'v', 'set', [i]) : mapApply(LWW, MAPS.lww.bottom(), pollenId(i), 'v', 'set', [i, WRITE_TS]);
+  const item = MAPS[reg].encode(d);
+  // Bytes spent on replica ids: every string in the item that names the writer (an LWW write names it as the
+  // epoch id "r.e" that awmap hands its nested type; a Lamport write inside the map leaves it out).
   let ids = 0;
   const walk = (x: Item): void => {
     if (Array.isArray(x)) x.forEach(walk);
     else if (typeof x === 'string' && x.startsWith(pollenId(i))) ids += portable.encode(x).length;
   };
   walk(item);
-  return { item, bytes: portable.encode(item).length, ts: portable.encode(WRITE_TS).length, ids };
+  return { item, bytes: portable.encode(item).length, ts: reg === 'lww' ? portable.encode(WRITE_TS).length : 0, ids };
 }
 
-export const SPECS: { [k in Kind]: string } = { map: 'awmap(lww)', counter: 'gcounter', set: 'orset' };
+export const SPECS: { [k in Kind]: string } = { map: 'awmap(lamport)', counter: 'gcounter', set: 'orset' };
 
 interface PReplica {
   id: string;
@@ -64,7 +67,8 @@ interface PReplica {
  */
 export type Merge = 'fold' | 'tree';
 
-export function pollen(codec: 'portable' | 'cbor-x', merge: Merge = 'fold'): Peer<PReplica> {
+export function pollen(codec: 'portable' | 'cbor-x', merge: Merge = 'fold', reg: Register = 'lamport'): Peer<PReplica> {
+  const types: { [k in Kind]: Crdt<any, any> } = { map: MAPS[reg], counter: GCounter, set: ORSet };
   const c = codec === 'portable' ? portable : cborx;
   const send = (r: PReplica, delta: any): Uint8Array => {
     r.s = r.type.joinInto(r.s, delta);
@@ -88,12 +92,12 @@ export function pollen(codec: 'portable' | 'cbor-x', merge: Merge = 'fold'): Pee
     }
     if (level.length === 1) r.s = t.joinInto(r.s, level[0]);
   };
-  const replica = (i: number, kind: Kind): PReplica => ({ id: pollenId(i), type: TYPES[kind], s: TYPES[kind].bottom() });
+  const replica = (i: number, kind: Kind): PReplica => ({ id: pollenId(i), type: types[kind], s: types[kind].bottom() });
   return {
-    name: codec === 'portable' ? (merge === 'fold' ? 'pollen' : 'pollen (tree join)') : merge === 'fold' ? 'pollen (cbor-x)' : 'pollen (cbor-x, tree join)',
+    name: reg === 'lww' ? 'pollen (awmap(lww))' : codec === 'portable' ? (merge === 'fold' ? 'pollen' : 'pollen (tree join)') : merge === 'fold' ? 'pollen (cbor-x)' : 'pollen (cbor-x, tree join)',
     pkg: 'pollen',
     api: {
-      map: 'awmap(lww): apply(lww, state, replica, key, "set", [value, ts]); receiver decodes each delta and joins ' + (merge === 'fold' ? 'it into its state in turn' : 'the batch pairwise, then into its state'),
+      map: (reg === 'lww' ? 'awmap(lww): apply(lww, state, replica, key, "set", [value, ms clock])' : 'awmap(lamport): apply(lamport, state, replica, key, "set", [value])') + '; receiver decodes each delta and joins ' + (merge === 'fold' ? 'it into its state in turn' : 'the batch pairwise, then into its state'),
       counter: 'gcounter: inc(state, replica, 1) per delta',
       set: 'orset: add / remove deltas joined locally; sync payload = the encoded state',
       codec: codec === 'portable' ? 'crdt/codec/cbor.ts (the portable codec the runtime uses)' : 'crdt/codec/cborx.ts (cbor-x, same bytes)',
@@ -109,8 +113,8 @@ export function pollen(codec: 'portable' | 'cbor-x', merge: Merge = 'fold'): Pee
     },
     syncPayload: (r) => c.encode(r.type.encode(r.s)),
     syncApply: joinAll,
-    mapSet: (r, key, value) => send(r, mapApply(LWW, r.s, r.id, key, 'set', [value, WRITE_TS])),
-    mapValue: (r) => MAP.value(r.s),
+    mapSet: (r, key, value) => send(r, reg === 'lww' ? mapApply(LWW, r.s, r.id, key, 'set', [value, WRITE_TS]) : mapApply(Lamport, r.s, r.id, key, 'set', [value])),
+    mapValue: (r) => MAPS[reg].value(r.s),
     counterInc: (r) => send(r, inc(r.s, r.id, 1)),
     counterValue: (r) => GCounter.value(r.s),
     setAdd: (r, key) => {
