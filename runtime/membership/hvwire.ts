@@ -3,7 +3,7 @@
  * health.ts; PROTOCOL.md), decoded with limits before anything changes: a malformed one throws DecodeError,
  * which runtime/node.ts counts and drops.
  *
- *   decodeBody(NEIGHBOR, [3, 1, 'a']);   // { ver: 3, yes: true, peer: 'a', n: 0, list: [] }
+ *   decodeBody(NEIGHBOR, [3, 1, 'a']);   // { ver: 3, yes: true, peer: 'a', n: 0, seq: 0, list: [] }
  *   decodeBody(99, []);                  // null: not a HyParView type
  */
 import type { Item } from '../../crdt/types.ts';
@@ -44,13 +44,15 @@ export interface Msg {
   ver: number;
   peer: PeerId;
   n: number;
+  /** COMPONENT's seq. */
+  seq: number;
   yes: boolean;
   list: PeerId[];
 }
 
 /** Decode the body of a HyParView or health message; null when the type is not one of them. */
 export function decodeBody(type: number, body: Item): Msg | null {
-  const m: Msg = { ver: -1, peer: '', n: 0, yes: false, list: [] };
+  const m: Msg = { ver: -1, peer: '', n: 0, seq: 0, yes: false, list: [] };
   if (type === JOIN || type === JOIN_REPLY || type === NEIGHBOR || type === NEIGHBOR_REPLY || type === DISCONNECT ||
     type === KEEPALIVE || type === KEEPALIVE_ACK || type === PROBE || type === PROBE_REPLY) {
     // [ver, …]: the view version first, then the type's own fields.
@@ -75,9 +77,10 @@ export function decodeBody(type: number, body: Item): Msg | null {
     if (m.n > 2) fail('NEIGHBOR_REPLY: over 2');
     m.yes = m.n > 0;
   } else if (type === COMPONENT) {
-    const b = arr(body, 'COMPONENT', 2);
+    const b = arr(body, 'COMPONENT', 3);
     m.peer = peerId(b[0], 'COMPONENT root');
     m.n = nat(b[1], 'COMPONENT dist');
+    m.seq = nat(b[2], 'COMPONENT seq');
   } else if (type === DISCONNECT || type === KEEPALIVE_ACK || type === PROBE_REPLY) {
     m.yes = flag(arr(body, 'membership message', 1)[0], 'membership flag');
   } else if (type === SHUFFLE) {

@@ -53,7 +53,7 @@
  *   DISCONNECT [ver, alive 0|1] (0: leaving for good)
  *   SHUFFLE [origin, ttl, [peer, …]]                         SHUFFLE_REPLY [peer, …]
  *   KEEPALIVE [ver]  KEEPALIVE_ACK [ver, held 0|1]   PROBE [ver]  PROBE_REPLY [ver, held 0|1]   (held: "you hold me")
- *   COMPONENT [root, dist]     (the component label, runtime/membership/component.ts: merging split overlays)
+ *   COMPONENT [root, dist, seq] (the component label, runtime/membership/component.ts: merging split overlays)
  * A malformed body throws DecodeError (runtime/node.ts counts and drops it) before anything changed.
  *
  * Bounds: the views (activeSize, passiveSize); requests in flight (two per free active slot, one per active peer,
@@ -277,10 +277,19 @@ export interface HvState {
   wantRefill: boolean;
   /** Passive peers still to check (health.ts sweep): at most passiveSize, a copy of the view when it began. */
   sweep: PeerId[];
-  /** This node's component label (component.ts): the least id reached, its distance, when the root last changed. */
+  /** This node's component label (component.ts): the least id reached, its distance, the newest seq heard of it,
+   *  when the root last changed and when its seq last grew here. */
   root: PeerId;
   dist: number;
+  seq: number;
   rootAt: number;
+  freshAt: number;
+  /** This node's own seq, counted up every shuffle period while it is a root. */
+  own: number;
+  /** The root last given up ('' for none), its last seq, and when (component.ts refresh). */
+  lost: PeerId;
+  lostSeq: number;
+  lostAt: number;
   /** This node's view version: one more at every change of its active view and at join and leave. Every
    *  message that may change a peer's views carries it, and a peer ignores one older than the newest it heard
    *  from this node: it belongs to a link (or an intent) that has been replaced since. */
@@ -288,6 +297,7 @@ export interface HvState {
   /** The labels active peers last told, by peer (entries only for active peers). */
   nbRoot: { [peer: string]: PeerId };
   nbDist: { [peer: string]: number };
+  nbSeq: { [peer: string]: number };
 }
 
 /** `config` may set any knob of HyParViewConfig (others keep HYPARVIEW_DEFAULTS); a bad one throws (knobs.ts). */
@@ -330,9 +340,16 @@ export function init(self: PeerId, config?: Partial<HyParViewConfig>): HvState {
     ver: 0,
     root: self,
     dist: 0,
+    seq: 0,
     rootAt: 0,
+    freshAt: 0,
+    own: 0,
+    lost: '',
+    lostSeq: 0,
+    lostAt: 0,
     nbRoot: dict<PeerId>(),
     nbDist: dict<number>(),
+    nbSeq: dict<number>(),
   };
 }
 
@@ -711,7 +728,7 @@ function onMessage(s: HvState, ctx: Ctx, from: PeerId, incarnation: number, type
   else if (type === FORWARD_JOIN) onForwardJoin(s, ctx, from, m.peer, m.n);
   else if (type === NEIGHBOR) onNeighbor(s, ctx, from, m.yes, m.peer);
   else if (type === NEIGHBOR_REPLY) onNeighborReply(s, ctx, from, m.n);
-  else if (type === COMPONENT) component.onLabel(s, ctx, from, m.peer, m.n);
+  else if (type === COMPONENT) component.onLabel(s, ctx, from, m.peer, m.n, m.seq);
   else if (type === DISCONNECT) onDisconnect(s, ctx, from, m.yes);
   else if (type === SHUFFLE) onShuffle(s, ctx, from, m.peer, m.n, m.list);
   else if (type === SHUFFLE_REPLY) onShuffleReply(s, ctx, m.list);
@@ -884,8 +901,9 @@ function shuffle(s: HvState, ctx: Ctx): void {
     health.startSweep(s, ctx);
   }
   health.checkOne(s, ctx);
-  // The periodic refresh of the component label (a lost COMPONENT is repaired within one period).
-  component.tell(s, ctx, s.active);
+  // The component label's wave (a root counts up and tells; a lost COMPONENT is made good by the next wave), and
+  // the check that this node's root is still heard of.
+  component.refresh(s, ctx);
   const target = pick(ctx.rng, s.active);
   if (target === undefined) return;
   const list = sample(ctx.rng, without(s.active, [target]), s.cfg.shuffleActive)
