@@ -158,7 +158,7 @@ export function tick(s: HvState, ctx: Ctx, ops: Ops): void {
     } else if (ctx.now - s.seen[p] >= s.cfg.keepalive / 2) {
       // Half a period: the peer's own keepalives or answers usually come in between, so a quiet link costs one
       // KEEPALIVE and one answer per period, and a lost one is retried at the next tick.
-      say(s, ctx, p, KEEPALIVE, []);
+      keepalive(s, ctx, p);
       // Silent for a whole period: a keepalive exchange (its or this node's) has gone unanswered. Suspect it.
       if (ctx.now - s.seen[p] >= s.cfg.keepalive) suspectPeer(s, ctx, p);
     }
@@ -170,7 +170,7 @@ function suspectPeer(s: HvState, ctx: Ctx, p: PeerId): void {
   if (s.cfg.quickProbes === 0 || p in s.suspects) return;
   ctx.count('hv.suspect', 1);
   s.suspects[p] = ctx.now;
-  s.quickSent[p] = 0;
+  s.quickLeft[p] = probesFor(s, p);
   if (!s.quickArmed) {
     s.quickArmed = true;
     ctx.setTimer(TIMER_QUICK, ctx.now + s.cfg.quickPeriod);
@@ -180,13 +180,72 @@ function suspectPeer(s: HvState, ctx: Ctx, p: PeerId): void {
 /** Forget a suspicion (the peer left the active view). */
 export function unsuspect(s: HvState, p: PeerId): void {
   delete s.suspects[p];
-  delete s.quickSent[p];
+  delete s.quickLeft[p];
+}
+
+/** Forget what the keepalives told of a link (the peer left the active view). */
+export function forgetLink(s: HvState, p: PeerId): void {
+  delete s.kaOut[p];
+  delete s.kaIn[p];
+}
+
+/** Keepalives counted per link before the counts are halved: the loss estimate follows the last few dozen; the
+ *  node's own count (every link) holds four times as many. */
+const KA_WINDOW = 32;
+/** Keepalives a link needs before its loss is estimated; fewer: taken as clean (quickProbes). */
+const KA_MIN = 4;
+/** The chance of a live peer's quick probes all going unanswered that a suspicion may leave: 10^-4. A live peer
+ *  is suspected at most once per keepalive period (at 30% loss each way, about one period in four), so a lossy
+ *  link is failed falsely about once in 10^4 periods' suspicions. */
+const FALSE_FAIL = 1e-4;
+
+/** A KEEPALIVE to active peer `p`, counted for its link's loss estimate. */
+function keepalive(s: HvState, ctx: Ctx, p: PeerId): void {
+  let n = (s.kaOut[p] || 0) + 1;
+  if (n > KA_WINDOW) {
+    n = KA_WINDOW / 2 + 1;
+    s.kaIn[p] = Math.floor((s.kaIn[p] || 0) / 2);
+  }
+  s.kaOut[p] = n;
+  s.kaOutAll++;
+  if (s.kaOutAll > 4 * KA_WINDOW) {
+    s.kaOutAll = 2 * KA_WINDOW + 1;
+    s.kaInAll = Math.floor(s.kaInAll / 2);
+  }
+  say(s, ctx, p, KEEPALIVE, []);
+}
+
+/** The share of KEEPALIVEs left unanswered, of `out` sent and `ans` answers; 0 below KA_MIN sent. */
+function unanswered(out: number, ans: number): number {
+  return out < KA_MIN || ans >= out ? 0 : 1 - ans / out;
+}
+
+/**
+ * Quick probes a suspicion of `p` gets: quickProbes, or more where KEEPALIVEs go unanswered often, so that a live
+ * peer behind a lossy link is failed with a chance of at most FALSE_FAIL (the share f of unanswered KEEPALIVEs to
+ * the power of the probes). f is the larger of the link's and the node's over all its links: a young link, or
+ * one that was lucky of late, is judged by the medium the node sits on. At 30% loss each way (f ≈ 0.5) that is 14
+ * probes, 3.5 s at the default quickPeriod; on clean links quickProbes; never more than fit before peerTimeout,
+ * which fails the peer anyway. Fixed when the suspicion starts: its own unanswered probes (a crash) never
+ * stretch it.
+ */
+export function probesFor(s: HvState, p: PeerId): number {
+  const base = s.cfg.quickProbes;
+  const a = unanswered(s.kaOut[p] || 0, s.kaIn[p] || 0);
+  const b = unanswered(s.kaOutAll, s.kaInAll);
+  const f = a > b ? a : b;
+  if (f <= 0) return base;
+  let most = Math.floor((s.cfg.peerTimeout - s.cfg.keepalive) / s.cfg.quickPeriod);
+  if (most < base) most = base;
+  if (f >= 1) return most;
+  const n = Math.ceil(Math.log(FALSE_FAIL) / Math.log(f));
+  return n <= base ? base : n < most ? n : most;
 }
 
 /**
  * The quick timer: each suspected peer heard from since it was suspected is cleared ('hv.suspect.cleared');
- * one that has left `quickProbes` KEEPALIVEs in a row unanswered is failed ('hv.failed.quick'); the others get
- * one more KEEPALIVE. Runs while any peer is suspected.
+ * one that has left its probes (probesFor) unanswered is failed ('hv.failed.quick'); the others get one more
+ * KEEPALIVE. Runs while any peer is suspected.
  */
 export function quick(s: HvState, ctx: Ctx, ops: Ops): void {
   s.quickArmed = false;
@@ -197,12 +256,12 @@ export function quick(s: HvState, ctx: Ctx, ops: Ops): void {
     if (s.active.indexOf(p) < 0 || s.seen[p] >= s.suspects[p]) {
       if (s.active.indexOf(p) >= 0) ctx.count('hv.suspect.cleared', 1);
       unsuspect(s, p);
-    } else if (s.quickSent[p] >= s.cfg.quickProbes) {
+    } else if (s.quickLeft[p] <= 0) {
       unsuspect(s, p);
       ops.failActive(s, ctx, p, 'quick', true);
     } else {
-      s.quickSent[p]++;
-      say(s, ctx, p, KEEPALIVE, []);
+      s.quickLeft[p]--;
+      keepalive(s, ctx, p);
       left++;
     }
   }
@@ -229,6 +288,12 @@ export function onProbe(s: HvState, ctx: Ctx, ops: Ops, from: PeerId, replyType:
 
 /** The answer to a KEEPALIVE or PROBE: held = 0 means the link is one-sided, so renew it or let it go. */
 export function onProbeReply(s: HvState, ctx: Ctx, ops: Ops, from: PeerId, held: boolean): void {
+  // An answer to a KEEPALIVE (a watched peer gets PROBEs, whose answers say nothing of loss), for the estimate; a
+  // duplicate may make the answers outnumber the keepalives, which only reads as no loss.
+  if (s.active.indexOf(from) >= 0 && !(from in s.watched)) {
+    s.kaIn[from] = (s.kaIn[from] || 0) + 1;
+    s.kaInAll++;
+  }
   if (held || s.active.indexOf(from) < 0) return;
   ctx.count('hv.asymmetric', 1);
   ops.removeActive(s, from);

@@ -234,7 +234,15 @@ export interface HvState {
   seen: { [peer: string]: number };
   /** Suspected active peers (health.ts quick): when the suspicion began, and quick probes sent since. */
   suspects: { [peer: string]: number };
-  quickSent: { [peer: string]: number };
+  /** Quick probes left to a suspected peer before it is failed (health.ts probesFor). */
+  quickLeft: { [peer: string]: number };
+  /** KEEPALIVEs sent to each unwatched active peer, and answers from it (a window: health.ts keepalive), for the
+   *  link's loss estimate. */
+  kaOut: { [peer: string]: number };
+  kaIn: { [peer: string]: number };
+  /** The same over every link (a window four times as long). */
+  kaOutAll: number;
+  kaInAll: number;
   /** The quick-probe timer is set. */
   quickArmed: boolean;
   /** Per active peer whose link is watched: when it was last probed for symmetry (ms). */
@@ -313,7 +321,11 @@ export function init(self: PeerId, config?: Partial<HyParViewConfig>): HvState {
     deadCount: 0,
     seen: dict<number>(),
     suspects: dict<number>(),
-    quickSent: dict<number>(),
+    quickLeft: dict<number>(),
+    kaOut: dict<number>(),
+    kaIn: dict<number>(),
+    kaOutAll: 0,
+    kaInAll: 0,
     quickArmed: false,
     probed: dict<number>(),
     asking: dict<Ask>(),
@@ -399,6 +411,7 @@ export function removeActive(s: HvState, p: PeerId): boolean {
   delete s.seen[p];
   delete s.probed[p];
   health.unsuspect(s, p);
+  health.forgetLink(s, p);
   return true;
 }
 
