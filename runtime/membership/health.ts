@@ -6,7 +6,9 @@
  *   when it has been silent for half a period, and is dropped as failed after `peerTimeout` of silence. Any
  *   frame of the peer's life counts as hearing it (hyparview.ts heard). A peer silent for a whole period (an
  *   exchange went unanswered) is suspected: a KEEPALIVE every `quickPeriod`, and failed after `quickProbes` in
- *   a row unanswered ('hv.failed.quick'), a few seconds after a crash rather than peerTimeout. A peer whose
+ *   a row unanswered ('hv.failed.quick'), a few seconds after a crash rather than peerTimeout. On a link where
+ *   KEEPALIVEs often go unanswered (counted per link and over all links) a suspicion gets more probes
+ *   (probesFor), so loss alone next to never fails a live peer. A peer whose
  *   link reports up/down is watched by its link and only probed for symmetry, every `probePeriod`.
  * - Symmetry. KEEPALIVE and PROBE are sent only to active peers, so each one says "you are my neighbour"; the
  *   answer (KEEPALIVE_ACK / PROBE_REPLY [held]) says whether that holds both ways. The receiver of a probe from
