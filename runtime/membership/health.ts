@@ -7,7 +7,7 @@
  *   frame of the peer's life counts as hearing it (hyparview.ts heard). A peer silent for a whole period (an
  *   exchange went unanswered) is suspected: a KEEPALIVE every `quickPeriod`, and failed after `quickProbes` in
  *   a row unanswered ('hv.failed.quick'), a few seconds after a crash rather than peerTimeout. On a link where
- *   KEEPALIVEs often go unanswered (counted per link and over all links) a suspicion gets more probes
+ *   KEEPALIVEs often go unanswered (counted per link) a suspicion gets more probes
  *   (probesFor), so loss alone next to never fails a live peer. A peer whose
  *   link reports up/down is watched by its link and only probed for symmetry, every `probePeriod`.
  * - Symmetry. KEEPALIVE and PROBE are sent only to active peers, so each one says "you are my neighbour"; the
@@ -189,35 +189,44 @@ export function unsuspect(s: HvState, p: PeerId): void {
 export function forgetLink(s: HvState, p: PeerId): void {
   delete s.kaOut[p];
   delete s.kaIn[p];
+  delete s.kaOpen[p];
 }
 
-/** Keepalives counted per link before the counts are halved: the loss estimate follows the last few dozen; the
- *  node's own count (every link) holds four times as many. */
+/** Keepalives counted per link before the counts are halved: the loss estimate follows the last few dozen. */
 const KA_WINDOW = 32;
-/** Keepalives a link needs before its loss is estimated; fewer: taken as clean (quickProbes). */
+/** Keepalives a link needs before its loss is estimated; fewer: it counts only within the node's estimate. */
 const KA_MIN = 4;
 /** The chance of a live peer's quick probes all going unanswered that a suspicion may leave: 10^-4. A live peer
  *  is suspected at most once per keepalive period (at 30% loss each way, about one period in four), so a lossy
  *  link is failed falsely about once in 10^4 periods' suspicions. */
 const FALSE_FAIL = 1e-4;
 
-/** A KEEPALIVE to active peer `p`, counted for its link's loss estimate. */
+/** A KEEPALIVE to active peer `p`: open until the peer is heard (hear), since until then it may be dead. */
 function keepalive(s: HvState, ctx: Ctx, p: PeerId): void {
-  let n = (s.kaOut[p] || 0) + 1;
-  if (n > KA_WINDOW) {
-    n = KA_WINDOW / 2 + 1;
-    s.kaIn[p] = Math.floor((s.kaIn[p] || 0) / 2);
-  }
-  s.kaOut[p] = n;
-  s.kaOutAll++;
-  if (s.kaOutAll > 4 * KA_WINDOW) {
-    s.kaOutAll = 2 * KA_WINDOW + 1;
-    s.kaInAll = Math.floor(s.kaInAll / 2);
-  }
+  s.kaOpen[p] = (s.kaOpen[p] || 0) + 1;
   say(s, ctx, p, KEEPALIVE, []);
 }
 
-/** The share of KEEPALIVEs left unanswered, of `out` sent and `ans` answers; 0 below KA_MIN sent. */
+/**
+ * Active peer `p` was heard (any frame of its life): alive now. The KEEPALIVEs sent since it was last heard are
+ * settled into its link's counts (a window of KA_WINDOW): a live peer's, so those left unanswered were lost. The
+ * ones sent to a peer that then proves dead (failed) never count: a crash is not loss.
+ */
+export function hear(s: HvState, p: PeerId, now: number): void {
+  s.seen[p] = now;
+  const open = s.kaOpen[p];
+  if (!open) return;
+  s.kaOpen[p] = 0;
+  let n = (s.kaOut[p] || 0) + open;
+  if (n > KA_WINDOW) {
+    s.kaIn[p] = Math.floor(((s.kaIn[p] || 0) * KA_WINDOW) / 2 / n);
+    n = KA_WINDOW / 2;
+  }
+  s.kaOut[p] = n;
+}
+
+/** The share of KEEPALIVEs left unanswered, of `out` sent and `ans` answers (a duplicated answer may make them
+ *  outnumber the KEEPALIVEs, which reads as no loss); 0 below KA_MIN sent. */
 function unanswered(out: number, ans: number): number {
   return out < KA_MIN || ans >= out ? 0 : 1 - ans / out;
 }
@@ -225,17 +234,28 @@ function unanswered(out: number, ans: number): number {
 /**
  * Quick probes a suspicion of `p` gets: quickProbes, or more where KEEPALIVEs go unanswered often, so that a live
  * peer behind a lossy link is failed with a chance of at most FALSE_FAIL (the share f of unanswered KEEPALIVEs to
- * the power of the probes). f is the larger of the link's and the node's over all its links: a young link, or
- * one that was lucky of late, is judged by the medium the node sits on. At 30% loss each way (f ≈ 0.5) that is 14
- * probes, 3.5 s at the default quickPeriod; on clean links quickProbes; never more than fit before peerTimeout,
- * which fails the peer anyway. Fixed when the suspicion starts: its own unanswered probes (a crash) never
- * stretch it.
+ * the power of the probes). f is the larger of the link's and the node's (its active links that are not
+ * suspected, summed): a young link, or one that was lucky of late, is judged by the medium the node sits on.
+ * Only KEEPALIVEs to a peer heard afterwards count, and a suspected link is left out of the node's, so crashed
+ * peers never pass for loss (after a mass crash the survivors' suspicions are as quick as on any clean link). At 30% loss each way
+ * (f ≈ 0.5) that is 14 probes, 3.5 s at the default quickPeriod; on clean links quickProbes; never more than
+ * fit before peerTimeout, which fails the peer anyway. Fixed when the suspicion starts.
  */
 export function probesFor(s: HvState, p: PeerId): number {
   const base = s.cfg.quickProbes;
-  const a = unanswered(s.kaOut[p] || 0, s.kaIn[p] || 0);
-  const b = unanswered(s.kaOutAll, s.kaInAll);
-  const f = a > b ? a : b;
+  let out = 0;
+  let ans = 0;
+  for (let i = 0; i < s.active.length; i++) {
+    const q = s.active[i];
+    if (q in s.suspects) continue;
+    const o = s.kaOut[q] || 0;
+    const a = s.kaIn[q] || 0;
+    out += o;
+    ans += a < o ? a : o;
+  }
+  const own = unanswered(s.kaOut[p] || 0, s.kaIn[p] || 0);
+  const all = unanswered(out, ans);
+  const f = own > all ? own : all;
   if (f <= 0) return base;
   let most = Math.floor((s.cfg.peerTimeout - s.cfg.keepalive) / s.cfg.quickPeriod);
   if (most < base) most = base;
@@ -292,10 +312,7 @@ export function onProbe(s: HvState, ctx: Ctx, ops: Ops, from: PeerId, replyType:
 export function onProbeReply(s: HvState, ctx: Ctx, ops: Ops, from: PeerId, held: boolean): void {
   // An answer to a KEEPALIVE (a watched peer gets PROBEs, whose answers say nothing of loss), for the estimate; a
   // duplicate may make the answers outnumber the keepalives, which only reads as no loss.
-  if (s.active.indexOf(from) >= 0 && !(from in s.watched)) {
-    s.kaIn[from] = (s.kaIn[from] || 0) + 1;
-    s.kaInAll++;
-  }
+  if (s.active.indexOf(from) >= 0 && !(from in s.watched)) s.kaIn[from] = (s.kaIn[from] || 0) + 1;
   if (held || s.active.indexOf(from) < 0) return;
   ctx.count('hv.asymmetric', 1);
   ops.removeActive(s, from);

@@ -237,13 +237,11 @@ export interface HvState {
   suspects: { [peer: string]: number };
   /** Quick probes left to a suspected peer before it is failed (health.ts probesFor). */
   quickLeft: { [peer: string]: number };
-  /** KEEPALIVEs sent to each unwatched active peer, and answers from it (a window: health.ts keepalive), for the
-   *  link's loss estimate. */
+  /** KEEPALIVEs sent to each unwatched active peer and settled (the peer was heard since), answers from it (a
+   *  window: health.ts hear), and those sent since it was last heard: the link's loss estimate. */
   kaOut: { [peer: string]: number };
   kaIn: { [peer: string]: number };
-  /** The same over every link (a window four times as long). */
-  kaOutAll: number;
-  kaInAll: number;
+  kaOpen: { [peer: string]: number };
   /** The quick-probe timer is set. */
   quickArmed: boolean;
   /** Per active peer whose link is watched: when it was last probed for symmetry (ms). */
@@ -325,8 +323,7 @@ export function init(self: PeerId, config?: Partial<HyParViewConfig>): HvState {
     quickLeft: dict<number>(),
     kaOut: dict<number>(),
     kaIn: dict<number>(),
-    kaOutAll: 0,
-    kaInAll: 0,
+    kaOpen: dict<number>(),
     quickArmed: false,
     probed: dict<number>(),
     asking: dict<Ask>(),
@@ -735,7 +732,7 @@ function onMessage(s: HvState, ctx: Ctx, from: PeerId, incarnation: number, type
   }
   // Any message but a refusal shows an active peer alive; symmetry is checked by keepalives and probes.
   if (isActive(s, from) && !(type === DISCONNECT || (!m.yes && (type === KEEPALIVE_ACK || type === PROBE_REPLY)))) {
-    s.seen[from] = ctx.now;
+    health.hear(s, from, ctx.now);
   }
   if (type === JOIN) onJoin(s, ctx, from);
   else if (type === JOIN_REPLY) onJoinReply(s, ctx, from, m.list);
@@ -1003,7 +1000,7 @@ export function settle(s: HvState, ctx: Ctx): void {
 /** Any valid frame of `from` (any layer: runtime/node.ts): an active peer of the same life is alive now, so its
  *  keepalives and quick probes wait, whatever its membership answers wait behind on a busy link. */
 function heardFrom(s: HvState, ctx: Ctx, from: PeerId, incarnation: number): void {
-  if (from in s.seen && from in s.inc && s.inc[from] === incarnation) s.seen[from] = ctx.now;
+  if (from in s.seen && from in s.inc && s.inc[from] === incarnation) health.hear(s, from, ctx.now);
 }
 
 function neighbors(s: HvState): PeerId[] {
