@@ -136,8 +136,8 @@ export interface HyParViewConfig {
    *  and sent a KEEPALIVE every `quickPeriod`; after `quickProbes` in a row unanswered it is failed, long before
    *  peerTimeout. 6 (0 turns it off): enough on a clean link (a crash is then failed 4–6 s after it). Where
    *  KEEPALIVEs often go unanswered a suspicion gets more (health.ts probesFor: a live peer's chance of being
-   *  failed stays under 10^-4 per suspicion): measured at 30% loss each way, 50 nodes, 2 minutes, 4 seeds, 2 live
-   *  peers failed in all, against 23 with a fixed 6 (tests/sim/lossy-links.test.ts). */
+   *  failed stays under 10^-4 per suspicion): measured at 30% loss each way, 50 nodes, 2 minutes, 4 seeds, 1 live
+   *  peer failed in all, against 23 with a fixed 6 (tests/sim/lossy-links.test.ts). */
   quickProbes: number;
   /** ms between quick probes. 250: a crashed peer is suspected 2–4 s after the crash and failed about
    *  quickProbes × 250 ms later (4–6 s in all, against 8–10 s by peerTimeout); an answer slower than 250 ms

@@ -3,7 +3,7 @@
  * KEEPALIVEs (health.ts quick), and on a link that loses 30% of frames each way a live peer often goes quiet for
  * a while. tools/sim/scenarios/crdt-lossy.json without its partition: 50 nodes, 30% loss, 10% duplication, 20%
  * reordering, 120 CRDT updates, 2 minutes, no crash. Live peers must (next to) never be failed: over 4 seeds,
- * about 17 link-hours (some 125 links each), at most 2 failures of any kind. Measured on these 4 seeds: 2 now;
+ * about 17 link-hours (some 125 links each), at most 2 failures of any kind. Measured on these 4 seeds: 1 now;
  * 23 with a fixed 6 quick probes (before they were sized by the link's loss); 94 with peerTimeout alone (no
  * quick probes, no liveness from other layers' frames).
  */
