@@ -445,6 +445,15 @@ export function suspect(s: CsState, ctx: Ctx, peer: PeerId): void {
   down(s, ctx, peer);
 }
 
+/** Any valid frame of a live client or an up server, of the life known, refreshes it (Membership.heard): its
+ *  keepalive or PEERS stuck behind a backlog of data on a thin link must not get it taken as down. */
+export function heardFrom(s: CsState, ctx: Ctx, from: PeerId, inc: number): void {
+  const c = s.clients[from];
+  if (c && c.inc === inc) c.at = ctx.now;
+  const e = s.servers[from];
+  if (e && e.up && e.inc === inc) e.at = ctx.now;
+}
+
 /** Live servers, and on a server its clients too, sorted. */
 export function neighbors(s: CsState): PeerId[] {
   const out: PeerId[] = [];
@@ -469,6 +478,7 @@ export const ClientServer: Membership<CsState> = {
   onTimer: onTimer,
   onLink: onLink,
   suspect: suspect,
+  heard: heardFrom,
   neighbors: neighbors,
   stats: stats,
 };

@@ -11,8 +11,9 @@
  *   the sender as active peer; that node adds the new node to its active view. The node the walk reaches at
  *   PRWL adds the new node to its passive view.
  * - A failed active peer is replaced from the passive view: NEIGHBOR asks a random passive peer; with high
- *   priority (the asker's active view is empty) it cannot be refused, with low priority it is refused when the
- *   receiver's active view is full. DISCONNECT removes the sender from the active view into the passive one.
+ *   priority (the paper: the asker's active view is empty; here: under half full) it cannot be refused, with
+ *   low priority it is refused when the receiver's active view is full. DISCONNECT removes the sender from the
+ *   active view into the passive one.
  * - Every shuffle period a SHUFFLE carries the node itself, ka active and kp passive peers on a random walk of
  *   `shuffleTtl`; the node where it stops answers SHUFFLEREPLY with as many passive peers, and both fill their
  *   passive views, dropping first the entries they sent away.
@@ -23,7 +24,14 @@
  *   times is dropped from the passive view and another one is asked. A walk that ends at FORWARDJOIN sends NEIGHBOR (high priority) to
  *   the new node, which is how it learns of the link. A SHUFFLE without reply is superseded by the next one.
  * - Liveness. A peer whose link reports up/down (onLink) is watched by its link; any other active peer gets a
- *   KEEPALIVE when it has been silent for `keepalive`, and is dropped as failed after `peerTimeout`.
+ *   KEEPALIVE when it has been silent for `keepalive`, and is dropped as failed after `peerTimeout`, or sooner
+ *   after `quickProbes` unanswered quick probes (health.ts). Any frame of the peer's life counts (heard).
+ * - Fast, full repair after a mass failure (issue 11): refill keeps two requests per free slot in flight and
+ *   goes on until the view is full (a peer that refused rests for a shuffle period); the passive view is swept
+ *   (health.ts) at a pace that grows with the free slots; peers found dead are kept out of the passive view for
+ *   three shuffle periods (`dead`), and a passive view under half full shuffles four times as often, so the
+ *   survivors' backups are live and known to each other within seconds. Measured: tools/bench/sim.ts crash rows
+ *   and tests/sim/crash-repair.test.ts.
  * - Incarnations. Each envelope carries the sender's incarnation; a message of an older one is ignored
  *   (counted 'hv.stale'), and a newer one from an active peer means it restarted with empty views: it leaves
  *   the active view (no DISCONNECT: the new life holds nothing) and the message is handled as from a stranger.
@@ -45,23 +53,23 @@
  *   DISCONNECT [ver, alive 0|1] (0: leaving for good)
  *   SHUFFLE [origin, ttl, [peer, …]]                         SHUFFLE_REPLY [peer, …]
  *   KEEPALIVE [ver]  KEEPALIVE_ACK [ver, held 0|1]   PROBE [ver]  PROBE_REPLY [ver, held 0|1]   (held: "you hold me")
- *   COMPONENT [root, dist]     (the component label, runtime/membership/component.ts: merging split overlays)
+ *   COMPONENT [root, dist, seq] (the component label, runtime/membership/component.ts: merging split overlays)
  * A malformed body throws DecodeError (runtime/node.ts counts and drops it) before anything changed.
  *
- * Bounds: the views (activeSize, passiveSize); requests in flight (at most the free active slots); lists in a
+ * Bounds: the views (activeSize, passiveSize); requests in flight (two per free active slot, one per active peer,
+ * and passiveChecks × (1 + free slots) checks); the `refused` and `dead` tables (passiveSize each); lists in a
  * body (MAX_LIST entries, each id at most MAX_PEER_ID bytes (runtime/messages.ts), or the body is refused); contacts
  * (MAX_CONTACTS, the rest ignored); incarnations and link states remembered (maxKnown: when full, entries of
  * peers in no view are forgotten first, and a peer that cannot be remembered is simply not tracked).
  */
 import type { Item } from '../../crdt/types.ts';
-import { arr, nat, str, fail } from '../../crdt/check.ts';
 import { sortedKeys } from '../../crdt/keys.ts';
 import type { Ctx } from '../context.ts';
 import { CLS_CONTROL } from '../io.ts';
 import type { PeerId } from '../io.ts';
 import {
   JOIN, JOIN_REPLY, FORWARD_JOIN, NEIGHBOR, NEIGHBOR_REPLY, DISCONNECT, SHUFFLE, SHUFFLE_REPLY, KEEPALIVE,
-  KEEPALIVE_ACK, PROBE, PROBE_REPLY, COMPONENT, MAX_PEER_ID, peerIdBytes,
+  KEEPALIVE_ACK, PROBE, PROBE_REPLY, COMPONENT,
 } from '../messages.ts';
 import { below, pick, sample } from '../rng.ts';
 import type { Membership, MembershipStats } from './membership.ts';
@@ -71,6 +79,7 @@ import { dict, insertSorted, removeFrom } from '../tables.ts';
 import * as health from './health.ts';
 import { ASK_CHECK, ASK_REPAIR, TIMER_JOIN } from './health.ts';
 import * as component from './component.ts';
+import { decodeBody } from './hvwire.ts';
 
 export interface HyParViewConfig {
   /** Active view size. 5, the paper's value (log10(n) + 1 for n = 10,000, section 5). */
@@ -124,6 +133,17 @@ export interface HyParViewConfig {
    *  that are mostly dead (2 × neighborTimeout each) takes about half a minute, at two small frames in flight.
    *  0 turns checks off. A guess; measured with tools/sim/scenarios/crash90-2000.json. */
   passiveChecks: number;
+  /** Quick probes: an active peer (not watched by its link) silent for a whole `keepalive` period is suspected
+   *  and sent a KEEPALIVE every `quickPeriod`; after `quickProbes` in a row unanswered it is failed, long before
+   *  peerTimeout. 6 (0 turns it off): enough on a clean link (a crash is then failed 4–6 s after it). Where
+   *  KEEPALIVEs often go unanswered a suspicion gets more (health.ts probesFor: a live peer's chance of being
+   *  failed stays under 10^-4 per suspicion): measured at 30% loss each way, 50 nodes, 2 minutes, 4 seeds, 1 live
+   *  peer failed in all, against 23 with a fixed 6 (tests/sim/lossy-links.test.ts). */
+  quickProbes: number;
+  /** ms between quick probes. 250: a crashed peer is suspected 2–4 s after the crash and failed about
+   *  quickProbes × 250 ms later (4–6 s in all, against 8–10 s by peerTimeout); an answer slower than 250 ms
+   *  still clears the suspicion while probes are left. A guess. */
+  quickPeriod: number;
 }
 
 export const HYPARVIEW_DEFAULTS: HyParViewConfig = {
@@ -144,6 +164,8 @@ export const HYPARVIEW_DEFAULTS: HyParViewConfig = {
   backoffMax: 30000,
   maxKnown: 96,
   passiveChecks: 2,
+  quickProbes: 6,
+  quickPeriod: 250,
 };
 
 /** What each knob may be (runtime/knobs.ts). Periods and timeouts at least 1 ms (0 would spin the timer); an
@@ -167,10 +189,12 @@ export const HYPARVIEW_RANGES: { [knob: string]: string } = {
   backoffMax: 'ms 1',
   maxKnown: 'count 0',
   passiveChecks: 'count 0',
+  quickProbes: 'count 0',
+  quickPeriod: 'ms 1',
 };
 
-/** Most peers in one body list: a sample is ka + kp + 1 = 8 by default; this leaves room for bigger knobs. */
-export const MAX_LIST = 32;
+/** Most peers in one body list (hvwire.ts, which decodes the bodies). */
+export { MAX_LIST } from './hvwire.ts';
 /** Contacts kept from join(). */
 export const MAX_CONTACTS = 8;
 
@@ -188,7 +212,7 @@ export interface Ask {
   why: number;
   /** Times sent so far (at most neighborTries). */
   sends: number;
-  /** Asked with high priority (only while the active view is empty). */
+  /** Asked with high priority (only while the active view is short: under half full, see short()). */
   high: boolean;
 }
 
@@ -199,12 +223,32 @@ export interface HvState {
   active: PeerId[];
   /** Sorted, disjoint from active. */
   passive: PeerId[];
-  /** Per active peer: when it last showed it is alive and holds this node (ms). */
+  /** Passive peers that refused a NEIGHBOR, and when: not asked again by refill for a shuffle period (entries
+   *  older are dropped at each refill; at most passiveSize, further refusals are then not remembered). */
+  refused: { [peer: string]: number };
+  /** Peers found dead (failed, or silent to every NEIGHBOR), and when: kept out of the passive view for three
+   *  shuffle periods, so shuffles do not hand them back after a sweep dropped them (a mass failure leaves them in
+   *  every survivor's samples). At most passiveSize: when full, expired entries go, and then the oldest. */
+  dead: { [peer: string]: number };
+  deadCount: number;
+  /** Per active peer: when it last showed it is alive (ms): any frame of its life (heard), and any membership
+   *  message but a refusal; whether it holds this node is checked by keepalives and probes (health.ts). */
   seen: { [peer: string]: number };
+  /** Suspected active peers (health.ts quick): when the suspicion began, and quick probes sent since. */
+  suspects: { [peer: string]: number };
+  /** Quick probes left to a suspected peer before it is failed (health.ts probesFor). */
+  quickLeft: { [peer: string]: number };
+  /** KEEPALIVEs sent to each unwatched active peer and settled (the peer was heard since), answers from it (a
+   *  window: health.ts hear), and those sent since it was last heard: the link's loss estimate. */
+  kaOut: { [peer: string]: number };
+  kaIn: { [peer: string]: number };
+  kaOpen: { [peer: string]: number };
+  /** The quick-probe timer is set. */
+  quickArmed: boolean;
   /** Per active peer whose link is watched: when it was last probed for symmetry (ms). */
   probed: { [peer: string]: number };
-  /** NEIGHBOR requests in flight, by peer: at most one per free active slot plus one per active peer, plus
-   *  passiveChecks (health.ts). */
+  /** NEIGHBOR requests in flight, by peer: at most two per free active slot plus one per active peer, plus
+   *  passiveChecks × (1 + free slots) checks (health.ts pumpChecks). */
   asking: { [peer: string]: Ask };
   askingCount: number;
   /** Latest incarnation seen per peer. */
@@ -241,10 +285,19 @@ export interface HvState {
   wantRefill: boolean;
   /** Passive peers still to check (health.ts sweep): at most passiveSize, a copy of the view when it began. */
   sweep: PeerId[];
-  /** This node's component label (component.ts): the least id reached, its distance, when the root last changed. */
+  /** This node's component label (component.ts): the least id reached, its distance, the newest seq heard of it,
+   *  when the root last changed and when its seq last grew here. */
   root: PeerId;
   dist: number;
+  seq: number;
   rootAt: number;
+  freshAt: number;
+  /** This node's own seq, counted up every shuffle period while it is a root. */
+  own: number;
+  /** The root last given up ('' for none), its last seq, and when (component.ts refresh). */
+  lost: PeerId;
+  lostSeq: number;
+  lostAt: number;
   /** This node's view version: one more at every change of its active view and at join and leave. Every
    *  message that may change a peer's views carries it, and a peer ignores one older than the newest it heard
    *  from this node: it belongs to a link (or an intent) that has been replaced since. */
@@ -252,6 +305,7 @@ export interface HvState {
   /** The labels active peers last told, by peer (entries only for active peers). */
   nbRoot: { [peer: string]: PeerId };
   nbDist: { [peer: string]: number };
+  nbSeq: { [peer: string]: number };
 }
 
 /** `config` may set any knob of HyParViewConfig (others keep HYPARVIEW_DEFAULTS); a bad one throws (knobs.ts). */
@@ -262,7 +316,16 @@ export function init(self: PeerId, config?: Partial<HyParViewConfig>): HvState {
     cfg: cfg,
     active: [],
     passive: [],
+    refused: dict<number>(),
+    dead: dict<number>(),
+    deadCount: 0,
     seen: dict<number>(),
+    suspects: dict<number>(),
+    quickLeft: dict<number>(),
+    kaOut: dict<number>(),
+    kaIn: dict<number>(),
+    kaOpen: dict<number>(),
+    quickArmed: false,
     probed: dict<number>(),
     asking: dict<Ask>(),
     askingCount: 0,
@@ -288,9 +351,16 @@ export function init(self: PeerId, config?: Partial<HyParViewConfig>): HvState {
     ver: 0,
     root: self,
     dist: 0,
+    seq: 0,
     rootAt: 0,
+    freshAt: 0,
+    own: 0,
+    lost: '',
+    lostSeq: 0,
+    lostAt: 0,
     nbRoot: dict<PeerId>(),
     nbDist: dict<number>(),
+    nbSeq: dict<number>(),
   };
 }
 
@@ -339,6 +409,8 @@ export function removeActive(s: HvState, p: PeerId): boolean {
   s.ver++;
   delete s.seen[p];
   delete s.probed[p];
+  health.unsuspect(s, p);
+  health.forgetLink(s, p);
   return true;
 }
 
@@ -348,6 +420,11 @@ export function removeActive(s: HvState, p: PeerId): boolean {
  */
 export function addPassive(s: HvState, ctx: Ctx, p: PeerId, prefer: PeerId[] | null): void {
   if (p === s.self || s.cfg.passiveSize === 0 || isActive(s, p) || s.passive.indexOf(p) >= 0) return;
+  if (p in s.dead) {
+    if (ctx.now - s.dead[p] < 3 * s.cfg.shufflePeriod) return;
+    delete s.dead[p];
+    s.deadCount--;
+  }
   if (s.passive.length >= s.cfg.passiveSize) {
     let victim: PeerId | undefined;
     if (prefer !== null) {
@@ -359,10 +436,31 @@ export function addPassive(s: HvState, ctx: Ctx, p: PeerId, prefer: PeerId[] | n
   insertSorted(s.passive, p);
 }
 
+/** Remember `p` as dead (see HvState.dead); a peer that speaks again is forgotten from there (onMessage). */
+export function markDead(s: HvState, ctx: Ctx, p: PeerId): void {
+  if (!(p in s.dead) && s.deadCount >= s.cfg.passiveSize) {
+    let oldest = '';
+    const ks = Object.keys(s.dead);
+    for (let i = 0; i < ks.length; i++) {
+      if (ctx.now - s.dead[ks[i]] >= 3 * s.cfg.shufflePeriod) {
+        delete s.dead[ks[i]];
+        s.deadCount--;
+      } else if (oldest === '' || s.dead[ks[i]] < s.dead[oldest]) oldest = ks[i];
+    }
+    if (s.deadCount >= s.cfg.passiveSize && oldest !== '') {
+      delete s.dead[oldest];
+      s.deadCount--;
+    }
+  }
+  if (!(p in s.dead)) s.deadCount++;
+  s.dead[p] = ctx.now;
+}
+
 /** A failed active peer leaves both views (the paper drops it); `tell` when it may be alive after all. */
 export function failActive(s: HvState, ctx: Ctx, p: PeerId, reason: string, tell: boolean): void {
   if (!removeActive(s, p)) return;
   removeFrom(s.passive, p);
+  markDead(s, ctx, p);
   ctx.count('hv.failed', 1);
   ctx.count('hv.failed.' + reason, 1);
   // Under loss a live peer can look dead: DISCONNECT keeps the link symmetric if it is alive.
@@ -382,12 +480,17 @@ export function ask(s: HvState, ctx: Ctx, p: PeerId, why: number, high: boolean)
   sendNeighbor(s, ctx, p);
 }
 
-/** (Re)send NEIGHBOR: high priority to a walk's new node (already active here), or as asked while isolated. */
+/** Is the active view short: under half of activeSize (empty, 1 or 2 of 5)? Such a node asks with high priority. */
+export function short(s: HvState): boolean {
+  return 2 * s.active.length < s.cfg.activeSize;
+}
+
+/** (Re)send NEIGHBOR: high priority to a walk's new node (already active here), or as asked while short. */
 function sendNeighbor(s: HvState, ctx: Ctx, p: PeerId): void {
   const a = s.asking[p];
   a.sends++;
   ctx.count('hv.neighbor.sent', 1);
-  const high = isActive(s, p) || (a.high && s.active.length === 0) ? 1 : 0;
+  const high = isActive(s, p) || (a.high && short(s)) ? 1 : 0;
   const root = component.claim(s, ctx.now);
   health.say(s, ctx, p, NEIGHBOR, root === '' ? [high] : [high, root]);
   ctx.setTimer(TIMER_NEIGHBOR + p, ctx.now + s.cfg.neighborTimeout);
@@ -404,13 +507,20 @@ export function clearAsking(s: HvState, ctx: Ctx, p: PeerId): number {
 }
 
 /**
- * Fill free active slots from the passive view, one request per free slot. With an empty active view one of
- * them, at a time, has high priority, as in the paper (it cannot be refused, and more than one would evict
- * peers elsewhere for nothing); the others are low priority, so that after a mass failure, when most backups
- * are dead, an isolated node does not wait out one dead candidate after another.
+ * Fill free active slots from the passive view, one request per free slot, until the view is full. While the
+ * view is short (under half full; the paper: empty) one of them, at a time, has high priority (it cannot be
+ * refused, and more than one would evict peers elsewhere for nothing); the others are low priority, so that
+ * after a mass failure, when most backups are dead, a node does not wait out one dead candidate after another.
+ * High priority at up to half full, not only when empty, lets a node left with one or two neighbours after a
+ * mass failure fill up although its live backups are full: each eviction moves a slot from a full node, which
+ * asks with low priority, to a short one. A peer that refused is not asked again with low priority for a
+ * shuffle period (`refused`), so a view kept short by full peers goes round its backups once per period, not at the pace of
+ * round trips.
  */
 export function refill(s: HvState, ctx: Ctx): void {
   if (s.left) return;
+  const old = Object.keys(s.refused);
+  for (let i = 0; i < old.length; i++) if (ctx.now - s.refused[old[i]] >= s.cfg.shufflePeriod) delete s.refused[old[i]];
   // Requests to peers that are active already (a walk's end telling the new node) take no slot.
   let pending = 0;
   let high = false;
@@ -420,96 +530,23 @@ export function refill(s: HvState, ctx: Ctx): void {
     pending++;
     if (s.asking[asked[i]].high) high = true;
   }
-  while (s.active.length + pending < s.cfg.activeSize) {
+  // Two requests per free slot: after a mass failure most backups are dead, each costing neighborTries ×
+  // neighborTimeout; a late accept beyond the view's room is declined with DISCONNECT (onNeighborReply).
+  while (s.active.length + pending < s.cfg.activeSize + (s.cfg.activeSize - s.active.length)) {
+    // A peer that refused may be asked again only with high priority (it cannot refuse that).
+    const h = short(s) && !high;
     const cands: PeerId[] = [];
-    for (let i = 0; i < s.passive.length; i++) if (!(s.passive[i] in s.asking)) cands.push(s.passive[i]);
+    for (let i = 0; i < s.passive.length; i++) if (!(s.passive[i] in s.asking) && (h || !(s.passive[i] in s.refused))) cands.push(s.passive[i]);
     // No backup at all: go back to the seeds (one of them may hold the rest of the overlay; component.ts).
     if (s.passive.length === 0) {
       for (let i = 0; i < s.contacts.length; i++) if (!isActive(s, s.contacts[i]) && !(s.contacts[i] in s.asking)) cands.push(s.contacts[i]);
     }
     const p = pick(ctx.rng, cands);
     if (p === undefined) return;
-    const h = s.active.length === 0 && !high;
     ask(s, ctx, p, ASK_FILL, h);
     if (h) high = true;
     pending++;
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Decoding, with limits, before anything changes.
-
-function peerId(item: Item, what: string): PeerId {
-  const p = str(item, what);
-  const n = p.length === 0 ? 0 : peerIdBytes(p);
-  if (n < 1 || n > MAX_PEER_ID) fail(what + ': expected a peer id of 1 to ' + MAX_PEER_ID + ' bytes');
-  return p;
-}
-
-function peerList(item: Item, what: string): PeerId[] {
-  const b = arr(item, what);
-  if (b.length > MAX_LIST) fail(what + ': ' + b.length + ' peers exceed ' + MAX_LIST);
-  const out: PeerId[] = [];
-  for (let i = 0; i < b.length; i++) out.push(peerId(b[i], what + ' peer'));
-  return out;
-}
-
-function flag(item: Item, what: string): boolean {
-  const n = nat(item, what);
-  if (n > 1) fail(what + ': expected 0 or 1');
-  return n === 1;
-}
-
-/** A decoded body: the fields each type uses. */
-interface Msg {
-  /** The sender's view version on the types that carry one (health.ts say), else -1. */
-  ver: number;
-  peer: PeerId;
-  n: number;
-  yes: boolean;
-  list: PeerId[];
-}
-
-/** Decode the body of a HyParView or health message; null when the type is not one of them. */
-function decodeBody(type: number, body: Item): Msg | null {
-  const m: Msg = { ver: -1, peer: '', n: 0, yes: false, list: [] };
-  if (type === JOIN || type === JOIN_REPLY || type === NEIGHBOR || type === NEIGHBOR_REPLY || type === DISCONNECT ||
-    type === KEEPALIVE || type === KEEPALIVE_ACK || type === PROBE || type === PROBE_REPLY) {
-    // [ver, …]: the view version first, then the type's own fields.
-    const b = arr(body, 'membership message');
-    m.ver = nat(b[0], 'view version');
-    body = b.slice(1);
-  }
-  if (type === JOIN || type === KEEPALIVE || type === PROBE) arr(body, 'membership message', 0);
-  else if (type === JOIN_REPLY) m.list = peerList(arr(body, 'JOIN_REPLY', 1)[0], 'JOIN_REPLY');
-  else if (type === FORWARD_JOIN) {
-    const b = arr(body, 'FORWARD_JOIN', 2);
-    m.peer = peerId(b[0], 'FORWARD_JOIN new node');
-    m.n = nat(b[1], 'FORWARD_JOIN ttl');
-  } else if (type === NEIGHBOR) {
-    // [high] or [high, root]: the asker's component root once settled (component.ts).
-    const b = arr(body, 'NEIGHBOR', (body as Item[]).length > 1 ? 2 : 1);
-    m.yes = flag(b[0], 'NEIGHBOR high');
-    if (b.length === 2) m.peer = peerId(b[1], 'NEIGHBOR root');
-  } else if (type === NEIGHBOR_REPLY) {
-    // 0 refused, 1 accepted, 2 accepted as a merge of two components (the asker takes it even when full).
-    m.n = nat(arr(body, 'NEIGHBOR_REPLY', 1)[0], 'NEIGHBOR_REPLY accepted');
-    if (m.n > 2) fail('NEIGHBOR_REPLY: over 2');
-    m.yes = m.n > 0;
-  } else if (type === COMPONENT) {
-    const b = arr(body, 'COMPONENT', 2);
-    m.peer = peerId(b[0], 'COMPONENT root');
-    m.n = nat(b[1], 'COMPONENT dist');
-  } else if (type === DISCONNECT || type === KEEPALIVE_ACK || type === PROBE_REPLY) {
-    m.yes = flag(arr(body, 'membership message', 1)[0], 'membership flag');
-  } else if (type === SHUFFLE) {
-    const b = arr(body, 'SHUFFLE', 3);
-    m.peer = peerId(b[0], 'SHUFFLE origin');
-    m.n = nat(b[1], 'SHUFFLE ttl');
-    m.list = peerList(b[2], 'SHUFFLE sample');
-  } else if (type === SHUFFLE_REPLY) m.list = peerList(body, 'SHUFFLE_REPLY');
-  else return null;
-  return m;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -622,7 +659,18 @@ function start(s: HvState, ctx: Ctx): void {
   s.running = true;
   // Random phases keep nodes that started together from shuffling and probing in lock step.
   ctx.setTimer(TIMER_TICK, ctx.now + s.cfg.keepalive + below(ctx.rng, Math.floor(s.cfg.keepalive / 4) + 1));
-  ctx.setTimer(TIMER_SHUFFLE, ctx.now + Math.floor(s.cfg.shufflePeriod / 2) + below(ctx.rng, s.cfg.shufflePeriod + 1));
+  ctx.setTimer(TIMER_SHUFFLE, ctx.now + shuffleDelay(s, ctx, true));
+}
+
+/**
+ * The wait until the next shuffle: `shufflePeriod`, jittered by ±half on the first. A passive view under half
+ * full (a joiner's, or a survivor's after a mass failure whose sweep dropped the dead backups) shuffles four
+ * times as often, so it holds enough live backups, and is held by enough peers, before the next failure.
+ */
+function shuffleDelay(s: HvState, ctx: Ctx, first: boolean): number {
+  const p = s.cfg.shufflePeriod;
+  if (2 * s.passive.length < s.cfg.passiveSize) return Math.floor(p / 8) + below(ctx.rng, Math.floor(p / 4) + 1);
+  return first ? Math.floor(p / 2) + below(ctx.rng, p + 1) : p;
 }
 
 function join(s: HvState, ctx: Ctx, contacts: PeerId[]): void {
@@ -665,6 +713,8 @@ function leave(s: HvState, ctx: Ctx): void {
   ctx.cancelTimer(TIMER_TICK);
   ctx.cancelTimer(TIMER_SHUFFLE);
   ctx.cancelTimer(TIMER_JOIN);
+  ctx.cancelTimer(health.TIMER_QUICK);
+  s.quickArmed = false;
   s.running = false;
   s.joining = false;
   s.left = true;
@@ -682,16 +732,20 @@ function onMessage(s: HvState, ctx: Ctx, from: PeerId, incarnation: number, type
     return true;
   }
   if (!fresh(s, ctx, from, incarnation, m.ver)) return true;
+  if (from in s.dead) {
+    delete s.dead[from];
+    s.deadCount--;
+  }
   // Any message but a refusal shows an active peer alive; symmetry is checked by keepalives and probes.
   if (isActive(s, from) && !(type === DISCONNECT || (!m.yes && (type === KEEPALIVE_ACK || type === PROBE_REPLY)))) {
-    s.seen[from] = ctx.now;
+    health.hear(s, from, ctx.now);
   }
   if (type === JOIN) onJoin(s, ctx, from);
   else if (type === JOIN_REPLY) onJoinReply(s, ctx, from, m.list);
   else if (type === FORWARD_JOIN) onForwardJoin(s, ctx, from, m.peer, m.n);
   else if (type === NEIGHBOR) onNeighbor(s, ctx, from, m.yes, m.peer);
   else if (type === NEIGHBOR_REPLY) onNeighborReply(s, ctx, from, m.n);
-  else if (type === COMPONENT) component.onLabel(s, ctx, from, m.peer, m.n);
+  else if (type === COMPONENT) component.onLabel(s, ctx, from, m.peer, m.n, m.seq);
   else if (type === DISCONNECT) onDisconnect(s, ctx, from, m.yes);
   else if (type === SHUFFLE) onShuffle(s, ctx, from, m.peer, m.n, m.list);
   else if (type === SHUFFLE_REPLY) onShuffleReply(s, ctx, m.list);
@@ -789,8 +843,11 @@ function onNeighborReply(s: HvState, ctx: Ctx, from: PeerId, answer: number): vo
   if (why === ASK_CHECK) ctx.count(accepted ? 'hv.check.accepted' : 'hv.check.alive', 1);
   if (!accepted) {
     if (why === ASK_REPAIR) ctx.count('hv.repair.dropped', 1);
-    // Refused: a full peer. Not retried at once (that could go round full peers at the pace of round trips):
-    // the next failure, timeout or shuffle tick refills.
+    // Refused: a full peer. Another backup is asked at once, but not this one again for a shuffle period (refill).
+    if (!s.left && s.passive.indexOf(from) >= 0 && Object.keys(s.refused).length < s.cfg.passiveSize) {
+      s.refused[from] = ctx.now;
+      s.wantRefill = true;
+    }
     return;
   }
   if (s.left) {
@@ -842,20 +899,28 @@ function onShuffleReply(s: HvState, ctx: Ctx, list: PeerId[]): void {
   for (let i = 0; i < list.length; i++) addPassive(s, ctx, list[i], s.shuffleSent);
   s.shuffleSent = [];
   s.shuffleAt = -1;
+  // New backups: a view that is not full asks them now rather than at the next failure or shuffle.
+  if (s.active.length < s.cfg.activeSize) s.wantRefill = true;
 }
 
 function shuffle(s: HvState, ctx: Ctx): void {
-  ctx.setTimer(TIMER_SHUFFLE, ctx.now + s.cfg.shufflePeriod);
+  ctx.setTimer(TIMER_SHUFFLE, ctx.now + shuffleDelay(s, ctx, false));
   if (s.shuffleAt >= 0) ctx.count('hv.shuffle.lost', 1);
   s.shuffleAt = -1;
   s.shuffleSent = [];
   // The paper refills on failure only; a view left short by refusals tries again here, at shuffle pace. A full
-  // view checks one passive peer instead (health.ts), which refill does anyway for a short one.
+  // view checks one passive peer (health.ts).
   // A check goes out either way: it may reach a seed or a backup in another component (component.ts).
-  if (s.active.length < s.cfg.activeSize) s.wantRefill = true;
+  // A short view sweeps its whole passive view again instead: shuffles bring back backups unchecked since the
+  // failure (dead ones among them), and a live one with room takes the check as a link.
+  if (s.active.length < s.cfg.activeSize) {
+    s.wantRefill = true;
+    health.startSweep(s, ctx);
+  }
   health.checkOne(s, ctx);
-  // The periodic refresh of the component label (a lost COMPONENT is repaired within one period).
-  component.tell(s, ctx, s.active);
+  // The component label's wave (a root counts up and tells; a lost COMPONENT is made good by the next wave), and
+  // the check that this node's root is still heard of.
+  component.refresh(s, ctx);
   const target = pick(ctx.rng, s.active);
   if (target === undefined) return;
   const list = sample(ctx.rng, without(s.active, [target]), s.cfg.shuffleActive)
@@ -877,6 +942,8 @@ function onTimer(s: HvState, ctx: Ctx, id: string): boolean {
     shuffle(s, ctx);
   } else if (id === TIMER_JOIN) {
     health.retry(s, ctx, OPS);
+  } else if (id === health.TIMER_QUICK) {
+    health.quick(s, ctx, OPS);
   } else if (id.indexOf(TIMER_NEIGHBOR) === 0) {
     const p = id.slice(TIMER_NEIGHBOR.length);
     if (!(p in s.asking)) return true;
@@ -895,6 +962,7 @@ function onTimer(s: HvState, ctx: Ctx, id: string): boolean {
     // (A walk's end whose NEIGHBOR went unanswered keeps the link: keepalives will tell whether it holds.)
     if (!isActive(s, p)) {
       removeFrom(s.passive, p);
+      markDead(s, ctx, p);
       s.wantRefill = true;
     }
   } else return false;
@@ -935,6 +1003,12 @@ export function settle(s: HvState, ctx: Ctx): void {
   if (!s.running && !s.left && s.active.length > 0) start(s, ctx);
 }
 
+/** Any valid frame of `from` (any layer: runtime/node.ts): an active peer of the same life is alive now, so its
+ *  keepalives and quick probes wait, whatever its membership answers wait behind on a busy link. */
+function heardFrom(s: HvState, ctx: Ctx, from: PeerId, incarnation: number): void {
+  if (from in s.seen && from in s.inc && s.inc[from] === incarnation) health.hear(s, from, ctx.now);
+}
+
 function neighbors(s: HvState): PeerId[] {
   return s.active.slice();
 }
@@ -966,6 +1040,7 @@ export const HyParView: Membership<HvState> = {
   onTimer: onTimer,
   onLink: onLink,
   suspect: suspect,
+  heard: heardFrom,
   neighbors: neighbors,
   stats: stats,
 };

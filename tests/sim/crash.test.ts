@@ -13,8 +13,8 @@ test('1,000 nodes, 80% crash at once: after repair every survivor receives every
   assert.is(after.expected, 20 * 200, JSON.stringify(after));
   assert.is(after.missed, 0, JSON.stringify(after));
   assert.is(r.broadcast.before.missed, 0, JSON.stringify(r.broadcast.before));
-  // The damage was real: the crash tore the overlay apart and broadcasts during the repair missed nodes.
-  assert.ok(Math.max(...r.series.components) > 1, 'components ' + r.series.components);
+  // The damage was real: broadcasts during the repair missed nodes. (The 5 s overlay samples no longer catch the
+  // split: since issue 11's quick probes and refills the overlay is whole again within one sample.)
   assert.ok(r.broadcast.during.missed > 0);
   assert.equal(r.overlay.final, { alive: 200, isolated: 0, asymmetric: 0, dangling: 0, components: 1, largest: 200 });
 });
