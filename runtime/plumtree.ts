@@ -75,9 +75,10 @@ export interface PlumtreeConfig {
    *  batching). 50 ms: well under T1, so batching barely delays a repair; a guess. */
   ihaveFlush: number;
   /** hops: an announced (or eagerly pushed) path more than this much shorter than the one delivered replaces
-   *  it. 0: any shorter path. Measured (tools/bench/sim.ts, 1,000 nodes, seed 1, eagerStart 2): single sender
-   *  LDH mean 9.0 at 0, 10.7 at 1; random senders 19.2 and 19.7, where 7 (the paper's value, which is about
-   *  overlays whose hop counts are many times larger) left them at 11.6 and 21 with a flood start. */
+   *  it. 0: any shorter path. Measured (tools/bench/sim.ts, 1,000 nodes, seed 1, eagerStart 2): LDH mean 9.0
+   *  for a single sender at 0, 10.7 at 1; 19.2 and 19.7 for random senders (before: 11.6 and 22.9 with 7 and
+   *  every neighbour eager). The price is swaps under concurrent senders: 100 nodes all sending, RMR 0.85 at
+   *  0, 0.82 at 1, 0.78 at 2 (0.68 before). */
   threshold: number;
   /** payloads kept for GRAFT answers. 128: GRAFTs come within T1 + a few T2 of the GOSSIP (about 1 s), so the
    *  cache must hold what arrives in a second: measured, 100 nodes all sending (100 messages/s) miss 20% of
@@ -94,7 +95,9 @@ export interface PlumtreeConfig {
   idTtl: number;
   /** IHAVE entries queued per lazy peer before the batch is sent at once. 16: keeps a frame small; a guess. */
   maxLazyQueue: number;
-  /** missing messages tracked at once. 32: a burst of announcements while the tree heals; a guess. */
+  /** missing messages tracked at once. 128: measured, 100 nodes all sending (100 messages/s, 4 seeds of
+   *  tools/bench/sim.ts), 32 left 82 to 1,441 announcements ignored (pt.missing.full) and 3 to 29 deliveries
+   *  missed, 128 none of either. A board keeps 32 (targets/espruino/knobs.ts): it sees no such rate. */
   maxMissing: number;
   /** GRAFTs sent for one missing message before giving up (anti-entropy takes over). 6: every announcer of a
    *  5-peer active view once, plus one retry; at 30% loss it halves the give-ups of 4. A guess. */
@@ -121,7 +124,7 @@ export const PLUMTREE_DEFAULTS: PlumtreeConfig = {
   maxIds: 512,
   idTtl: 60000,
   maxLazyQueue: 16,
-  maxMissing: 32,
+  maxMissing: 128,
   maxGrafts: 6,
   maxHops: 64,
   eagerStart: 2,
