@@ -3,9 +3,9 @@
  * the membership layer reports (neighborUp / neighborDown). It knows nothing of views, links or bytes.
  *
  * The algorithm, as in the paper (its Algorithm 1 and the optimization that follows it), with two departures:
- * - A new neighbour starts eager while fewer than `eagerStart` (2) are, lazy otherwise (the paper starts every
- *   one eager, so the first broadcast floods every link: about active view − 2 redundant copies per node, which
- *   at 1,000 nodes was an RMR of 2.9 for that message and 0.1 averaged over 30). A payload goes whole (GOSSIP)
+ * - A new neighbour starts eager while fewer than `eagerStart` are, lazy otherwise. The default (5, an active
+ *   view) starts every one eager as the paper does, so the first broadcast floods every link (at 1,000 nodes an
+ *   RMR of 2.9 for that message, 0.1 averaged over 30); 2 cuts that to 0.03 but broke 10^5 nodes (see the knob). A payload goes whole (GOSSIP)
  *   to eager peers and as an IHAVE announcement to lazy peers; announcements are batched per peer and flushed
  *   after `ihaveFlush`.
  * - A GOSSIP for a message already received means two paths reach this node: its sender becomes lazy and is
@@ -18,8 +18,8 @@
  * - Optimization: an announcement whose hop count plus `threshold` is still below that of the copy that
  *   arrived eagerly swaps the two links (GRAFT without a message to the announcer, PRUNE to the eager parent).
  *   The second departure: a later eager copy on such a shorter path swaps as well (its sender is kept, the
- *   parent pruned), where the paper prunes whichever copy came second. Both use threshold 0 here, so a tree
- *   built by first arrival (fast paths of many hops) turns into a shortest-path tree from the sender.
+ *   parent pruned), where the paper prunes whichever copy came second. With threshold 0 a tree built by first
+ *   arrival (fast paths of many hops) turns into a shortest-path tree from the sender.
  *
  * Delivery has one channel: `ctx.emit({ type: 'deliver', msgId, origin, hops, payload })`, once per message
  * while its id is remembered, also at the origin (hops 0) from `broadcast`. An emit that throws DecodeError for
@@ -75,7 +75,7 @@ export interface PlumtreeConfig {
    *  batching). 50 ms: well under T1, so batching barely delays a repair; a guess. */
   ihaveFlush: number;
   /** hops: an announced (or eagerly pushed) path more than this much shorter than the one delivered replaces
-   *  it. 0: any shorter path. Measured (tools/bench/sim.ts, 1,000 nodes, seed 1, eagerStart 2): LDH mean 9.0
+   *  it. 7, the paper's value, kept as the default until 0 is measured at 10^5 nodes. Measured (tools/bench/sim.ts, 1,000 nodes, seed 1, eagerStart 2): LDH mean 9.0
    *  for a single sender at 0, 10.7 at 1; 19.2 and 19.7 for random senders (before: 11.6 and 22.9 with 7 and
    *  every neighbour eager). The price is swaps under concurrent senders: 100 nodes all sending, RMR 0.85 at
    *  0, 0.82 at 1, 0.78 at 2 (0.68 before). */
@@ -107,7 +107,9 @@ export interface PlumtreeConfig {
    *  becomes eager). 2: measured at 1,000 nodes, single sender, 30 messages (seed 1), the first message's RMR is
    *  2.9 with every neighbour eager (5), 1.2 with 3, 0.7 with 2: an RMR mean of 0.098, 0.047 and 0.026. With
    *  fewer eager links the first message takes longer paths (LDH 11 with 5, 18 with 3, 34 with 2), which the
-   *  optimization then shortens; 0 would deliver every first message by GRAFT, T1 per hop. */
+   *  optimization then shortens; 0 would deliver every first message by GRAFT, T1 per hop. The default stays 5:
+   *  with 2 (and threshold 0), 10^5 nodes joining during the run (tools/bench/sim.ts --child big 100000) missed
+   *  215,996 deliveries (4 before), first messages running into maxHops; not yet understood. */
   eagerStart: number;
   /** hops past which a GOSSIP is delivered but not forwarded: a cap on circulation should ids be forgotten
    *  under heavy load. 64: above the LDH of 10,000-node overlays once the tree settles (14–19 measured), a
@@ -120,7 +122,7 @@ export const PLUMTREE_DEFAULTS: PlumtreeConfig = {
   t1: 400,
   t2: 200,
   ihaveFlush: 50,
-  threshold: 0,
+  threshold: 7,
   cacheSize: 128,
   cacheTtl: 10000,
   maxIds: 512,
@@ -129,7 +131,7 @@ export const PLUMTREE_DEFAULTS: PlumtreeConfig = {
   maxMissing: 128,
   maxGrafts: 6,
   maxHops: 64,
-  eagerStart: 2,
+  eagerStart: 5,
 };
 
 /** What each knob may be (runtime/knobs.ts). Timers at least 1 ms (0 would spin the flush and graft timers);

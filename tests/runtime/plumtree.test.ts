@@ -63,7 +63,7 @@ test('a full IHAVE queue is sent at once instead of growing', () => {
 });
 
 test('first GOSSIP is delivered and forwarded except to its sender; a duplicate prunes its sender', () => {
-  const s = node('a', ['b', 'c', 'd'], { eagerStart: 3, threshold: 7 });
+  const s = node('a', ['b', 'c', 'd']);
   const r = rec('a', 10);
   assert.ok(pt.onMessage(s, r.ctx, 'b', GOSSIP, ['z:0:0', 3, 'p']));
   assert.equal(r.events, [{ type: 'deliver', msgId: 'z:0:0', origin: 'z', hops: 3, payload: 'p' }]);
@@ -285,23 +285,18 @@ function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-test('100 nodes, single sender, 30 rounds: missed 0, RMR < 0.2, first LDH < 25, settled LDH < 6', () => {
+test('100 nodes, single sender, 30 rounds: missed 0, RMR < 0.2 once the tree settles, LDH < 15', () => {
   const { p, ids, edges } = mesh(7);
   const rs = rounds(p, 30, () => ids[0]);
   for (const r of rs) assert.is(r.receivers, N, 'missed in ' + r.id);
   assert.is(p.redelivered, 0);
-  // The first broadcast takes at most eagerStart (2) eager links out of each node rather than all 7, so its
-  // redundant copies are fewer than one per receiver; pruning them brings RMR down further.
-  assert.ok(rs[0].rmr > 0 && rs[0].rmr < 1, 'first round: ' + rs[0].rmr);
+  // The first broadcast floods every link, so pruning is what brings RMR down.
+  assert.ok(rs[0].rmr > 1, 'first round floods: ' + rs[0].rmr);
   const settled = mean(rs.slice(5).map((r) => r.rmr));
   assert.ok(settled < 0.2, 'settled RMR ' + settled);
   assert.ok(mean(rs.map((r) => r.rmr)) < 0.2, 'RMR over all 30 rounds ' + mean(rs.map((r) => r.rmr)));
-  // The first round takes the paths its few eager links offer (20 hops here); the announced hop counts then
-  // move each node to a shortest path from the sender (4 here: 6 when every link starts eager and only paths
-  // 8 hops shorter are taken).
-  assert.ok(rs[0].ldh < 25, 'first round LDH ' + rs[0].ldh);
-  const ldh = Math.max(...rs.slice(5).map((r) => r.ldh));
-  assert.ok(ldh < 6, 'settled LDH ' + ldh);
+  const ldh = Math.max(...rs.map((r) => r.ldh));
+  assert.ok(ldh < 15, 'LDH ' + ldh);
   // The eager links left form (about) a spanning tree: far fewer than the overlay's links.
   let eager = 0;
   for (const id of ids) eager += p.states[id].eager.length;
