@@ -2,17 +2,24 @@
  * Plumtree: epidemic broadcast trees (Leitão, Pereira, Rodrigues, SRDS 2007), sans-IO, over whatever neighbours
  * the membership layer reports (neighborUp / neighborDown). It knows nothing of views, links or bytes.
  *
- * The algorithm, as in the paper (its Algorithm 1 and the optimization that follows it):
- * - Every neighbour starts as an eager peer. A new payload goes whole (GOSSIP) to eager peers and as an IHAVE
- *   announcement to lazy peers; announcements are batched per peer and flushed after `ihaveFlush`.
+ * The algorithm, as in the paper (its Algorithm 1 and the optimization that follows it), with two departures:
+ * - A new neighbour starts eager while fewer than `eagerStart` are, lazy otherwise. The default (5, an active
+ *   view) starts every one eager as the paper does, so the first broadcast floods every link (at 1,000 nodes an
+ *   RMR of 2.9 for that message, 0.1 averaged over 30); 2 cuts that to 0.03 but broke 10^5 nodes (see the knob). A payload goes whole (GOSSIP)
+ *   to eager peers and as an IHAVE announcement to lazy peers; announcements are batched per peer and flushed
+ *   after `ihaveFlush`.
  * - A GOSSIP for a message already received means two paths reach this node: its sender becomes lazy and is
  *   told so with PRUNE. The eager links so shrink to a spanning tree and each payload crosses each node once.
  *   (A copy again from the peer that delivered it is no second path but a duplicated frame: nothing is pruned.)
- * - An IHAVE for a message not received starts timer T1. When it fires, the first announcer is sent GRAFT (and
- *   becomes eager: the tree is repaired through it) and T2 < T1 is set for the next announcer, and so on.
- *   A GRAFT is answered with the payload when it is still cached, and makes the grafter eager.
+ * - An IHAVE for a message not received starts timer T1. When it fires, the announcer of the fewest hops (the
+ *   first of them on a tie) is sent GRAFT (and becomes eager: the tree is repaired through it) and T2 < T1 is
+ *   set for the next announcer in order of hops, and so on. A GRAFT is answered with the payload when it is
+ *   still cached, and makes the grafter eager.
  * - Optimization: an announcement whose hop count plus `threshold` is still below that of the copy that
  *   arrived eagerly swaps the two links (GRAFT without a message to the announcer, PRUNE to the eager parent).
+ *   The second departure: a later eager copy on such a shorter path swaps as well (its sender is kept, the
+ *   parent pruned), where the paper prunes whichever copy came second. With threshold 0 a tree built by first
+ *   arrival (fast paths of many hops) turns into a shortest-path tree from the sender.
  *
  * Delivery has one channel: `ctx.emit({ type: 'deliver', msgId, origin, hops, payload })`, once per message
  * while its id is remembered, also at the origin (hops 0) from `broadcast`. An emit that throws DecodeError for
@@ -67,8 +74,11 @@ export interface PlumtreeConfig {
   /** ms an IHAVE waits for others to the same peer (the paper leaves the lazy push policy open and suggests
    *  batching). 50 ms: well under T1, so batching barely delays a repair; a guess. */
   ihaveFlush: number;
-  /** hops: an announced path more than this much shorter than the eager one replaces it. 7, the value the
-   *  paper's evaluation uses for its optimization. */
+  /** hops: an announced (or eagerly pushed) path more than this much shorter than the one delivered replaces
+   *  it. 7, the paper's value, kept as the default until 0 is measured at 10^5 nodes. Measured (tools/bench/sim.ts, 1,000 nodes, seed 1, eagerStart 2): LDH mean 9.0
+   *  for a single sender at 0, 10.7 at 1; 19.2 and 19.7 for random senders (before: 11.6 and 22.9 with 7 and
+   *  every neighbour eager). The price is swaps under concurrent senders: 100 nodes all sending, RMR 0.85 at
+   *  0, 0.82 at 1, 0.78 at 2 (0.68 before). */
   threshold: number;
   /** payloads kept for GRAFT answers. 128: GRAFTs come within T1 + a few T2 of the GOSSIP (about 1 s), so the
    *  cache must hold what arrives in a second: measured, 100 nodes all sending (100 messages/s) miss 20% of
@@ -85,13 +95,26 @@ export interface PlumtreeConfig {
   idTtl: number;
   /** IHAVE entries queued per lazy peer before the batch is sent at once. 16: keeps a frame small; a guess. */
   maxLazyQueue: number;
-  /** missing messages tracked at once. 32: a burst of announcements while the tree heals; a guess. */
+  /** missing messages tracked at once. 128: measured, 100 nodes all sending (100 messages/s, 4 seeds of
+   *  tools/bench/sim.ts), 32 left 82 to 1,441 announcements ignored (pt.missing.full) and 3 to 29 deliveries
+   *  missed, 128 none of either. A board keeps 32 (targets/espruino/knobs.ts): it sees no such rate. */
   maxMissing: number;
   /** GRAFTs sent for one missing message before giving up (anti-entropy takes over). 6: every announcer of a
    *  5-peer active view once, plus one retry; at 30% loss it halves the give-ups of 4. A guess. */
   maxGrafts: number;
+  /** eager peers a node takes on as neighbours come up: a new neighbour starts eager only while fewer than this
+   *  many are, lazy otherwise (a lazy one is told by IHAVE and grafted when needed; one that pushes a first copy
+   *  becomes eager). 2: measured at 1,000 nodes, single sender, 30 messages (seed 1), the first message's RMR is
+   *  2.9 with every neighbour eager (5), 1.2 with 3, 0.7 with 2: an RMR mean of 0.098, 0.047 and 0.026. With
+   *  fewer eager links the first message takes longer paths (LDH 11 with 5, 18 with 3, 34 with 2), which the
+   *  optimization then shortens; 0 would deliver every first message by GRAFT, T1 per hop. The default stays 5:
+   *  with 2 (and threshold 0), 10^5 nodes joining during the run (tools/bench/sim.ts --child big 100000) missed
+   *  215,996 deliveries (4 before), first messages running into maxHops; not yet understood. */
+  eagerStart: number;
   /** hops past which a GOSSIP is delivered but not forwarded: a cap on circulation should ids be forgotten
-   *  under heavy load. 64: far above the LDH of 10,000-node overlays (about 15–20); a guess. */
+   *  under heavy load. 64: above the LDH of 10,000-node overlays once the tree settles (14–19 measured), a
+   *  guess; the first message through a fresh 10,000-node overlay, on eagerStart links, reached it (100 nodes
+   *  delivered it unforwarded, none missed it). */
   maxHops: number;
 }
 
@@ -105,9 +128,10 @@ export const PLUMTREE_DEFAULTS: PlumtreeConfig = {
   maxIds: 512,
   idTtl: 60000,
   maxLazyQueue: 16,
-  maxMissing: 32,
+  maxMissing: 128,
   maxGrafts: 6,
   maxHops: 64,
+  eagerStart: 5,
 };
 
 /** What each knob may be (runtime/knobs.ts). Timers at least 1 ms (0 would spin the flush and graft timers);
@@ -127,6 +151,7 @@ export const PLUMTREE_RANGES: { [knob: string]: string } = {
   maxMissing: 'count 0',
   maxGrafts: 'count 1',
   maxHops: 'count 1',
+  eagerStart: 'count 0',
 };
 
 /** Announcers remembered per missing message: more than an active view (5) holds, so none is lost in practice. */
@@ -234,10 +259,11 @@ function makeLazy(s: PlumtreeState, p: PeerId): void {
   if (removeFrom(s.eager, p)) insertSorted(s.lazy, p);
 }
 
-/** A new neighbour starts eager: a first duplicate prunes it if the tree already reaches this node otherwise. */
+/** A new neighbour starts eager while fewer than eagerStart are (a first duplicate prunes it if the tree already
+ *  reaches this node otherwise), lazy beyond: it is then told by IHAVE and grafted when needed. */
 export function neighborUp(s: PlumtreeState, _ctx: Ctx, peer: PeerId): void {
   if (peer === s.self || isNeighbor(s, peer)) return;
-  insertSorted(s.eager, peer);
+  insertSorted(s.eager.length < s.cfg.eagerStart ? s.eager : s.lazy, peer);
 }
 
 export function neighborDown(s: PlumtreeState, _ctx: Ctx, peer: PeerId): void {
@@ -358,6 +384,7 @@ function onGossip(s: PlumtreeState, ctx: Ctx, from: PeerId, id: string, hops: nu
     // Again from the peer it came from: the link duplicated the frame, or a GRAFT was answered twice. That is
     // no second path, and pruning it would cut the tree edge this node is fed through.
     if (has(s, id) && s.received[id].parent === from) return;
+    if (has(s, id) && swapParent(s, ctx, id, from, hops)) return;
     // A second path reaches this node: cut the one this copy took. PRUNE even when `from` is lazy here
     // already, since it evidently still has this node as eager.
     makeLazy(s, from);
@@ -396,7 +423,7 @@ function onIHave(s: PlumtreeState, ctx: Ctx, from: PeerId, id: string, hops: num
   if (id in s.missing) {
     const ann = s.missing[id].ann;
     for (let i = 0; i < ann.length; i++) if (ann[i].peer === from) return;
-    if (ann.length < MAX_ANNOUNCERS) ann.push({ peer: from, hops: hops });
+    if (ann.length < MAX_ANNOUNCERS) addAnnouncer(ann, from, hops);
     return;
   }
   if (s.missingCount >= s.cfg.maxMissing) {
@@ -406,6 +433,13 @@ function onIHave(s: PlumtreeState, ctx: Ctx, from: PeerId, id: string, hops: num
   s.missing[id] = { ann: [{ peer: from, hops: hops }], grafts: 0 };
   s.missingCount++;
   ctx.setTimer(TIMER_GRAFT + id, ctx.now + s.cfg.t1);
+}
+
+/** Announcers stay in order of hops, ties in order of arrival: the first GRAFT asks for the shortest path. */
+function addAnnouncer(ann: Announcer[], peer: PeerId, hops: number): void {
+  let i = ann.length;
+  while (i > 0 && ann[i - 1].hops > hops) i--;
+  ann.splice(i, 0, { peer: peer, hops: hops });
 }
 
 /** Swap the eager parent of a received message for a lazy announcer whose path is `threshold` hops shorter. */
@@ -423,6 +457,23 @@ function optimize(s: PlumtreeState, ctx: Ctx, id: string, peer: PeerId, hops: nu
   // Later announcements of the same message compare with the new path, so one message swaps at most once.
   r.parent = peer;
   r.hops = hops;
+}
+
+/**
+ * An eager copy that came `threshold` hops shorter than the delivered one: keep its link as the tree edge and prune
+ * the parent instead (the optimization applied to eager copies, free of a GRAFT since `from` already pushes here).
+ */
+function swapParent(s: PlumtreeState, ctx: Ctx, id: string, from: PeerId, hops: number): boolean {
+  const r = s.received[id];
+  if (r.parent === s.self || hops + s.cfg.threshold >= r.hops || s.eager.indexOf(from) < 0) return false;
+  ctx.count('pt.optimize.eager', 1);
+  if (s.eager.indexOf(r.parent) >= 0) {
+    makeLazy(s, r.parent);
+    ctx.send(r.parent, PRUNE, [], CLS_CONTROL);
+  }
+  r.parent = from;
+  r.hops = hops;
+  return true;
 }
 
 function onGraft(s: PlumtreeState, ctx: Ctx, from: PeerId, id: string | null): void {

@@ -14,9 +14,9 @@ export const BOARD_KNOBS = {
   /** Write the state to Storage this long after the first change of a burst (ms): one flash write per burst,
    *  not per update; nRF52 flash pages endure about 10,000 erases. */
   persistMs: 10000,
-  /** Plumtree's bounds (runtime/plumtree.ts): 64 ids and 16 payloads (about 400 variables full) where the
-   *  defaults, sized for 100 messages/s on a Pi, would hold thousands of variables. */
-  plumtree: { maxIds: 64, cacheSize: 16 },
+  /** Plumtree's bounds (runtime/plumtree.ts): 64 ids, 16 payloads (about 400 variables full) and 32 missing
+   *  messages where the defaults, sized for 100 messages/s on a Pi, would hold thousands of variables. */
+  plumtree: { maxIds: 64, cacheSize: 16, maxMissing: 32 },
   /** Serial1: bits per second (Espruino's own default for Serial1) and the hello keepalive / peer timeout of
    *  transports/serial.ts (ms), so both ends agree without configuration. */
   baud: 9600,
