@@ -18,6 +18,7 @@ import { registry, register } from '../../crdt/registry.ts';
 import { GCounter } from '../../crdt/gcounter.ts';
 import { nodeCrypto } from '../../transports/crypto.ts';
 import { Net } from './net.ts';
+import { aePair } from './aepair.ts';
 
 const HUGE = 5 + 1000;
 
@@ -49,19 +50,6 @@ for (const keyed of [false, true]) {
   });
 }
 
-/** a and b, neighbours, deltas only through anti-entropy (no Plumtree fast path), b's first update heard by a. */
-function aePair(membership: 'hyparview' | 'full'): Net {
-  const net = new Net({ seed: 11 });
-  net.add({ id: 'a', seed: 1, incarnation: 3, membership: membership, plumtreeDeltas: false });
-  net.add({ id: 'b', seed: 2, incarnation: 5, membership: membership, plumtreeDeltas: false });
-  for (const id of ['a', 'b']) net.cmd(id, { op: 'declare', id: 'hits', type: 'gcounter' });
-  net.cmd('b', { op: 'join', contacts: ['a'] });
-  net.run(2000);
-  net.cmd('b', { op: 'update', id: 'hits', mutator: 'inc', args: [1] });
-  net.run(net.now + 5000);
-  assert.is(read(net.nodes.a, 'hits'), 1, 'a hears b before the forgery');
-  return net;
-}
 
 /** b updates in its real life after the forgery, once a second for 30 s: a must hear every update. */
 function hearsAgain(net: Net, a: string, b: string, first: number): void {
