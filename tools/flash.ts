@@ -80,7 +80,9 @@ export async function flash(o: FlashOptions): Promise<{ bytes: number; crc: numb
     const w = { re, res: (m: RegExpExecArray) => { clearTimeout(t); res(m); } };
     const t = setTimeout(() => {
       waiters.splice(waiters.indexOf(w), 1);
-      const said = buf.replace(/\s+/g, ' ').trim().slice(-200);
+      // An interpreter that failed an assertion prints it, then a dump of its variables: keep the assertion.
+      const assertion = /ASSERT\(.*?FAILED AT \S+/.exec(buf);
+      const said = (assertion ? assertion[0] + ' ... ' : '') + buf.replace(/\s+/g, ' ').trim().slice(-200);
       rej(new FlashError('no answer for ' + what + ' within ' + timeout + ' ms' + (said ? '; the board said: ' + said : ' (nothing came back: is it the board\'s console port?)')));
     }, timeout);
     waiters.push(w);

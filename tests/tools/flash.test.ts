@@ -38,25 +38,47 @@ async function stopBoard(b: { proc: ChildProcess; pair: PtyPair; fd: number }): 
   await b.pair.close();
 }
 
+/**
+ * The Linux port of the interpreter reads its console on a second thread that appends characters to the event
+ * the main loop may be taking off the same ring buffer, unlocked; now and then the main loop reads a half-written
+ * length and stops with this assertion (measured: 7 of 25 uploads with the tool's 64-byte pieces, 2 of 25 when a
+ * whole line is written at once). A board's UART or USB interrupt cannot interleave that way, so the test starts
+ * a fresh interpreter when, and only when, it died of this; any other failure fails the test.
+ */
+const RING_RACE = /ASSERT\(len <= 64\) FAILED AT src\/jsdevices\.c/;
+const ATTEMPTS = 4;
+
 if (dir) {
   test('uploads the bundle as boot code, verified, and it runs from Storage', async () => {
-    const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'pollen-flash-'));
-    const board = await boardOnPty(path.join(dir, 'espruino-12000'), cwd);
-    try {
-      const code = (await buildBoard('puck', { check: false })).code;
-      const seen: number[] = [];
-      const r = await flash({ port: board.port, code, onProgress: (d) => { seen.push(d); } });
-      assert.is(r.bytes, code.length);
-      assert.is(seen[seen.length - 1], code.length);
-      assert.ok(seen.length >= Math.ceil(code.length / 512), 'progress ' + seen.length);
-      await stopBoard(board);
-      // The same Storage, booted: the code is there and runs.
-      const run = await runStored({ dir, pool: 12000 }, cwd, 'print("profile " + Pollen.profile);', { file: '.bootcde' });
-      assert.is(run.failure, undefined, run.raw.slice(-800));
-      assert.ok(run.lines.indexOf('profile sensor') >= 0, run.lines.join('\n'));
-    } finally {
-      await stopBoard(board);
-      fs.rmSync(cwd, { recursive: true, force: true });
+    const code = (await buildBoard('puck', { check: false })).code;
+    for (let attempt = 1; ; attempt++) {
+      const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'pollen-flash-'));
+      const board = await boardOnPty(path.join(dir, 'espruino-12000'), cwd);
+      try {
+        const seen: number[] = [];
+        let r: { bytes: number; crc: number };
+        try {
+          r = await flash({ port: board.port, code, onProgress: (d) => { seen.push(d); } });
+        } catch (e) {
+          if (e instanceof FlashError && RING_RACE.test(e.message) && attempt < ATTEMPTS) {
+            console.log('  attempt ' + attempt + ': the interpreter died of its console-thread race (' + e.message.slice(0, 60) + '...); a fresh one');
+            continue;
+          }
+          throw e;
+        }
+        assert.is(r.bytes, code.length);
+        assert.is(seen[seen.length - 1], code.length);
+        assert.ok(seen.length >= Math.ceil(code.length / 512), 'progress ' + seen.length);
+        await stopBoard(board);
+        // The same Storage, booted: the code is there and runs.
+        const run = await runStored({ dir, pool: 12000 }, cwd, 'print("profile " + Pollen.profile);', { file: '.bootcde' });
+        assert.is(run.failure, undefined, run.raw.slice(-800));
+        assert.ok(run.lines.indexOf('profile sensor') >= 0, run.lines.join('\n'));
+        return;
+      } finally {
+        await stopBoard(board);
+        fs.rmSync(cwd, { recursive: true, force: true });
+      }
     }
   });
 
