@@ -16,7 +16,7 @@
  * CHUNK bytes one line `require("Storage").write(".bootcde", atob("…"), offset, total)` answered with `@ok N`;
  * then `@crc <E.CRC32 of the stored file>`. Lines go out in small pieces (PIECE bytes, paced) because a board's
  * console buffer is small and some USB bridges have none. An answer that is not the one expected (`@fail`, an
- * error printed by the board, a CRC that differs) or none within `timeoutMs` stops the upload with an error that
+ * error printed by the board, a failed assertion, a CRC that differs) or none within `timeoutMs` stops the upload with an error that
  * says which.
  */
 import { parseArgs } from 'node:util';
@@ -60,12 +60,18 @@ export async function flash(o: FlashOptions): Promise<{ bytes: number; crc: numb
   const port = new SerialPort({ path: o.port, baudRate: o.baudRate || 115200, autoOpen: false });
   await new Promise<void>((res, rej) => port.open((e) => (e ? rej(new FlashError('cannot open ' + o.port + ': ' + e.message)) : res())));
   let buf = '';
-  const waiters: { re: RegExp; res: (m: RegExpExecArray) => void }[] = [];
+  // An interpreter that fails an assertion prints it (then a dump of its variables) and reboots or exits: the
+  // upload cannot go on, so every wait ends at once with the assertion rather than at its timeout.
+  let crashed: FlashError | null = null;
+  const waiters: { re: RegExp; res: (m: RegExpExecArray) => void; rej: (e: Error) => void }[] = [];
   port.on('data', (d: Buffer) => {
     buf += d.toString('latin1');
+    const assertion = crashed ? null : /ASSERT\(.*?FAILED AT \S+/.exec(buf);
+    if (assertion) crashed = new FlashError('the board failed an assertion during the upload: ' + assertion[0]);
     for (let i = 0; i < waiters.length; i++) {
-      const m = waiters[i].re.exec(buf);
+      const m = crashed ? null : waiters[i].re.exec(buf);
       if (m) { buf = buf.slice(m.index + m[0].length); waiters.splice(i, 1)[0].res(m); i--; }
+      else if (crashed) { waiters.splice(i, 1)[0].rej(crashed); i--; }
     }
   });
   const send = async (line: string): Promise<void> => {
@@ -77,12 +83,11 @@ export async function flash(o: FlashOptions): Promise<{ bytes: number; crc: numb
     }
   };
   const expect = (re: RegExp, what: string): Promise<RegExpExecArray> => new Promise((res, rej) => {
-    const w = { re, res: (m: RegExpExecArray) => { clearTimeout(t); res(m); } };
+    if (crashed) { rej(crashed); return; }
+    const w = { re, res: (m: RegExpExecArray) => { clearTimeout(t); res(m); }, rej: (e: Error) => { clearTimeout(t); rej(e); } };
     const t = setTimeout(() => {
       waiters.splice(waiters.indexOf(w), 1);
-      // An interpreter that failed an assertion prints it, then a dump of its variables: keep the assertion.
-      const assertion = /ASSERT\(.*?FAILED AT \S+/.exec(buf);
-      const said = (assertion ? assertion[0] + ' ... ' : '') + buf.replace(/\s+/g, ' ').trim().slice(-200);
+      const said = buf.replace(/\s+/g, ' ').trim().slice(-200);
       rej(new FlashError('no answer for ' + what + ' within ' + timeout + ' ms' + (said ? '; the board said: ' + said : ' (nothing came back: is it the board\'s console port?)')));
     }, timeout);
     waiters.push(w);
