@@ -126,9 +126,10 @@ test('a delta carries one dot and the context of the dot it replaces', () => {
   for (let i = 0; i < 3; i++) s = upd(GCounter, s, 'a', 'k', 'inc', [1]);
   const d = apply(GCounter, s, 'a', 'k', 'inc', [1]);
   // Dot (a, 4) of epoch 1 (2 * 4 + 1, then the epoch); the context less the dot the entry holds: (a, 3).
-  assert.equal(Counters.encode(d), [['k', ['a', 9, 1, ['a.1', 4]]], [[], ['a', 3]]]);
-  // A first write: its epoch is its dot (written 2n), and its context is its dot alone (left out).
-  assert.equal(Counters.encode(apply(GCounter, Counters.bottom(), 'a', 'k', 'inc', [2])), [['k', ['a', 2, ['a.1', 2]]]]);
+  assert.equal(Counters.encode(d), [['k', 'a', 9, 1, ['a.1', 4]], [[], ['a', 3]]]);
+  // A first write: its epoch is its dot (written 2n), and its context is its dot alone (left out, and with it the
+  // array that would pair entries and context); one contribution to a key goes in line.
+  assert.equal(Counters.encode(apply(GCounter, Counters.bottom(), 'a', 'k', 'inc', [2])), ['k', 'a', 2, ['a.1', 2]]);
 });
 
 test('the context on the wire leaves out the held dots at the top of each vector entry and in the cloud', () => {
@@ -151,33 +152,40 @@ test('bad arguments are MutatorErrors with a reason', () => {
 });
 
 test('decode validates the map, its compact form and the nested states', () => {
-  const ok = Counters.decode([['k', ['a', 2, ['a.1', 2]]]]);
+  const ok = Counters.decode(['k', 'a', 2, ['a.1', 2]]);
   assert.equal(Counters.value(ok), { k: 2 });
   assert.equal(ok.c.vv, { a: 1 });
   const bad = (item: Item, re: RegExp) => assert.throws(() => Counters.decode(item), (e: unknown) => e instanceof DecodeError && re.test((e as Error).message), JSON.stringify(item));
   // The context listing a dot the entries hold (the form before the compact wire, too) is not the one encoding.
-  bad([['k', ['a', 2, ['a.1', 2]]], [['a', 1], []]], /compact form/);
-  bad([['k', ['a', 1, 1, ['a.1', 2]]], [['a', 1], []]], /start at 1/);
-  bad([['k', ['a', 4, ['a.1', 2]]], [['a', 2], []]], /compact form/);
-  bad([['k', ['a', 4, ['a.1', 2]]], [[], ['a', 2]]], /not compacted|compact form/);
-  bad([['k', ['a', 2, ['a.1', 2]]], [[], []]], /left out/);
-  bad([['k', ['a', 3, 1, ['a.1', 2]]]], /epoch/);
-  bad([['k', ['a', 5, 2, ['a.1', 2]]]], /epoch/);
-  bad([['k', ['a', 5, 0, ['a.1', 2]]]], /epoch/);
-  bad([['k', ['a', 5, 1]]], /cut short/);
-  bad([['k', ['a', 2]]], /cut short/);
-  bad([['k', ['a', 2, ['a.1', 0]]]], /zero/);
-  bad([['k', []]], /one or more/);
-  bad([['k', ['a', 2, []], 'j', ['a', 4, []]]], /ascending/);
-  bad([['k', ['b', 2, [], 'a', 2, []]]], /ascending/);
-  bad([['j', ['a', 2, []], 'k', ['a', 2, []]]], /twice/);
-  bad([['k', ['a', 2 ** 50, []]]], /2\^48/);
-  bad([], /expected \[entries\]/);
+  bad([['k', 'a', 2, ['a.1', 2]], [['a', 1], []]], /compact form/);
+  bad([['k', 'a', 1, 1, ['a.1', 2]], [['a', 1], []]], /start at 1/);
+  bad([['k', 'a', 4, ['a.1', 2]], [['a', 2], []]], /compact form/);
+  bad([['k', 'a', 4, ['a.1', 2]], [[], ['a', 2]]], /not compacted|compact form/);
+  bad([['k', 'a', 2, ['a.1', 2]], [[], []]], /left out/);
+  bad(['k', 'a', 3, 1, ['a.1', 2]], /epoch/);
+  bad(['k', 'a', 5, 2, ['a.1', 2]], /epoch/);
+  bad(['k', 'a', 5, 0, ['a.1', 2]], /epoch/);
+  bad(['k', 'a', 5, 1], /cut short/);
+  bad(['k', 'a', 2], /cut short/);
+  bad(['k'], /cut short/);
+  bad(['k', 'a', 2, ['a.1', 0]], /zero/);
+  // One state, one encoding: one contribution only in line, an array only for two or more.
+  bad(['k', []], /two or more in an array/);
+  bad(['k', ['a', 2, ['a.1', 2]]], /two or more in an array/);
+  bad(['k', 'a', 2, [], 'j', 'a', 4, []], /ascending/);
+  bad(['k', ['b', 2, [], 'a', 2, []]], /ascending/);
+  bad(['k', ['a', 4, [], 'a', 2, []]], /ascending/);
+  bad(['j', 'a', 2, [], 'k', 'a', 2, []], /twice/);
+  bad(['k', 'a', 2 ** 50, []], /2\^48/);
+  bad([2, 'a', 2, []], /key/);
+  // The form before this one, [[key, [contributions]]] with no context, is refused by name.
+  bad([['k', ['a', 2, ['a.1', 2]]]], /older awmap wire form/);
+  bad([[], [[], ['a', 1]], []], /older awmap wire form/);
 });
 
 test('joinInto: one dot under two keys (only a forgery has it) is removed on both sides, as join does', () => {
-  const a = Counters.decode([['hits', ['r2', 16, ['r2.8', 1]]]]);
-  const b = Counters.decode([['k', ['r2', 16, ['r2.8', 1]]]]);
+  const a = Counters.decode(['hits', 'r2', 16, ['r2.8', 1]]);
+  const b = Counters.decode(['k', 'r2', 16, ['r2.8', 1]]);
   const j = Counters.join(a, b);
   assert.equal(Counters.encode(j), [[], [[], ['r2', 8]]]);
   assert.equal(Counters.encode(Counters.joinInto(Counters.copy(a), b)), Counters.encode(j));

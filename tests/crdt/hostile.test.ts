@@ -158,7 +158,7 @@ test('the plausibility check refuses a delta claiming far past what the node kno
   assert.match(implausible(LWW, null, { ts: 1e9, replica: 'b', value: 1 }, { slack: 60000 })!, /past the 0 known/);
   assert.match(implausible(Lamport, null, { n: 1e9, replica: 'b', value: 1 }, { slack: 60000 })!, /past the 0 known/);
   const M = awmap(GCounter);
-  const md = M.decode([['k', ['b', 2, ['a.1', 3]]]]);
+  const md = M.decode(['k', 'b', 2, ['a.1', 3]]);
   assert.match(implausible(M, M.bottom(), md, p)!, /this replica \(a\.1\)/);
 });
 

@@ -315,7 +315,7 @@ export function report(results: Results, bundles: BundleRow[], s: Sizes, reps: n
   }
   const ex = mapDeltaExample(s.mapWriters - 1);
   const exl = mapDeltaExample(s.mapWriters - 1, 'lww');
-  out.push('One map delta on the wire (writer ' + (s.mapWriters - 1) + ', ' + ex.bytes + ' bytes): `' + JSON.stringify(ex.item) + '`: [[key, [replica, 2 × counter (even: the epoch is the counter), [Lamport stamp, value]]]]; the context is left out, since it holds only the dot the entry carries (PROTOCOL.md, `awmap`). With an LWW register (' + exl.bytes + ' bytes): `' + JSON.stringify(exl.item) + '`, of which ' + exl.ts + ' bytes are the millisecond timestamp and ' + exl.ids + ' the writer\'s epoch id "r.e" that the register keeps for its tie-break.', '');
+  out.push('One map delta on the wire (writer ' + (s.mapWriters - 1) + ', ' + ex.bytes + ' bytes): `' + JSON.stringify(ex.item) + '`: [key, replica, 2 × counter (even: the epoch is the counter), [Lamport stamp, value]]; the context is left out, since it holds only the dot the entry carries, and with it the array that would pair entries and context; the key\'s one contribution is written in line (PROTOCOL.md, `awmap`). With an LWW register (' + exl.bytes + ' bytes): `' + JSON.stringify(exl.item) + '`, of which ' + exl.ts + ' bytes are the millisecond timestamp and ' + exl.ids + ' the writer\'s epoch id "r.e" that the register keeps for its tie-break.', '');
   out.push('### Bundle size (esbuild --bundle --minify, ESM, browser; gzip -9 bytes)');
   out.push('The smallest import that does the workload (replica, operation, emit, apply, save, load); WebAssembly the bundle loads is gzipped and added. Pollen: the type\'s modules and the portable codec.', '');
   out.push(bundleTable(bundles), '');

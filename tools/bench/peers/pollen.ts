@@ -8,7 +8,7 @@
  *
  *   const p = pollen('portable');
  *   const d = p.replica(0, 'map');
- *   p.mapSet(d, 'v', 0);   // encode(awmap(lamport).encode(delta)): one dot, one write (15 bytes)
+ *   p.mapSet(d, 'v', 0);   // encode(awmap(lamport).encode(delta)): one dot, one write (13 bytes)
  *
  * Codec: the runtime encodes with crdt/codec/cbor.ts (the portable codec) on Node too, so `pollen('portable')`
  * is the row the ratios use; `pollen('cbor-x')` runs crdt/codec/cborx.ts, which writes the same bytes, to show
