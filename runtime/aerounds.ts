@@ -38,10 +38,11 @@ export function startRound(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p:
   sendOffer(ctx, store, peer, p);
 }
 
-/** The offer of the open round: every variable the neighbour hears, or in a check the variables checked. */
-export function sendOffer(ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
+/** The offer of the open round: every variable the neighbour hears, or in a check the variables checked, or
+ *  `only` these. */
+export function sendOffer(ctx: Ctx, store: Store, peer: PeerId, p: AePeer, only?: string[]): void {
   p.sentAt = ctx.now;
-  const names = p.checked !== null ? p.checked : ids(store);
+  const names = only !== undefined ? only : p.checked !== null ? p.checked : ids(store);
   const offers: Item[] = [];
   for (let i = 0; i < names.length; i++) {
     const v = get(store, names[i]);
@@ -52,12 +53,26 @@ export function sendOffer(ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void
   ctx.send(peer, DIGEST, [0, p.mark, offers], CLS_CONTROL);
 }
 
-/** The open round's last step again, once `retry` ms passed without an answer. */
+/**
+ * The open round's last step again, once `retry` ms passed without an answer. After STATEs that held a state in
+ * parts, the variables still pending are offered again instead: an ack names a variable, not which of its parts
+ * arrived, and the neighbour has joined those that did, so its digests say whether anything is still missing
+ * (it requests only those variables, or closes the round). Resending every part at each retry would, on a lossy
+ * link, never see all of them acknowledged at once.
+ */
 export function retry(ae: AeState, ctx: Ctx, store: Store, peer: PeerId, p: AePeer): void {
   if (ctx.now - p.sentAt < ae.cfg.retry) return;
   ctx.count('ae.retries', 1);
   if (p.pending === null) sendOffer(ctx, store, peer, p);
-  else sendStates(ae, ctx, store, peer, p);
+  else if (!p.parted) sendStates(ae, ctx, store, peer, p);
+  else {
+    const left = p.pending.slice().sort(cmpStr);
+    const names: string[] = [];
+    for (let i = 0; i < left.length; i++) if (i === 0 || left[i] !== left[i - 1]) names.push(left[i]);
+    p.pending = null;
+    p.parted = false;
+    sendOffer(ctx, store, peer, p, names);
+  }
 }
 
 /**
@@ -123,30 +138,70 @@ export function onRequest(ae: AeState, ctx: Ctx, store: Store, from: PeerId, p: 
   else sendStates(ae, ctx, store, from, p);
 }
 
-/** The full states of the round's pending variables, in frames of about maxFrameBytes. */
+/**
+ * The full states of the round's pending variables, in frames of about maxFrameBytes. A state larger than that
+ * goes in parts (its decomposition, parts joined in groups of about maxFrameBytes): each frame is then a state
+ * of its own that the receiver joins and acknowledges, and none is too large for a link to carry (a link refuses
+ * a frame past its maxFrame, and a whole state resent at every retry would never arrive). `p.pending` lists a
+ * variable once per frame that holds it, so the round closes only when every part was acknowledged.
+ */
 function sendStates(ae: AeState, ctx: Ctx, store: Store, to: PeerId, p: AePeer): void {
   p.sentAt = ctx.now;
+  p.parted = false;
   const pending = (p.pending as string[]).slice().sort(cmpStr);
+  const sent: string[] = [];
   let entries: Item[] = [];
   let budget = 0;
   for (let i = 0; i < pending.length; i++) {
+    if (i > 0 && pending[i] === pending[i - 1]) continue;
     const v = get(store, pending[i]) as Variable;
     const enc = v.type.encode(v.state);
     const size = encode(enc).length + v.id.length + v.spec.length;
-    if (entries.length > 0 && budget + size > ae.cfg.maxFrameBytes) {
-      sendState(ctx, to, p.mark, entries);
-      entries = [];
-      budget = 0;
+    const parts = size > ae.cfg.maxFrameBytes ? partsOf(ae, v) : [enc];
+    if (parts.length > 1) p.parted = true;
+    for (let k = 0; k < parts.length; k++) {
+      if (entries.length > 0 && budget + size > ae.cfg.maxFrameBytes) {
+        sendState(ctx, to, p.mark, entries, sent);
+        entries = [];
+        budget = 0;
+      }
+      entries.push([v.id, v.spec, parts[k]]);
+      // A part has its frame to itself (size is then the whole state's, past the bound).
+      budget += size;
     }
-    entries.push([v.id, v.spec, enc]);
-    budget += size;
   }
-  if (entries.length > 0) sendState(ctx, to, p.mark, entries);
+  if (entries.length > 0) sendState(ctx, to, p.mark, entries, sent);
+  p.pending = sent;
 }
 
-function sendState(ctx: Ctx, to: PeerId, mark: number, entries: Item[]): void {
+/** A state too large for one frame, as the wire items of states of about maxFrameBytes whose join is it. */
+function partsOf(ae: AeState, v: Variable): Item[] {
+  const parts = v.type.decompose(v.state);
+  const out: Item[] = [];
+  let acc: unknown = null;
+  let bytes = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const size = encode(v.type.encode(parts[i])).length;
+    if (acc !== null && bytes + size > ae.cfg.maxFrameBytes) {
+      out.push(v.type.encode(acc));
+      acc = null;
+    }
+    if (acc === null) {
+      acc = v.type.bottom();
+      bytes = 0;
+    }
+    acc = v.type.joinInto(acc, parts[i]);
+    bytes += size;
+  }
+  if (acc !== null) out.push(v.type.encode(acc));
+  return out;
+}
+
+/** One STATE frame; `sent` gets each of its variables once (the acknowledgement the round waits for). */
+function sendState(ctx: Ctx, to: PeerId, mark: number, entries: Item[], sent: string[]): void {
   ctx.send(to, STATE, [mark, entries], CLS_STATE);
   ctx.count('ae.states', entries.length);
+  for (let i = 0; i < entries.length; i++) sent.push((entries[i] as Item[])[0] as string);
 }
 
 /** `clean`: nothing was needed. A check that found nothing lets changing variables wait longer for the next
@@ -160,8 +215,10 @@ function finishRound(ae: AeState, p: AePeer, clean: boolean): void {
   p.pending = null;
 }
 
-/** ACK [1, inc, mark, ids]: these STATEs of the open round arrived (an empty list: the offer needed nothing). */
-export function onRoundAck(ae: AeState, p: AePeer | undefined, m: Body): void {
+/** ACK [1, inc, mark, ids]: these STATEs of the open round arrived (an empty list: the offer needed nothing).
+ *  An ack that settles some of them keeps the round from its retry for another `retry` ms: the rest are on their
+ *  way behind it (a slow link, a state in many parts), not lost. */
+export function onRoundAck(ae: AeState, now: number, p: AePeer | undefined, m: Body): void {
   if (!p || m.inc !== ae.inc || p.mark !== m.n) return;
   if (p.pending === null) {
     // "Nothing needed" answers the offer directly.
@@ -170,7 +227,10 @@ export function onRoundAck(ae: AeState, p: AePeer | undefined, m: Body): void {
   }
   for (let i = 0; i < m.ids.length; i++) {
     const k = p.pending.indexOf(m.ids[i]);
-    if (k >= 0) p.pending.splice(k, 1);
+    if (k >= 0) {
+      p.pending.splice(k, 1);
+      p.sentAt = now;
+    }
   }
   if (p.pending.length === 0) finishRound(ae, p, false);
 }

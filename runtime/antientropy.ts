@@ -69,8 +69,9 @@ export interface AeConfig {
   maxEntries: number;
   /** Bound on the buffer's encoded bytes. 4 KB: about 300 variables' worth on a Puck.js (2,630 variables). */
   maxBytes: number;
-  /** Soft bound on the entries of one DELTA or STATE frame (one entry always goes, however large). 1 KB keeps
-   *  a frame within the default decode limits of every peer and a handful of BLE packets. */
+  /** Soft bound on the entries of one DELTA or STATE frame (one entry always goes; a STATE larger than this goes
+   *  in parts, aerounds.ts). 1 KB keeps a frame within the default decode limits of every peer and a handful of
+   *  BLE packets. */
   maxFrameBytes: number;
   /** ms after which an open digest round sends its last step again (the offer, or the STATEs still not
    *  acknowledged), keeping its mark: a lost message costs one retry, not a new round. */
@@ -164,8 +165,11 @@ export interface AePeer {
   mark: number;
   /** When the round last sent something. */
   sentAt: number;
-  /** Variables of the round still to be acknowledged; null until the neighbour's request arrives. */
+  /** Variables of the round still to be acknowledged, once per STATE frame that holds one (a state in parts is in
+   *  several); null until the neighbour's request arrives. */
   pending: string[] | null;
+  /** The round's STATEs held a state in parts: a retry then offers digests again rather than resending. */
+  parted: boolean;
   /** It was heard speaking Plumtree (a GOSSIP or IHAVE from it): only then is a GOSSIP pushed to it taken to have
    *  arrived (a client without Plumtree drops it, and gets the delta by DELTA). */
   pt: boolean;
@@ -213,7 +217,7 @@ export function init(config: Partial<AeConfig> | undefined, incarnation: number,
 }
 
 function freshPeer(): AePeer {
-  return { acked: -1, inc: -1, incAt: 0, mark: -1, sentAt: 0, pending: null, pt: false, checked: null, doubt: null };
+  return { acked: -1, inc: -1, incAt: 0, mark: -1, sentAt: 0, pending: null, parted: false, pt: false, checked: null, doubt: null };
 }
 
 /** Forget what is known of `p` (new life, new interest): a round over every variable comes next. */
@@ -576,16 +580,16 @@ export function onMessage(ae: AeState, ctx: Ctx, store: Store, from: PeerId, inc
     else onRequest(ae, ctx, store, from, p, m);
     gc(ae);
   } else {
-    onAck(ae, p, m);
+    onAck(ae, ctx.now, p, m);
     gc(ae);
   }
   return true;
 }
 
 /** ACK [0, inc, upTo]: the neighbour has the delta-interval below upTo (ACK [1, …] closes a round: aerounds.ts). */
-function onAck(ae: AeState, p: AePeer | undefined, m: Body): void {
+function onAck(ae: AeState, now: number, p: AePeer | undefined, m: Body): void {
   if (m.kind === 1) {
-    onRoundAck(ae, p, m);
+    onRoundAck(ae, now, p, m);
     return;
   }
   // Only acks for this life's sequence numbers, for a neighbour we are streaming deltas to, move anything.

@@ -21,6 +21,8 @@ export interface NetOptions {
   latency?: [number, number];
   loss?: number;
   dup?: number;
+  /** Frames longer than this are refused as a link refuses them (counted in `oversize`, never delivered). */
+  maxFrame?: number;
 }
 
 export class Net {
@@ -40,12 +42,16 @@ export class Net {
   latency: [number, number];
   loss: number;
   dup: number;
+  maxFrame: number;
+  /** Frames refused for passing maxFrame. */
+  oversize = 0;
 
   constructor(o: NetOptions) {
     this.s = (o.seed * 2654435761) >>> 0 || 1;
     this.latency = o.latency ?? [5, 30];
     this.loss = o.loss ?? 0;
     this.dup = o.dup ?? 0;
+    this.maxFrame = o.maxFrame ?? Infinity;
   }
 
   rand(): number {
@@ -101,6 +107,10 @@ export class Net {
   private carry(from: string, o: Output): void {
     if (o.kind === 'send') {
       this.sent.push({ from, to: o.to, out: o, at: this.now });
+      if (o.bytes.length > this.maxFrame) {
+        this.oversize++;
+        return;
+      }
       if (this.down[o.to] || !this.nodes[o.to] || this.blocked(from, o.to)) return;
       if (this.rand() < this.loss) return;
       const copies = this.rand() < this.dup ? 2 : 1;

@@ -1,0 +1,56 @@
+/**
+ * A variable whose state is larger than a frame a link carries (issue 12: "a state over the frame limit never
+ * syncs and is resent forever"): anti-entropy's STATE sends it in parts, each a state of its own, so it arrives
+ * whole over a link that refuses long frames, and the round closes rather than resending it.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { encode } from '../../crdt/codec/cbor.ts';
+import { metrics, read } from '../../runtime/node.ts';
+import { Net } from './net.ts';
+
+/** A link limit well below the states below (each about 20 to 40 KB encoded). */
+const MAX_FRAME = 4096;
+
+function filled(seed: number, loss: number): Net {
+  const net = new Net({ seed, loss, maxFrame: MAX_FRAME });
+  net.add({ id: 'a', seed: seed * 10 + 1, membership: 'full' });
+  net.add({ id: 'b', seed: seed * 10 + 2, membership: 'full' });
+  net.cmd('a', { op: 'declare', id: 'tags', type: 'orset' });
+  net.cmd('a', { op: 'declare', id: 'rooms', type: 'awmap(lamport)' });
+  // Before b is there: the deltas pass a's buffer, so b can only get them as full states.
+  for (let i = 0; i < 1500; i++) net.cmd('a', { op: 'update', id: 'tags', mutator: 'add', args: ['tag-' + String(i).padStart(5, '0') + '-kitchen'] });
+  for (let i = 0; i < 1500; i += 3) net.cmd('a', { op: 'update', id: 'tags', mutator: 'remove', args: ['tag-' + String(i).padStart(5, '0') + '-kitchen'] });
+  for (let i = 0; i < 600; i++) net.cmd('a', { op: 'update', id: 'rooms', mutator: 'apply', args: ['room-' + i, 'set', ['lamp ' + i]] });
+  return net;
+}
+
+test('a state larger than the link carries arrives in parts, and is not sent again once it has', () => {
+  for (const loss of [0, 0.1]) {
+    const net = filled(3, loss);
+    net.cmd('b', { op: 'join', contacts: ['a'] });
+    net.run(60000);
+    const what = 'loss ' + loss;
+    assert.equal(read(net.nodes.b, 'tags'), read(net.nodes.a, 'tags'), what + ': tags');
+    assert.equal(read(net.nodes.b, 'rooms'), read(net.nodes.a, 'rooms'), what + ': rooms');
+    assert.is((read(net.nodes.b, 'tags') as string[]).length, 1000, what);
+    assert.is(net.oversize, 0, what + ': no frame was past the link limit');
+    // Settled: a quiet minute sends no state at all.
+    const states = metrics(net.nodes.a)['ae.states'] || 0;
+    assert.ok(states > 2, what + ': the states went in parts (' + states + ' entries)');
+    net.run(120000);
+    assert.is(metrics(net.nodes.a)['ae.states'] || 0, states, what + ': nothing resent once both hold the same');
+  }
+});
+
+test('without parts the same states could not cross: each is over the limit whole', () => {
+  const net = filled(3, 0);
+  const a = net.nodes.a;
+  for (const id of ['tags', 'rooms']) {
+    const v = a.store.vars[id];
+    const bytes = encode(v.type.encode(v.state)).length;
+    assert.ok(bytes > 3 * MAX_FRAME, id + ' is ' + bytes + ' bytes, more than three frames\' worth');
+  }
+});
+
+test.run();
