@@ -7,7 +7,7 @@
  * envelopes, routing) never changes; only the CRDT replica id does. The node recovers its earlier lives' state
  * from its peers through anti-entropy, as any other replica's.
  *
- *   replicaOf('a', undefined); // 'a'   (no epoch: the simulator, tests, a board that never restarts)
+ *   replicaOf('a', undefined); // 'a'   (no epoch: the simulator, tests)
  *   replicaOf('a', 3);         // 'a@3' (the epoch in base 36, so a 48-bit random one is at most 10 characters)
  *   peerOf('a@3');             // 'a'
  *

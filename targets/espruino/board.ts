@@ -65,16 +65,27 @@ export interface Board {
 
 declare const E: { hwRand?: () => number };
 
+/** 32 random bits: E.hwRand where the board has it. */
+function random(): number {
+  return (typeof E !== 'undefined' && E.hwRand ? E.hwRand() : Math.random() * 4294967296) >>> 0;
+}
+
 export function start(cfg: BoardConfig, parts: Parts): Board {
   const store: BoardStore | null = cfg.persist ? openStore(cfg.persist) : null;
   let saved = store ? store.load() : null;
   const ids = Object.keys(cfg.vars);
+  const inc = saved ? saved.incarnation + 1 : 0;
   let core: CoreConfig | null = {
     id: cfg.id,
     // From E.hwRand where there is one (and the clock) when the config names no seed.
-    seed: cfg.seed !== undefined ? cfg.seed : ((typeof E !== 'undefined' && E.hwRand ? E.hwRand() : Math.random() * 4294967296) ^ Date.now()) >>> 0,
+    seed: cfg.seed !== undefined ? cfg.seed : (random() ^ Date.now()) >>> 0,
     // A restart is a new life: peers must tell its frames from the old one's, so the saved incarnation grows.
-    incarnation: saved ? saved.incarnation + 1 : 0,
+    incarnation: inc,
+    // Dots are issued as id@epoch, a new epoch each boot (runtime/replica.ts): the state in Storage may be up
+    // to persistMs behind what peers already hold, and a dot issued again for another element would make both
+    // vanish. With Storage the epoch is the incarnation, written below before any update can issue a dot;
+    // without it a random one in [2^32, 2^48), above any incarnation, as a Node node without a store draws.
+    epoch: store ? inc : (1 + (random() % 65535)) * 4294967296 + random(),
     restore: saved ? saved.state : undefined,
     interest: ids,
     maxVariables: ids.length,

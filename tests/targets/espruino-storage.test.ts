@@ -41,6 +41,25 @@ if (dir) {
     assert.is(state(b.lines), 'state 1 5 1');
   });
 
+  test('each boot issues its dots under a new replica id, so a reset that lost an update never reuses its dot', async () => {
+    const cwd = fresh();
+    await writeStorage(it, cwd, [{ name: 'b.js', code }]);
+    const DOTS = 'print("dots " + p.node.replica + " " + JSON.stringify(p.node.store.vars.seen.type.encode(p.node.store.vars.seen.state)[0]));';
+    // Boot 0 adds x and is reset before its debounced save: Storage still holds the state of the boot write.
+    const a = await runStored(it, cwd, START + 'p.update("seen","add",["x"]);' + DOTS);
+    assert.is(a.failure, undefined, a.raw.slice(-1000));
+    assert.equal(a.lines.filter((l) => l.startsWith('dots ')), ['dots puck1@0 ["x",["puck1@0",1]]']);
+    // Boot 1 adds y: a peer that got x as (puck1@0, 1) keeps it beside y's (puck1@1, 1), where a plain id would
+    // have issued (puck1, 1) twice and made both vanish there.
+    const b = await runStored(it, cwd, START + 'p.update("seen","add",["y"]);' + DOTS);
+    assert.is(b.failure, undefined, b.raw.slice(-1000));
+    assert.equal(b.lines.filter((l) => l.startsWith('dots ')), ['dots puck1@1 ["y",["puck1@1",1]]']);
+    // Without Storage the epoch is drawn at random, above any incarnation.
+    const c = await runStored(it, cwd, 'var p = Pollen.start({ id: "puck1", vars: { seen: "orset" }, serial: false });' + DOTS);
+    const m = /^dots puck1@([0-9a-z]+) /.exec(c.lines.filter((l) => l.startsWith('dots '))[0] || '');
+    assert.ok(m && parseInt(m[1], 36) >= 4294967296, c.lines.join('\n'));
+  });
+
   test('a damaged newest slot falls back to the older whole one', async () => {
     const cwd = fresh();
     await writeStorage(it, cwd, [{ name: 'b.js', code }]);
