@@ -199,8 +199,13 @@ export const BCounter: Crdt<BCounterState, number> = {
   claims: (s, out) => {
     countClaims(s.p, out);
     countClaims(s.n, out);
+    // Rights sent by r are counted by r alone (t[r][to]): they are r's claims, whoever receives them.
     const ks = Object.keys(s.t);
-    for (let i = 0; i < ks.length; i++) countClaims(s.t[ks[i]], out);
+    for (let i = 0; i < ks.length; i++) {
+      const sent = s.t[ks[i]];
+      const tos = Object.keys(sent);
+      for (let j = 0; j < tos.length; j++) if (!hasOwn(out, ks[i]) || out[ks[i]] < sent[tos[j]]) out[ks[i]] = sent[tos[j]];
+    }
   },
   leq: leq,
   value: value,

@@ -202,6 +202,9 @@ export interface AeState {
   changed: { [id: string]: number };
   /** ms a changing variable waits for its check (AeConfig.verify, backing off while checks find nothing). */
   wait: number;
+  /** The node's replica id when it has an epoch (new to this life), else '': claims of it past what the node
+   *  holds are refused (runtime/plausible.ts). */
+  self: string;
 }
 
 export const TIMER = 'ae.sync';
@@ -213,7 +216,7 @@ export function init(config: Partial<AeConfig> | undefined, incarnation: number,
   const cfg = knobs('anti-entropy', AE_DEFAULTS, AE_RANGES, config);
   // Peer ids come from links: a table without a prototype holds "__proto__" like any other key.
   const peers = dict<AePeer>();
-  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false, calm: false, changed: dict<number>(), wait: cfg.verify, adm: adm || admission.init({ reserve: 0, perPeer: MAX_COUNT }, DEFAULT_MAX_VARS) };
+  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false, calm: false, changed: dict<number>(), wait: cfg.verify, self: '', adm: adm || admission.init({ reserve: 0, perPeer: MAX_COUNT }, DEFAULT_MAX_VARS) };
 }
 
 function freshPeer(): AePeer {
@@ -480,7 +483,7 @@ export function receive(ae: AeState, ctx: Ctx, store: Store, from: PeerId, id: s
     return false;
   }
   // Claims past what can be true (runtime/plausible.ts) are refused before anything is declared or joined.
-  if (claimRefusal(store, id, spec, delta) !== '') {
+  if (claimRefusal(store, id, spec, delta, ae.self) !== '') {
     ctx.count('claims.refused', 1);
     return false;
   }
@@ -688,7 +691,9 @@ function mark(ae: AeState, msg: string, peer: PeerId, sent: boolean): void {
 export const AntiEntropy: SyncPart = {
   init: function (node: PollenNode, c): AeState {
     interest.attach(node.ca, node.cp);
-    return init(c.antiEntropy as Partial<AeConfig> | undefined, node.incarnation, admission.init(c.admission, node.store.maxVars));
+    const ae = init(c.antiEntropy as Partial<AeConfig> | undefined, node.incarnation, admission.init(c.admission, node.store.maxVars));
+    if (c.epoch !== undefined) ae.self = node.replica;
+    return ae;
   },
   onMessage: function (node: PollenNode, from: PeerId, inc: number, type: number, body: Item): boolean {
     return onMessage(node.ae, node.ca, node.store, from, inc, type, body);

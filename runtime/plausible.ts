@@ -18,12 +18,18 @@ import { get, type Store } from './store.ts';
  */
 export const CLAIM_SLACK = 4398046511104;
 
-/** Why the delta's claims cannot be true given this node's state of `id` (bottom when it has none), or ''. */
-export function claimRefusal(store: Store, id: string, spec: string, delta: unknown): string {
+/**
+ * Why the delta's claims cannot be true given this node's state of `id` (bottom when it has none), or ''.
+ * `self`: this node's replica id when it is new to this life (an epoch, runtime/replica.ts), else ''. Every dot
+ * and entry of such a replica was made by this process and is in its state, so a delta claiming more of it is
+ * forged (a peer pushing this node's own counter to the cap, after which its updates would fail); a replica id
+ * without an epoch may come back from peers ahead of a state the node lost, so it gets the slack alone.
+ */
+export function claimRefusal(store: Store, id: string, spec: string, delta: unknown, self: string): string {
   const v = get(store, id);
   const t = (v ? v.type : typeOf(store.types, spec)) as Crdt<any, any>;
   // A core table (a board's, crdt/core.ts) carries no claims: such a profile does not check them.
   if (typeof t.claims !== 'function') return '';
-  const why = implausible(t, v ? v.state : t.bottom(), delta, { slack: CLAIM_SLACK });
+  const why = implausible(t, v ? v.state : t.bottom(), delta, self === '' ? { slack: CLAIM_SLACK } : { self: self, slack: CLAIM_SLACK });
   return why === null ? '' : why;
 }

@@ -10,9 +10,10 @@ import { encode } from '../../crdt/codec/cbor.ts';
 import { createNode, step, read, metrics, type PollenNode } from '../../runtime/index.ts';
 import { DELTA, GOSSIP, VERSION } from '../../runtime/messages.ts';
 import { CLAIM_SLACK } from '../../runtime/plausible.ts';
+import { BCounter, inc, transfer } from '../../crdt/bcounter.ts';
 
-function victim(): PollenNode {
-  const b = createNode({ id: 'b', seed: 1, membership: 'full' });
+function victim(epoch?: number): PollenNode {
+  const b = createNode({ id: 'b', seed: 1, membership: 'full', epoch });
   step(b, { kind: 'command', command: { op: 'declare', id: 'hits', type: 'gcounter' } }, 0);
   step(b, { kind: 'command', command: { op: 'join', contacts: ['a'] } }, 0);
   step(b, { kind: 'link', peer: 'a', up: true }, 0);
@@ -48,6 +49,32 @@ test('the same claim through Plumtree, and for a stranger\'s variable, is refuse
   step(b, { kind: 'frame', from: 'a', bytes: frame(DELTA, [1, [['zz', 'gcounter', ['x', 2 ** 48]]]]) }, 20);
   assert.is(read(b, 'zz'), undefined, 'a stranger\'s variable was declared on a forged claim');
   assert.is(refused(b), 2);
+});
+
+test('with an epoch, a claim of this node\'s own replica past what it holds is refused, however small', () => {
+  const b = victim(3);
+  assert.is(b.replica, 'b@3');
+  step(b, { kind: 'command', command: { op: 'update', id: 'hits', mutator: 'inc', args: [2] } }, 5);
+  // Well within the slack, but only b makes b@3's increments, and it made 2.
+  step(b, { kind: 'frame', from: 'a', bytes: frame(DELTA, [1, [['hits', 'gcounter', ['b@3', 100]]]]) }, 10);
+  assert.is(read(b, 'hits'), 2, 'a forged count of this life was joined');
+  assert.is(refused(b), 1);
+  // Its own count echoed back, and another replica's, are joined as before.
+  step(b, { kind: 'frame', from: 'a', bytes: frame(DELTA, [2, [['hits', 'gcounter', ['a@1', 5, 'b@3', 2]]]]) }, 20);
+  assert.is(read(b, 'hits'), 7);
+  assert.is(refused(b), 1);
+  // Rights another replica transfers to this one are that replica's claim, not this one's.
+  step(b, { kind: 'command', command: { op: 'declare', id: 'seats', type: 'bcounter' } }, 30);
+  const gift = BCounter.join(inc(BCounter.bottom(), 'a@1', 10), transfer(inc(BCounter.bottom(), 'a@1', 10), 'a@1', 'b@3', 4));
+  step(b, { kind: 'frame', from: 'a', bytes: frame(DELTA, [3, [['seats', 'bcounter', BCounter.encode(gift)]]]) }, 40);
+  assert.is(read(b, 'seats'), 10);
+  assert.is(refused(b), 1);
+  step(b, { kind: 'command', command: { op: 'update', id: 'seats', mutator: 'dec', args: [4] } }, 50);
+  assert.is(read(b, 'seats'), 6, 'the transferred rights are usable');
+  // Without an epoch (a replica id that may come back from peers ahead of a lost state) only the slack applies.
+  const plain = victim();
+  step(plain, { kind: 'frame', from: 'a', bytes: frame(DELTA, [1, [['hits', 'gcounter', ['b', 100]]]]) }, 10);
+  assert.is(read(plain, 'hits'), 100);
 });
 
 test.run();
