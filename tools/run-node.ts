@@ -38,7 +38,7 @@ see transports/crypto.ts; SIGHUP reads the file again, which is how a key is rot
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { tcpLink } from '../transports/tcp.ts';
+import { tcpLink, type TcpLink } from '../transports/tcp.ts';
 import { startNode, fileStore, StoreFileError, DEFAULT_MAX_STORE_BYTES, type PollenDriver } from '../transports/driver.ts';
 import type { Link } from '../transports/link.ts';
 import type { Item } from '../crdt/types.ts';
@@ -110,6 +110,7 @@ async function main(): Promise<void> {
   const line = lineTimeouts(rate);
   if (a.encrypt && !a['key-file']) die('--encrypt needs --key-file');
   let keys: Awaited<ReturnType<typeof readKeyFile>> | undefined;
+  let tcp: TcpLink | undefined;
   try {
     if (a['key-file']) keys = await readKeyFile(a['key-file']);
   } catch (e) {
@@ -136,14 +137,15 @@ async function main(): Promise<void> {
       const l = a['tcp-listen'];
       const m = l ? /^(?:(.*):)?(\d+)$/.exec(l) : null;
       if (l && !m) die('--tcp-listen takes [HOST:]PORT');
-      links.push(
-        await tcpLink({
-          id,
-          listen: m ? { host: m[1] || '0.0.0.0', port: Number(m[2]) } : undefined,
-          connect: a['tcp-connect'] ? a['tcp-connect'].split(',') : [],
-          idleTimeout: line.tcpIdleTimeout,
-        }),
-      );
+      // With a key file the link proves the key when a connection opens (transports/tcpproof.ts).
+      tcp = await tcpLink({
+        id,
+        listen: m ? { host: m[1] || '0.0.0.0', port: Number(m[2]) } : undefined,
+        connect: a['tcp-connect'] ? a['tcp-connect'].split(',') : [],
+        idleTimeout: line.tcpIdleTimeout,
+        keys,
+      });
+      links.push(tcp);
     }
     if (a.serial!.length) {
       // Loaded only when asked for: serialport's native binding would slow every MQTT-only node's start.
@@ -193,6 +195,7 @@ async function main(): Promise<void> {
       readKeyFile(keyFile).then(
         (ks) => {
           node!.setKeys(ks);
+          if (tcp) tcp.setKeys(ks);
           out({ ev: 'keys', id, ids: node!.keyIds() });
         },
         (e) => out({ ev: 'error', line: 'SIGHUP', message: (e as Error).message }),

@@ -8,7 +8,9 @@
  *
  * Wire format: every frame is a 4-byte big-endian length N followed by N bytes. The first frame each side sends
  * is its hello, "PLN1" and then its id in UTF-8 (1..64 bytes); until the hello arrived the connection has no
- * peer and no other frame is accepted. A length above maxFrame (or above a hello's size before the hello), a bad
+ * peer and no other frame is accepted. With the cluster keys (`keys`) the hello is "PLK1", a nonce and the id,
+ * and the connection becomes a peer only once the other end's proof of a key has arrived (transports/tcpproof.ts):
+ * a stranger can then neither take a peer's connection by naming its id nor keep a slot past helloTimeout. A length above maxFrame (or above a hello's size before the hello), a bad
  * hello, or no hello within helloTimeout closes the connection and counts an error: a byte stream cannot be
  * resynchronised after a wrong length, so the only safe move is to drop the connection and let the dialler retry.
  *
@@ -26,6 +28,7 @@ import { createServer, connect as netConnect, type Server, type Socket } from 'n
 import type { PeerId } from '../runtime/io.ts';
 import { BaseLink, MAX_PEER_ID, backoffDelay, type LinkOptions } from './link.ts';
 import { helloId } from './hello.ts';
+import { HELLO_HEAD, type LinkKey, helloNonce, keyedHello, linkKeys, newNonce, proofHolds, proofOf } from './tcpproof.ts';
 import { type Backoff, backoffKnobs, count, linkKnobs, ms } from './options.ts';
 
 const MAGIC = Buffer.from('PLN1');
@@ -47,6 +50,9 @@ export interface TcpOptions extends LinkOptions {
   /** A connection that delivered no whole frame for this many ms is closed: idle, or sending a frame byte by
    *  byte (default 30000). Each side sends an empty frame (a link keepalive) after idleTimeout / 3 of silence. */
   idleTimeout?: number;
+  /** The cluster keys (runtime/auth.ts's, ids 0..255, the first the one proved with): a connection is a peer only
+   *  once its other end proved it holds one (transports/tcpproof.ts). Both ends need them; setKeys rotates. */
+  keys?: { id: number; key: Uint8Array }[];
 }
 
 /** The defaults of the options above (their reasons are there), and what each may be (transports/options.ts). */
@@ -119,6 +125,10 @@ interface Conn {
   /** Frames cut from the chunk being read, and the timer that resumes a connection paused past its budget. */
   got: number;
   resume?: NodeJS.Timeout;
+  /** With keys: this side's nonce, and once the other's hello arrived, its id and nonce until its proof does. */
+  nonce?: Buffer;
+  claimed?: PeerId;
+  theirs?: Buffer;
 }
 
 interface Dialer {
@@ -156,6 +166,7 @@ export class TcpLink extends BaseLink {
   private idleTimeout: number;
   private idleTimer: NodeJS.Timeout | undefined;
   private o: TcpOptions;
+  private keys: LinkKey[] | null;
 
   constructor(o: TcpOptions) {
     super(o, 'tcp');
@@ -168,6 +179,7 @@ export class TcpLink extends BaseLink {
     this.maxConnections = k.maxConnections;
     this.maxPending = k.maxPending;
     this.idleTimeout = k.idleTimeout;
+    this.keys = o.keys && o.keys.length > 0 ? linkKeys(o.keys) : null;
     // Past its receive budget a peer is not dropped but paused: its socket rests until the debt is paid, so
     // TCP flow control slows the sender and nothing an honest peer sent in a burst is lost.
     this.budgetByDefault(o);
@@ -212,6 +224,12 @@ export class TcpLink extends BaseLink {
         this.write(c, Buffer.alloc(0), () => {});
       }
     }
+  }
+
+  /** Rotation: prove with keys[0] from now on and accept a proof with any of them (connections up stay up). */
+  setKeys(keys: { id: number; key: Uint8Array }[]): void {
+    if (this.keys === null || keys.length === 0) throw new Error('tcp link: setKeys needs keys, and a link started with keys');
+    this.keys = linkKeys(keys);
   }
 
   /**
@@ -264,13 +282,14 @@ export class TcpLink extends BaseLink {
   }
 
   private setup(s: Socket, dialed: boolean, dialer?: Dialer): Conn {
-    const c: Conn = { socket: s, dialed, dialer, dec: new LengthPrefixDecoder(MAGIC.length + MAX_PEER_ID), pending: 0, heard: Date.now(), said: Date.now(), got: 0 };
+    const c: Conn = { socket: s, dialed, dialer, dec: new LengthPrefixDecoder(HELLO_HEAD + MAX_PEER_ID), pending: 0, heard: Date.now(), said: Date.now(), got: 0 };
+    if (this.keys !== null) c.nonce = newNonce();
     this.conns.add(c);
     s.setNoDelay(true);
     const where = dialer ? dialer.host + ':' + dialer.port : (s.remoteAddress ?? '?') + ':' + (s.remotePort ?? '?');
     const hello = () => {
       s.setKeepAlive(true, 10_000);
-      this.write(c, Buffer.concat([MAGIC, Buffer.from(this.self)]), () => {});
+      this.write(c, c.nonce ? keyedHello(c.nonce, this.self) : Buffer.concat([MAGIC, Buffer.from(this.self)]), () => {});
     };
     if (dialed) s.once('connect', hello);
     else hello();
@@ -323,13 +342,39 @@ export class TcpLink extends BaseLink {
       this.deliver(c.peer, new Uint8Array(f.buffer, f.byteOffset, f.length));
       return;
     }
+    if (c.claimed !== undefined) {
+      // With keys: the frame after the hello is the proof, and nothing else is taken before it.
+      const id = c.claimed;
+      if (this.keys === null || !proofHolds(this.keys, f, c.nonce as Buffer, c.theirs as Buffer, id)) {
+        this.fail('protocol', 'no proof of the cluster key from ' + where + ' (its hello named ' + id + '); closing the connection');
+        c.socket.destroy();
+        return;
+      }
+      this.establish(c, id);
+      return;
+    }
     // The hello.
-    const id = f.subarray(0, MAGIC.length).equals(MAGIC) ? helloId(f, MAGIC.length) : '';
+    const theirs = this.keys !== null ? helloNonce(f) : null;
+    const id = this.keys !== null
+      ? (theirs !== null ? helloId(f, HELLO_HEAD) : '')
+      : (f.subarray(0, MAGIC.length).equals(MAGIC) ? helloId(f, MAGIC.length) : '');
     if (id === '' || id === this.self) {
-      this.fail('protocol', (id === '' ? 'bad hello' : 'connected to itself') + ' from ' + where + '; closing the connection');
+      const why = id !== '' ? 'connected to itself' : this.keys !== null ? 'a hello without the cluster key\'s nonce' : 'bad hello';
+      this.fail('protocol', why + ' from ' + where + '; closing the connection');
       c.socket.destroy();
       return;
     }
+    if (this.keys !== null) {
+      c.claimed = id;
+      c.theirs = theirs as Buffer;
+      this.write(c, proofOf(this.keys, c.theirs, c.nonce as Buffer, this.self), () => {});
+      return;
+    }
+    this.establish(c, id);
+  }
+
+  /** The hello (and with keys the proof) of `id` arrived: the connection is its, unless one is already. */
+  private establish(c: Conn, id: PeerId): void {
     clearTimeout(c.helloTimer);
     let established = 0;
     for (const x of this.conns) if (x.peer !== undefined) established++;
