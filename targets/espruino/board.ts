@@ -16,6 +16,7 @@ import type { Registry } from '../../crdt/registry.ts';
 import { composeNode, step, read, type NodeParts, type PollenNode, type CoreConfig } from '../../runtime/node.ts';
 import type { Input, Output, PeerId } from '../../runtime/io.ts';
 import type { Membership } from '../../runtime/membership/membership.ts';
+import type { AuthConfig } from '../../runtime/auth.ts';
 import { BOARD_KNOBS } from './knobs.ts';
 import { get } from '../../runtime/store.ts';
 import { openStore, type BoardStore } from './storage.ts';
@@ -38,6 +39,11 @@ export interface BoardConfig {
   persist?: string;
   /** Knobs of the node core (CoreConfig), over the board's defaults (targets/espruino/knobs.ts). */
   core?: Partial<CoreConfig>;
+  /** The cluster key, in hex (32 digits or more), on a profile that carries it (`puckkey`): every frame is
+   *  tagged and checked as on a Pi (runtime/auth.ts). Needs `persist`, where the key's epoch is counted. */
+  key?: string;
+  /** Its id (0..255, default 0), as in the Pi's key file. */
+  keyId?: number;
 }
 
 export interface Parts {
@@ -45,6 +51,10 @@ export interface Parts {
   plumtree: NodeParts['plumtree'];
   types: Registry;
   sync: NodeParts['sync'];
+  /** The cluster key's part and its config from the key in hex (targets/espruino/hmac.ts), on a profile that
+   *  carries them. */
+  auth?: NodeParts['auth'];
+  keyed?: (hex: string, id: number, epoch: number) => AuthConfig;
 }
 
 export interface Board {
@@ -93,11 +103,17 @@ export function start(cfg: BoardConfig, parts: Parts): Board {
     limits: BOARD_KNOBS.limits,
     plumtree: BOARD_KNOBS.plumtree,
   };
+  if (cfg.key) {
+    if (!parts.auth || !parts.keyed) throw new Error('this profile carries no cluster key (build puckkey)');
+    // Each life seals under a greater epoch (the receivers' replay window needs it): the incarnation, kept.
+    if (!store) throw new Error('a cluster key needs persist');
+    core.auth = parts.keyed(cfg.key, cfg.keyId || 0, inc + 1);
+  }
   if (cfg.core) {
     const ks = Object.keys(cfg.core);
     for (let i = 0; i < ks.length; i++) (core as any)[ks[i]] = (cfg.core as any)[ks[i]];
   }
-  const node = composeNode(core, { membership: parts.membership, plumtree: parts.plumtree, dataflow: null, types: parts.types, sync: parts.sync });
+  const node = composeNode(core, { membership: parts.membership, plumtree: parts.plumtree, dataflow: null, types: parts.types, sync: parts.sync, auth: parts.auth });
   // The closures below keep this scope for as long as the board runs (Espruino keeps a function's whole scope):
   // let go of what only starting needed, or the restored snapshot would stay held beside the live state.
   core = saved = null;

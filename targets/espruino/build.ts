@@ -37,6 +37,7 @@ export interface BoardSpec {
 
 const PUCK = 'targets/espruino/puck.ts';
 const PICO = 'targets/espruino/pico.ts';
+const PUCKKEY = 'targets/espruino/puckkey.ts';
 
 export const BOARDS: { [name: string]: BoardSpec } = {
   // Issue 13's budgets for the Puck.js; the Pixl.js (2,950 variables) runs the same profile. 'runs' holds: the three
@@ -44,6 +45,8 @@ export const BOARDS: { [name: string]: BoardSpec } = {
   // do not hold yet.
   puck: { entry: PUCK, pool: 2630, storage: 40960, budget: { bytes: 16384, load: 700, peak: 1500 }, enforce: ['runs'] },
   pixl: { entry: PUCK, pool: 2630, storage: 40960, budget: { bytes: 16384, load: 700, peak: 1500 }, enforce: ['runs'] },
+  // The Puck.js profile with the cluster key (runtime/auth.ts and the board's HMAC): the same budgets.
+  puckkey: { entry: PUCKKEY, pool: 2630, storage: 40960, budget: { bytes: 16384, load: 700, peak: 1500 }, enforce: [] },
   // A HyParView/Plumtree peer with the paper's views must run three variables on a Pico: its pool is the budget.
   // WiFi (8,190) and Bangle.js 2 (12,000) run the same profile with room for larger states; measured on the
   // interpreter pools CI builds (5,100 and 12,000), the WiFi on the Pico's pool as the smaller of the two.
