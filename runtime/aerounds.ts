@@ -157,7 +157,7 @@ function sendStates(ae: AeState, ctx: Ctx, store: Store, to: PeerId, p: AePeer):
     const v = get(store, pending[i]) as Variable;
     const enc = v.type.encode(v.state);
     const size = encode(enc).length + v.id.length + v.spec.length;
-    const parts = size > ae.cfg.maxFrameBytes ? partsOf(ae, v) : [enc];
+    const parts = size > ae.cfg.maxFrameBytes ? partsOf(ae, ctx, v) : [enc];
     if (parts.length > 1) p.parted = true;
     for (let k = 0; k < parts.length; k++) {
       if (entries.length > 0 && budget + size > ae.cfg.maxFrameBytes) {
@@ -174,14 +174,22 @@ function sendStates(ae: AeState, ctx: Ctx, store: Store, to: PeerId, p: AePeer):
   p.pending = sent;
 }
 
-/** A state too large for one frame, as the wire items of states of about maxFrameBytes whose join is it. */
-function partsOf(ae: AeState, v: Variable): Item[] {
+/**
+ * A state too large for one frame, as the wire items of states of about maxFrameBytes whose join is it. A part
+ * that alone is larger than a frame any peer decodes (`ae.maxFrame`, the node's own decode limit: one huge value)
+ * can never cross: it is left out and counted (`ae.state.oversize`) rather than sent again at every round.
+ */
+function partsOf(ae: AeState, ctx: Ctx, v: Variable): Item[] {
   const parts = v.type.decompose(v.state);
   const out: Item[] = [];
   let acc: unknown = null;
   let bytes = 0;
   for (let i = 0; i < parts.length; i++) {
     const size = encode(v.type.encode(parts[i])).length;
+    if (size + v.id.length + v.spec.length > ae.maxFrame) {
+      ctx.count('ae.state.oversize', 1);
+      continue;
+    }
     if (acc !== null && bytes + size > ae.cfg.maxFrameBytes) {
       out.push(v.type.encode(acc));
       acc = null;

@@ -205,6 +205,9 @@ export interface AeState {
   /** The node's replica id when it has an epoch (new to this life), else '': claims of it past what the node
    *  holds are refused (runtime/plausible.ts). */
   self: string;
+  /** The largest frame a peer decodes (the node's own decode limit, which peers share by default): a STATE part
+   *  larger than this is never sent (aerounds.ts). */
+  maxFrame: number;
 }
 
 export const TIMER = 'ae.sync';
@@ -216,7 +219,7 @@ export function init(config: Partial<AeConfig> | undefined, incarnation: number,
   const cfg = knobs('anti-entropy', AE_DEFAULTS, AE_RANGES, config);
   // Peer ids come from links: a table without a prototype holds "__proto__" like any other key.
   const peers = dict<AePeer>();
-  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false, calm: false, changed: dict<number>(), wait: cfg.verify, self: '', adm: adm || admission.init({ reserve: 0, perPeer: MAX_COUNT }, DEFAULT_MAX_VARS) };
+  return { cfg: cfg, inc: incarnation, seq: 0, low: 0, buf: [], bytes: 0, peers: peers, armed: false, calm: false, changed: dict<number>(), wait: cfg.verify, self: '', maxFrame: Infinity, adm: adm || admission.init({ reserve: 0, perPeer: MAX_COUNT }, DEFAULT_MAX_VARS) };
 }
 
 function freshPeer(): AePeer {
@@ -693,6 +696,7 @@ export const AntiEntropy: SyncPart = {
     interest.attach(node.ca, node.cp);
     const ae = init(c.antiEntropy as Partial<AeConfig> | undefined, node.incarnation, admission.init(c.admission, node.store.maxVars));
     if (c.epoch !== undefined) ae.self = node.replica;
+    ae.maxFrame = node.limits.maxFrame;
     return ae;
   },
   onMessage: function (node: PollenNode, from: PeerId, inc: number, type: number, body: Item): boolean {

@@ -49,4 +49,25 @@ test('a state larger than the link carries arrives in parts, and is not sent aga
   }
 });
 
+test('a single value larger than any peer decodes is left out and counted, not sent at every retry', () => {
+  const net = new Net({ seed: 5, maxFrame: MAX_FRAME });
+  net.add({ id: 'a', seed: 51, membership: 'full' });
+  net.add({ id: 'b', seed: 52, membership: 'full' });
+  net.cmd('a', { op: 'declare', id: 'blob', type: 'lww' });
+  net.cmd('a', { op: 'declare', id: 'tags', type: 'orset' });
+  // 70 KB in one register: one part, past the 64 KB every node decodes by default.
+  net.cmd('a', { op: 'update', id: 'blob', mutator: 'set', args: ['x'.repeat(70000), 1] });
+  for (let i = 0; i < 300; i++) net.cmd('a', { op: 'update', id: 'tags', mutator: 'add', args: ['tag-' + i] });
+  net.cmd('b', { op: 'join', contacts: ['a'] });
+  net.run(60000);
+  assert.equal(read(net.nodes.b, 'tags'), read(net.nodes.a, 'tags'), 'the other variable still arrives');
+  const m = metrics(net.nodes.a);
+  assert.ok((m['ae.state.oversize'] || 0) >= 1, 'the blob was not counted: ' + JSON.stringify(m));
+  const states = m['ae.states'] || 0;
+  const oversize = m['ae.state.oversize'];
+  net.run(180000);
+  assert.is(metrics(net.nodes.a)['ae.states'] || 0, states, 'states sent again in a quiet two minutes');
+  assert.is(metrics(net.nodes.a)['ae.state.oversize'], oversize, 'the blob tried again in a quiet two minutes');
+});
+
 test.run();
