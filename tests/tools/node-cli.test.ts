@@ -10,6 +10,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testBroker } from '../support/broker.ts';
 import { CliProc, runCli } from '../support/cliproc.ts';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+
+/** A TCP port free on loopback now (the node is then told to listen on it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 test('pollen node: config file, discovery through MQTT presence, an update across, /metrics over HTTP', async () => {
   const b = await testBroker();
@@ -57,6 +71,45 @@ test('pollen node: config file, discovery through MQTT presence, an update acros
   } finally {
     for (const p of procs) await p.stop();
     await b.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('pollen node with a key file over TCP: keyed nodes share updates, a node with another key never gets in, SIGHUP rotates', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pollen-node-key-'));
+  const procs: CliProc[] = [];
+  const hex = () => randomBytes(16).toString('hex');
+  try {
+    const k1 = '1 ' + hex() + '\n';
+    writeFileSync(join(dir, 'a.keys'), k1);
+    writeFileSync(join(dir, 'b.keys'), k1);
+    writeFileSync(join(dir, 'x.keys'), '1 ' + hex() + '\n');
+    const common = ['--json', '--stdin', '--url', 'none', '--var', 'hits:gcounter', '--membership', 'full'];
+    const port = await freePort();
+    const a = CliProc.start(['node', ...common, '--id', 'a', '--tcp-listen', '127.0.0.1:' + port, '--key-file', join(dir, 'a.keys')]);
+    procs.push(a);
+    await a.event((e) => e.ev === 'ready', 'a ready');
+    const b = CliProc.start(['node', ...common, '--id', 'b', '--tcp-connect', '127.0.0.1:' + port, '--join', 'a', '--key-file', join(dir, 'b.keys')]);
+    procs.push(b);
+    const x = CliProc.start(['node', ...common, '--id', 'x', '--tcp-connect', '127.0.0.1:' + port, '--join', 'a', '--key-file', join(dir, 'x.keys')]);
+    procs.push(x);
+    await b.event((e) => e.ev === 'ready', 'b ready');
+    await x.event((e) => e.ev === 'ready', 'x ready');
+    await a.event((e) => e.ev === 'neighbor' && e.peer === 'b' && e.up, 'a has b as a neighbour');
+    b.send('update hits inc 4');
+    await a.event((e) => e.ev === 'state' && e.vars.hits === 4, 'a sees b\'s 4');
+    x.send('update hits inc 100');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.not.ok(a.events.some((e) => e.ev === 'neighbor' && e.peer === 'x'), 'x, with another key, became a neighbour');
+    assert.not.ok(a.events.some((e) => e.ev === 'state' && e.vars.hits >= 100), 'x\'s update reached a');
+    // Rotation: a new key first, the old one still accepted; SIGHUP makes a read its file again.
+    writeFileSync(join(dir, 'a.keys'), '2 ' + hex() + '\n' + k1);
+    a.child.kill('SIGHUP');
+    const keys = await a.event((e) => e.ev === 'keys', 'a says which keys it holds');
+    assert.equal(keys.ids, [2, 1]);
+    assert.not.ok(JSON.stringify(a.events).includes(k1.slice(2, 34)), 'a key was printed');
+  } finally {
+    for (const p of procs) await p.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -87,11 +87,19 @@ export function runUntilStopped(r: Running, log: Log, stdin: boolean): Promise<n
   return new Promise((resolve) => {
     let stopping = false;
     let stopReading = () => {};
+    // Rotation: SIGHUP reads the key file again; a bad file keeps the keys held and says why (never the keys).
+    const rotate = () => {
+      r.rotate().then(
+        (ids) => log({ ev: 'keys', ids }),
+        (e) => log({ ev: 'error', message: 'SIGHUP: ' + (e as Error).message }),
+      );
+    };
     const quit = () => {
       if (stopping) return;
       stopping = true;
       process.off('SIGINT', quit);
       process.off('SIGTERM', quit);
+      process.off('SIGHUP', rotate);
       stopReading();
       r.close().then(
         () => {
@@ -106,6 +114,7 @@ export function runUntilStopped(r: Running, log: Log, stdin: boolean): Promise<n
     };
     process.on('SIGINT', quit);
     process.on('SIGTERM', quit);
+    if (r.cfg.keyFile) process.on('SIGHUP', rotate);
     if (stdin) stopReading = readCommands(r, log, quit);
   });
 }

@@ -12,6 +12,8 @@
  *     "membership": "hyparview",
  *     "contacts": ["pi-b"],
  *     "store": "pi-a.pollen",
+ *     "durability": "sync",                (or a number of ms: updates acknowledged within that interval)
+ *     "keyFile": "/etc/pollen/cluster.keys", "encrypt": false,
  *     "variables": { "temp": "lww", "visits": "pncounter" },
  *     "http": "127.0.0.1:9464",
  *     "mdns": true                        (or { "interface": "192.168.1.10" }: announce on that interface only)
@@ -19,7 +21,9 @@
  *
  * `mqtt: false` (or `--url none`) runs without MQTT; then a TCP, serial or BLE link is needed. `http` serves
  * /metrics (Prometheus) and /state (JSON for `pollen view`). `mdns` announces the TCP listener on the LAN and dials
- * the ones it finds (DNS-SD service `_pollen._tcp`).
+ * the ones it finds (DNS-SD service `_pollen._tcp`). `keyFile` holds the cluster keys (`ID HEX` lines,
+ * transports/crypto.ts): frames are tagged and checked with them, and the TCP link proves them when a connection
+ * opens; SIGHUP reads the file again (rotation).
  */
 import { readFileSync } from 'node:fs';
 import { UsageError, list } from '../cli/args.ts';
@@ -35,6 +39,11 @@ export interface NodeConfigFile {
   membership: MembershipName;
   contacts: string[];
   store?: string;
+  /** 'sync' (an update is acknowledged once on disk) or ms (within that interval); the driver's default: sync. */
+  durability?: 'sync' | number;
+  /** The cluster keys' file, and whether frames are also encrypted with the key. */
+  keyFile?: string;
+  encrypt: boolean;
   seed?: number;
   variables: { [name: string]: string };
   http?: { host: string; port: number };
@@ -43,7 +52,7 @@ export interface NodeConfigFile {
 }
 
 const MEMBERSHIPS: MembershipName[] = ['hyparview', 'full', 'client-server'];
-const FIELDS = ['id', 'mqtt', 'tcp', 'serial', 'ble', 'membership', 'contacts', 'store', 'seed', 'variables', 'http', 'mdns'];
+const FIELDS = ['id', 'mqtt', 'tcp', 'serial', 'ble', 'membership', 'contacts', 'store', 'durability', 'keyFile', 'encrypt', 'seed', 'variables', 'http', 'mdns'];
 
 /** '[HOST:]PORT' with a default host; PORT 0 asks for a free one. */
 export function hostPort(s: string, what: string, host = '127.0.0.1'): { host: string; port: number } {
@@ -66,6 +75,9 @@ export const NODE_FLAGS = {
   join: { type: 'string' },
   membership: { type: 'string' },
   store: { type: 'string' },
+  durability: { type: 'string' },
+  'key-file': { type: 'string' },
+  encrypt: { type: 'boolean' },
   seed: { type: 'string' },
   'tcp-listen': { type: 'string' },
   'tcp-connect': { type: 'string' },
@@ -90,6 +102,9 @@ export const NODE_FLAGS_HELP = `links and node:
   --join ID[,...]        contacts to join through (none: join whatever is discovered)
   --membership hyparview|full|client-server (default hyparview)
   --store FILE           keep variables and incarnation across restarts
+  --durability sync|MS   acknowledge an update once on disk (default sync) or within MS
+  --key-file FILE        the cluster keys, "ID HEX" lines (the first seals, all are accepted; SIGHUP rereads)
+  --encrypt              encrypt frames with the key as well
   --seed N               the node's random seed
   --var NAME:TYPE        declare a variable (repeatable), e.g. --var temp:lww
   --http [HOST:]PORT     serve /metrics (Prometheus) and /state (JSON) here
@@ -176,6 +191,13 @@ export function nodeConfig(v: { [k: string]: unknown }): NodeConfigFile {
   const http = httpS !== undefined ? hostPort(httpS, 'http') : undefined;
   const mdns: NodeConfigFile['mdns'] = f.mdns && typeof f.mdns === 'object' ? (obj(f.mdns, 'mdns') as { interface?: string }) : v.mdns === true || f.mdns === true ? {} : false;
 
+  const durS = str(v.durability) ?? (f.durability !== undefined ? String(f.durability) : undefined);
+  const durability = durS === undefined || durS === 'sync' ? (durS as 'sync' | undefined) : Number(durS);
+  if (typeof durability === 'number' && !(Number.isInteger(durability) && durability >= 0)) throw new UsageError('durability is "sync" or a number of ms, got "' + durS + '"');
+  const keyFile = str(v['key-file']) ?? str(f.keyFile);
+  const encrypt = v.encrypt === true || f.encrypt === true;
+  if (encrypt && !keyFile) throw new UsageError('encrypt needs a key file (--key-file)');
+
   if (!mqtt && !tcp && serial.length === 0 && !ble) throw new UsageError('no link: without MQTT give a TCP, serial or BLE link');
-  return { id, mqtt, tcp, serial, ble, membership, contacts, store: str(v.store) ?? str(f.store), seed, variables, http, mdns };
+  return { id, mqtt, tcp, serial, ble, membership, contacts, store: str(v.store) ?? str(f.store), durability, keyFile, encrypt, seed, variables, http, mdns };
 }

@@ -8,6 +8,7 @@ import { mqttLink } from '../../transports/mqtt.ts';
 import { tcpLink, type TcpLink } from '../../transports/tcp.ts';
 import type { Link } from '../../transports/link.ts';
 import type { NodeConfigFile } from './config.ts';
+import type { KeySpec } from '../../runtime/auth.ts';
 import { metered, type MeteredLink } from './meter.ts';
 
 export interface Links {
@@ -16,7 +17,8 @@ export interface Links {
   tcp?: TcpLink;
 }
 
-export async function makeLinks(c: NodeConfigFile): Promise<Links> {
+/** `keys`: the cluster keys, which the TCP link proves when a connection opens (transports/tcpproof.ts). */
+export async function makeLinks(c: NodeConfigFile, keys?: KeySpec[]): Promise<Links> {
   const made: Link[] = [];
   let tcp: TcpLink | undefined;
   try {
@@ -33,7 +35,7 @@ export async function makeLinks(c: NodeConfigFile): Promise<Links> {
       );
     }
     if (c.tcp) {
-      tcp = await tcpLink({ id: c.id, listen: c.tcp.listen, connect: c.tcp.connect });
+      tcp = await tcpLink({ id: c.id, listen: c.tcp.listen, connect: c.tcp.connect, keys });
       made.push(tcp);
     }
     if (c.serial.length) {

@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { startNode as startDriver, fileStore, type PollenDriver } from '../../transports/driver.ts';
 import type { NodeConfigFile } from './config.ts';
 import { makeLinks } from './links.ts';
+import { readKeyFile } from '../../transports/crypto.ts';
 import type { MeteredLink } from './meter.ts';
 import { render, samples, type Extra, type Sample } from './prometheus.ts';
 import { serve, type HttpServer } from './http.ts';
@@ -21,13 +22,17 @@ export interface Running {
   extra: Extra;
   /** Samples the caller adds to /metrics (the bridge's). */
   more: (() => Sample[])[];
+  /** Read the key file again and use its keys (rotation): the key ids held after it, [] without a key file.
+   *  Rejects, keeping the keys held, when the file is bad. */
+  rotate(): Promise<number[]>;
   close(): Promise<void>;
 }
 
 export type Log = (ev: { ev: string; [k: string]: unknown }) => void;
 
 export async function startNode(cfg: NodeConfigFile, log: Log): Promise<Running> {
-  const { links, tcp } = await makeLinks(cfg);
+  const keys = cfg.keyFile ? await readKeyFile(cfg.keyFile) : undefined;
+  const { links, tcp } = await makeLinks(cfg, keys);
   const extra: Extra = { linkErrors: {}, lastChange: 0 };
   for (const l of links) {
     l.on('peer', (peer, up) => {
@@ -42,7 +47,10 @@ export async function startNode(cfg: NodeConfigFile, log: Log): Promise<Running>
       membership: cfg.membership,
       contacts: cfg.contacts.length ? cfg.contacts : undefined,
       store: cfg.store ? fileStore(cfg.store) : undefined,
+      durability: cfg.durability,
       seed: cfg.seed,
+      keys,
+      encrypt: cfg.encrypt,
     });
   } catch (e) {
     await Promise.all(links.map((l) => l.close()));
@@ -111,6 +119,13 @@ export async function startNode(cfg: NodeConfigFile, log: Log): Promise<Running>
     http,
     extra,
     more,
+    async rotate() {
+      if (!cfg.keyFile) return [];
+      const ks = await readKeyFile(cfg.keyFile);
+      driver.setKeys(ks);
+      if (tcp) tcp.setKeys(ks);
+      return driver.keyIds();
+    },
     async close() {
       await stopMdns?.();
       await http?.close();
