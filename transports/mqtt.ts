@@ -98,9 +98,16 @@ const GONE = new Uint8Array(0);
 
 export { badId };
 
+/** A broker url as it may be shown: `mqtt://user:secret@host` becomes `mqtt://***@host`. */
+export function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1***@');
+}
+
 export class MqttLink extends BaseLink {
   readonly kind = 'mqtt';
   readonly url: string;
+  /** The url as messages show it: without a user name and password written into it. */
+  private shown: string;
   readonly root: string;
   /** Times the link connected to the broker (1 after `await mqttLink`; more after reconnections). */
   connects = 0;
@@ -136,6 +143,7 @@ export class MqttLink extends BaseLink {
     this.k = linkKnobs('mqtt link', MQTT_DEFAULTS, MQTT_RANGES, o);
     this.backoff = backoffKnobs('mqtt link', MQTT_BACKOFF, o.backoff);
     this.url = o.url ?? 'mqtt://127.0.0.1:1883';
+    this.shown = withoutCredentials(this.url);
     this.root = root;
     this.inboxPrefix = inboxOf(root, o.id);
     this.presencePrefix = presenceOf(root, '');
@@ -208,10 +216,10 @@ export class MqttLink extends BaseLink {
         // in time, which on a slow or busy line is no refusal.
         const timedOut = e.code === undefined && /timeout/i.test(e.message);
         const msg = timedOut
-          ? (this.wasConnected ? 'lost broker ' : 'no answer from broker ') + this.url + ' in time (timeout: ' + e.message + '); reconnecting with backoff'
+          ? (this.wasConnected ? 'lost broker ' : 'no answer from broker ') + this.shown + ' in time (timeout: ' + e.message + '); reconnecting with backoff'
           : typeof e.code === 'string'
-          ? (first ? 'cannot reach broker ' : 'lost broker ') + this.url + ': ' + e.code + (e.message.includes(e.code) ? '' : ' (' + e.message + ')')
-          : 'broker ' + this.url + ' refused the connection: ' + e.message;
+          ? (first ? 'cannot reach broker ' : 'lost broker ') + this.shown + ': ' + e.code + (e.message.includes(e.code) ? '' : ' (' + e.message + ')')
+          : 'broker ' + this.shown + ' refused the connection: ' + e.message;
         const code = timedOut ? 'timeout' : typeof e.code !== 'string' ? 'refused' : /^E(NOTFOUND|AI_AGAIN)$/.test(e.code) ? 'not-found' : this.wasConnected ? 'io' : 'refused';
         const err = this.fail(code, msg);
         if (first) {
@@ -224,14 +232,14 @@ export class MqttLink extends BaseLink {
         this.allDown();
         if (first) {
           first = false;
-          reject(this.fail('refused', 'cannot reach broker ' + this.url + ': connection closed before CONNACK'));
+          reject(this.fail('refused', 'cannot reach broker ' + this.shown + ': connection closed before CONNACK'));
           if (!o.offlineStart) return;
           this.attemptReported = true;
         }
         // One report per lost connection or failed attempt: the 'error' before this close may have said why.
         if (!this.attemptReported) {
-          if (this.wasConnected) this.fail('io', 'lost the broker ' + this.url + '; reconnecting with backoff');
-          else this.fail('refused', 'broker ' + this.url + ' closed the connection before CONNACK');
+          if (this.wasConnected) this.fail('io', 'lost the broker ' + this.shown + '; reconnecting with backoff');
+          else this.fail('refused', 'broker ' + this.shown + ' closed the connection before CONNACK');
         }
         this.wasConnected = false;
         this.scheduleRetry();
@@ -275,7 +283,7 @@ export class MqttLink extends BaseLink {
     c.subscribe(
       { [this.inboxPrefix + '+']: { qos: 0 }, [this.presencePrefix + '+']: { qos: 1 } },
       (err) => {
-        if (err && !this.closed) this.fail('refused', 'broker ' + this.url + ' refused the subscriptions: ' + err.message);
+        if (err && !this.closed) this.fail('refused', 'broker ' + this.shown + ' refused the subscriptions: ' + err.message);
       },
     );
     this.announce();

@@ -191,6 +191,14 @@ test('a refused broker is a clear error, and nothing is left running', async () 
     assert.is(err.code, 'refused');
     assert.match(err.message, new RegExp('mqtt link: cannot reach broker mqtt://127.0.0.1:' + port + ': ECONNREFUSED'));
   }
+  // A password written into the url is never shown.
+  try {
+    await mqttLink({ id: 'x', url: 'mqtt://pollen:s3cret-pw@127.0.0.1:' + port, connectTimeout: 1000 });
+    assert.unreachable('connected to a closed port');
+  } catch (e) {
+    assert.match((e as Error).message, new RegExp('cannot reach broker mqtt://\\*\\*\\*@127.0.0.1:' + port));
+    assert.not.match((e as Error).message, /s3cret|pollen:/);
+  }
 });
 
 test('clusters under different roots do not see each other', async () => {
