@@ -16,6 +16,7 @@ import { startNode, type Running, type Log } from '../node/run.ts';
 import { printer, runUntilStopped, stateEvent } from '../node/cmd.ts';
 import type { Sample } from '../node/prometheus.ts';
 import { HOMIE_NODE, description, homieId, payloadOf, properties, updatesFor, type Property } from './homie.ts';
+import { withoutCredentials } from '../../transports/mqtt.ts';
 
 export const USAGE = `usage: pollen bridge [--config FILE] [options]
 
@@ -120,7 +121,7 @@ export async function startHomie(r: Running, o: { url: string; version: 4 | 5; r
     if (!pending) pending = setTimeout(() => ((pending = undefined), sync()), 100);
   });
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('homie: no connection to ' + o.url + ' within 10 s')), 10000);
+    const t = setTimeout(() => reject(new Error('homie: no connection to ' + withoutCredentials(o.url) + ' within 10 s')), 10000);
     client.once('connect', () => (clearTimeout(t), resolve()));
   }).catch(async (e) => {
     client.end(true);
