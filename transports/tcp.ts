@@ -10,9 +10,10 @@
  * is its hello, "PLN1" and then its id in UTF-8 (1..64 bytes); until the hello arrived the connection has no
  * peer and no other frame is accepted. With the cluster keys (`keys`) the hello is "PLK1", a nonce and the id,
  * and the connection becomes a peer only once the other end's proof of a key has arrived (transports/tcpproof.ts):
- * a stranger can then neither take a peer's connection by naming its id nor keep a slot past helloTimeout. A length above maxFrame (or above a hello's size before the hello), a bad
- * hello, or no hello within helloTimeout closes the connection and counts an error: a byte stream cannot be
- * resynchronised after a wrong length, so the only safe move is to drop the connection and let the dialler retry.
+ * a stranger can then neither take a peer's connection by naming its id nor keep a slot past helloTimeout.
+ * A length above maxFrame (or above a hello's size before the hello), a bad hello, or no hello within
+ * helloTimeout closes the connection and counts an error: a byte stream cannot be resynchronised after a wrong
+ * length, so the only safe move is to drop the connection and let the dialler retry.
  *
  * One connection per peer: when both sides dial each other, both keep the connection dialled by the smaller id
  * and close the other, so they agree without another message. A dialler retries with exponential backoff and
