@@ -174,6 +174,11 @@ function sendStates(ae: AeState, ctx: Ctx, store: Store, to: PeerId, p: AePeer):
   p.pending = sent;
 }
 
+/** Bytes a part's group leaves for the rest of its frame (the envelope with a 64-byte sender id, the STATE body's
+ *  head, the variable's id and spec, a cluster key's 20): a group then fits a link of maxFrameBytes, a board's
+ *  1 KB included. */
+const ENVELOPE_ROOM = 160;
+
 /**
  * A state too large for one frame, as the wire items of states of about maxFrameBytes whose join is it. A part
  * that alone is larger than a frame any peer decodes (`ae.maxFrame`, the node's own decode limit: one huge value)
@@ -190,7 +195,7 @@ function partsOf(ae: AeState, ctx: Ctx, v: Variable): Item[] {
       ctx.count('ae.state.oversize', 1);
       continue;
     }
-    if (acc !== null && bytes + size > ae.cfg.maxFrameBytes) {
+    if (acc !== null && bytes + size > ae.cfg.maxFrameBytes - ENVELOPE_ROOM) {
       out.push(v.type.encode(acc));
       acc = null;
     }

@@ -9,8 +9,9 @@ import { encode } from '../../crdt/codec/cbor.ts';
 import { metrics, read } from '../../runtime/node.ts';
 import { Net } from './net.ts';
 
-/** A link limit well below the states below (each about 20 to 40 KB encoded). */
-const MAX_FRAME = 4096;
+/** A link limit well below the states below (each 15 to 40 KB encoded): a board's 1 KB, anti-entropy's own
+ *  maxFrameBytes, so every part's frame must fit it envelope and all. */
+const MAX_FRAME = 1024;
 
 function filled(seed: number, loss: number): Net {
   const net = new Net({ seed, loss, maxFrame: MAX_FRAME });
