@@ -16,8 +16,8 @@
  * CHUNK bytes one line `require("Storage").write(".bootcde", atob("…"), offset, total)` answered with `@ok N`;
  * then `@crc <E.CRC32 of the stored file>`. Lines go out in small pieces (PIECE bytes, paced) because a board's
  * console buffer is small and some USB bridges have none. An answer that is not the one expected (`@fail`, an
- * error printed by the board, a failed assertion, a CRC that differs) or none within `timeoutMs` stops the upload with an error that
- * says which.
+ * error printed by the board, a failed assertion, a CRC that differs) or none within `timeoutMs` stops the
+ * upload with an error that says which.
  */
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';

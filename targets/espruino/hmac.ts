@@ -7,8 +7,9 @@
  *   const a = init({ keys: [{ id: 0, key }], primitives: boardPrimitives(), epoch: 1 });
  *   const c = boardAuth('00112233445566778899aabbccddeeff', 0, 1);   // the same from a key in hex
  *
- * The `puckkey` profile (targets/espruino/puckkey.ts) carries it. One function object for the HMAC (a board pays about 5 variables per function plus one per parameter). A
- * profile that takes no key never imports this file, so it costs that profile nothing.
+ * The `puckkey` profile (targets/espruino/puckkey.ts) carries it. One function object for the HMAC (a board pays
+ * about 5 variables per function plus one per parameter). A profile that takes no key never imports this file,
+ * so it costs that profile nothing.
  */
 import type { AuthConfig, Primitives } from '../../runtime/auth.ts';
 
