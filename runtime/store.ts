@@ -165,9 +165,12 @@ export function applyRemote(store: Store, id: string, delta: any): any {
   // The new parts, joined pairwise level by level (each into an owned state made from bottom): O(bytes × log).
   // Folded one by one into a single state, each part cost a copy of the list it joins (lists are shared, never
   // edited): quadratic in a delta of many dots under one key (issue 12: 8,000 fresh replicas' adds of one
-  // OR-Set element, 128 KB, cost 20 s).
+  // OR-Set element, 128 KB, cost 20 s). When every part is new (fresh updates, the common case) the delta itself
+  // is the new part: rebuilding it from its parts cost 25-40 ms for a 26 KB counter delta of 3,000 replicas.
   let news: any[] = [];
-  for (let i = 0; i < parts.length; i++) if (!t.leq(parts[i], v.state)) news.push(t.joinInto(t.bottom(), parts[i]));
+  for (let i = 0; i < parts.length; i++) if (!t.leq(parts[i], v.state)) news.push(parts[i]);
+  if (news.length === parts.length) news = [delta];
+  else for (let i = 0; i < news.length; i++) news[i] = t.joinInto(t.bottom(), news[i]);
   while (news.length > 1) {
     const up: any[] = [];
     for (let i = 0; i < news.length; i += 2) up.push(i + 1 < news.length ? t.joinInto(news[i], news[i + 1]) : news[i]);
