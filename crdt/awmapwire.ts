@@ -149,8 +149,9 @@ export function decodeMap<S>(t: Crdt<S, any>, item: Item, what: string): AWMapSt
   }
   const ctx = joinContextInto(copyContext(sent), contextOf(dots));
   // One state, one encoding: the context sent must be exactly what encodeMap leaves of the whole one. An awmap
-  // item of an older wire form (its context listing the entries' dots too) fails here or above.
-  if (keyOf(encodeContext(strip(ctx, seen))) !== keyOf(encodeContext(sent))) {
+  // item of an older wire form (its context listing the entries' dots too) fails here or above. (Bare entries
+  // pass by construction: a context made of the entries' dots alone strips to nothing.)
+  if (withContext && keyOf(encodeContext(strip(ctx, seen))) !== keyOf(encodeContext(sent))) {
     fail(what + ' context: not in its compact form (the dots the entries hold are left out of it; an older awmap wire form is refused)');
   }
   return { m: m, c: ctx };
