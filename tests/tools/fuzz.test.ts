@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fuzz } from '../../tools/fuzz/engine.ts';
+import { Finding, fuzz, SLOW_MS, type Target } from '../../tools/fuzz/engine.ts';
 import { allTargets } from '../../tools/fuzz/targets.ts';
 import { fuzzTcp } from '../../tools/fuzz/tcp.ts';
 import { rng } from '../../runtime/rng.ts';
@@ -25,6 +25,32 @@ for (const t of allTargets(SEED)) {
     if (t.name === 'node:step') assert.ok(r.generated > 100, 'the node target draws semantically hostile frames');
   });
 }
+
+/** Spends at least `ms` of this process's CPU. */
+function burn(ms: number): void {
+  const u0 = process.cpuUsage();
+  for (;;) {
+    const u = process.cpuUsage(u0);
+    if ((u.user + u.system) / 1000 >= ms) return;
+  }
+}
+
+test('the engine times run, not verify, and counts what verify finds', () => {
+  const base = { max: 16, seeds: () => [new Uint8Array([1])] };
+  const slowChecks: Target = { ...base, name: 'slow verify', run: () => 'ok', verify: () => burn(SLOW_MS + 20) };
+  const r1 = fuzz(slowChecks, 3, 1);
+  assert.is(r1.slow, 0, 'checks are not the cost of an input');
+  assert.is(r1.accepted, 3);
+  const slowRun: Target = { ...base, name: 'slow run', run: () => { burn(SLOW_MS + 20); return 'ok'; } };
+  assert.is(fuzz(slowRun, 2, 1).slow, 2);
+  let n = 0;
+  const wrong: Target = { ...base, name: 'wrong', run: () => 'ok', verify: () => { if (n++ % 2 === 0) throw new Finding('odd'); } };
+  const r3 = fuzz(wrong, 4, 1);
+  assert.is(r3.findings, 2);
+  assert.is(r3.accepted, 2);
+  const refused: Target = { ...base, name: 'refused', run: () => 'no', verify: () => { throw new Finding('verify runs only on accepted inputs'); } };
+  assert.is(fuzz(refused, 3, 1).rejects.no, 3);
+});
 
 test('node:step\'s hostile frames reach the semantic layers: forged claims are refused by the claims check', () => {
   const t = allTargets(SEED).filter((x) => x.name === 'node:step')[0];

@@ -2,8 +2,9 @@
  * The fuzzing loop shared by every target: draw an input (tools/fuzz/mutate.ts), run it, and sort the outcome.
  * An input either passes, or is rejected with a typed error (DecodeError and kin: counted by reason), or is a
  * finding: any other exception (a crash) or a broken invariant the target checks (thrown as Finding). Each input's
- * CPU time is measured; one over SLOW_MS is run again and counted slow only if it is slow again (a GC pause
- * that happened to land on it is not a finding).
+ * CPU time in `run` is measured; one over SLOW_MS is run again and counted slow only if it is slow again (a GC
+ * pause that happened to land on it is not a finding). A target's `verify`, the checks that cost more than the
+ * work they check, runs after and outside the timing.
  *
  *   const rep = fuzz(target, 10000, 1);  // 10,000 inputs, seed 1
  *   rep.crashes;                         // 0, or the count, with samples in rep.findings
@@ -37,6 +38,11 @@ export interface Target {
    * (DecodeError…) may also be thrown: `reasonOf` names it. Anything else thrown is a crash.
    */
   run(input: Uint8Array, r: Rng): string;
+  /**
+   * Checks of what `run` just computed on an accepted input (throw Finding), not timed: e.g. a type's laws, which
+   * take several more passes over the state than a node ever spends on it.
+   */
+  verify?(): void;
   /** Called every `resetEvery` inputs (e.g. a fresh node, so one run's state does not grow without end). */
   reset?(): void;
   resetEvery?: number;
@@ -50,7 +56,7 @@ export interface Sample {
   message: string;
   ms: number;
   size: number;
-  /** The input, hex (first 4 KB), to turn into a regression test. */
+  /** The input, hex, to turn into a regression test. */
   hex: string;
 }
 
@@ -92,29 +98,38 @@ function cpuMs(): number {
 }
 
 function hex(b: Uint8Array): string {
-  return Buffer.from(b.subarray(0, 4096)).toString('hex');
+  return Buffer.from(b).toString('hex');
 }
 
-/** Run one input and sort the outcome; returns the outcome and its CPU time. */
-function once(t: Target, input: Uint8Array, r: Rng): { out: string; kind: 'ok' | 'reject' | 'crash' | 'finding'; message: string; ms: number } {
+type Outcome = { out: string; kind: 'ok' | 'reject' | 'crash' | 'finding'; message: string; ms: number };
+
+/** Run one input and sort the outcome; returns the outcome and the CPU time of `run`. */
+function once(t: Target, input: Uint8Array, r: Rng): Outcome {
   const t0 = cpuMs();
-  let out = 'ok';
-  let kind: 'ok' | 'reject' | 'crash' | 'finding' = 'ok';
-  let message = '';
+  let out: string;
   try {
     out = t.run(input, r);
-    if (out !== 'ok') kind = 'reject';
   } catch (e) {
-    const why = reasonOf(e);
-    if (why !== null) {
-      kind = 'reject';
-      out = why;
-    } else {
-      kind = e instanceof Finding ? 'finding' : 'crash';
-      message = e instanceof Error ? (e.stack || e.message).split('\n').slice(0, 4).join(' | ') : String(e);
+    return thrown(e, cpuMs() - t0);
+  }
+  const ms = cpuMs() - t0;
+  if (out !== 'ok') return { out: out, kind: 'reject', message: '', ms: ms };
+  if (t.verify) {
+    try {
+      t.verify();
+    } catch (e) {
+      return thrown(e, ms);
     }
   }
-  return { out: out, kind: kind, message: message, ms: cpuMs() - t0 };
+  return { out: out, kind: 'ok', message: '', ms: ms };
+}
+
+/** The outcome of an input that threw: a typed refusal (by reason), a finding or a crash. */
+function thrown(e: unknown, ms: number): Outcome {
+  const why = reasonOf(e);
+  if (why !== null) return { out: why, kind: 'reject', message: '', ms: ms };
+  const message = e instanceof Error ? (e.stack || e.message).split('\n').slice(0, 4).join(' | ') : String(e);
+  return { out: 'ok', kind: e instanceof Finding ? 'finding' : 'crash', message: message, ms: ms };
 }
 
 export function fuzz(t: Target, inputs: number, seed: number, progress?: (done: number) => void): Report {
