@@ -105,9 +105,10 @@ export function withoutCredentials(url: string): string {
 
 export class MqttLink extends BaseLink {
   readonly kind = 'mqtt';
-  readonly url: string;
+  /** The broker url as given, credentials and all: a private field, which nothing enumerates or prints (messages use `shown`). */
+  readonly #url: string;
   /** The url as messages show it: without a user name and password written into it. */
-  private shown: string;
+  readonly shown: string;
   readonly root: string;
   /** Times the link connected to the broker (1 after `await mqttLink`; more after reconnections). */
   connects = 0;
@@ -142,8 +143,8 @@ export class MqttLink extends BaseLink {
     this.o = o;
     this.k = linkKnobs('mqtt link', MQTT_DEFAULTS, MQTT_RANGES, o);
     this.backoff = backoffKnobs('mqtt link', MQTT_BACKOFF, o.backoff);
-    this.url = o.url ?? 'mqtt://127.0.0.1:1883';
-    this.shown = withoutCredentials(this.url);
+    this.#url = o.url ?? 'mqtt://127.0.0.1:1883';
+    this.shown = withoutCredentials(this.#url);
     this.root = root;
     this.inboxPrefix = inboxOf(root, o.id);
     this.presencePrefix = presenceOf(root, '');
@@ -191,7 +192,7 @@ export class MqttLink extends BaseLink {
       // Ask the broker not to send us packets we would drop anyway: the frame plus room for topic and header.
       opts.properties = { ...opts.properties, maximumPacketSize: this.maxFrame + 1024 };
     }
-    const client = mqtt.connect(this.url, opts);
+    const client = mqtt.connect(this.#url, opts);
     this.client = client;
     return new Promise<void>((resolve, reject) => {
       let first = true;

@@ -234,6 +234,24 @@ test('credentials are passed through; a broker that refuses them is a clear erro
     assert.is((e as LinkError).code, 'refused');
     assert.match(String(e), /mqtt link: broker mqtt:\/\/127\.0\.0\.1:\d+ refused the connection: .*(Bad username or password|Not authorized)/i);
   }
+  // Credentials written into the url: they reach the broker, and never a message or the link's public fields.
+  const at = broker.url.replace('mqtt://', 'mqtt://pollen:secret@');
+  const z = await mqttLink({ id: 'z', ...o, url: at });
+  assert.is(z.connects, 1);
+  assert.is(z.shown, broker.url.replace('mqtt://', 'mqtt://***@'));
+  for (const k of Object.keys(z)) {
+    const v = (z as any)[k];
+    if (typeof v === 'string') assert.not.match(v, /secret/, 'field ' + k);
+  }
+  try {
+    await mqttLink({ id: 'w', ...o, url: at.replace(':secret@', ':wrong-secret@') });
+    assert.unreachable('connected with a wrong password');
+  } catch (e) {
+    assert.is((e as LinkError).code, 'refused');
+    assert.not.match(String(e), /secret/);
+    assert.match(String(e), /\*\*\*@127\.0\.0\.1/);
+  }
+  await z.close();
   await x.close();
   await broker.close();
 });
