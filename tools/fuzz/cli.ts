@@ -1,8 +1,9 @@
 /**
  * `npm run fuzz`: the project's own fuzzers (issue 12). Every target gets the same number of inputs from one
  * seed, and the report says, per target: inputs, accepted, rejects by reason, crashes and findings (with the
- * input's bytes to make a regression test of), slow inputs (over 50 ms of CPU), the worst CPU time of one input
- * and its size, and peak memory. Exits 1 when anything crashed, broke an invariant or was slow.
+ * input's bytes to make a regression test of), slow inputs (over 50 ms of CPU in a target's run, the work a node
+ * does with the input; checks of the result are not timed), the worst CPU time of one input and its size, and
+ * peak memory. Exits 1 when anything crashed, broke an invariant or was slow.
  *
  *   npm run fuzz                                   # 20,000 inputs per target, seed 1
  *   npm run fuzz -- --inputs 1000000 --seed 7      # the long run
