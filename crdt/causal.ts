@@ -115,15 +115,28 @@ export function contextOf(dots: Dotted[]): Context {
     if (!hasOwn(per, r)) per[r] = [];
     per[r].push(dots[i][1]);
   }
+  // Each replica's counters ascending, once each: a run 1, 2, … goes into the vector, the rest into the cloud
+  // (the compacted form, built directly: a delta of thousands of fresh replicas makes thousands of rows).
+  const out: Context = { vv: {}, cloud: {} };
   const rs = Object.keys(per);
   for (let i = 0; i < rs.length; i++) {
-    const ns = per[rs[i]].sort((x, y) => x - y);
-    const uniq: number[] = [];
-    for (let k = 0; k < ns.length; k++) if (k === 0 || ns[k] !== ns[k - 1]) uniq.push(ns[k]);
-    per[rs[i]] = uniq;
+    const ns = per[rs[i]];
+    if (ns.length > 1) ns.sort((x, y) => x - y);
+    let top = 0;
+    let k = 0;
+    for (; k < ns.length; k++) {
+      if (ns[k] === top) continue; // a repeat within the run
+      if (ns[k] !== top + 1) break;
+      top++;
+    }
+    if (top > 0) out.vv[rs[i]] = top;
+    if (k < ns.length) {
+      const rest: number[] = [];
+      for (; k < ns.length; k++) if (ns[k] !== rest[rest.length - 1]) rest.push(ns[k]);
+      out.cloud[rs[i]] = rest;
+    }
   }
-  // as a cloud of ascending lists, joined into an empty context: that moves what is contiguous into the vector
-  return joinContextInto({ vv: {}, cloud: {} }, { vv: {}, cloud: per });
+  return out;
 }
 
 /** Is every dot of a also in b? Relies on b being compacted: b never holds vv[r] + 1 in its cloud. */
