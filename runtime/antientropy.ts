@@ -285,8 +285,11 @@ function sizeOf(type: Core<any, any>, delta: any): number {
   return encode(type.encode(delta)).length;
 }
 
-/** Buffer a delta that inflated variable `id` (with RR only its new part is passed here). */
-export function record(ae: AeState, ctx: Ctx, store: Store, id: string, delta: any, origin: PeerId): void {
+/**
+ * Buffer a delta that inflated variable `id` (with RR only its new part is passed here). `bytes`: its encoded
+ * size when the caller knows it (the store measured it joining), so a large delta is not encoded twice.
+ */
+export function record(ae: AeState, ctx: Ctx, store: Store, id: string, delta: any, origin: PeerId, bytes?: number): void {
   const v = get(store, id);
   if (!v) return;
   ae.calm = false;
@@ -303,7 +306,7 @@ export function record(ae: AeState, ctx: Ctx, store: Store, id: string, delta: a
     }
     delta = null;
     size = id.length + 4;
-  } else size = sizeOf(v.type, delta) + id.length + 4;
+  } else size = (bytes === undefined ? sizeOf(v.type, delta) : bytes) + id.length + 4;
   ae.buf.push({ seq: ae.seq, id: id, delta: delta, origin: origin, size: size, at: ctx.now, msg: '', known: null, pushed: null });
   ae.changed[id] = ctx.now;
   ae.seq++;
@@ -516,7 +519,9 @@ export function receive(ae: AeState, ctx: Ctx, store: Store, from: PeerId, id: s
     return true;
   }
   // Without RR the whole delta is buffered (it inflated the state, so it is not redundant as a whole).
-  record(ae, ctx, store, id, ae.cfg.rr ? fresh : delta, bp !== undefined ? bp : from);
+  // The store measured `delta` as it joined it: that is the size of what is buffered unless RR cut it down.
+  const kept = ae.cfg.rr ? fresh : delta;
+  record(ae, ctx, store, id, kept, bp !== undefined ? bp : from, kept === delta ? store.lastBytes : undefined);
   ctx.emit({ type: 'changed', id: id });
   return true;
 }

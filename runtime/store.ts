@@ -52,6 +52,8 @@ export interface Store {
   maxStateBytes: number;
   /** Updates and remote deltas refused by the size bound. */
   refused: number;
+  /** Encoded bytes of the last delta absorb joined, for a caller that buffers it (so it is encoded once). */
+  lastBytes: number;
 }
 
 /** Why the store refused: "id" (bad id), "full" (maxVars reached), "spec" (redeclared with another type),
@@ -65,7 +67,7 @@ export function createStore(maxVars: number | undefined, types: Registry, maxSta
   const mb = maxStateBytes === undefined ? DEFAULT_MAX_STATE_BYTES : maxStateBytes;
   if (typeof mv !== 'number' || mv < 0 || Math.floor(mv) !== mv) throw new Error('node: maxVariables = ' + String(mv) + ' is out of range (a whole number from 0)');
   if (typeof mb !== 'number' || mb < 1 || Math.floor(mb) !== mb) throw new Error('node: maxStateBytes = ' + String(mb) + ' is out of range (a whole number from 1)');
-  return { vars: {}, count: 0, maxVars: mv, types: types, maxStateBytes: mb, refused: 0 };
+  return { vars: {}, count: 0, maxVars: mv, types: types, maxStateBytes: mb, refused: 0, lastBytes: 0 };
 }
 
 /** Encoded bytes of a state or delta of `t`. */
@@ -133,10 +135,11 @@ export function update(store: Store, id: string, mutator: string, replica: Repli
  * Join a delta (or a state) into variable `id` in place, without redundancy removal: true when it inflated the
  * state, false when it was already below it. Throws StoreError "size" (and changes nothing) past maxStateBytes.
  */
-export function absorb(store: Store, id: string, delta: any): boolean {
+export function absorb(store: Store, id: string, delta: any, above?: boolean): boolean {
   const v = get(store, id);
   if (!v) throw new StoreError('unknown', 'no variable ' + id);
-  if (v.type.leq(delta, v.state)) return false;
+  // `above`: the caller has just found the delta not below the state (applyRemote), so it is not asked again.
+  if (!above && v.type.leq(delta, v.state)) return false;
   // Refused (StoreError "size", counted) when it would take the state past maxStateBytes. The state itself is
   // encoded only when the estimate (its size when last measured plus each delta joined since) would pass it.
   const d = sizeOf(v.type, delta);
@@ -148,6 +151,7 @@ export function absorb(store: Store, id: string, delta: any): boolean {
   v.state = v.type.joinInto(v.state, delta);
   v.bytes += d;
   v.digest = -1;
+  store.lastBytes = d;
   return true;
 }
 
@@ -178,6 +182,6 @@ export function applyRemote(store: Store, id: string, delta: any): any {
   }
   // The state takes the whole delta, so convergence never rests on decompose; a decomposition that missed the
   // new part only costs forwarding the whole delta. (absorb refuses past the size bound before changing anything.)
-  absorb(store, id, delta);
+  absorb(store, id, delta, true);
   return news.length > 0 ? news[0] : delta;
 }
