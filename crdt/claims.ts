@@ -37,10 +37,15 @@ function isEpochOf(r: string, self: string): boolean {
   return true;
 }
 
-/** Why `delta`'s claims cannot be true given `known` (this node's state of the same type), or null. */
-export function implausible<S>(t: Crdt<S, any>, known: S, delta: S, p: Plausibility): string | null {
-  const mine: { [r: string]: number } = {};
-  t.claims(known, mine);
+/**
+ * Why `delta`'s claims cannot be true given `known` (this node's state of the same type), or null. `mine`: the
+ * claims of `known` when the caller keeps them (t.claims of it), so the check costs the delta's size alone.
+ */
+export function implausible<S>(t: Crdt<S, any>, known: S, delta: S, p: Plausibility, mine?: { [r: string]: number }): string | null {
+  if (mine === undefined) {
+    mine = {};
+    t.claims(known, mine);
+  }
   const theirs: { [r: string]: number } = {};
   t.claims(delta, theirs);
   const rs = Object.keys(theirs);

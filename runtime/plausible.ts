@@ -30,6 +30,13 @@ export function claimRefusal(store: Store, id: string, spec: string, delta: unkn
   const t = (v ? v.type : typeOf(store.types, spec)) as Crdt<any, any>;
   // A core table (a board's, crdt/core.ts) carries no claims: such a profile does not check them.
   if (typeof t.claims !== 'function') return '';
-  const why = implausible(t, v ? v.state : t.bottom(), delta, self === '' ? { slack: CLAIM_SLACK } : { self: self, slack: CLAIM_SLACK });
+  // The state's claims, taken once and then raised by the store as it joins (see Variable.claims).
+  if (v && (v.claims === undefined || v.claimsOf !== v.state)) {
+    v.claims = {};
+    t.claims(v.state, v.claims);
+    v.claimsOf = v.state;
+  }
+  const p = self === '' ? { slack: CLAIM_SLACK } : { self: self, slack: CLAIM_SLACK };
+  const why = v ? implausible(t, v.state, delta, p, v.claims) : implausible(t, t.bottom(), delta, p);
   return why === null ? '' : why;
 }

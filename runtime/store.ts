@@ -17,7 +17,7 @@
  * size when last measured plus the encoded size of each delta joined since), measured again by encoding the
  * state only when the estimate reaches the bound, so an update costs the encoding of its delta, not its state.
  */
-import type { Core, ReplicaId } from '../crdt/types.ts';
+import type { Core, Crdt, ReplicaId } from '../crdt/types.ts';
 import { hasOwn, sortedKeys } from '../crdt/keys.ts';
 import { type ReasonError, errorType } from '../crdt/errors.ts';
 import { type Registry, typeOf, specOf } from '../crdt/registry.ts';
@@ -41,6 +41,13 @@ export interface Variable {
   digest: number;
   /** Upper estimate of the encoded state's bytes (see the bounds above). */
   bytes: number;
+  /**
+   * The state's claims per replica (crdt/claims.ts), kept by runtime/plausible.ts so that checking a delta costs
+   * the delta's size, not the state's; absorb raises them by each delta it joins. `claimsOf` is the state they
+   * were taken from: a state replaced any other way has them taken again. Never set on a board (no claims).
+   */
+  claims?: { [replica: string]: number };
+  claimsOf?: unknown;
 }
 
 export interface Store {
@@ -148,7 +155,13 @@ export function absorb(store: Store, id: string, delta: any, above?: boolean): b
     store.refused++;
     throw new StoreError('size', 'variable ' + v.id + ' holds ' + v.bytes + ' bytes; ' + d + ' more would pass maxStateBytes ' + store.maxStateBytes);
   }
-  v.state = v.type.joinInto(v.state, delta);
+  const was = v.state;
+  v.state = v.type.joinInto(was, delta);
+  // A join claims the larger of the two claims per replica (a register's claims stay at the highest stamp seen).
+  if (v.claims && v.claimsOf === was) {
+    (v.type as Crdt<any, any>).claims(delta, v.claims);
+    v.claimsOf = v.state;
+  }
   v.bytes += d;
   v.digest = -1;
   store.lastBytes = d;

@@ -11,6 +11,8 @@ import { createNode, step, read, metrics, type PollenNode } from '../../runtime/
 import { DELTA, GOSSIP, VERSION } from '../../runtime/messages.ts';
 import { CLAIM_SLACK } from '../../runtime/plausible.ts';
 import { BCounter, inc, transfer } from '../../crdt/bcounter.ts';
+import { GCounter } from '../../crdt/gcounter.ts';
+import { get } from '../../runtime/store.ts';
 
 function victim(epoch?: number): PollenNode {
   const b = createNode({ id: 'b', seed: 1, membership: 'full', epoch });
@@ -75,6 +77,31 @@ test('with an epoch, a claim of this node\'s own replica past what it holds is r
   const plain = victim();
   step(plain, { kind: 'frame', from: 'a', bytes: frame(DELTA, [1, [['hits', 'gcounter', ['b', 100]]]]) }, 10);
   assert.is(read(plain, 'hits'), 100);
+});
+
+test('checking a delta\'s claims costs the delta, not the state: the state\'s claims are kept as it grows', () => {
+  const b = victim();
+  const big: (string | number)[] = [];
+  for (let i = 0; i < 2000; i++) big.push('r' + String(i).padStart(4, '0'), 1);
+  step(b, { kind: 'frame', from: 'a', bytes: frame(DELTA, [1, [['hits', 'gcounter', big]]]) }, 10);
+  assert.is(read(b, 'hits'), 2000);
+  // From here on, count the entries every claims walk is handed.
+  const v = get(b.store, 'hits')!;
+  let walked = 0;
+  v.type = { ...GCounter, claims: (s: any, out: any) => { walked += Object.keys(s).length; GCounter.claims(s, out); } } as typeof GCounter;
+  for (let k = 0; k < 10; k++) step(b, { kind: 'frame', from: 'a', bytes: frame(DELTA, [2 + k, [['hits', 'gcounter', ['a@1', 5 + k]]]]) }, 20 + k);
+  assert.is(read(b, 'hits'), 2014);
+  assert.is(walked, 20, 'each delta walked twice (checked, then raising the kept claims), never the 2,000-entry state');
+  // The kept claims follow the state: a@1 is known at 14 now, and the slack counts from there.
+  step(b, { kind: 'frame', from: 'a', bytes: frame(DELTA, [20, [['hits', 'gcounter', ['a@1', 14 + CLAIM_SLACK + 1]]]]) }, 40);
+  assert.is(refused(b), 1);
+  step(b, { kind: 'frame', from: 'a', bytes: frame(DELTA, [21, [['hits', 'gcounter', ['a@1', 14 + CLAIM_SLACK]]]]) }, 50);
+  assert.is(refused(b), 1);
+  assert.is(read(b, 'hits'), 2000 + 14 + CLAIM_SLACK);
+  // A state replaced without the store (as a test may) has its claims taken again.
+  v.state = GCounter.bottom();
+  step(b, { kind: 'frame', from: 'a', bytes: frame(DELTA, [22, [['hits', 'gcounter', ['a@1', CLAIM_SLACK + 1]]]]) }, 60);
+  assert.is(refused(b), 2);
 });
 
 test.run();
