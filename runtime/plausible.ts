@@ -35,6 +35,7 @@ export function claimRefusal(store: Store, id: string, spec: string, delta: unkn
     v.claims = {};
     t.claims(v.state, v.claims);
     v.claimsOf = v.state;
+    v.claimsLeft = Object.keys(v.claims).length + 64;
   }
   const p = self === '' ? { slack: CLAIM_SLACK } : { self: self, slack: CLAIM_SLACK };
   const why = v ? implausible(t, v.state, delta, p, v.claims) : implausible(t, t.bottom(), delta, p);

@@ -48,6 +48,12 @@ export interface Variable {
    */
   claims?: { [replica: string]: number };
   claimsOf?: unknown;
+  /**
+   * Joins left before the claims are taken again from the state: a join may drop a claim the kept ones still
+   * hold (a register's overwritten stamp), so without this a stream of writers would grow them without end.
+   * Set to the claims' count + 64 when taken, so taking them again costs O(1) per join, amortized.
+   */
+  claimsLeft?: number;
 }
 
 export interface Store {
@@ -157,10 +163,12 @@ export function absorb(store: Store, id: string, delta: any, above?: boolean): b
   }
   const was = v.state;
   v.state = v.type.joinInto(was, delta);
-  // A join claims the larger of the two claims per replica (a register's claims stay at the highest stamp seen).
-  if (v.claims && v.claimsOf === was) {
+  // A join claims at most the larger of the two claims per replica (a register's overwritten stamps stay in the
+  // kept claims until they are taken again: see claimsLeft).
+  if (v.claims && v.claimsOf === was && (v.claimsLeft as number) > 0) {
     (v.type as Crdt<any, any>).claims(delta, v.claims);
     v.claimsOf = v.state;
+    v.claimsLeft = (v.claimsLeft as number) - 1;
   }
   v.bytes += d;
   v.digest = -1;

@@ -53,6 +53,19 @@ test('the same claim through Plumtree, and for a stranger\'s variable, is refuse
   assert.is(refused(b), 2);
 });
 
+test('the kept claims stay bounded when joins drop claims (a register overwritten by a stream of writers)', () => {
+  const b = victim();
+  step(b, { kind: 'command', command: { op: 'declare', id: 'mode', type: 'lww' } }, 0);
+  for (let k = 0; k < 500; k++) {
+    // each write from a new replica, each winning: the register holds one writer, the kept claims every one
+    step(b, { kind: 'frame', from: 'a', bytes: frame(DELTA, [1 + k, [['mode', 'lww', [1000 + k, 'w' + k, k]]]]) }, 10 + k);
+  }
+  assert.is(read(b, 'mode'), 499);
+  assert.is(refused(b), 0);
+  const kept = Object.keys(get(b.store, 'mode')!.claims || {}).length;
+  assert.ok(kept <= 1 + 64 + 1, 'kept claims of ' + kept + ' writers for a register that holds one');
+});
+
 test('with an epoch, a claim of this node\'s own replica past what it holds is refused, however small', () => {
   const b = victim(3);
   assert.is(b.replica, 'b@3');
