@@ -4,7 +4,6 @@
  * reach the wire, a hash or a comparison goes through sortedKeys.
  */
 import type { Item } from './types.ts';
-import { floatScratch } from './codec/float.ts';
 
 /**
  * Own keys of a plain object in ascending code-unit order: sort's own order for strings, the order of `<` on
@@ -29,6 +28,11 @@ export function hasOwn(o: object, k: string): boolean {
 
 const HEX = '0123456789abcdef';
 
+/** Scratch for a float's bits, made on the first float keyed (a board that keys none never holds it): one per
+ *  process instead of an ArrayBuffer and a DataView per number (with 16 characters added one by one, a 53 KB
+ *  element of 10,000 floats took 30 ms to key). */
+let bits: DataView | null = null;
+
 /**
  * A canonical string for an element item: equal items give equal keys and different items different keys.
  * Strings are the common case and stay cheap ("s" + text); integers print exactly; everything else is spelled
@@ -41,9 +45,8 @@ export function keyOf(item: Item): string {
       return 'i' + String(item);
     }
     // The exact bits of the float, as 16 hex digits (numbers printed as decimals differ on the board).
-    // The codec's scratch view, not a new ArrayBuffer and DataView per number (with 16 characters added one by
-    // one, a 53 KB element of 10,000 floats took 30 ms to key).
-    const dv = floatScratch();
+    if (bits === null) bits = new DataView(new ArrayBuffer(8));
+    const dv = bits;
     dv.setFloat64(0, item);
     return 'f' + dv.getUint32(0).toString(16).padStart(8, '0') + dv.getUint32(4).toString(16).padStart(8, '0');
   }

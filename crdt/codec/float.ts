@@ -14,16 +14,10 @@
 export { MAX_SAFE } from '../check.ts';
 
 /**
- * Holds a float's bits while floatBits (a single's) or crdt/keys.ts (a double's) looks at them; DataView is exact
- * on the board too. Made on the first float, not at load: a DataView costs a board about 25 variables, and most
- * boards never see a float. One for both, so a board that meets floats pays for one.
+ * Holds a single's bits while floatBits looks at them; DataView is exact on the board too. Made on the first
+ * float, not at load: a DataView costs a board about 25 variables, and most boards never see a float.
  */
 let scratch: DataView | null = null;
-
-/** The shared 8-byte scratch view (see above); its contents are only good until the next call that uses it. */
-export function floatScratch(): DataView {
-  return scratch || (scratch = new DataView(new ArrayBuffer(8)));
-}
 
 /**
  * The IEEE 754 half-precision bits that hold v exactly (NaN gives the one NaN, 0x7e00); otherwise -4 when a
@@ -32,7 +26,7 @@ export function floatScratch(): DataView {
 export function floatBits(v: number): number {
   if (v !== v) return 0x7e00;
   // Every half is also a single, so go through the single's bits, which DataView gives exactly.
-  const d = floatScratch();
+  const d = scratch || (scratch = new DataView(new ArrayBuffer(4)));
   d.setFloat32(0, v);
   if (d.getFloat32(0) !== v) return -8;
   const bits = d.getUint32(0);
